@@ -1,0 +1,529 @@
+"""The newsroom's content: articles with their bylines, photos and experience entries.
+
+Names follow DOMAIN.md. Everything the public may see starts from ``published()``.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Case, Prefetch, Q, Value, When
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.deconstruct import deconstructible
+from django.utils.translation import gettext_lazy as _
+
+from articles import services
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    IN_REVIEW = "in_review", _("In review")
+    PUBLISHED = "published", _("Published")
+
+
+class RichTextField(models.TextField):
+    """A text field holding HTML from CKEditor 5, sanitised with nh3 whenever it is saved."""
+
+    def pre_save(self, model_instance, add):
+        value = getattr(model_instance, self.attname)
+        cleaned = services.sanitize_html(value)
+        setattr(model_instance, self.attname, cleaned)
+        return cleaned
+
+    def formfield(self, **kwargs):
+        from articles.widgets import CKEditorWidget
+
+        kwargs.setdefault("widget", CKEditorWidget)
+        return super().formfield(**kwargs)
+
+
+@deconstructible
+class GeneratedUploadPath:
+    """Uploads are stored under generated names, ``<folder>/YYYY/MM/<random>.<ext>``; the sender's name is data."""
+
+    def __init__(self, folder):
+        self.folder = folder
+
+    def __call__(self, instance, filename):
+        ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+        if not (ext.isascii() and ext.isalnum() and len(ext) <= 5):
+            ext = "bin"
+        return f"{self.folder}/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{ext}"
+
+    def __eq__(self, other):
+        return isinstance(other, GeneratedUploadPath) and other.folder == self.folder
+
+
+photo_upload_to = GeneratedUploadPath("photos")
+portrait_upload_to = GeneratedUploadPath("portraits")
+
+
+# --- Publishing -------------------------------------------------------------------------------
+
+
+class PublishableQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=Status.PUBLISHED, published_at__lte=timezone.now())
+
+    def scheduled(self):
+        return self.filter(status=Status.PUBLISHED, published_at__gt=timezone.now())
+
+
+class Publishable(models.Model):
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=Status.choices,
+        default=Status.DRAFT,
+        help_text=_("Only published items whose publishing time has passed are visible to readers."),
+    )
+    published_at = models.DateTimeField(
+        _("publishing time"),
+        null=True,
+        blank=True,
+        help_text=_("Newsroom time (Beijing). A future time schedules the item: it goes live by itself then."),
+    )
+
+    objects = PublishableQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status=Status.PUBLISHED) | Q(published_at__isnull=False),
+                name="%(app_label)s_%(class)s_published_has_time",
+            ),
+        ]
+
+    def is_published(self):
+        return self.status == Status.PUBLISHED and self.published_at is not None and self.published_at <= timezone.now()
+
+    is_published.boolean = True
+    is_published.short_description = _("live now")
+
+
+# --- People, places and organisations ----------------------------------------------------------
+
+
+class Reporter(models.Model):
+    name = models.CharField(_("name"), max_length=50)
+    slug = models.SlugField(
+        _("slug"), max_length=60, unique=True, help_text=_("Latin letters for the reporter's page address.")
+    )
+    title = models.CharField(
+        _("default title"),
+        max_length=30,
+        blank=True,
+        help_text=_("The usual role, e.g. 首席记者. Each byline still sets its own role."),
+    )
+    affiliation = models.CharField(
+        _("affiliation"),
+        max_length=100,
+        blank=True,
+        help_text=_("The paper for staff; the outside organisation for a correspondent."),
+    )
+    bio = models.TextField(_("biography"), blank=True)
+    portrait = models.ImageField(_("portrait"), upload_to=portrait_upload_to, blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("login account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reporter",
+        help_text=_("Correspondents usually have no login."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("reporter")
+        verbose_name_plural = _("reporters")
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("articles:reporter_detail", kwargs={"slug": self.slug})
+
+
+class BylineRole(models.Model):
+    """The editable vocabulary of byline roles: 记者, 首席记者, 通讯员, 整理 ..."""
+
+    name = models.CharField(_("name"), max_length=20, unique=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["order", "name"]
+        verbose_name = _("byline role")
+        verbose_name_plural = _("byline roles")
+
+    def __str__(self):
+        return self.name
+
+
+class Section(models.Model):
+    name = models.CharField(_("name"), max_length=30, unique=True)
+    slug = models.SlugField(_("slug"), max_length=40, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0, help_text=_("Lower numbers come first in menus."))
+
+    class Meta:
+        ordering = ["order", "name"]
+        verbose_name = _("section")
+        verbose_name_plural = _("sections")
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("articles:section_detail", kwargs={"slug": self.slug})
+
+
+class Topic(models.Model):
+    title = models.CharField(_("title"), max_length=100)
+    slug = models.SlugField(_("slug"), max_length=60, unique=True)
+    summary = models.TextField(_("summary"), blank=True)
+    place = models.CharField(_("place"), max_length=50, blank=True)
+    starts_on = models.DateField(_("starts on"), null=True, blank=True)
+    ends_on = models.DateField(_("ends on"), null=True, blank=True)
+    is_featured = models.BooleanField(
+        _("featured"), default=False, help_text=_("Featured topics are shown on the home page.")
+    )
+
+    class Meta:
+        ordering = ["-starts_on", "title"]
+        verbose_name = _("topic")
+        verbose_name_plural = _("topics")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(starts_on__isnull=True) | Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
+                name="%(app_label)s_%(class)s_ends_after_start",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("articles:topic_detail", kwargs={"slug": self.slug})
+
+
+class Organization(models.Model):
+    class Level(models.TextChoices):
+        PROVINCE = "province", _("Province")
+        CITY = "city", _("City or prefecture")
+        COUNTY = "county", _("County level")
+        TOWNSHIP = "township", _("Township or subdistrict")
+        VILLAGE = "village", _("Village or community")
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    short_name = models.CharField(_("short name"), max_length=50, blank=True)
+    level = models.CharField(_("level"), max_length=16, choices=Level.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        constraints = [
+            models.CheckConstraint(condition=~Q(parent=models.F("id")), name="%(app_label)s_%(class)s_not_own_parent"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("articles:organization_detail", kwargs={"slug": self.slug})
+
+
+# --- Photos -------------------------------------------------------------------------------------
+
+
+class Photo(models.Model):
+    image = models.ImageField(_("image"), upload_to=photo_upload_to, width_field="width", height_field="height")
+    width = models.PositiveIntegerField(_("width"), editable=False, default=0)
+    height = models.PositiveIntegerField(_("height"), editable=False, default=0)
+    alt_text = models.CharField(
+        _("alt text"),
+        max_length=200,
+        help_text=_("What the photo shows, read aloud to blind readers. Required."),
+    )
+    credit_reporter = models.ForeignKey(
+        Reporter,
+        verbose_name=_("photographer"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="photos",
+    )
+    credit_text = models.CharField(
+        _("credit"),
+        max_length=100,
+        blank=True,
+        help_text=_("Used when the photographer is not a reporter, e.g. 受访者供图."),
+    )
+    original_filename = models.CharField(_("original file name"), max_length=255, blank=True, editable=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="photos",
+        editable=False,
+    )
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
+        constraints = [
+            models.CheckConstraint(condition=~Q(alt_text=""), name="%(app_label)s_%(class)s_has_alt_text"),
+        ]
+
+    def __str__(self):
+        return self.alt_text
+
+    @property
+    def credit(self):
+        """The printed credit. Uses only the reporter loaded with the photo (select_related it)."""
+        if self.credit_reporter_id:
+            return self.credit_reporter.name
+        return self.credit_text
+
+
+# --- Articles -----------------------------------------------------------------------------------
+
+
+class ArticleQuerySet(PublishableQuerySet):
+    def for_listing(self):
+        """Cards: section, lead photo and bylines; no body."""
+        return (
+            self.select_related("section", "lead_photo")
+            .prefetch_related(
+                Prefetch("bylines", queryset=Byline.objects.select_related("reporter", "role").order_by("order", "id"))
+            )
+            .defer("body")
+            .order_by("-published_at", "-id")
+        )
+
+    def for_detail(self):
+        """Everything the article page shows, in a fixed number of queries."""
+        form_first = Case(When(form=ExperienceEntry.Form.ORAL, then=Value(0)), default=Value(1))
+        return self.select_related("section", "lead_photo", "lead_photo__credit_reporter").prefetch_related(
+            Prefetch("bylines", queryset=Byline.objects.select_related("reporter", "role").order_by("order", "id")),
+            Prefetch(
+                "article_photos",
+                queryset=ArticlePhoto.objects.select_related("photo", "photo__credit_reporter").order_by("order", "id"),
+            ),
+            Prefetch(
+                "experience_entries",
+                queryset=ExperienceEntry.objects.select_related("organization", "photo", "photo__credit_reporter")
+                .annotate(form_rank=form_first)
+                .order_by("form_rank", "order", "id"),
+            ),
+            Prefetch("topics", queryset=Topic.objects.order_by("title")),
+        )
+
+    def editable_by(self, user):
+        """Articles this user may edit: all of them for editors, their own for reporters."""
+        if not user.is_authenticated or not user.is_active or not user.is_staff:
+            return self.none()
+        if user.is_superuser or user.has_perm("articles.edit_any_article"):
+            return self.all()
+        return self.filter(Q(created_by=user) | Q(bylines__reporter__user=user)).distinct()
+
+
+class Article(Publishable):
+    kicker = models.CharField(
+        _("kicker"), max_length=100, blank=True, help_text=_("The short line printed above the headline (引题).")
+    )
+    headline = models.CharField(_("headline"), max_length=200)
+    subtitle = models.CharField(
+        _("subtitle"),
+        max_length=200,
+        blank=True,
+        help_text=_("The deck under the headline (副题), often the main speaker's message."),
+    )
+    summary = models.TextField(
+        _("summary"), blank=True, help_text=_("Shown on lists, feeds and share cards instead of the body (导语).")
+    )
+    body = RichTextField(_("body"), blank=True)
+    source = models.CharField(
+        _("source line"),
+        max_length=100,
+        blank=True,
+        default="今日女报 / 凤网",
+        help_text=_("Printed before the bylines (来源)."),
+    )
+    section = models.ForeignKey(Section, verbose_name=_("section"), on_delete=models.PROTECT, related_name="articles")
+    topics = models.ManyToManyField(Topic, verbose_name=_("topics"), blank=True, related_name="articles")
+    dateline_place = models.CharField(_("dateline place"), max_length=50, blank=True)
+    dateline_on = models.DateField(
+        _("dateline date"),
+        null=True,
+        blank=True,
+        help_text=_("The date the story happened, as printed at the start of the body."),
+    )
+    pull_quote = models.TextField(
+        _("pull quote"),
+        blank=True,
+        help_text=_("A sentence highlighted above the body (金句); it should also appear in the body."),
+    )
+    lead_photo = models.ForeignKey(
+        Photo,
+        verbose_name=_("lead photo"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="lead_articles",
+        help_text=_("Shown on cards and share previews."),
+    )
+    print_issue_on = models.DateField(_("print issue date"), null=True, blank=True)
+    print_page_number = models.CharField(_("print page number"), max_length=10, blank=True, help_text=_("E.g. A03."))
+    print_page_name = models.CharField(_("print page name"), max_length=30, blank=True, help_text=_("E.g. 要闻."))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="articles",
+        editable=False,
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta(Publishable.Meta):
+        ordering = ["-published_at", "-id"]
+        verbose_name = _("article")
+        verbose_name_plural = _("articles")
+        permissions = [
+            ("publish_article", _("Can publish, schedule and unpublish articles")),
+            ("edit_any_article", _("Can edit any reporter's articles")),
+        ]
+        indexes = [
+            models.Index(fields=["status", "-published_at"], name="articles_article_public_idx"),
+            models.Index(fields=["section", "status", "-published_at"], name="articles_article_section_idx"),
+            models.Index(fields=["print_issue_on", "print_page_number"], name="articles_article_print_idx"),
+        ]
+        constraints = [
+            *Publishable.Meta.constraints,
+            models.CheckConstraint(condition=~Q(headline=""), name="%(app_label)s_%(class)s_has_headline"),
+        ]
+
+    def __str__(self):
+        return self.headline
+
+    def get_absolute_url(self):
+        return reverse("articles:article_detail", kwargs={"pk": self.pk})
+
+    @property
+    def print_reference(self):
+        """E.g. "2026年11月20日 A03版 要闻"; empty when the story was not in print."""
+        if not self.print_issue_on:
+            return ""
+        parts = [f"{self.print_issue_on.year}年{self.print_issue_on.month}月{self.print_issue_on.day}日"]
+        if self.print_page_number:
+            parts.append(f"{self.print_page_number}版")
+        if self.print_page_name:
+            parts.append(self.print_page_name)
+        return " ".join(parts)
+
+
+class Byline(models.Model):
+    article = models.ForeignKey(Article, verbose_name=_("article"), on_delete=models.CASCADE, related_name="bylines")
+    reporter = models.ForeignKey(Reporter, verbose_name=_("reporter"), on_delete=models.PROTECT, related_name="bylines")
+    role = models.ForeignKey(BylineRole, verbose_name=_("role"), on_delete=models.PROTECT, related_name="bylines")
+    order = models.PositiveSmallIntegerField(_("order"), default=0, help_text=_("Bylines are printed in this order."))
+
+    class Meta:
+        ordering = ["article", "order", "id"]
+        verbose_name = _("byline")
+        verbose_name_plural = _("bylines")
+        constraints = [
+            models.UniqueConstraint(fields=["article", "reporter", "role"], name="%(app_label)s_%(class)s_unique_role"),
+        ]
+        indexes = [models.Index(fields=["reporter", "article"], name="articles_byline_reporter_idx")]
+
+    def __str__(self):
+        return f"{self.role} {self.reporter}"
+
+
+class ArticlePhoto(models.Model):
+    article = models.ForeignKey(
+        Article, verbose_name=_("article"), on_delete=models.CASCADE, related_name="article_photos"
+    )
+    photo = models.ForeignKey(Photo, verbose_name=_("photo"), on_delete=models.PROTECT, related_name="article_photos")
+    caption = models.TextField(_("caption"), blank=True, help_text=_("Printed under the photo in this article (图说)."))
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["article", "order", "id"]
+        verbose_name = _("article photo")
+        verbose_name_plural = _("article photos")
+
+    def __str__(self):
+        return self.caption or str(self.photo)
+
+
+class ExperienceEntryQuerySet(models.QuerySet):
+    def published(self):
+        """Entries are public exactly when their article is."""
+        return self.filter(article__in=Article.objects.published().values("pk"))
+
+
+class ExperienceEntry(models.Model):
+    class Form(models.TextChoices):
+        ORAL = "oral", _("Shared orally at the meeting")
+        WRITTEN = "written", _("Shared in writing")
+
+    article = models.ForeignKey(
+        Article, verbose_name=_("article"), on_delete=models.CASCADE, related_name="experience_entries"
+    )
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="experience_entries"
+    )
+    title = models.CharField(
+        _("title"), max_length=200, help_text=_("Printed after the organisation's name and a colon.")
+    )
+    highlight = models.TextField(_("highlighted sentence"), blank=True)
+    body = RichTextField(_("body"), blank=True)
+    photo = models.ForeignKey(
+        Photo,
+        verbose_name=_("photo"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="experience_entries",
+    )
+    caption = models.TextField(_("caption"), blank=True)
+    form = models.CharField(_("form"), max_length=16, choices=Form.choices, default=Form.WRITTEN)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    objects = ExperienceEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["article", "order", "id"]
+        verbose_name = _("experience entry")
+        verbose_name_plural = _("experience entries")
+        indexes = [models.Index(fields=["organization", "article"], name="articles_entry_org_idx")]
+
+    def __str__(self):
+        return f"{self.organization}：{self.title}"
+
+    def get_absolute_url(self):
+        return f"{self.article.get_absolute_url()}#entry-{self.pk}"

@@ -1,0 +1,28 @@
+"""The admin's rich-text widget: a textarea that CKEditor 5 (from the npm package) takes over."""
+
+from django import forms
+from django.urls import reverse_lazy
+
+UPLOAD_URL = reverse_lazy("articles:editor_image_upload")
+
+
+class CKEditorWidget(forms.Textarea):
+    template_name = "widgets/ckeditor.html"
+
+    def __init__(self, attrs=None, upload_url=UPLOAD_URL):
+        super().__init__(attrs)
+        self.upload_url = upload_url
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["attrs"]["data-ckeditor"] = "true"
+        context["widget"]["attrs"]["data-upload-url"] = str(self.upload_url)
+        return context
+
+    class Media:
+        css = {"all": ["vendor/ckeditor5/ckeditor5.css", "css/admin-editor.css"]}
+        js = [
+            "vendor/ckeditor5/ckeditor5.umd.js",
+            "vendor/ckeditor5/translations/zh-cn.umd.js",
+            "js/ckeditor-init.js",
+        ]
