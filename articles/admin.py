@@ -17,16 +17,20 @@ from articles.models import (
     Organization,
     Photo,
     Reporter,
+    RichTextField,
     Section,
     Status,
     Topic,
 )
+from articles.widgets import CKEditorWidget
 
 admin.site.site_header = _("Newsroom")
 admin.site.site_title = _("Newsroom")
 admin.site.index_title = _("Editorial desk")
 
 PUBLISHING_FIELDS = ("status", "published_at")
+# The admin maps every TextField (RichTextField included) to its own textarea unless told otherwise.
+RICH_TEXT_OVERRIDES = {RichTextField: {"widget": CKEditorWidget}}
 
 
 def thumbnail(photo, size=120):
@@ -73,6 +77,7 @@ class ExperienceEntryInline(admin.StackedInline):
     extra = 0
     autocomplete_fields = ["organization", "photo"]
     fields = ["order", "form", "organization", "title", "highlight", "body", "photo", "caption"]
+    formfield_overrides = RICH_TEXT_OVERRIDES
     ordering = ["order", "id"]
     classes = ["collapse"]
 
@@ -97,14 +102,20 @@ class ArticleAdminForm(forms.ModelForm):
         for name, value in cleaned.items():
             if isinstance(value, str):
                 cleaned[name] = services.clean_text(value)
-        if cleaned.get("status") == Status.PUBLISHED and not cleaned.get("published_at"):
-            self.add_error("published_at", _("A published article needs a publishing time."))
+        if cleaned.get("status") == Status.PUBLISHED:
+            # For reporters the publishing time is read-only, so not a field of the form: the stored one counts.
+            editable = "published_at" in self.fields
+            if not (cleaned.get("published_at") if editable else self.instance.published_at):
+                self.add_error(
+                    "published_at" if editable else "status", _("A published article needs a publishing time.")
+                )
         return cleaned
 
 
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
     form = ArticleAdminForm
+    formfield_overrides = RICH_TEXT_OVERRIDES
     list_display = ["headline", "section", "status", "published_at", "live_now", "byline_names"]
     list_filter = ["status", "section", "topics"]
     list_select_related = ["section"]
@@ -154,7 +165,9 @@ class ArticleAdmin(admin.ModelAdmin):
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
         if obj is not None and obj.status == Status.PUBLISHED and not may_publish(request.user):
-            # A reporter cannot move a published story back; the publishing fields are not theirs.
+            # A reporter cannot move a published story back; the publishing fields are not theirs. The field keeps
+            # every choice so that its unchanged value stays valid and the reporter can still revise the story.
+            form.base_fields["status"].choices = Status.choices
             form.base_fields["status"].disabled = True
         return form
 
@@ -242,10 +255,20 @@ class PhotoAdminForm(forms.ModelForm):
         model = Photo
         fields = ["image", "alt_text", "credit_reporter", "credit_text"]
 
+    uploaded_name = ""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The model's max_length limits the generated stored name; the sender's (often long, Chinese) name is data.
+        self.fields["image"].max_length = None
+
     def clean_image(self):
         image = self.cleaned_data.get("image")
         if image and hasattr(image, "content_type"):
-            services.check_image_upload(image)
+            extension = services.check_image_upload(image)
+            # Stored under a generated name whose extension follows the decoded format; the sender's name is data.
+            self.uploaded_name = services.clean_text(image.name)[-255:]
+            image.name = f"upload.{extension}"
         return image
 
 
@@ -267,9 +290,8 @@ class PhotoAdmin(admin.ModelAdmin):
         return obj.credit
 
     def save_model(self, request, obj, form, change):
-        upload = form.cleaned_data.get("image")
-        if upload is not None and hasattr(upload, "content_type"):
-            obj.original_filename = services.clean_text(upload.name)[-255:]
+        if form.uploaded_name:
+            obj.original_filename = form.uploaded_name
         if not change:
             obj.uploaded_by = request.user
         super().save_model(request, obj, form, change)

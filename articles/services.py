@@ -84,7 +84,8 @@ def sanitize_html(value):
         link_rel="noopener noreferrer",
         strip_comments=True,
     )
-    return cleaned.strip()
+    # Again after parsing: entities such as &#x202e; come out of nh3 as the characters they encode.
+    return clean_text(cleaned).strip()
 
 
 # --- Images -------------------------------------------------------------------------------------
@@ -141,11 +142,12 @@ def create_photo(uploaded, *, alt_text, user=None, credit_text=""):
     """Check an upload and store it as a Photo under a generated name. Nothing is saved if it is refused."""
     from articles.models import Photo
 
-    check_image_upload(uploaded)
+    extension = check_image_upload(uploaded)
     original_name = clean_text(getattr(uploaded, "name", "") or "")[-255:]
     photo = Photo(alt_text=clean_text(alt_text).strip(), credit_text=credit_text, original_filename=original_name)
     photo.uploaded_by = user if user is not None and user.is_authenticated else None
-    photo.image.save(original_name or "upload.jpg", uploaded, save=False)
+    # The stored name is generated; its extension follows the decoded format, not the sender's file name.
+    photo.image.save(f"upload.{extension}", uploaded, save=False)
     try:
         photo.save()
     except Exception:

@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404
+from django.urls import reverse_lazy
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -110,7 +111,7 @@ class OrganizationDetailView(ListView):
 
 
 @require_POST
-@login_required
+@login_required(login_url=reverse_lazy("admin:login"))
 def editor_image_upload(request):
     """CKEditor 5's simple-upload endpoint: checks the file, stores it as a Photo, answers with its URL."""
     if not (request.user.is_staff and request.user.has_perm("articles.add_photo")):

@@ -9,16 +9,37 @@
     return input ? input.value : "";
   }
 
+  function uiIsChinese() {
+    return (document.documentElement.lang || "zh").toLowerCase().indexOf("zh") === 0;
+  }
+
+  // CKEditor wants objects keyed by language code, { "zh-cn": { dictionary, getPluralForm } }: exactly what
+  // zh-cn.umd.js puts into window.CKEDITOR_TRANSLATIONS. When only one language is loaded CKEditor uses it
+  // whatever the UI language, so an English admin gets an empty English dictionary instead.
+  function translationsFor(chinese) {
+    var loaded = window.CKEDITOR_TRANSLATIONS || {};
+    if (chinese && loaded["zh-cn"]) {
+      return { "zh-cn": loaded["zh-cn"] };
+    }
+    return { en: { dictionary: {}, getPluralForm: null } };
+  }
+
   function start(textarea) {
     if (textarea.dataset.ckeditorStarted || textarea.name.indexOf("__prefix__") !== -1) {
       return;
     }
-    textarea.dataset.ckeditorStarted = "true";
     var C = window.CKEDITOR;
+    if (!C || !C.ClassicEditor) {
+      console.error("CKEditor 5 is not loaded; the plain text box stays in use.");
+      return;
+    }
+    textarea.dataset.ckeditorStarted = "true";
+    var chinese = uiIsChinese();
     C.ClassicEditor.create(textarea, {
       licenseKey: "GPL",
-      language: "zh-cn",
-      translations: [window.CKEDITOR_TRANSLATIONS && window.CKEDITOR_TRANSLATIONS["zh-cn"]].filter(Boolean),
+      // The interface follows the admin's language; the text itself is always Chinese.
+      language: { ui: chinese ? "zh-cn" : "en", content: "zh-cn" },
+      translations: [translationsFor(chinese)],
       plugins: [
         C.Essentials, C.Paragraph, C.Heading, C.Bold, C.Italic, C.Strikethrough, C.Link, C.AutoLink,
         C.List, C.BlockQuote, C.HorizontalLine, C.Table, C.TableToolbar, C.TableCaption,
@@ -31,9 +52,9 @@
       ],
       heading: {
         options: [
-          { model: "paragraph", title: "正文", class: "ck-heading_paragraph" },
-          { model: "heading2", view: "h2", title: "小标题", class: "ck-heading_heading2" },
-          { model: "heading3", view: "h3", title: "三级标题", class: "ck-heading_heading3" }
+          { model: "paragraph", title: chinese ? "正文" : "Paragraph", class: "ck-heading_paragraph" },
+          { model: "heading2", view: "h2", title: chinese ? "小标题" : "Subheading", class: "ck-heading_heading2" },
+          { model: "heading3", view: "h3", title: chinese ? "三级标题" : "Minor heading", class: "ck-heading_heading3" }
         ]
       },
       link: { defaultProtocol: "https://" },
@@ -49,8 +70,9 @@
       // Keep the textarea current so that any submit (including Django's "save and continue") carries the text.
       editor.model.document.on("change:data", function () { editor.updateSourceElement(); });
     }).catch(function (error) {
+      // Leave the plain textarea usable (CKEditor hides it with an inline style before it fails).
       textarea.dataset.ckeditorStarted = "";
-      textarea.hidden = false;
+      textarea.style.display = "";
       console.error(error);
     });
   }

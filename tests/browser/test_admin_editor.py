@@ -1,0 +1,137 @@
+"""The admin's article editor in a real browser: CKEditor 5 in Chinese, bylines, publishing, image upload."""
+
+import datetime
+import re
+
+import pytest
+from django.utils import timezone
+
+pytestmark = [
+    pytest.mark.browser,
+    # The session-wide live server starts whitenoise before any settings fixture runs; no collectstatic here.
+    pytest.mark.filterwarnings("ignore:No directory at:UserWarning"),
+]
+
+# CKEditor puts its interface right after the textarea it replaces; inline entries have body fields too.
+EDITOR = "#id_body + .ck-editor"
+HEADLINE = "全省妇联系统经验交流会在长沙召开"
+BODY_START = "会议指出，要把 Newsroom 工作做实。"
+BODY_BOLD = "重点强调 bold part"
+BODY_END = "，会议结束。"
+PHOTO_HEADLINE = "会场图片上传测试"
+
+
+def open_add_article(page):
+    """Open "add article" and wait until CKEditor has replaced the body textarea."""
+    page.goto("/admin/articles/article/add/")
+    page.wait_for_selector(f"{EDITOR} .ck-editor__editable[contenteditable=true]")
+    return page
+
+
+def fill_story(page, section, headline=HEADLINE):
+    page.fill("#id_headline", headline)
+    page.select_option("#id_section", str(section.pk))
+
+
+def publish_now(page):
+    """Status published, publishing time an hour ago (Beijing time) in the admin's split date/time inputs."""
+    page.select_option("#id_status", "published")
+    when = timezone.localtime(timezone.now() - datetime.timedelta(hours=1))
+    page.fill("#id_published_at_0", when.strftime("%Y-%m-%d"))
+    page.fill("#id_published_at_1", when.strftime("%H:%M:%S"))
+
+
+def save_and_get_article(page, headline=HEADLINE):
+    from articles.models import Article
+
+    page.click("input[name=_save]")
+    page.wait_for_selector("ul.messagelist li.success, .errornote")
+    errors = page.locator(".errorlist li").all_inner_texts()
+    assert not page.locator(".errornote").count(), f"the admin refused the form: {errors}"
+    return Article.objects.get(headline=headline)
+
+
+def test_editor_writes_a_published_article_with_bylines(admin_page, newsroom_data):
+    page = admin_page
+    open_add_article(page)
+
+    # The admin is in Chinese: field labels come from locale/zh_Hans.
+    assert page.locator("label[for=id_kicker]").inner_text().startswith("引题")
+    assert page.locator("label[for=id_headline]").inner_text().startswith("标题")
+
+    # CKEditor 5: recent enough, with a Chinese toolbar, started without console errors.
+    version = page.evaluate("window.CKEDITOR_VERSION")
+    assert tuple(int(part) for part in version.split(".")[:3]) >= (48, 5, 1), version
+    bold = page.locator(f"{EDITOR} .ck-toolbar").get_by_role("button", name="加粗")
+    assert bold.count() == 1
+    assert page.locator(f"{EDITOR} .ck-toolbar").get_by_role("button", name="从电脑上传图片").count() == 1
+    assert page.console_errors == []
+
+    fill_story(page, newsroom_data["section"])
+    editable = page.locator(f"{EDITOR} .ck-editor__editable")
+    editable.click()
+    page.keyboard.type(BODY_START)
+    bold.click()
+    page.keyboard.type(BODY_BOLD)
+    bold.click()
+    page.keyboard.type(BODY_END)
+    assert editable.locator("strong").inner_text() == BODY_BOLD
+
+    # A byline: role from the select, reporter from the select2 autocomplete.
+    page.locator("#bylines-group .add-row a").click()
+    row = page.locator("#bylines-0")
+    row.wait_for()
+    page.select_option("#id_bylines-0-role", str(newsroom_data["role"].pk))
+    row.locator(".field-reporter .select2-selection").click()
+    page.locator(".select2-container--open .select2-search__field").fill("晓萌")
+    page.locator(".select2-results__option", has_text="李晓萌").wait_for()
+    page.keyboard.press("Enter")
+    assert page.locator("#id_bylines-0-reporter").input_value() == str(newsroom_data["reporter"].pk)
+
+    publish_now(page)
+    article = save_and_get_article(page)
+    assert article.is_published()
+    assert [(b.role.name, b.reporter.name) for b in article.bylines.all()] == [("首席记者", "李晓萌")]
+
+    page.goto(article.get_absolute_url())
+    assert page.locator("h1.headline").inner_text() == HEADLINE
+    body = page.locator(".article .body")
+    assert body.locator("strong").inner_text() == BODY_BOLD
+    text = body.inner_text()
+    assert BODY_START in text and BODY_END in text
+    assert re.sub(r"\s+", " ", page.locator(".article .byline").inner_text()).endswith("首席记者 李晓萌")
+    assert page.console_errors == []
+
+
+def test_editor_uploads_an_image_into_the_body(admin_page, newsroom_data, settings, tmp_path):
+    from PIL import Image
+
+    from articles.models import Photo
+
+    png = tmp_path / "会场照片.png"
+    Image.new("RGB", (64, 48), (200, 30, 40)).save(png)
+
+    page = admin_page
+    open_add_article(page)
+    fill_story(page, newsroom_data["section"], headline=PHOTO_HEADLINE)
+    page.locator(f"{EDITOR} .ck-editor__editable").click()
+    page.keyboard.type("现场图片如下。")
+
+    page.set_input_files(f"{EDITOR} .ck-toolbar .ck-file-dialog-button input[type=file]", str(png))
+    image = page.locator(f"{EDITOR} .ck-editor__editable img[src*='/media/photos/']")
+    image.wait_for()  # before the upload finishes the image shows as a blob: URL
+    src = image.get_attribute("src")
+    assert re.search(r"/media/photos/\d{4}/\d{2}/[0-9a-f]{32}\.png$", src), src
+    photo = Photo.objects.get()
+    assert photo.image.url == src and (photo.width, photo.height) == (64, 48)
+    assert photo.uploaded_by == newsroom_data["user"]
+    assert photo.original_filename == "会场照片.png"
+    assert (settings.MEDIA_ROOT / photo.image.name).is_file()
+
+    publish_now(page)
+    article = save_and_get_article(page, headline=PHOTO_HEADLINE)
+    assert f'src="{src}"' in article.body
+
+    page.goto(article.get_absolute_url())
+    assert page.locator(f".article .body img[src='{src}']").count() == 1
+    assert page.console_errors == []

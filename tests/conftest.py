@@ -1,0 +1,75 @@
+"""Shared fixtures: a private MEDIA_ROOT and a fast hasher for every test, and newsroom users in their groups."""
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from articles.services import ensure_newsroom_groups
+from tests.factories import ReporterFactory
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings, tmp_path):
+    """Uploads go to a temporary folder; passwords hash fast; static files need no collectstatic manifest."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STATIC_ROOT = tmp_path / "staticfiles"
+    settings.STATIC_ROOT.mkdir()  # whitenoise warns about a missing folder; collectstatic is not run for tests
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture
+def media_root(settings):
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def newsroom_groups(db):
+    """The reporter (记者) and editor (编辑) groups with their permissions."""
+    return ensure_newsroom_groups()
+
+
+@pytest.fixture
+def make_reporter_user(newsroom_groups):
+    """Make a staff user in the reporter group, with the Reporter profile bylines point to."""
+    reporters, _editors = newsroom_groups
+
+    def make(username="reporter", name="李晓萌"):
+        user = get_user_model().objects.create_user(username, password="secret", is_staff=True)
+        user.groups.add(reporters)
+        ReporterFactory(name=name, user=user)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def reporter_user(make_reporter_user):
+    return make_reporter_user()
+
+
+@pytest.fixture
+def other_reporter_user(make_reporter_user):
+    return make_reporter_user(username="other-reporter", name="王芳")
+
+
+@pytest.fixture
+def editor_user(newsroom_groups):
+    _reporters, editors = newsroom_groups
+    user = get_user_model().objects.create_user("editor", password="secret", is_staff=True)
+    user.groups.add(editors)
+    return user
+
+
+@pytest.fixture
+def reporter_client(client, reporter_user):
+    client.force_login(reporter_user)
+    return client
+
+
+@pytest.fixture
+def editor_client(client, editor_user):
+    client.force_login(editor_user)
+    return client

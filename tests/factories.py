@@ -1,0 +1,145 @@
+"""factory_boy factories: each builds the smallest valid object; states are traits."""
+
+import io
+from datetime import timedelta
+
+import factory
+from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
+from django.utils import timezone
+from PIL import Image
+
+from articles.models import (
+    Article,
+    ArticlePhoto,
+    Byline,
+    BylineRole,
+    ExperienceEntry,
+    Organization,
+    Photo,
+    Reporter,
+    Section,
+    Status,
+    Topic,
+)
+
+
+def image_bytes(image_format="JPEG", size=(8, 6), color=(200, 40, 40), mode="RGB"):
+    """A real, small image encoded by Pillow."""
+    buffer = io.BytesIO()
+    Image.new(mode, size, color).save(buffer, format=image_format)
+    return buffer.getvalue()
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    password = factory.django.Password("secret")
+
+    class Params:
+        staff = factory.Trait(is_staff=True)
+
+
+class SectionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Section
+
+    name = factory.Sequence(lambda n: f"要闻{n}")
+    slug = factory.Sequence(lambda n: f"section-{n}")
+
+
+class TopicFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Topic
+
+    title = factory.Sequence(lambda n: f"妇联改革现场会{n}")
+    slug = factory.Sequence(lambda n: f"topic-{n}")
+
+
+class ReporterFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Reporter
+
+    name = factory.Sequence(lambda n: f"记者{n}")
+    slug = factory.Sequence(lambda n: f"reporter-{n}")
+
+    class Params:
+        with_user = factory.Trait(user=factory.SubFactory(UserFactory, staff=True))
+
+
+class BylineRoleFactory(factory.django.DjangoModelFactory):
+    """The roles come from a data migration; this finds them (or makes one the migration lacks)."""
+
+    class Meta:
+        model = BylineRole
+        django_get_or_create = ("name",)
+
+    name = "记者"
+
+
+class OrganizationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organization
+
+    name = factory.Sequence(lambda n: f"第{n}市妇联")
+    level = Organization.Level.CITY
+    slug = factory.Sequence(lambda n: f"organization-{n}")
+
+
+class PhotoFactory(factory.django.DjangoModelFactory):
+    """A Photo with a real JPEG file (made by Pillow) in MEDIA_ROOT."""
+
+    class Meta:
+        model = Photo
+
+    image = factory.LazyFunction(lambda: ContentFile(image_bytes(), name="会场照片.jpg"))
+    alt_text = factory.Sequence(lambda n: f"会场全景{n}")
+
+
+class ArticleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Article
+
+    headline = factory.Sequence(lambda n: f"全省妇联改革现场会召开{n}")
+    section = factory.SubFactory(SectionFactory)
+
+    class Params:
+        in_review = factory.Trait(status=Status.IN_REVIEW)
+        published = factory.Trait(
+            status=Status.PUBLISHED, published_at=factory.LazyFunction(lambda: timezone.now() - timedelta(hours=1))
+        )
+        scheduled = factory.Trait(
+            status=Status.PUBLISHED, published_at=factory.LazyFunction(lambda: timezone.now() + timedelta(days=1))
+        )
+
+
+class BylineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Byline
+
+    article = factory.SubFactory(ArticleFactory)
+    reporter = factory.SubFactory(ReporterFactory)
+    role = factory.SubFactory(BylineRoleFactory)
+
+
+class ArticlePhotoFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ArticlePhoto
+
+    article = factory.SubFactory(ArticleFactory)
+    photo = factory.SubFactory(PhotoFactory)
+
+
+class ExperienceEntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ExperienceEntry
+
+    article = factory.SubFactory(ArticleFactory)
+    organization = factory.SubFactory(OrganizationFactory)
+    title = factory.Sequence(lambda n: f"建强基层组织{n}")
+
+    class Params:
+        oral = factory.Trait(form=ExperienceEntry.Form.ORAL)
+        written = factory.Trait(form=ExperienceEntry.Form.WRITTEN)

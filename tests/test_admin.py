@@ -1,0 +1,481 @@
+"""The admin: every page opens, lists cost a fixed number of queries, and reporters and editors keep their roles."""
+
+import re
+from datetime import timedelta
+from html.parser import HTMLParser
+
+import pytest
+from django.contrib import admin
+from django.contrib.auth.models import Group
+from django.urls import reverse
+from django.utils import timezone
+
+from articles.models import Article, Status
+from tests.factories import (
+    ArticleFactory,
+    ArticlePhotoFactory,
+    BylineFactory,
+    BylineRoleFactory,
+    ExperienceEntryFactory,
+    OrganizationFactory,
+    PhotoFactory,
+    ReporterFactory,
+    SectionFactory,
+    TopicFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+class _FormFields(HTMLParser):
+    """The fields a browser would submit from one form of a page, with their current values."""
+
+    def __init__(self, form_id):
+        super().__init__(convert_charrefs=True)
+        self.form_id = form_id
+        self.in_form = False
+        self.fields = []  # (name, value) pairs, in document order
+        self.select = None
+        self.textarea = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            self.in_form = attrs.get("id") == self.form_id
+            return
+        if not self.in_form:
+            return
+        name = attrs.get("name")
+        if tag == "input" and name:
+            kind = attrs.get("type", "text")
+            if kind in {"submit", "button", "image", "reset", "file"}:
+                return
+            if kind in {"checkbox", "radio"}:
+                if "checked" in attrs:
+                    self.fields.append((name, attrs.get("value", "on")))
+                return
+            self.fields.append((name, attrs.get("value", "")))
+        elif tag == "select" and name:
+            self.select = {"name": name, "multiple": "multiple" in attrs, "options": [], "selected": []}
+        elif tag == "option" and self.select is not None:
+            value = attrs.get("value", "")
+            self.select["options"].append(value)
+            if "selected" in attrs:
+                self.select["selected"].append(value)
+        elif tag == "textarea" and name:
+            self.textarea = [name, ""]
+
+    def handle_data(self, data):
+        if self.textarea is not None:
+            self.textarea[1] += data
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.in_form = False
+        elif tag == "select" and self.select is not None:
+            chosen = self.select["selected"] or ([] if self.select["multiple"] else self.select["options"][:1])
+            self.fields.extend((self.select["name"], value) for value in chosen)
+            self.select = None
+        elif tag == "textarea" and self.textarea is not None:
+            self.fields.append((self.textarea[0], self.textarea[1].removeprefix("\n")))
+            self.textarea = None
+
+
+def form_data(response, form_id="article_form"):
+    """The POST data of a rendered admin form, as a dict of lists, without the empty-form templates."""
+    parser = _FormFields(form_id)
+    parser.feed(response.content.decode())
+    data = {}
+    for name, value in parser.fields:
+        if "__prefix__" not in name:
+            data.setdefault(name, []).append(value)
+    return data
+
+
+def formset_prefixes(data):
+    return {name.removesuffix("-TOTAL_FORMS") for name in data if name.endswith("-TOTAL_FORMS")}
+
+
+def errors_of(response):
+    """Every error of an admin form page, to show why a post was refused."""
+    if response.context is None or "adminform" not in response.context:
+        return None
+    errors = {"form": response.context["adminform"].form.errors}
+    for inline in response.context["inline_admin_formsets"]:
+        errors[inline.formset.prefix] = [inline.formset.non_form_errors(), *inline.formset.errors]
+    return errors
+
+
+def admin_url(model_or_obj, view, *args):
+    meta = model_or_obj._meta
+    return reverse(f"admin:{meta.app_label}_{meta.model_name}_{view}", args=args)
+
+
+# --- Every page opens ---------------------------------------------------------------------------------
+
+
+def an_object_of(model):
+    makers = {
+        "article": lambda: ArticleFactory(published=True),
+        "reporter": ReporterFactory,
+        "bylinerole": BylineRoleFactory,
+        "section": SectionFactory,
+        "topic": TopicFactory,
+        "organization": OrganizationFactory,
+        "photo": PhotoFactory,
+        "user": UserFactory,
+        "group": lambda: Group.objects.create(name="校对"),
+    }
+    return makers[model._meta.model_name]()
+
+
+REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label)
+
+
+def test_every_newsroom_model_is_in_the_admin():
+    names = {model._meta.label for model in REGISTERED}
+    expected = {"Article", "Reporter", "BylineRole", "Section", "Topic", "Organization", "Photo"}
+    assert {f"articles.{name}" for name in expected} <= names
+
+
+@pytest.mark.parametrize("model", REGISTERED, ids=[model._meta.label for model in REGISTERED])
+def test_admin_opens_changelist_add_and_change_pages(admin_client, model):
+    obj = an_object_of(model)
+
+    assert admin_client.get(admin_url(model, "changelist")).status_code == 200
+    assert admin_client.get(admin_url(model, "add")).status_code == 200
+    response = admin_client.get(admin_url(model, "change", obj.pk))
+    assert response.status_code == 200
+    assert str(obj) in response.content.decode()
+
+
+def test_article_change_page_shows_its_inlines_and_the_rich_text_editor(admin_client):
+    article = ArticleFactory(body="<p>正文</p>")
+    BylineFactory(article=article, reporter=ReporterFactory(name="李晓萌"))
+    ArticlePhotoFactory(article=article, caption="推进会现场。")
+    ExperienceEntryFactory(article=article, title="让妇联组织活起来")
+
+    html = admin_client.get(admin_url(article, "change", article.pk)).content.decode()
+
+    assert "李晓萌" in html
+    assert "推进会现场。" in html
+    assert "让妇联组织活起来" in html
+    assert html.count('data-ckeditor="true"') >= 2  # the article body and the entry's body (and its template row)
+    assert "vendor/ckeditor5/ckeditor5.umd.js" in html
+
+
+# Session, user, section and topic filters, two counts, articles with their sections, bylines with people and
+# roles, two for the date hierarchy.
+ARTICLE_CHANGELIST_QUERIES = 10
+
+
+@pytest.mark.parametrize("n", [1, 12])
+def test_article_changelist_queries_do_not_grow(admin_client, django_assert_num_queries, n):
+    for article in ArticleFactory.create_batch(n, published=True):
+        BylineFactory.create_batch(3, article=article)
+    admin_client.get(admin_url(Article, "changelist"))  # warm the session and content-type caches
+
+    with django_assert_num_queries(ARTICLE_CHANGELIST_QUERIES):
+        response = admin_client.get(admin_url(Article, "changelist"))
+    assert response.content.decode().count('class="action-select"') == n
+
+
+def test_article_changelist_shows_bylines_and_live_status(admin_client):
+    article = ArticleFactory(published=True, headline="现场会召开")
+    BylineFactory(article=article, reporter=ReporterFactory(name="李晓萌"), role=BylineRoleFactory(name="首席记者"))
+    ArticleFactory(scheduled=True, headline="定时稿")
+
+    html = admin_client.get(admin_url(Article, "changelist")).content.decode()
+
+    assert "首席记者 李晓萌" in html
+    assert "现场会召开" in html and "定时稿" in html
+    assert html.count('alt="True"') == 1  # only the published story is live now
+
+
+# --- A reporter files a story, an editor publishes it ----------------------------------------------------
+
+
+@pytest.fixture
+def filing(reporter_user):
+    """What the reporter's story needs: a section, people with roles, photos and organisations."""
+    return {
+        "section": SectionFactory(name="要闻"),
+        "people": [
+            (BylineRoleFactory(name="首席记者"), reporter_user.reporter),
+            (BylineRoleFactory(name="见习记者"), ReporterFactory(name="王芳")),
+            (BylineRoleFactory(name="通讯员"), ReporterFactory(name="周丹")),
+        ],
+        "photos": [PhotoFactory(alt_text="会场"), PhotoFactory(alt_text="参观")],
+        "organizations": [OrganizationFactory(name="长沙市妇联"), OrganizationFactory(name="桂阳县妇联")],
+    }
+
+
+def article_post_data(client, filing, status=Status.IN_REVIEW):
+    """Fill the admin's add form as the reporter would: the story, 3 bylines, 2 photos, 2 entries."""
+    data = form_data(client.get(admin_url(Article, "add")))
+    prefixes = formset_prefixes(data)
+    bylines = next(p for p in prefixes if "byline" in p)
+    photos = next(p for p in prefixes if "photo" in p)
+    entries = next(p for p in prefixes if "entr" in p)
+    data.update(
+        {
+            "kicker": "深化妇联改革",
+            "headline": "全省妇联系统改革工作现场推进会在郴州召开",
+            "subtitle": "李华：以改革精神推动妇联工作",
+            "body": "<p>会议指出，全省新建妇女组织一千二百余个。</p><script>alert(1)</script>",
+            "section": str(filing["section"].pk),
+            "status": status,
+            f"{bylines}-TOTAL_FORMS": "3",
+            f"{photos}-TOTAL_FORMS": "2",
+            f"{entries}-TOTAL_FORMS": "2",
+        }
+    )
+    for index, (role, reporter) in enumerate(filing["people"]):
+        data.update({f"{bylines}-{index}-order": str(index + 1), f"{bylines}-{index}-role": str(role.pk)})
+        data[f"{bylines}-{index}-reporter"] = str(reporter.pk)
+    for index, (photo, caption) in enumerate(zip(filing["photos"], ["推进会现场。", "参观阵地。"], strict=True)):
+        data.update({f"{photos}-{index}-order": str(index + 1), f"{photos}-{index}-photo": str(photo.pk)})
+        data[f"{photos}-{index}-caption"] = caption
+    for index, (organization, form) in enumerate(zip(filing["organizations"], ["written", "oral"], strict=True)):
+        data.update(
+            {
+                f"{entries}-{index}-order": str(index + 1),
+                f"{entries}-{index}-form": form,
+                f"{entries}-{index}-organization": str(organization.pk),
+                f"{entries}-{index}-title": f"经验{index + 1}",
+                f"{entries}-{index}-highlight": f"金句{index + 1}。",
+                f"{entries}-{index}-body": f"<p>经验正文{index + 1}。</p>",
+            }
+        )
+    data["_save"] = "保存"
+    return data
+
+
+def test_add_form_has_formsets_for_bylines_photos_and_entries(reporter_client):
+    data = form_data(reporter_client.get(admin_url(Article, "add")))
+    assert formset_prefixes(data) == {"bylines", "article_photos", "experience_entries"}
+    assert data["bylines-TOTAL_FORMS"] == ["0"]
+
+
+def test_reporter_files_a_story_that_an_editor_publishes(client, reporter_user, editor_user, filing):
+    client.force_login(reporter_user)
+    response = client.post(admin_url(Article, "add"), article_post_data(client, filing))
+
+    assert response.status_code == 302, errors_of(response)
+    article = Article.objects.get()
+    assert article.created_by == reporter_user
+    assert article.status == Status.IN_REVIEW
+    assert "<script" not in article.body
+    assert [str(b) for b in article.bylines.all()] == ["首席记者 李晓萌", "见习记者 王芳", "通讯员 周丹"]
+    assert [p.caption for p in article.article_photos.all()] == ["推进会现场。", "参观阵地。"]
+    assert article.experience_entries.count() == 2
+    client.logout()
+    assert client.get(article.get_absolute_url()).status_code == 404
+
+    client.force_login(editor_user)
+    change_url = admin_url(article, "change", article.pk)
+    data = form_data(client.get(change_url))
+    published_at = timezone.localtime(timezone.now() - timedelta(minutes=5))
+    data.update(
+        {
+            "status": Status.PUBLISHED,
+            "published_at_0": published_at.strftime("%Y-%m-%d"),
+            "published_at_1": published_at.strftime("%H:%M:%S"),
+            "_save": "保存",
+        }
+    )
+    response = client.post(change_url, data)
+
+    assert response.status_code == 302, errors_of(response)
+    article.refresh_from_db()
+    assert article.is_published()
+    assert article.created_by == reporter_user
+
+    client.logout()
+    response = client.get(article.get_absolute_url())
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "全省妇联系统改革工作现场推进会在郴州召开" in html
+    byline = re.sub(r"<[^>]+>", "", re.search(r'<p class="byline">.*?</p>', html, re.S).group(0))
+    assert byline == "今日女报 / 凤网首席记者 李晓萌 见习记者 王芳 通讯员 周丹"
+    assert html.index("推进会现场。") < html.index("参观阵地。")
+    assert 'alt="会场"' in html and 'alt="参观"' in html
+    assert html.index("桂阳县妇联") < html.index("长沙市妇联")  # the oral entry comes before the written one
+    assert "金句1。" in html and "经验正文2。" in html
+    assert "alert(1)" not in html
+
+
+@pytest.mark.parametrize("published_at", ["", "past"])
+def test_reporter_cannot_publish_through_the_add_form(reporter_client, filing, published_at):
+    data = article_post_data(reporter_client, filing, status=Status.PUBLISHED)
+    if published_at:
+        moment = timezone.localtime() - timedelta(hours=1)
+        data.update({"published_at_0": moment.strftime("%Y-%m-%d"), "published_at_1": moment.strftime("%H:%M:%S")})
+
+    response = reporter_client.post(admin_url(Article, "add"), data)
+
+    assert not Article.objects.published().exists()
+    assert not Article.objects.filter(status=Status.PUBLISHED).exists()
+    if response.status_code == 200:
+        assert "status" in response.context["adminform"].form.errors
+
+
+def test_reporter_is_not_offered_the_published_status(reporter_client):
+    html = reporter_client.get(admin_url(Article, "add")).content.decode()
+    status_select = re.search(r'<select name="status".*?</select>', html, re.S).group(0)
+    assert 'value="in_review"' in status_select
+    assert 'value="published"' not in status_select
+
+
+def test_reporter_cannot_publish_their_draft_through_the_change_form(reporter_client, reporter_user):
+    article = ArticleFactory(created_by=reporter_user, headline="我的草稿")
+    change_url = admin_url(article, "change", article.pk)
+    data = form_data(reporter_client.get(change_url))
+    moment = timezone.localtime() - timedelta(hours=1)
+    data.update(
+        {
+            "status": Status.PUBLISHED,
+            "published_at_0": moment.strftime("%Y-%m-%d"),
+            "published_at_1": moment.strftime("%H:%M:%S"),
+            "_save": "保存",
+        }
+    )
+
+    reporter_client.post(change_url, data)
+
+    article.refresh_from_db()
+    assert article.status == Status.DRAFT
+    assert article.published_at is None
+
+
+def test_reporter_can_revise_their_published_story_without_unpublishing_it(reporter_client, reporter_user):
+    article = ArticleFactory(created_by=reporter_user, published=True, headline="原标题")
+    published_at = article.published_at
+    change_url = admin_url(article, "change", article.pk)
+    data = form_data(reporter_client.get(change_url))
+    data.update({"headline": "改正后的标题", "status": Status.DRAFT, "_save": "保存"})
+
+    response = reporter_client.post(change_url, data)
+
+    assert response.status_code == 302, errors_of(response)
+    article.refresh_from_db()
+    assert article.headline == "改正后的标题"
+    assert article.status == Status.PUBLISHED
+    assert article.published_at == published_at
+
+
+def test_reporter_cannot_delete_a_published_story(reporter_client, reporter_user):
+    article = ArticleFactory(created_by=reporter_user, published=True)
+    response = reporter_client.post(admin_url(article, "delete", article.pk), {"post": "yes"})
+    assert response.status_code == 403
+    assert Article.objects.filter(pk=article.pk).exists()
+
+
+def test_reporter_may_delete_their_own_draft(reporter_client, reporter_user):
+    article = ArticleFactory(created_by=reporter_user)
+    response = reporter_client.post(admin_url(article, "delete", article.pk), {"post": "yes"})
+    assert response.status_code == 302
+    assert not Article.objects.filter(pk=article.pk).exists()
+
+
+# --- Reporters see their own stories only -----------------------------------------------------------------
+
+
+@pytest.fixture
+def others_story(other_reporter_user):
+    article = ArticleFactory(headline="别人的独家稿件", created_by=other_reporter_user, in_review=True)
+    BylineFactory(article=article, reporter=other_reporter_user.reporter)
+    return article
+
+
+def test_reporter_cannot_open_another_reporters_story(reporter_client, others_story):
+    response = reporter_client.get(admin_url(others_story, "change", others_story.pk))
+    assert response.status_code in {302, 403, 404}
+    if response.status_code == 302:
+        assert response["Location"] != admin_url(others_story, "change", others_story.pk)
+    assert "别人的独家稿件" not in response.content.decode()
+
+
+def test_reporter_cannot_change_another_reporters_story_by_posting(reporter_client, others_story):
+    reporter_client.post(
+        admin_url(others_story, "change", others_story.pk),
+        {"headline": "篡改", "section": others_story.section_id, "status": "draft"},
+    )
+    others_story.refresh_from_db()
+    assert others_story.headline == "别人的独家稿件"
+
+
+def test_reporter_does_not_see_another_reporters_story_in_the_list(reporter_client, reporter_user, others_story):
+    mine = ArticleFactory(headline="我自己的稿件", created_by=reporter_user)
+    html = reporter_client.get(admin_url(Article, "changelist")).content.decode()
+    assert mine.headline in html
+    assert "别人的独家稿件" not in html
+
+
+def test_reporter_sees_a_story_they_are_bylined_on(reporter_client, reporter_user, others_story):
+    BylineFactory(article=others_story, reporter=reporter_user.reporter, role=BylineRoleFactory(name="摄影"))
+    assert "别人的独家稿件" in reporter_client.get(admin_url(Article, "changelist")).content.decode()
+    assert reporter_client.get(admin_url(others_story, "change", others_story.pk)).status_code == 200
+
+
+def test_editor_sees_and_opens_every_story(editor_client, others_story):
+    assert "别人的独家稿件" in editor_client.get(admin_url(Article, "changelist")).content.decode()
+    response = editor_client.get(admin_url(others_story, "change", others_story.pk))
+    assert response.status_code == 200
+    assert "别人的独家稿件" in response.content.decode()
+
+
+# --- Editors publish and schedule -----------------------------------------------------------------------
+
+
+def post_publishing(client, article, status, date_part="", time_part=""):
+    change_url = admin_url(article, "change", article.pk)
+    data = form_data(client.get(change_url))
+    data.update({"status": status, "published_at_0": date_part, "published_at_1": time_part, "_save": "保存"})
+    return client.post(change_url, data)
+
+
+def test_editor_cannot_publish_without_a_publishing_time(editor_client):
+    article = ArticleFactory(in_review=True)
+    response = post_publishing(editor_client, article, Status.PUBLISHED)
+    assert response.status_code == 200
+    assert "published_at" in response.context["adminform"].form.errors
+    article.refresh_from_db()
+    assert article.status == Status.IN_REVIEW
+
+
+def test_publishing_time_entered_in_the_admin_is_beijing_time(editor_client):
+    article = ArticleFactory(in_review=True)
+    response = post_publishing(editor_client, article, Status.PUBLISHED, "2026-11-20", "08:00")
+    assert response.status_code == 302, errors_of(response)
+    article.refresh_from_db()
+    assert article.published_at.isoformat() == "2026-11-20T00:00:00+00:00"
+
+
+def test_editor_schedules_a_story_that_stays_hidden_until_its_time(client, editor_user):
+    article = ArticleFactory(in_review=True, headline="定时发布的稿件")
+    client.force_login(editor_user)
+    later = timezone.localtime() + timedelta(days=1)
+    response = post_publishing(client, article, Status.PUBLISHED, later.strftime("%Y-%m-%d"), later.strftime("%H:%M"))
+    assert response.status_code == 302, errors_of(response)
+    assert list(Article.objects.scheduled()) == [article]
+    client.logout()
+    assert client.get(article.get_absolute_url()).status_code == 404
+    assert "定时发布的稿件" not in client.get("/").content.decode()
+
+
+def test_rich_text_fields_get_the_editor_in_any_model_form():
+    from django import forms
+
+    from articles.models import ExperienceEntry
+
+    class EntryForm(forms.ModelForm):
+        class Meta:
+            model = ExperienceEntry
+            fields = ["title", "body"]
+
+    html = str(EntryForm()["body"])
+    assert 'data-ckeditor="true"' in html
+    assert 'data-upload-url="/editor/images/"' in html
+    assert html.startswith('<div class="newsroom-rich-text"><textarea')

@@ -1,0 +1,154 @@
+"""The one definition of "public" (published(), is_published(), scheduled()) and who may edit what."""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.utils import timezone
+
+from articles.models import Article, ExperienceEntry, Status
+from tests.factories import ArticleFactory, BylineFactory, ExperienceEntryFactory, ReporterFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+NOT_PUBLIC = {
+    "draft": {},
+    "in review": {"in_review": True},
+    "scheduled": {"scheduled": True},
+    "scheduled in a second": {"status": Status.PUBLISHED, "published_at_delta": timedelta(seconds=5)},
+    "in review with a past time": {"status": Status.IN_REVIEW, "published_at_delta": -timedelta(days=1)},
+}
+PUBLIC = {
+    "published": {"published": True},
+    "just published": {"status": Status.PUBLISHED, "published_at_delta": -timedelta(seconds=1)},
+}
+
+
+def make_article(published_at_delta=None, **kwargs):
+    if published_at_delta is not None:
+        kwargs["published_at"] = timezone.now() + published_at_delta
+    return ArticleFactory(**kwargs)
+
+
+@pytest.mark.parametrize("state", NOT_PUBLIC.values(), ids=NOT_PUBLIC.keys())
+def test_unpublished_article_is_not_public(state):
+    article = make_article(**state)
+    assert not Article.objects.published().filter(pk=article.pk).exists()
+    assert article.is_published() is False
+
+
+@pytest.mark.parametrize("state", PUBLIC.values(), ids=PUBLIC.keys())
+def test_published_article_is_public(state):
+    article = make_article(**state)
+    assert list(Article.objects.published()) == [article]
+    assert article.is_published() is True
+
+
+def test_article_published_exactly_now_is_public(monkeypatch):
+    moment = timezone.now().replace(microsecond=123456)
+    article = ArticleFactory(status=Status.PUBLISHED, published_at=moment)
+    monkeypatch.setattr(timezone, "now", lambda: moment)
+
+    assert list(Article.objects.published()) == [article]
+    assert article.is_published() is True
+    assert not Article.objects.scheduled().exists()
+
+
+def test_scheduled_article_goes_live_by_itself_when_its_time_comes(monkeypatch):
+    start = timezone.now()
+    article = ArticleFactory(status=Status.PUBLISHED, published_at=start + timedelta(hours=2))
+    assert not Article.objects.published().exists()
+
+    monkeypatch.setattr(timezone, "now", lambda: start + timedelta(hours=2, seconds=1))
+
+    assert list(Article.objects.published()) == [article]
+    assert article.is_published() is True
+
+
+def test_scheduled_lists_only_embargoed_stories():
+    scheduled = ArticleFactory(scheduled=True)
+    ArticleFactory(published=True)
+    ArticleFactory()
+    ArticleFactory(in_review=True)
+
+    assert list(Article.objects.scheduled()) == [scheduled]
+
+
+def test_published_is_newest_first_in_listings():
+    now = timezone.now()
+    older = ArticleFactory(published=True, published_at=now - timedelta(days=1))
+    newer = ArticleFactory(published=True, published_at=now - timedelta(minutes=1))
+    assert list(Article.objects.published().for_listing()) == [newer, older]
+
+
+@pytest.mark.parametrize("state", NOT_PUBLIC.values(), ids=NOT_PUBLIC.keys())
+def test_experience_entry_of_an_unpublished_article_is_not_public(state):
+    ExperienceEntryFactory(article=make_article(**state))
+    assert not ExperienceEntry.objects.published().exists()
+
+
+@pytest.mark.parametrize("state", PUBLIC.values(), ids=PUBLIC.keys())
+def test_experience_entry_of_a_published_article_is_public(state):
+    entry = ExperienceEntryFactory(article=make_article(**state))
+    ExperienceEntryFactory(article=ArticleFactory())
+    assert list(ExperienceEntry.objects.published()) == [entry]
+
+
+# --- editable_by -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def newsroom_articles(reporter_user, other_reporter_user):
+    """Four stories: created by the reporter, bylined on the reporter, bylined twice on them, someone else's."""
+    created = ArticleFactory(headline="自己创建", created_by=reporter_user)
+    bylined = ArticleFactory(headline="署名", created_by=other_reporter_user, published=True)
+    BylineFactory(article=bylined, reporter=reporter_user.reporter)
+    both = ArticleFactory(headline="创建并署名", created_by=reporter_user, in_review=True)
+    BylineFactory(article=both, reporter=reporter_user.reporter)
+    BylineFactory(article=both, reporter=reporter_user.reporter, role__name="摄影")
+    BylineFactory(article=both, reporter=other_reporter_user.reporter)
+    others = ArticleFactory(headline="别人的", created_by=other_reporter_user)
+    BylineFactory(article=others, reporter=ReporterFactory())
+    return {"created": created, "bylined": bylined, "both": both, "others": others}
+
+
+def test_editor_may_edit_every_article(editor_user, newsroom_articles):
+    assert set(Article.objects.editable_by(editor_user)) == set(newsroom_articles.values())
+
+
+def test_superuser_may_edit_every_article(admin_user, newsroom_articles):
+    assert set(Article.objects.editable_by(admin_user)) == set(newsroom_articles.values())
+
+
+def test_reporter_may_edit_what_they_created_or_are_bylined_on_once_each(reporter_user, newsroom_articles):
+    editable = list(Article.objects.editable_by(reporter_user))
+
+    assert sorted(a.headline for a in editable) == sorted(["自己创建", "署名", "创建并署名"])
+    assert newsroom_articles["others"] not in editable
+
+
+def test_other_reporter_sees_their_own_share_only(other_reporter_user, newsroom_articles):
+    editable = set(Article.objects.editable_by(other_reporter_user))
+    assert editable == {newsroom_articles["bylined"], newsroom_articles["both"], newsroom_articles["others"]}
+
+
+def test_anonymous_visitor_may_edit_nothing(newsroom_articles):
+    assert not Article.objects.editable_by(AnonymousUser()).exists()
+
+
+def test_non_staff_user_may_edit_nothing_even_when_bylined(reporter_user, newsroom_articles):
+    reporter_user.is_staff = False
+    reporter_user.save()
+    assert not Article.objects.editable_by(reporter_user).exists()
+
+
+def test_deactivated_reporter_may_edit_nothing(reporter_user, newsroom_articles):
+    reporter_user.is_active = False
+    reporter_user.save()
+    assert not Article.objects.editable_by(reporter_user).exists()
+
+
+def test_staff_user_outside_the_newsroom_groups_sees_only_their_own(newsroom_articles):
+    user = UserFactory(staff=True)
+    mine = ArticleFactory(created_by=user)
+    assert list(Article.objects.editable_by(user)) == [mine]
