@@ -93,7 +93,7 @@ class ArticleAdminForm(forms.ModelForm):
         model = Article
         fields = [
             "kicker", "headline", "subtitle", "summary", "pull_quote", "body", "source", "section", "topics",
-            "dateline_place", "dateline_on", "lead_photo", "print_issue_on", "print_page_number", "print_page_name",
+            "dateline_place", "dateline_on", "lead_photo", "lead_photo_caption", "print_issue_on", "print_page_number", "print_page_name",
             "status", "published_at",
         ]  # fmt: skip
 
@@ -128,7 +128,16 @@ class ArticleAdmin(admin.ModelAdmin):
         (_("The story"), {"fields": ["kicker", "headline", "subtitle", "summary", "pull_quote", "body"]}),
         (
             _("Source and place"),
-            {"fields": ["source", "section", "topics", ("dateline_place", "dateline_on"), "lead_photo"]},
+            {
+                "fields": [
+                    "source",
+                    "section",
+                    "topics",
+                    ("dateline_place", "dateline_on"),
+                    "lead_photo",
+                    "lead_photo_caption",
+                ]
+            },
         ),
         (_("Print"), {"fields": [("print_issue_on", "print_page_number", "print_page_name")]}),
         (_("Publishing"), {"fields": ["status", "published_at"]}),

@@ -106,6 +106,7 @@ class DemoArticle:
     dateline_place: str = ""
     dateline_day: int | None = None  # defaults to the day before publication
     lead_photo: str = ""
+    lead_photo_caption: str = ""
     photos: tuple[tuple[str, str], ...] = ()  # (photo key, caption)
     topics: tuple[str, ...] = ()
     print_page: tuple[str, str] | None = None  # (page number, page name); the issue is the publication day
@@ -435,6 +436,7 @@ MEETING_REPORT = DemoArticle(
     dateline_place="桐溪",
     dateline_day=-2,
     lead_photo="meeting-hall",
+    lead_photo_caption="全省妇联深化改革现场推进会现场。",
     photos=(
         ("meeting-visit", "会前，参会人员在白沙县石门镇柳塘村“妇女微家”现场观摩。"),
         ("meeting-speech", "会上，基层妇联代表作交流发言。"),
@@ -1150,6 +1152,7 @@ class _Builder:
             dateline_place=data.dateline_place,
             dateline_on=dateline_on,
             lead_photo=self.photos[data.lead_photo] if data.lead_photo else None,
+            lead_photo_caption=data.lead_photo_caption,
             status=data.status,
             published_at=published_at,
             print_issue_on=self.on(data.day) if data.print_page and published_at else None,

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from articles import services
 
@@ -107,7 +108,7 @@ class Publishable(models.Model):
 
 
 class Reporter(models.Model):
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     slug = models.SlugField(
         _("slug"), max_length=60, unique=True, help_text=_("Latin letters for the reporter's page address.")
     )
@@ -388,7 +389,10 @@ class Article(Publishable):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="lead_articles",
-        help_text=_("Shown on cards and share previews."),
+        help_text=_("Shown at the top of the article, on cards and in share previews."),
+    )
+    lead_photo_caption = models.TextField(
+        _("lead photo caption"), blank=True, help_text=_("Printed under the lead photo on the article page (图说).")
     )
     print_issue_on = models.DateField(_("print issue date"), null=True, blank=True)
     print_page_number = models.CharField(_("print page number"), max_length=10, blank=True, help_text=_("E.g. A03."))

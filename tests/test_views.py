@@ -191,6 +191,38 @@ def test_lead_photo_is_shown_on_the_article_page_and_the_card(client):
     assert 'alt="头图"' in main_of(client.get(reverse("articles:article_list")))
 
 
+def test_lead_photo_carries_its_own_caption_on_the_article_page(client):
+    article = ArticleFactory(
+        published=True, lead_photo=PhotoFactory(alt_text="会场"), lead_photo_caption="推进会现场。"
+    )
+    html = main_of(client.get(article.get_absolute_url()))
+
+    figure = re.search(r"<figure.*?</figure>", html, re.S).group(0)
+    assert 'alt="会场"' in figure and "推进会现场。" in figure
+
+
+def test_entry_heading_uses_the_organisations_short_name_when_it_has_one(client):
+    article = ArticleFactory(published=True)
+    organization = OrganizationFactory(name="桐溪市妇女联合会", short_name="桐溪市妇联")
+    ExperienceEntryFactory(article=article, organization=organization, title="把阵地建到家门口")
+    html = main_of(client.get(article.get_absolute_url()))
+
+    assert "桐溪市妇联：把阵地建到家门口" in text_of(html)
+    assert "桐溪市妇女联合会：" not in text_of(html)
+
+
+def test_free_text_credit_is_not_labelled_as_a_photographer(client):
+    article = ArticleFactory(published=True)
+    ArticlePhotoFactory(article=article, photo=PhotoFactory(credit_text="受访者供图"), caption="家庭合影。")
+    ArticlePhotoFactory(
+        article=article, photo=PhotoFactory(credit_reporter=ReporterFactory(name="赵摄")), caption="现场。"
+    )
+    text = text_of(main_of(client.get(article.get_absolute_url())))
+
+    assert "受访者供图" in text and "摄影：受访者供图" not in text
+    assert "摄影：赵摄" in text
+
+
 @pytest.mark.parametrize("state", UNPUBLISHED.values(), ids=UNPUBLISHED.keys())
 def test_unpublished_article_is_404_for_anonymous_readers(client, state):
     article = ArticleFactory(headline="未发布的稿件", **state)
