@@ -120,7 +120,7 @@ def test_article_page_shows_every_part_in_the_right_order(client, full_article):
             "全省妇联系统改革工作现场推进会在郴州召开",
             "李华：以改革精神推动妇联工作高质量发展",
             'class="byline"',
-            "郴州<time",
+            "郴州 <time",
             "让妇联组织从“有形覆盖”走向“有效覆盖”。",
             "<p>会议指出，全省新建妇女组织一千二百余个。</p><h2>建强阵地</h2>",
             "推进会现场。",
@@ -281,6 +281,17 @@ def test_404_page_is_the_sites_chinese_page(client):
     assert '<html lang="zh-hans">' in html
     assert "今日女报 · 凤网" in html  # the site's name, from settings
     assert 'href="/"' in html
+
+
+def test_the_site_speaks_chinese_whatever_the_browser_asks_for(client):
+    article = ArticleFactory(published=True, print_issue_on=date(2026, 11, 20), print_page_number="A03")
+    ArticlePhotoFactory(article=article, photo=PhotoFactory(credit_reporter=ReporterFactory(name="赵摄")))
+    response = client.get(article.get_absolute_url(), headers={"accept-language": "en-US,en;q=0.9"})
+    html = response.content.decode()
+
+    assert '<html lang="zh-hans">' in html
+    assert "摄影：赵摄" in text_of(html)
+    assert "In print" not in html and "Photo:" not in html
 
 
 # --- Lists ------------------------------------------------------------------------------------------
