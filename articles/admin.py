@@ -96,6 +96,11 @@ class ArticleAdminForm(forms.ModelForm):
             "dateline_place", "dateline_on", "lead_photo", "lead_photo_caption", "print_issue_on", "print_page_number", "print_page_name",
             "status", "published_at",
         ]  # fmt: skip
+        widgets = {
+            "summary": forms.Textarea(attrs={"rows": 3}),
+            "pull_quote": forms.Textarea(attrs={"rows": 2}),
+            "lead_photo_caption": forms.Textarea(attrs={"rows": 2}),
+        }
 
     def clean(self):
         cleaned = super().clean()

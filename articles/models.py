@@ -308,6 +308,20 @@ class Photo(models.Model):
 
 
 class ArticleQuerySet(PublishableQuerySet):
+    def in_section(self, section):
+        return self.filter(section=section)
+
+    def in_topic(self, topic):
+        return self.filter(topics=topic)
+
+    def bylined(self, reporter):
+        """Articles with the reporter in any byline role, each once."""
+        return self.filter(pk__in=Byline.objects.filter(reporter=reporter).values("article_id"))
+
+    def with_entries_from(self, organization):
+        """Articles carrying an experience entry of the organisation, each once."""
+        return self.filter(pk__in=ExperienceEntry.objects.filter(organization=organization).values("article_id"))
+
     def for_listing(self):
         """Cards: section, lead photo and bylines; no body."""
         return (

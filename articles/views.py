@@ -56,58 +56,53 @@ class ArticleDetailView(DetailView):
         return response
 
 
-class SectionDetailView(ListView):
-    template_name = "articles/section_detail.html"
+class ArticlesOfView(ListView):
+    """A page about one object (section, topic, reporter, organisation) listing its published articles."""
+
+    model = None  # the object the page is about, looked up by its slug
     context_object_name = "articles"
     paginate_by = 20
 
-    def get_queryset(self):
-        self.section = get_object_or_404(Section, slug=self.kwargs["slug"])
-        return Article.objects.published().filter(section=self.section).for_listing()
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(section=self.section, **kwargs)
-
-
-class TopicDetailView(ListView):
-    template_name = "articles/topic_detail.html"
-    context_object_name = "articles"
-    paginate_by = 20
+    def articles_of(self, obj):
+        raise NotImplementedError
 
     def get_queryset(self):
-        self.topic = get_object_or_404(Topic, slug=self.kwargs["slug"])
-        return Article.objects.published().filter(topics=self.topic).for_listing()
+        self.object = get_object_or_404(self.model, slug=self.kwargs["slug"])
+        return self.articles_of(self.object).for_listing()
+
+    def get_template_names(self):
+        return [f"articles/{self.model._meta.model_name}_detail.html"]
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(topic=self.topic, **kwargs)
+        return super().get_context_data(**{self.model._meta.model_name: self.object}, **kwargs)
 
 
-class ReporterDetailView(ListView):
-    template_name = "articles/reporter_detail.html"
-    context_object_name = "articles"
-    paginate_by = 20
+class SectionDetailView(ArticlesOfView):
+    model = Section
 
-    def get_queryset(self):
-        self.reporter = get_object_or_404(Reporter, slug=self.kwargs["slug"])
-        bylined = Article.objects.filter(bylines__reporter=self.reporter).values("pk")
-        return Article.objects.published().filter(pk__in=bylined).for_listing()
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(reporter=self.reporter, **kwargs)
+    def articles_of(self, section):
+        return Article.objects.published().in_section(section)
 
 
-class OrganizationDetailView(ListView):
-    template_name = "articles/organization_detail.html"
-    context_object_name = "articles"
-    paginate_by = 20
+class TopicDetailView(ArticlesOfView):
+    model = Topic
 
-    def get_queryset(self):
-        self.organization = get_object_or_404(Organization, slug=self.kwargs["slug"])
-        with_entries = Article.objects.filter(experience_entries__organization=self.organization).values("pk")
-        return Article.objects.published().filter(pk__in=with_entries).for_listing()
+    def articles_of(self, topic):
+        return Article.objects.published().in_topic(topic)
 
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(organization=self.organization, **kwargs)
+
+class ReporterDetailView(ArticlesOfView):
+    model = Reporter
+
+    def articles_of(self, reporter):
+        return Article.objects.published().bylined(reporter)
+
+
+class OrganizationDetailView(ArticlesOfView):
+    model = Organization
+
+    def articles_of(self, organization):
+        return Article.objects.published().with_entries_from(organization)
 
 
 @require_POST
