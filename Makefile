@@ -69,8 +69,6 @@ setup: $(PY_STAMP) $(NODE_STAMP) ## create .venv, install requirements.txt and t
 # --- local development -------------------------------------------------------------------------------------
 
 run: export DJANGO_DEBUG = true
-# Local development only: let `make run HOST=0.0.0.0` answer under any address of this machine.
-run: export DJANGO_ALLOWED_HOSTS ?= *
 run: setup ## migrate, seed demo content and serve on HOST:PORT with DEBUG on
 	$(MANAGE) migrate
 	$(MANAGE) seed_demo_content

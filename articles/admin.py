@@ -45,10 +45,60 @@ def may_publish(user):
     return user.has_perm("articles.publish_article")
 
 
+def edits_any_article(user):
+    return user.is_superuser or user.has_perm("articles.edit_any_article")
+
+
+def may_edit_article(user, article):
+    """Editors edit any story; reporters their own (created or bylined), and only until it is published."""
+    if edits_any_article(user):
+        return True
+    if article.status == Status.PUBLISHED and not may_publish(user):
+        return False
+    return Article.objects.editable_by(user).filter(pk=article.pk).exists()
+
+
+class ArticlePartInline:
+    """Bylines, photo links and entries may change exactly when their article may."""
+
+    def _may_edit_parent(self, request, obj):
+        return obj is None or may_edit_article(request.user, obj)
+
+    def has_add_permission(self, request, obj):
+        return super().has_add_permission(request, obj) and self._may_edit_parent(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._may_edit_parent(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._may_edit_parent(request, obj)
+
+
+class CheckedImageFormMixin:
+    """Every image a form accepts is decoded, checked and re-encoded by the upload service first."""
+
+    image_fields = ()
+    uploaded_names = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.uploaded_names = {}
+        for name in self.image_fields:
+            # The model's max_length limits the generated stored name; the sender's (often long, Chinese) name is data.
+            self.fields[name].max_length = None
+
+    def _clean_image_field(self, name):
+        upload = self.cleaned_data.get(name)
+        if upload and hasattr(upload, "content_type"):
+            self.uploaded_names[name] = services.clean_text(upload.name)[-255:]
+            return services.prepare_image_upload(upload)
+        return upload
+
+
 # --- Inlines ------------------------------------------------------------------------------------
 
 
-class BylineInline(admin.TabularInline):
+class BylineInline(ArticlePartInline, admin.TabularInline):
     model = Byline
     extra = 0
     autocomplete_fields = ["reporter"]
@@ -56,7 +106,7 @@ class BylineInline(admin.TabularInline):
     ordering = ["order", "id"]
 
 
-class ArticlePhotoInline(admin.TabularInline):
+class ArticlePhotoInline(ArticlePartInline, admin.TabularInline):
     model = ArticlePhoto
     extra = 0
     autocomplete_fields = ["photo"]
@@ -72,7 +122,7 @@ class ArticlePhotoInline(admin.TabularInline):
         return thumbnail(obj.photo if obj.pk else None)
 
 
-class ExperienceEntryInline(admin.StackedInline):
+class ExperienceEntryInline(ArticlePartInline, admin.StackedInline):
     model = ExperienceEntry
     extra = 0
     autocomplete_fields = ["organization", "photo"]
@@ -157,13 +207,9 @@ class ArticleAdmin(admin.ModelAdmin):
                 Prefetch("bylines", queryset=Byline.objects.select_related("reporter", "role").order_by("order", "id"))
             )
         )
-        if self._edits_any(request):
+        if edits_any_article(request.user):
             return queryset
         return queryset.filter(pk__in=Article.objects.editable_by(request.user).values("pk"))
-
-    @staticmethod
-    def _edits_any(request):
-        return request.user.is_superuser or request.user.has_perm("articles.edit_any_article")
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
@@ -176,28 +222,22 @@ class ArticleAdmin(admin.ModelAdmin):
             kwargs["choices"] = [(Status.DRAFT, Status.DRAFT.label), (Status.IN_REVIEW, Status.IN_REVIEW.label)]
         return super().formfield_for_choice_field(db_field, request, **kwargs)
 
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change, **kwargs)
-        if obj is not None and obj.status == Status.PUBLISHED and not may_publish(request.user):
-            # A reporter cannot move a published story back; the publishing fields are not theirs. The field keeps
-            # every choice so that its unchanged value stays valid and the reporter can still revise the story.
-            form.base_fields["status"].choices = Status.choices
-            form.base_fields["status"].disabled = True
-        return form
+    def has_view_permission(self, request, obj=None):
+        if not super().has_view_permission(request, obj):
+            return False
+        if obj is None or edits_any_article(request.user):
+            return True
+        return Article.objects.editable_by(request.user).filter(pk=obj.pk).exists()
 
     def has_change_permission(self, request, obj=None):
         if not super().has_change_permission(request, obj):
             return False
-        if obj is None or self._edits_any(request):
-            return True
-        return Article.objects.editable_by(request.user).filter(pk=obj.pk).exists()
+        return obj is None or may_edit_article(request.user, obj)
 
     def has_delete_permission(self, request, obj=None):
         if not super().has_delete_permission(request, obj):
             return False
-        if obj is not None and obj.status == Status.PUBLISHED and not may_publish(request.user):
-            return False
-        return obj is None or self.has_change_permission(request, obj)
+        return obj is None or may_edit_article(request.user, obj)
 
     def save_model(self, request, obj, form, change):
         if not change:
@@ -219,8 +259,20 @@ class ArticleAdmin(admin.ModelAdmin):
 # --- Reference data -----------------------------------------------------------------------------
 
 
+class ReporterAdminForm(CheckedImageFormMixin, forms.ModelForm):
+    image_fields = ("portrait",)
+
+    class Meta:
+        model = Reporter
+        fields = ["name", "slug", "title", "affiliation", "bio", "portrait", "user", "is_active"]
+
+    def clean_portrait(self):
+        return self._clean_image_field("portrait")
+
+
 @admin.register(Reporter)
 class ReporterAdmin(admin.ModelAdmin):
+    form = ReporterAdminForm
     list_display = ["name", "title", "affiliation", "has_login", "is_active"]
     list_filter = ["is_active", "affiliation"]
     search_fields = ["name", "slug", "affiliation"]
@@ -264,26 +316,15 @@ class OrganizationAdmin(admin.ModelAdmin):
     autocomplete_fields = ["parent"]
 
 
-class PhotoAdminForm(forms.ModelForm):
+class PhotoAdminForm(CheckedImageFormMixin, forms.ModelForm):
+    image_fields = ("image",)
+
     class Meta:
         model = Photo
         fields = ["image", "alt_text", "credit_reporter", "credit_text"]
 
-    uploaded_name = ""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # The model's max_length limits the generated stored name; the sender's (often long, Chinese) name is data.
-        self.fields["image"].max_length = None
-
     def clean_image(self):
-        image = self.cleaned_data.get("image")
-        if image and hasattr(image, "content_type"):
-            extension = services.check_image_upload(image)
-            # Stored under a generated name whose extension follows the decoded format; the sender's name is data.
-            self.uploaded_name = services.clean_text(image.name)[-255:]
-            image.name = f"upload.{extension}"
-        return image
+        return self._clean_image_field("image")
 
 
 @admin.register(Photo)
@@ -303,9 +344,22 @@ class PhotoAdmin(admin.ModelAdmin):
     def credit_display(self, obj):
         return obj.credit
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(pk__in=Photo.objects.usable_by(request.user).values("pk"))
+
+    def has_change_permission(self, request, obj=None):
+        if not super().has_change_permission(request, obj):
+            return False
+        return obj is None or Photo.objects.editable_by(request.user).filter(pk=obj.pk).exists()
+
+    def has_delete_permission(self, request, obj=None):
+        if not super().has_delete_permission(request, obj):
+            return False
+        return obj is None or Photo.objects.editable_by(request.user).filter(pk=obj.pk).exists()
+
     def save_model(self, request, obj, form, change):
-        if form.uploaded_name:
-            obj.original_filename = form.uploaded_name
+        if "image" in form.uploaded_names:
+            obj.original_filename = form.uploaded_names["image"]
         if not change:
             obj.uploaded_by = request.user
         super().save_model(request, obj, form, change)

@@ -250,6 +250,31 @@ class Organization(models.Model):
 # --- Photos -------------------------------------------------------------------------------------
 
 
+class PhotoQuerySet(models.QuerySet):
+    def usable_by(self, user):
+        """Photos a user may pick for a story: all for editors; a reporter's own uploads and their stories' photos."""
+        if user.is_superuser or user.has_perm("articles.edit_any_article"):
+            return self.all()
+        articles = Article.objects.editable_by(user).values("pk")
+        return self.filter(
+            Q(uploaded_by=user)
+            | Q(lead_articles__in=articles)
+            | Q(article_photos__article__in=articles)
+            | Q(experience_entries__article__in=articles)
+        ).distinct()
+
+    def editable_by(self, user):
+        """Photos a user may replace or delete: all for editors; a reporter's own uploads until a story goes out."""
+        if user.is_superuser or user.has_perm("articles.edit_any_article"):
+            return self.all()
+        published = Q(status=Status.PUBLISHED)
+        return self.filter(uploaded_by=user).exclude(
+            Q(lead_articles__in=Article.objects.filter(published))
+            | Q(article_photos__article__in=Article.objects.filter(published))
+            | Q(experience_entries__article__in=Article.objects.filter(published))
+        )
+
+
 class Photo(models.Model):
     image = models.ImageField(_("image"), upload_to=photo_upload_to, width_field="width", height_field="height")
     width = models.PositiveIntegerField(_("width"), editable=False, default=0)
@@ -284,6 +309,8 @@ class Photo(models.Model):
         editable=False,
     )
     created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    objects = PhotoQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -7,8 +7,9 @@ import warnings
 import nh3
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.utils.translation import gettext as _
-from PIL import Image
+from PIL import Image, ImageOps
 
 # --- Rich text ------------------------------------------------------------------------------------
 
@@ -58,9 +59,10 @@ def clean_text(value):
 
 
 def _only_safe_image_sources(element, attribute, value):
+    """Images in rich text come from our own media storage only: no tracking pixels from other sites."""
     if element == "img" and attribute == "src":
-        lowered = value.strip().lower()
-        if not (lowered.startswith(("/", "http://", "https://")) and not lowered.startswith("//")):
+        media_url = settings.MEDIA_URL
+        if "\\" in value or not value.startswith(media_url) or (media_url.startswith("/") and value.startswith("//")):
             return None
     return value
 
@@ -138,16 +140,40 @@ def check_image_upload(uploaded):
     return ACCEPTED_IMAGE_FORMATS[image_format]
 
 
+def prepare_image_upload(uploaded):
+    """Check an upload, then re-encode it: a clean file under a generated name, ready for an ImageField.
+
+    Re-encoding applies the EXIF orientation and drops every metadata block (GPS included) and anything
+    appended to the image data (image/HTML polyglots); the colour profile is kept.
+    """
+    extension = check_image_upload(uploaded)
+    uploaded.seek(0)
+    with Image.open(uploaded) as image:
+        image_format = image.format
+        icc_profile = image.info.get("icc_profile")
+        upright = ImageOps.exif_transpose(image)
+        options = {"icc_profile": icc_profile} if icc_profile else {}
+        if image_format == "JPEG":
+            if upright.mode not in ("RGB", "L"):
+                upright = upright.convert("RGB")
+            options.update(quality=90, optimize=True)
+        elif image_format == "WEBP":
+            options.update(quality=90)
+        buffer = io.BytesIO()
+        upright.save(buffer, format=image_format, **options)
+    uploaded.seek(0)
+    return ContentFile(buffer.getvalue(), name=f"upload.{extension}")
+
+
 def create_photo(uploaded, *, alt_text, user=None, credit_text=""):
     """Check an upload and store it as a Photo under a generated name. Nothing is saved if it is refused."""
     from articles.models import Photo
 
-    extension = check_image_upload(uploaded)
+    clean_file = prepare_image_upload(uploaded)
     original_name = clean_text(getattr(uploaded, "name", "") or "")[-255:]
     photo = Photo(alt_text=clean_text(alt_text).strip(), credit_text=credit_text, original_filename=original_name)
     photo.uploaded_by = user if user is not None and user.is_authenticated else None
-    # The stored name is generated; its extension follows the decoded format, not the sender's file name.
-    photo.image.save(f"upload.{extension}", uploaded, save=False)
+    photo.image.save(clean_file.name, clean_file, save=False)
     try:
         photo.save()
     except Exception:
@@ -167,12 +193,12 @@ _REPORTER_PERMISSIONS = [
     "add_articlephoto", "change_articlephoto", "delete_articlephoto", "view_articlephoto",
     "add_experienceentry", "change_experienceentry", "delete_experienceentry", "view_experienceentry",
     "add_photo", "change_photo", "view_photo",
-    "view_reporter", "view_section", "view_topic", "view_organization", "add_organization", "view_bylinerole",
+    "view_reporter", "view_section", "view_topic", "view_organization", "view_bylinerole",
 ]  # fmt: skip
 _EDITOR_EXTRA_PERMISSIONS = [
     "publish_article", "edit_any_article",
     "add_reporter", "change_reporter", "add_section", "change_section", "add_topic", "change_topic",
-    "change_organization", "add_bylinerole", "change_bylinerole", "delete_photo",
+    "add_organization", "change_organization", "add_bylinerole", "change_bylinerole", "delete_photo",
 ]  # fmt: skip
 
 

@@ -101,6 +101,12 @@ class ReporterDetailView(ArticlesOfView):
 class OrganizationDetailView(ArticlesOfView):
     model = Organization
 
+    def paginate_queryset(self, queryset, page_size):
+        paginator, page, object_list, is_paginated = super().paginate_queryset(queryset, page_size)
+        if paginator.count == 0:
+            raise Http404(_("An organisation is public through its published experience entries only."))
+        return paginator, page, object_list, is_paginated
+
     def articles_of(self, organization):
         return Article.objects.published().with_entries_from(organization)
 

@@ -349,20 +349,49 @@ def test_reporter_cannot_publish_their_draft_through_the_change_form(reporter_cl
     assert article.published_at is None
 
 
-def test_reporter_can_revise_their_published_story_without_unpublishing_it(reporter_client, reporter_user):
+def test_reporter_cannot_change_their_story_once_it_is_published(reporter_client, reporter_user):
     article = ArticleFactory(created_by=reporter_user, published=True, headline="原标题")
-    published_at = article.published_at
     change_url = admin_url(article, "change", article.pk)
-    data = form_data(reporter_client.get(change_url))
-    data.update({"headline": "改正后的标题", "status": Status.DRAFT, "_save": "保存"})
+    page = reporter_client.get(change_url)
+    assert page.status_code == 200  # they may still read it
+    assert 'name="headline"' not in page.content.decode()  # but as a read-only page
 
+    draft = ArticleFactory(created_by=reporter_user)  # a form to copy the fields from
+    data = form_data(reporter_client.get(admin_url(draft, "change", draft.pk)))
+    data.update({"headline": "未经编辑改动的标题", "_save": "保存"})
     response = reporter_client.post(change_url, data)
+
+    assert response.status_code == 403
+    article.refresh_from_db()
+    assert article.headline == "原标题"
+    assert article.status == Status.PUBLISHED
+
+
+def test_bylined_reporter_cannot_change_an_editors_published_story(reporter_client, reporter_user, editor_user):
+    article = ArticleFactory(created_by=editor_user, published=True, headline="编辑发的稿")
+    BylineFactory(article=article, reporter=reporter_user.reporter)
+    draft = ArticleFactory(created_by=reporter_user)
+    data = form_data(reporter_client.get(admin_url(draft, "change", draft.pk)))
+    data.update({"headline": "记者改的标题", "_save": "保存"})
+
+    response = reporter_client.post(admin_url(article, "change", article.pk), data)
+
+    assert response.status_code == 403
+    article.refresh_from_db()
+    assert article.headline == "编辑发的稿"
+
+
+def test_editor_may_revise_a_published_story(editor_client):
+    article = ArticleFactory(published=True, headline="原标题")
+    change_url = admin_url(article, "change", article.pk)
+    data = form_data(editor_client.get(change_url))
+    data.update({"headline": "更正后的标题", "_save": "保存"})
+
+    response = editor_client.post(change_url, data)
 
     assert response.status_code == 302, errors_of(response)
     article.refresh_from_db()
-    assert article.headline == "改正后的标题"
-    assert article.status == Status.PUBLISHED
-    assert article.published_at == published_at
+    assert article.headline == "更正后的标题" and article.is_published()
 
 
 def test_reporter_cannot_delete_a_published_story(reporter_client, reporter_user):
@@ -397,13 +426,29 @@ def test_reporter_cannot_open_another_reporters_story(reporter_client, others_st
     assert "别人的独家稿件" not in response.content.decode()
 
 
-def test_reporter_cannot_change_another_reporters_story_by_posting(reporter_client, others_story):
-    reporter_client.post(
-        admin_url(others_story, "change", others_story.pk),
-        {"headline": "篡改", "section": others_story.section_id, "status": "draft"},
-    )
+def test_reporter_cannot_change_another_reporters_story_by_posting(reporter_client, reporter_user, others_story):
+    # A complete, valid form (copied from the reporter's own draft), sent to someone else's story.
+    mine = ArticleFactory(created_by=reporter_user, section=others_story.section)
+    data = form_data(reporter_client.get(admin_url(mine, "change", mine.pk)))
+    data.update({"headline": "篡改", "_save": "保存"})
+
+    response = reporter_client.post(admin_url(others_story, "change", others_story.pk), data)
+
+    assert response.status_code in {302, 403, 404}
     others_story.refresh_from_db()
     assert others_story.headline == "别人的独家稿件"
+
+
+def test_the_same_post_changes_the_story_for_an_editor(editor_client, others_story):
+    # The counterpart of the test above: the post is valid, only the reporter's role stops it.
+    data = form_data(editor_client.get(admin_url(others_story, "change", others_story.pk)))
+    data.update({"headline": "编辑改过的标题", "_save": "保存"})
+
+    response = editor_client.post(admin_url(others_story, "change", others_story.pk), data)
+
+    assert response.status_code == 302, errors_of(response)
+    others_story.refresh_from_db()
+    assert others_story.headline == "编辑改过的标题"
 
 
 def test_reporter_does_not_see_another_reporters_story_in_the_list(reporter_client, reporter_user, others_story):
@@ -479,3 +524,76 @@ def test_rich_text_fields_get_the_editor_in_any_model_form():
     assert 'data-ckeditor="true"' in html
     assert 'data-upload-url="/editor/images/"' in html
     assert html.startswith('<div class="newsroom-rich-text"><textarea')
+
+
+# --- Photos and organisations: reporters touch their own only -------------------------------------------
+
+
+def test_reporter_cannot_replace_a_photo_of_another_reporters_published_story(reporter_client, other_reporter_user):
+    photo = PhotoFactory(alt_text="原图说明", uploaded_by=other_reporter_user)
+    ArticleFactory(published=True, created_by=other_reporter_user, lead_photo=photo)
+    old_name = photo.image.name
+
+    page = reporter_client.get(admin_url(photo, "change", photo.pk))
+    reporter_client.post(admin_url(photo, "change", photo.pk), {"alt_text": "篡改的说明"})
+
+    assert page.status_code in {302, 403, 404}
+    photo.refresh_from_db()
+    assert photo.alt_text == "原图说明" and photo.image.name == old_name
+
+
+def test_reporter_cannot_change_their_own_photo_once_a_published_story_uses_it(reporter_client, reporter_user):
+    photo = PhotoFactory(alt_text="已见报", uploaded_by=reporter_user)
+    ArticleFactory(published=True, created_by=reporter_user, lead_photo=photo)
+
+    reporter_client.post(admin_url(photo, "change", photo.pk), {"alt_text": "改掉"})
+
+    photo.refresh_from_db()
+    assert photo.alt_text == "已见报"
+
+
+def test_reporter_may_fix_the_alt_text_of_their_unused_upload(reporter_client, reporter_user):
+    photo = PhotoFactory(alt_text="错字", uploaded_by=reporter_user)
+    response = reporter_client.post(admin_url(photo, "change", photo.pk), {"alt_text": "改正后的说明"})
+    assert response.status_code == 302
+    photo.refresh_from_db()
+    assert photo.alt_text == "改正后的说明"
+
+
+def test_photo_autocomplete_offers_a_reporter_only_photos_they_may_use(reporter_client, reporter_user, others_story):
+    PhotoFactory(alt_text="我上传的照片", uploaded_by=reporter_user)
+    others_story.lead_photo = PhotoFactory(alt_text="别人未发稿的照片")
+    others_story.save()
+    url = reverse("admin:autocomplete") + "?app_label=articles&model_name=article&field_name=lead_photo&term="
+
+    results = [r["text"] for r in reporter_client.get(url).json()["results"]]
+
+    assert "我上传的照片" in results
+    assert "别人未发稿的照片" not in results
+
+
+def test_reporter_cannot_create_organisations(reporter_client):
+    response = reporter_client.post(
+        admin_url(OrganizationFactory._meta.model, "add"),
+        {"name": "未经审核的任意文字", "level": "city", "slug": "anything"},
+    )
+    assert response.status_code == 403
+    assert not OrganizationFactory._meta.model.objects.filter(slug="anything").exists()
+
+
+def test_portrait_upload_goes_through_the_image_checks(editor_client, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.factories import image_bytes
+
+    settings.NEWSROOM_MAX_IMAGE_PIXELS = 100
+    reporter = ReporterFactory(name="王记者")
+    data = form_data(editor_client.get(admin_url(reporter, "change", reporter.pk)), form_id="reporter_form")
+    data["portrait"] = SimpleUploadedFile("头像.png", image_bytes("PNG", size=(20, 20)), content_type="image/png")
+
+    response = editor_client.post(admin_url(reporter, "change", reporter.pk), data)
+
+    assert response.status_code == 200  # the form comes back with an error
+    assert "像素" in response.content.decode()
+    reporter.refresh_from_db()
+    assert not reporter.portrait

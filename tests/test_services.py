@@ -278,3 +278,19 @@ def test_newsroom_groups_can_be_ensured_twice():
 
     assert Group.objects.filter(name__in=[REPORTER_GROUP, EDITOR_GROUP]).count() == 2
     assert (reporters.permissions.count(), editors.permissions.count()) == counts
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "https://tracker.example/pixel.png",
+        "http://tracker.example/pixel.png",
+        "//tracker.example/pixel.png",
+        "/\\tracker.example/pixel.png",
+        "/static/admin/img/icon.svg",
+    ],
+)
+def test_images_in_rich_text_come_from_our_media_storage_only(source):
+    cleaned = sanitize_html(f'<figure class="image"><img src="{source}" alt="图"></figure>')
+    assert source not in cleaned
+    assert "tracker.example" not in cleaned

@@ -205,3 +205,44 @@ def test_admin_photo_form_refuses_what_the_editor_upload_refuses(admin_client, m
     assert response.context["adminform"].form.errors["image"]
     assert not Photo.objects.exists()
     assert stored_files(media_root) == []
+
+
+# --- What is stored is a clean re-encoding -------------------------------------------------------------
+
+
+def stored_photo_bytes():
+    photo = Photo.objects.get()
+    with photo.image.open("rb") as stored:
+        return photo, stored.read()
+
+
+def test_html_appended_to_a_png_does_not_reach_the_stored_file(reporter_client):
+    polyglot = image_bytes("PNG", size=(30, 20)) + b"<html><script>alert(document.cookie)</script></html>"
+    response = upload(reporter_client, "看起来是图.png", polyglot, content_type="image/png")
+
+    assert response.status_code == 200
+    _photo, data = stored_photo_bytes()
+    assert b"<script" not in data and b"<html" not in data
+
+
+def test_location_tags_are_removed_and_orientation_applied(reporter_client):
+    from io import BytesIO
+
+    from PIL import Image
+
+    exif = Image.Exif()
+    exif[0x0112] = 6  # orientation: the camera was turned, the picture must be rotated 90° to show upright
+    exif[0x010F] = "相机厂商"
+    gps = exif.get_ifd(0x8825)
+    gps[1], gps[2] = "N", (28.0, 12.0, 0.0)  # latitude of the photographer
+    buffer = BytesIO()
+    Image.new("RGB", (60, 20), (10, 120, 200)).save(buffer, format="JPEG", exif=exif)
+
+    response = upload(reporter_client, "手机照片.jpg", buffer.getvalue())
+
+    assert response.status_code == 200
+    photo, data = stored_photo_bytes()
+    with Image.open(BytesIO(data)) as stored:
+        assert stored.size == (20, 60)  # upright: width and height swapped
+        assert not stored.getexif().get_ifd(0x8825)  # no GPS block
+    assert (photo.width, photo.height) == (20, 60)

@@ -442,3 +442,13 @@ def test_list_page_queries_do_not_grow(client, django_assert_num_queries, kind, 
     with django_assert_num_queries(HOME_PAGE_QUERIES + 1):  # plus the section, topic, reporter or organisation
         response = client.get(page.get_absolute_url())
     assert len(headlines_in(response)) == n
+
+
+def test_organisation_without_published_entries_has_no_public_page(client):
+    organization = OrganizationFactory(name="只有草稿的妇联")
+    ExperienceEntryFactory(article=ArticleFactory(), organization=organization)  # a draft
+
+    response = client.get(organization.get_absolute_url())
+
+    assert response.status_code == 404
+    assert "只有草稿的妇联" not in response.content.decode()

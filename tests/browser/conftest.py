@@ -25,9 +25,11 @@ EDITOR_PASSWORD = "Newsroom-test-password-1"
 
 @pytest.fixture(scope="session")
 def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
+    from playwright import sync_api
+
     if not os.path.exists(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+        # A missing browser is a broken setup, not a reason to pass: `make test` installs it with apt.
+        pytest.fail(f"{CHROMIUM} is not installed (apt-get install chromium), or deselect with -m 'not browser'")
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield browser
