@@ -22,6 +22,7 @@ from articles.models import (
     Status,
     Topic,
 )
+from articles.querysets import edits_any_article
 from articles.widgets import CKEditorWidget
 
 admin.site.site_header = _("Newsroom")
@@ -43,10 +44,6 @@ def thumbnail(photo, size=120):
 
 def may_publish(user):
     return user.has_perm("articles.publish_article")
-
-
-def edits_any_article(user):
-    return user.is_superuser or user.has_perm("articles.edit_any_article")
 
 
 def may_edit_article(user, article):

@@ -7,7 +7,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Case, Prefetch, Q, Value, When
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.deconstruct import deconstructible
@@ -15,12 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from articles import services
-
-
-class Status(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    IN_REVIEW = "in_review", _("In review")
-    PUBLISHED = "published", _("Published")
+from articles.querysets import ArticleQuerySet, ExperienceEntryQuerySet, PhotoQuerySet, PublishableQuerySet, Status
 
 
 class RichTextField(models.TextField):
@@ -61,14 +56,6 @@ portrait_upload_to = GeneratedUploadPath("portraits")
 
 
 # --- Publishing -------------------------------------------------------------------------------
-
-
-class PublishableQuerySet(models.QuerySet):
-    def published(self):
-        return self.filter(status=Status.PUBLISHED, published_at__lte=timezone.now())
-
-    def scheduled(self):
-        return self.filter(status=Status.PUBLISHED, published_at__gt=timezone.now())
 
 
 class Publishable(models.Model):
@@ -250,31 +237,6 @@ class Organization(models.Model):
 # --- Photos -------------------------------------------------------------------------------------
 
 
-class PhotoQuerySet(models.QuerySet):
-    def usable_by(self, user):
-        """Photos a user may pick for a story: all for editors; a reporter's own uploads and their stories' photos."""
-        if user.is_superuser or user.has_perm("articles.edit_any_article"):
-            return self.all()
-        articles = Article.objects.editable_by(user).values("pk")
-        return self.filter(
-            Q(uploaded_by=user)
-            | Q(lead_articles__in=articles)
-            | Q(article_photos__article__in=articles)
-            | Q(experience_entries__article__in=articles)
-        ).distinct()
-
-    def editable_by(self, user):
-        """Photos a user may replace or delete: all for editors; a reporter's own uploads until a story goes out."""
-        if user.is_superuser or user.has_perm("articles.edit_any_article"):
-            return self.all()
-        published = Q(status=Status.PUBLISHED)
-        return self.filter(uploaded_by=user).exclude(
-            Q(lead_articles__in=Article.objects.filter(published))
-            | Q(article_photos__article__in=Article.objects.filter(published))
-            | Q(experience_entries__article__in=Article.objects.filter(published))
-        )
-
-
 class Photo(models.Model):
     image = models.ImageField(_("image"), upload_to=photo_upload_to, width_field="width", height_field="height")
     width = models.PositiveIntegerField(_("width"), editable=False, default=0)
@@ -332,59 +294,6 @@ class Photo(models.Model):
 
 
 # --- Articles -----------------------------------------------------------------------------------
-
-
-class ArticleQuerySet(PublishableQuerySet):
-    def in_section(self, section):
-        return self.filter(section=section)
-
-    def in_topic(self, topic):
-        return self.filter(topics=topic)
-
-    def bylined(self, reporter):
-        """Articles with the reporter in any byline role, each once."""
-        return self.filter(pk__in=Byline.objects.filter(reporter=reporter).values("article_id"))
-
-    def with_entries_from(self, organization):
-        """Articles carrying an experience entry of the organisation, each once."""
-        return self.filter(pk__in=ExperienceEntry.objects.filter(organization=organization).values("article_id"))
-
-    def for_listing(self):
-        """Cards: section, lead photo and bylines; no body."""
-        return (
-            self.select_related("section", "lead_photo")
-            .prefetch_related(
-                Prefetch("bylines", queryset=Byline.objects.select_related("reporter", "role").order_by("order", "id"))
-            )
-            .defer("body")
-            .order_by("-published_at", "-id")
-        )
-
-    def for_detail(self):
-        """Everything the article page shows, in a fixed number of queries."""
-        form_first = Case(When(form=ExperienceEntry.Form.ORAL, then=Value(0)), default=Value(1))
-        return self.select_related("section", "lead_photo", "lead_photo__credit_reporter").prefetch_related(
-            Prefetch("bylines", queryset=Byline.objects.select_related("reporter", "role").order_by("order", "id")),
-            Prefetch(
-                "article_photos",
-                queryset=ArticlePhoto.objects.select_related("photo", "photo__credit_reporter").order_by("order", "id"),
-            ),
-            Prefetch(
-                "experience_entries",
-                queryset=ExperienceEntry.objects.select_related("organization", "photo", "photo__credit_reporter")
-                .annotate(form_rank=form_first)
-                .order_by("form_rank", "order", "id"),
-            ),
-            Prefetch("topics", queryset=Topic.objects.order_by("title")),
-        )
-
-    def editable_by(self, user):
-        """Articles this user may edit: all of them for editors, their own for reporters."""
-        if not user.is_authenticated or not user.is_active or not user.is_staff:
-            return self.none()
-        if user.is_superuser or user.has_perm("articles.edit_any_article"):
-            return self.all()
-        return self.filter(Q(created_by=user) | Q(bylines__reporter__user=user)).distinct()
 
 
 class Article(Publishable):
@@ -523,12 +432,6 @@ class ArticlePhoto(models.Model):
 
     def __str__(self):
         return self.caption or str(self.photo)
-
-
-class ExperienceEntryQuerySet(models.QuerySet):
-    def published(self):
-        """Entries are public exactly when their article is."""
-        return self.filter(article__in=Article.objects.published().values("pk"))
 
 
 class ExperienceEntry(models.Model):
