@@ -13,7 +13,9 @@ from articles.models import (
     ArticlePhoto,
     Byline,
     BylineRole,
+    Correction,
     ExperienceEntry,
+    FrontPageSlot,
     Organization,
     Photo,
     Reporter,
@@ -132,6 +134,17 @@ class ExperienceEntryInline(ArticlePartInline, admin.StackedInline):
         return super().get_queryset(request).select_related("organization", "photo")
 
 
+class CorrectionInline(ArticlePartInline, admin.TabularInline):
+    model = Correction
+    extra = 0
+    fields = ["noted_at", "kind", "text"]
+    ordering = ["noted_at", "id"]
+
+    def has_add_permission(self, request, obj):
+        # Corrections are an editor's word on published copy.
+        return super().has_add_permission(request, obj) and may_publish(request.user)
+
+
 # --- Articles -----------------------------------------------------------------------------------
 
 
@@ -175,7 +188,7 @@ class ArticleAdmin(admin.ModelAdmin):
     date_hierarchy = "published_at"
     autocomplete_fields = ["lead_photo", "topics"]
     readonly_fields = ["created_at", "updated_at", "created_by"]
-    inlines = [BylineInline, ArticlePhotoInline, ExperienceEntryInline]
+    inlines = [BylineInline, ArticlePhotoInline, ExperienceEntryInline, CorrectionInline]
     fieldsets = [
         (_("The story"), {"fields": ["kicker", "headline", "subtitle", "summary", "pull_quote", "body"]}),
         (
@@ -360,3 +373,15 @@ class PhotoAdmin(admin.ModelAdmin):
         if not change:
             obj.uploaded_by = request.user
         super().save_model(request, obj, form, change)
+
+
+@admin.register(FrontPageSlot)
+class FrontPageSlotAdmin(admin.ModelAdmin):
+    list_display = ["position", "article", "article_is_live"]
+    list_select_related = ["article"]
+    autocomplete_fields = ["article"]
+    ordering = ["position"]
+
+    @admin.display(description=_("live now"), boolean=True)
+    def article_is_live(self, obj):
+        return obj.article.is_published() if obj.article_id else None

@@ -475,3 +475,60 @@ class ExperienceEntry(models.Model):
 
     def get_absolute_url(self):
         return f"{self.article.get_absolute_url()}#entry-{self.pk}"
+
+
+class Correction(models.Model):
+    """A correction or update note printed on the article page, in the order it was made."""
+
+    class Kind(models.TextChoices):
+        CORRECTION = "correction", _("Correction")
+        UPDATE = "update", _("Update")
+
+    article = models.ForeignKey(
+        Article, verbose_name=_("article"), on_delete=models.CASCADE, related_name="corrections"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.CORRECTION)
+    text = models.TextField(_("text"), help_text=_("Shown to readers at the end of the article, with its time."))
+    noted_at = models.DateTimeField(_("time"), default=timezone.now)
+
+    class Meta:
+        ordering = ["article", "noted_at", "id"]
+        verbose_name = _("correction or update")
+        verbose_name_plural = _("corrections and updates")
+        constraints = [models.CheckConstraint(condition=~Q(text=""), name="%(app_label)s_%(class)s_has_text")]
+
+    def __str__(self):
+        return self.text[:50]
+
+
+class FrontPageSlot(models.Model):
+    """A place on the home page that an editor fills with a story: the lead, then secondary stories.
+
+    An empty slot, or one whose story is not (or no longer) published, is filled with the latest story.
+    """
+
+    class Position(models.IntegerChoices):
+        LEAD = 1, _("Lead story")
+        SECOND = 2, _("Secondary story 1")
+        THIRD = 3, _("Secondary story 2")
+        FOURTH = 4, _("Secondary story 3")
+        FIFTH = 5, _("Secondary story 4")
+
+    position = models.PositiveSmallIntegerField(_("position"), choices=Position.choices, unique=True)
+    article = models.ForeignKey(
+        Article,
+        verbose_name=_("article"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="front_page_slots",
+        help_text=_("Leave empty to show the latest published story here."),
+    )
+
+    class Meta:
+        ordering = ["position"]
+        verbose_name = _("home page slot")
+        verbose_name_plural = _("home page slots")
+
+    def __str__(self):
+        return self.get_position_display()

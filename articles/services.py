@@ -199,6 +199,8 @@ _EDITOR_EXTRA_PERMISSIONS = [
     "publish_article", "edit_any_article",
     "add_reporter", "change_reporter", "add_section", "change_section", "add_topic", "change_topic",
     "add_organization", "change_organization", "add_bylinerole", "change_bylinerole", "delete_photo",
+    "add_correction", "change_correction", "delete_correction", "view_correction",
+    "view_frontpageslot", "change_frontpageslot", "add_frontpageslot",
 ]  # fmt: skip
 
 

@@ -10,7 +10,7 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import timezone
 
-from articles.models import Article, Status
+from articles.models import Article, FrontPageSlot, Status
 from tests.factories import (
     ArticleFactory,
     ArticlePhotoFactory,
@@ -126,6 +126,7 @@ def an_object_of(model):
         "photo": PhotoFactory,
         "user": UserFactory,
         "group": lambda: Group.objects.create(name="校对"),
+        "frontpageslot": lambda: FrontPageSlot.objects.create(position=1, article=ArticleFactory(published=True)),
     }
     return makers[model._meta.model_name]()
 

@@ -188,7 +188,7 @@ def test_article_page_without_optional_parts_shows_no_empty_elements(client):
 def test_lead_photo_is_shown_on_the_article_page_and_the_card(client):
     article = ArticleFactory(published=True, lead_photo=PhotoFactory(alt_text="头图"))
     assert 'alt="头图"' in main_of(client.get(article.get_absolute_url()))
-    assert 'alt="头图"' in main_of(client.get(reverse("articles:article_list")))
+    assert 'alt="头图"' in main_of(client.get(reverse("articles:home")))
 
 
 def test_lead_photo_carries_its_own_caption_on_the_article_page(client):
@@ -312,7 +312,7 @@ def make_one_in_each_state(**kwargs):
 
 def test_home_lists_published_articles_only_newest_first(client):
     make_one_in_each_state()
-    response = client.get(reverse("articles:article_list"))
+    response = client.get(reverse("articles:home"))
     assert response.status_code == 200
     assert headlines_in(response) == ["刚发布", "旧闻"]
 
@@ -408,7 +408,7 @@ def test_home_page_queries_do_not_grow(client, django_assert_num_queries, n):
     ArticleFactory.create_batch(n, scheduled=True)
 
     with django_assert_num_queries(HOME_PAGE_QUERIES):
-        response = client.get(reverse("articles:article_list"))
+        response = client.get(reverse("articles:home"))
     assert len(headlines_in(response)) == n
 
 
