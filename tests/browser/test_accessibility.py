@@ -1,0 +1,139 @@
+"""WCAG 2.1 AA on every kind of public page: axe-core (from the npm package, injected from the local file)
+run in Debian's chromium, in normal and in large-text mode. Any serious or critical violation fails."""
+
+import datetime
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.urls import reverse
+from django.utils import timezone
+from PIL import Image
+
+pytestmark = [pytest.mark.browser, pytest.mark.filterwarnings("ignore:No directory at:UserWarning")]
+
+AXE_JS = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_AA_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def _jpeg():
+    buffer = BytesIO()
+    Image.new("RGB", (120, 80), (180, 60, 60)).save(buffer, format="JPEG")
+    return ContentFile(buffer.getvalue(), name="photo.jpg")
+
+
+@pytest.fixture
+def public_site(transactional_db, browser_settings):
+    """One of everything a reader can open, all published, with the parts that pages render."""
+    from articles.models import (
+        Article,
+        ArticlePhoto,
+        Byline,
+        BylineRole,
+        ExperienceEntry,
+        Organization,
+        Photo,
+        Reporter,
+        Section,
+        Status,
+        Topic,
+    )
+
+    section = Section.objects.create(name="要闻", slug="yaowen", order=1)
+    Section.objects.create(name="基层动态", slug="jiceng", order=2)
+    topic = Topic.objects.create(title="全省妇联改革推进会", slug="gaige", summary="会议专题。", is_featured=True)
+    province = Organization.objects.create(name="江岚省妇联", level="province", slug="jianglan")
+    city = Organization.objects.create(name="桐溪市妇联", level="city", slug="tongxi", parent=province)
+    chief, _ = BylineRole.objects.get_or_create(name="首席记者", defaults={"order": 20})
+    correspondent, _ = BylineRole.objects.get_or_create(name="通讯员", defaults={"order": 50})
+    reporter = Reporter.objects.create(name="陈思远", slug="chen-siyuan", title="首席记者", bio="长期跑妇联口。")
+    outside = Reporter.objects.create(name="刘敏", slug="liu-min", affiliation="桐溪市妇联")
+    photo = Photo(alt_text="推进会会场", credit_reporter=reporter)
+    photo.image.save("photo.jpg", _jpeg(), save=True)
+    published_at = timezone.now() - datetime.timedelta(hours=2)
+    issue_on = timezone.localdate(published_at)
+    article = Article.objects.create(
+        kicker="全省妇联深化改革现场推进会召开",
+        headline="把改革成效写在妇女群众的笑脸上",
+        subtitle="林秀清：把组织建到妇女身边",
+        summary="推进会在桐溪召开，约150人参会。",
+        body="<p>会议指出，改革要向基层延伸。</p><h2>组织延伸</h2><p>全省新建妇女组织1286个。</p>",
+        pull_quote="改革成不成功，最终要看妇女群众满不满意。",
+        section=section,
+        dateline_place="桐溪",
+        dateline_on=issue_on,
+        lead_photo=photo,
+        lead_photo_caption="推进会现场。",
+        print_issue_on=issue_on,
+        print_page_number="A01",
+        print_page_name="要闻",
+        status=Status.PUBLISHED,
+        published_at=published_at,
+    )
+    article.topics.add(topic)
+    Byline.objects.create(article=article, reporter=reporter, role=chief, order=1)
+    Byline.objects.create(article=article, reporter=outside, role=correspondent, order=2)
+    ArticlePhoto.objects.create(article=article, photo=photo, caption="会场一角。", order=1)
+    ExperienceEntry.objects.create(
+        article=article,
+        organization=city,
+        title="把阵地建到家门口",
+        highlight="哪里有妇女，哪里就有妇联。",
+        body="<p>桐溪市妇联在全市推广“妇女微家”。</p>",
+        form=ExperienceEntry.Form.ORAL,
+        order=1,
+    )
+    return {"article": article, "section": section, "topic": topic, "reporter": reporter, "organization": city}
+
+
+def public_urls(site):
+    urls = {
+        "home": reverse("articles:home"),
+        "article": site["article"].get_absolute_url(),
+        "section": site["section"].get_absolute_url(),
+        "topic": site["topic"].get_absolute_url(),
+        "reporter": site["reporter"].get_absolute_url(),
+        "organization": site["organization"].get_absolute_url(),
+        "not found": "/no-such-page/",
+    }
+    return urls
+
+
+def axe_violations(page):
+    page.add_script_tag(path=str(AXE_JS))
+    result = page.evaluate(
+        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
+        WCAG_AA_TAGS,
+    )
+    return [
+        f"{v['impact']}: {v['id']} ({v['help']}) at {[node['target'] for node in v['nodes']][:3]}"
+        for v in result["violations"]
+        if v["impact"] in {"serious", "critical"}
+    ]
+
+
+def test_axe_core_is_installed_from_the_npm_package():
+    assert AXE_JS.exists(), "run `npm ci`: axe-core comes from package-lock.json"
+
+
+def test_every_public_page_passes_axe_in_normal_mode(page, public_site):
+    failures = {}
+    for name, url in public_urls(public_site).items():
+        page.goto(url)
+        violations = axe_violations(page)
+        if violations:
+            failures[name] = violations
+    assert failures == {}
+
+
+def test_the_axe_run_catches_what_it_should(page, public_site):
+    # The harness itself: a page with an unlabelled image and an unnamed button must be reported.
+    page.goto(reverse("articles:home"))
+    page.evaluate(
+        "() => { const main = document.querySelector('main');"
+        " main.insertAdjacentHTML('beforeend', '<img src=\"/x.png\"><button></button>'); }"
+    )
+    violations = " ".join(axe_violations(page))
+    assert "image-alt" in violations and "button-name" in violations
