@@ -2,7 +2,9 @@
 
 Everything here is original, fictional copy written for this project: the province (江岚省), its cities, people and
 figures are invented. The data follows DOMAIN.md: a two-piece meeting package (report + experience-sharing roundup)
-and a few dozen ordinary stories in every publishing state. Dates are relative to today (Beijing time).
+and a few dozen ordinary stories in every publishing state, several print issues of a few pages each, the
+home page's lead and second slots (the other slots show the latest stories) and one correction note. Dates are
+relative to today (Beijing time).
 
 Safe to run twice: every object is looked up by a natural key (slug, name, headline, photo file name) and existing
 articles are left exactly as they are, so a second run creates and changes nothing.
@@ -26,7 +28,9 @@ from articles.models import (
     ArticlePhoto,
     Byline,
     BylineRole,
+    Correction,
     ExperienceEntry,
+    FrontPageSlot,
     Organization,
     Photo,
     Reporter,
@@ -576,6 +580,7 @@ ARTICLES = (
         clock="09:00",
         dateline_place="桐溪",
         lead_photo="screening",
+        print_page=("A03", "妇女儿童"),
         body=(
             "桐溪市妇联联合市卫生健康委启动适龄妇女“两癌”免费筛查工作，计划年内为5万名35岁至64岁妇女提供宫颈癌和乳腺癌免费检查。",
             "与往年相比，今年的筛查点由县级医院延伸到全市所有乡镇卫生院，农村妇女在家门口就能完成检查。对筛查中发现的异常情况，医院将安排专人跟踪随访，并开通转诊绿色通道。",
@@ -590,6 +595,7 @@ ARTICLES = (
         day=-5,
         clock="11:00",
         lead_photo="children-class",
+        print_page=("A03", "妇女儿童"),
         body=(
             "“遇到陌生人敲门，要不要开？”“不开！”在白沙县石门镇中心小学的教室里，孩子们抢着回答志愿者的提问。这是白沙县妇联“护苗”周末课堂的一个场景。",
             "“护苗”周末课堂由县妇联联合团县委、县教育局开办，招募教师、大学生和社会工作者担任志愿者，每个周末走进6所村小，为留守儿童开设防溺水、防性侵、交通安全等课程，同时组织绘本阅读、手工制作和体育游戏。",
@@ -765,6 +771,7 @@ ARTICLES = (
         day=-2,
         clock="17:10",
         lead_photo="village-weijia",
+        print_page=("A06", "基层动态"),
         body=(
             "近日，白沙县石门镇柳塘村的“妇女微家”里格外热闹。20多名村民围坐在一起，跟着手艺人学习竹编收纳篮的编法。",
             "这是石门镇妇联开办的第三期编织技能培训班。学员学成后，可以加入村里的巧手编织合作社，由合作社统一接单、统一收购。“农闲的时候在家编，一个月能多挣一两千元，还不耽误照顾老人孩子。”学员向翠英说。",
@@ -778,6 +785,7 @@ ARTICLES = (
         day=-3,
         clock="18:00",
         lead_photo="community-council",
+        print_page=("A06", "基层动态"),
         body=(
             "一张张长桌拼在一起，摆满了居民们自己做的家常菜。清河区望江街道春晖社区的“邻里节”百家宴上，住了十几年对门却没说过几句话的邻居，这次坐到了一桌。",
             "本届“邻里节”由望江街道妇联和社区居委会联合举办，设置了百家宴、跳蚤市场、亲子游戏、义诊义剪等活动，吸引了800多名居民参加。街道妇联主席说，希望通过这样的活动，让居民从点头之交变成遇事能搭把手的知心朋友。",
@@ -854,6 +862,7 @@ ARTICLES = (
         clock="10:15",
         dateline_place="白沙",
         topics=("fanjiabao",),
+        print_page=("A04", "法治维权"),
         body=(
             "“法官，他又来闹了，我和孩子不敢回家。”日前，白沙县人民法院接到一名女子的人身安全保护令申请。",
             "承办法官审查后认为，申请人提交的报警记录、就诊记录和聊天记录能够证明其面临家庭暴力的现实危险，当天即作出裁定，禁止被申请人殴打、威胁、骚扰、跟踪申请人及其子女。裁定作出后，法院联合派出所、镇妇联在24小时内上门向被申请人送达，并当面告知违反保护令的法律后果。",
@@ -886,6 +895,7 @@ ARTICLES = (
         day=-4,
         clock="19:00",
         topics=("fanjiabao",),
+        print_page=("A04", "法治维权"),
         body=(
             "遭遇家庭暴力后，很多受害人想通过法律途径维权，却往往因为证据不足而困难重重。怎样留存证据？记者采访了岚州市一家律师事务所的婚姻家事律师姚琳。",
             "### 第一时间报警，保留报警回执",
@@ -947,6 +957,35 @@ ARTICLES = (
             "主讲律师介绍，根据妇女权益保障法和女职工劳动保护特别规定，用人单位不得因女职工怀孕、生育、哺乳降低其工资和福利待遇，不得限制其晋职、晋级和评聘专业技术职称，也不得因此辞退女职工或与其解除劳动合同。",
             "律师提醒，女职工权益受到侵害时，可以向用人单位工会、劳动保障监察部门投诉，申请劳动仲裁，也可以拨打12338热线寻求帮助。",
         ),
+    ),
+)
+
+
+# --- Home page and corrections ---------------------------------------------------------------------
+
+# Home-page slots filled by the editors (position -> headline); the others show the latest stories.
+FRONT_PAGE = {
+    FrontPageSlot.Position.LEAD: MEETING_REPORT.headline,
+    FrontPageSlot.Position.SECOND: MEETING_ROUNDUP.headline,
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class DemoCorrection:
+    headline: str  # of the corrected article
+    kind: str
+    text: str
+    day: int  # relative to today; after the article went live
+    clock: str
+
+
+CORRECTIONS = (
+    DemoCorrection(
+        headline="全省巾帼建功活动推进会召开",
+        kind=Correction.Kind.CORRECTION,
+        text="本文此前将受表彰的巾帼文明岗数量误写为25个，应为20个。特此更正。",
+        day=-2,
+        clock="10:15",
     ),
 )
 
@@ -1018,8 +1057,11 @@ class _Builder:
         for data in ORGANIZATIONS:
             self.organizations[data.key] = self.organization(data)
         self.photos = {key: self.photo(key, data) for key, data in PHOTOS.items()}
-        for data in (MEETING_REPORT, MEETING_ROUNDUP, *ARTICLES):
-            self.article(data)
+        self.articles = {data.headline: self.article(data) for data in (MEETING_REPORT, MEETING_ROUNDUP, *ARTICLES)}
+        for position, headline in FRONT_PAGE.items():
+            self.front_page_slot(position, self.articles[headline])
+        for data in CORRECTIONS:
+            self.correction(data)
 
         self.report.totals = {
             "articles": Article.objects.count(),
@@ -1184,6 +1226,18 @@ class _Builder:
         if data.topics:
             article.topics.add(*(self.topics[key] for key in data.topics))
         return article
+
+    def front_page_slot(self, position, article):
+        """Fill an empty slot position; a slot that exists (even cleared by an editor) is left as it is."""
+        _slot, created = FrontPageSlot.objects.get_or_create(position=position, defaults={"article": article})
+        self.count("home page slots", created)
+
+    def correction(self, data):
+        article = self.articles[data.headline]
+        _correction, created = Correction.objects.get_or_create(
+            article=article, text=data.text, defaults={"kind": data.kind, "noted_at": self.at(data.day, data.clock)}
+        )
+        self.count("corrections", created)
 
     def role(self, name):
         if name not in self.roles:

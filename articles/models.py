@@ -11,11 +11,19 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.deconstruct import deconstructible
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from articles import services
-from articles.querysets import ArticleQuerySet, ExperienceEntryQuerySet, PhotoQuerySet, PublishableQuerySet, Status
+from articles.querysets import (
+    ArticleQuerySet,
+    ExperienceEntryQuerySet,
+    OrganizationQuerySet,
+    PhotoQuerySet,
+    PublishableQuerySet,
+    Status,
+)
 
 
 class RichTextField(models.TextField):
@@ -219,6 +227,8 @@ class Organization(models.Model):
     )
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
 
+    objects = OrganizationQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
         verbose_name = _("organisation")
@@ -396,6 +406,18 @@ class Article(Publishable):
         if self.print_page_name:
             parts.append(self.print_page_name)
         return " ".join(parts)
+
+    @property
+    def print_page_anchor(self):
+        """The fragment of this story's page on the print-edition view, e.g. "page-a03"."""
+        return f"page-{slugify(self.print_page_number)}" if self.print_page_number else ""
+
+    def get_print_url(self):
+        """The print-edition view of this story's issue, at its page; empty when the story was not in print."""
+        if not self.print_issue_on:
+            return ""
+        url = reverse("articles:print_issue", kwargs={"issue_on": self.print_issue_on})
+        return f"{url}#{self.print_page_anchor}" if self.print_page_anchor else url
 
 
 class Byline(models.Model):

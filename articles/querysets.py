@@ -5,7 +5,8 @@
 
 from django.apps import apps
 from django.db import models
-from django.db.models import Case, Prefetch, Q, Value, When
+from django.db.models import Case, Exists, F, Max, Min, OuterRef, Prefetch, Q, Subquery, Value, When, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -74,6 +75,69 @@ class ArticleQuerySet(PublishableQuerySet):
             pk__in=model("ExperienceEntry").objects.filter(organization=organization).values("article_id")
         )
 
+    def in_print_issue(self, issue_on):
+        return self.filter(print_issue_on=issue_on)
+
+    def related_to(self, article, limit=4):
+        """Up to ``limit`` other articles sharing a topic with ``article`` (those first), else its section.
+
+        One query; pass the article with its topics prefetched so that reading them costs nothing.
+        """
+        topic_ids = [topic.pk for topic in article.topics.all()]
+        in_shared_topic = model("Article").topics.through.objects.filter(
+            article_id=OuterRef("pk"), topic_id__in=topic_ids
+        )
+        return (
+            self.exclude(pk=article.pk)
+            .annotate(shares_topic=Exists(in_shared_topic))
+            .filter(Q(shares_topic=True) | Q(section_id=article.section_id))
+            .select_related("section")
+            .defer("body")
+            .order_by("-shares_topic", "-published_at", "-id")[:limit]
+        )
+
+    def latest_per_section(self, per_section):
+        """The newest ``per_section`` articles of every section, in one query (a window function).
+
+        Ordered by section (menu order), then newest first; group them in Python.
+        """
+        newest_first = Window(
+            RowNumber(), partition_by=F("section_id"), order_by=[F("published_at").desc(), F("id").desc()]
+        )
+        return (
+            self.select_related("section")
+            .defer("body")
+            .annotate(row_in_section=newest_first)
+            .filter(row_in_section__lte=per_section)
+            .order_by("section__order", "section__name", "section_id", "row_in_section")
+        )
+
+    def front_page_candidates(self, fallbacks):
+        """Articles placed in a home-page slot (``slot`` annotated, lowest position first), then the latest.
+
+        At most one row per slotted article plus ``fallbacks`` further rows: enough to fill every empty slot.
+        """
+        slots = model("FrontPageSlot").objects.filter(article=OuterRef("pk")).order_by("position")
+        slotted_count = len(model("FrontPageSlot").Position)
+        return (
+            self.annotate(slot=Subquery(slots.values("position")[:1]))
+            .for_listing()
+            .order_by(F("slot").asc(nulls_last=True), "-published_at", "-id")[: slotted_count + fallbacks]
+        )
+
+    def print_issue_neighbours(self, issue_on):
+        """The previous and next issue dates around ``issue_on``, and the first and last, in one query."""
+        return self.aggregate(
+            previous_issue_on=Max("print_issue_on", filter=Q(print_issue_on__lt=issue_on)),
+            next_issue_on=Min("print_issue_on", filter=Q(print_issue_on__gt=issue_on)),
+            first_issue_on=Min("print_issue_on"),
+            last_issue_on=Max("print_issue_on"),
+        )
+
+    def for_print_issue(self):
+        """An issue's articles grouped by page: page number, then the order they went live; bylines; no body."""
+        return self.for_listing().order_by("print_page_number", "published_at", "id")
+
     def for_listing(self):
         """Cards: section, lead photo and bylines; no body."""
         return (
@@ -109,6 +173,7 @@ class ArticleQuerySet(PublishableQuerySet):
                 .order_by("form_rank", "order", "id"),
             ),
             Prefetch("topics", queryset=model("Topic").objects.order_by("title")),
+            Prefetch("corrections", queryset=model("Correction").objects.order_by("noted_at", "id")),
         )
 
     def editable_by(self, user):
@@ -124,3 +189,42 @@ class ExperienceEntryQuerySet(models.QuerySet):
     def published(self):
         """Entries are public exactly when their article is."""
         return self.filter(article__in=model("Article").objects.published().values("pk"))
+
+    def of_organization(self, organization):
+        return self.filter(organization=organization)
+
+    def of_level(self, level):
+        return self.filter(organization__level=level)
+
+    def in_form(self, form):
+        return self.filter(form=form)
+
+    def in_topic(self, topic):
+        return self.filter(article__topics=topic)
+
+    def in_year(self, year):
+        """Entries whose article went live in ``year``, newsroom time (Beijing)."""
+        return self.filter(article__published_at__year=year)
+
+    def for_listing(self):
+        """Entry cards: organisation and article (headline, time); neither body is loaded."""
+        return (
+            self.select_related("organization", "article")
+            .defer("body", "article__body")
+            .order_by("-article__published_at", "-article_id", "order", "id")
+        )
+
+
+class OrganizationQuerySet(models.QuerySet):
+    """An organisation is public through its published experience entries only (its page is 404 otherwise)."""
+
+    def with_published_entries(self):
+        published_entries = model("ExperienceEntry").objects.published()
+        return self.filter(Exists(published_entries.filter(organization=OuterRef("pk"))))
+
+    def for_detail(self):
+        """The organisation with its parent, and whether the parent has a public page (``parent_is_public``)."""
+        published_entries = model("ExperienceEntry").objects.published()
+        return self.select_related("parent").annotate(
+            parent_is_public=Exists(published_entries.filter(organization=OuterRef("parent")))
+        )

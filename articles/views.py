@@ -1,21 +1,63 @@
 """Public pages, and the image-upload endpoint of the admin's rich-text editor."""
 
+import itertools
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Max, Prefetch
 from django.http import Http404, JsonResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse_lazy
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from django.views.generic import DetailView, ListView
+from django.views.generic import (
+    ArchiveIndexView,
+    DayArchiveView,
+    DetailView,
+    ListView,
+    MonthArchiveView,
+    TemplateView,
+    YearArchiveView,
+)
 
 from articles import services
-from articles.models import Article, Organization, Reporter, Section, Topic
+from articles.forms import ExperienceEntryFilterForm, PrintIssueForm
+from articles.models import Article, Byline, ExperienceEntry, FrontPageSlot, Organization, Reporter, Section, Topic
+
+
+class HomeView(TemplateView):
+    """The home page: the editors' lead and secondary stories, each section's latest, topics, experience."""
+
+    template_name = "articles/home.html"
+    per_section = 4
+    featured_topics = 6
+    entry_highlights = 6
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        published = Article.objects.published()
+        lead, *secondary = self.front_page_stories(published) or [None]
+        context["lead"] = lead
+        context["secondary"] = secondary
+        by_section = itertools.groupby(published.latest_per_section(self.per_section), lambda a: a.section_id)
+        context["section_blocks"] = [(articles[0].section, articles) for articles in (list(g) for _, g in by_section)]
+        context["topics"] = Topic.objects.filter(is_featured=True)[: self.featured_topics]
+        context["entries"] = ExperienceEntry.objects.published().for_listing()[: self.entry_highlights]
+        return context
+
+    def front_page_stories(self, published):
+        """One story per slot, in slot order: the editors' pick, or else the latest story not already shown."""
+        positions = FrontPageSlot.Position.values
+        candidates = list(published.front_page_candidates(fallbacks=len(positions)))
+        picked = {article.slot: article for article in candidates if article.slot is not None}
+        latest = (article for article in candidates if article.slot is None)
+        stories = [picked.get(position) or next(latest, None) for position in positions]
+        return [story for story in stories if story is not None]
 
 
 class ArticleListView(ListView):
-    """The home page: the latest published articles."""
+    """The latest published articles, newest first."""
 
     template_name = "articles/article_list.html"
     context_object_name = "articles"
@@ -27,6 +69,7 @@ class ArticleListView(ListView):
 
 class ArticleDetailView(DetailView):
     context_object_name = "article"
+    related_articles = 4
 
     def get_queryset(self):
         return Article.objects.published().for_detail()
@@ -47,6 +90,9 @@ class ArticleDetailView(DetailView):
         entries = list(self.object.experience_entries.all())
         context["oral_entries"] = [e for e in entries if e.form == e.Form.ORAL]
         context["written_entries"] = [e for e in entries if e.form != e.Form.ORAL]
+        context["related_articles"] = list(
+            Article.objects.published().related_to(self.object, limit=self.related_articles)
+        )
         return context
 
     def render_to_response(self, context, **response_kwargs):
@@ -57,7 +103,7 @@ class ArticleDetailView(DetailView):
 
 
 class ArticlesOfView(ListView):
-    """A page about one object (section, topic, reporter, organisation) listing its published articles."""
+    """A page about one object (section, topic, reporter) listing its published articles."""
 
     model = None  # the object the page is about, looked up by its slug
     context_object_name = "articles"
@@ -84,22 +130,55 @@ class SectionDetailView(ArticlesOfView):
         return Article.objects.published().in_section(section)
 
 
+class TopicListView(ListView):
+    context_object_name = "topics"
+    paginate_by = 20
+
+    def get_queryset(self):
+        return Topic.objects.all()
+
+
 class TopicDetailView(ArticlesOfView):
+    """A topic (专题): its introduction, its published articles and the experience entries they carry."""
+
     model = Topic
 
     def articles_of(self, topic):
         return Article.objects.published().in_topic(topic)
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["entries"] = ExperienceEntry.objects.published().in_topic(self.object).for_listing()
+        return context
+
 
 class ReporterDetailView(ArticlesOfView):
+    """A reporter's profile and every published story bylined to them, with the role(s) they had in it."""
+
     model = Reporter
 
     def articles_of(self, reporter):
         return Article.objects.published().bylined(reporter)
 
+    def get_queryset(self):
+        articles = super().get_queryset()  # looks up self.object
+        own_bylines = Byline.objects.filter(reporter=self.object).select_related("role").order_by("order", "id")
+        return articles.prefetch_related(Prefetch("bylines", queryset=own_bylines, to_attr="reporter_bylines"))
 
-class OrganizationDetailView(ArticlesOfView):
-    model = Organization
+
+class OrganizationDetailView(ListView):
+    """An organisation's experience entries across all articles and years, newest first.
+
+    An organisation is public through its published entries only: without any, its page is 404.
+    """
+
+    template_name = "articles/organization_detail.html"
+    context_object_name = "entries"
+    paginate_by = 20
+
+    def get_queryset(self):
+        self.organization = get_object_or_404(Organization.objects.for_detail(), slug=self.kwargs["slug"])
+        return ExperienceEntry.objects.published().of_organization(self.organization).for_listing()
 
     def paginate_queryset(self, queryset, page_size):
         paginator, page, object_list, is_paginated = super().paginate_queryset(queryset, page_size)
@@ -107,8 +186,118 @@ class OrganizationDetailView(ArticlesOfView):
             raise Http404(_("An organisation is public through its published experience entries only."))
         return paginator, page, object_list, is_paginated
 
-    def articles_of(self, organization):
-        return Article.objects.published().with_entries_from(organization)
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["organization"] = self.organization
+        context["children"] = self.organization.children.with_published_entries()
+        return context
+
+
+class ExperienceEntryListView(ListView):
+    """Every published experience entry, newest first, filtered by level, form, year and organisation."""
+
+    context_object_name = "entries"
+    paginate_by = 20
+
+    def get_queryset(self):
+        published = ExperienceEntry.objects.published()
+        organizations = Organization.objects.with_published_entries().values_list("slug", "name")
+        years = [moment.year for moment in published.datetimes("article__published_at", "year", order="DESC")]
+        self.form = ExperienceEntryFilterForm(self.request.GET, organizations=organizations, years=years)
+        filters = self.form.filters()
+        entries = published
+        if "level" in filters:
+            entries = entries.of_level(filters["level"])
+        if "form" in filters:
+            entries = entries.in_form(filters["form"])
+        if "year" in filters:
+            entries = entries.in_year(filters["year"])
+        if "organization" in filters:
+            entries = entries.filter(organization__slug=filters["organization"])
+        return entries.for_listing()
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(form=self.form, **kwargs)
+
+
+def print_issue_latest(request):
+    """/print/: the issue picked with the date form (?date=yyyy-mm-dd), or else the latest issue."""
+    form = PrintIssueForm(request.GET)
+    if form.is_valid():
+        issue_on = form.cleaned_data["date"]
+    else:
+        issue_on = Article.objects.published().aggregate(latest=Max("print_issue_on"))["latest"]
+        if issue_on is None:
+            raise Http404(_("Nothing from the print edition has been published yet."))
+    return redirect("articles:print_issue", issue_on=issue_on)
+
+
+class PrintIssueView(ListView):
+    """One print issue: its pages in page order with the published articles on each; previous and next issue."""
+
+    template_name = "articles/print_issue.html"
+    context_object_name = "articles"
+    allow_empty = False  # a date with no published article from the paper is 404
+
+    def get_queryset(self):
+        return Article.objects.published().in_print_issue(self.kwargs["issue_on"]).for_print_issue()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        issue_on = self.kwargs["issue_on"]
+        pages = []
+        for number, group in itertools.groupby(context["articles"], key=lambda article: article.print_page_number):
+            articles = list(group)
+            names = [article.print_page_name for article in articles if article.print_page_name]
+            pages.append(
+                {
+                    "number": number,
+                    "name": names[0] if names else "",
+                    "anchor": articles[0].print_page_anchor,
+                    "articles": articles,
+                }
+            )
+        context["issue_on"] = issue_on
+        context["pages"] = pages
+        context.update(Article.objects.published().print_issue_neighbours(issue_on))
+        context["form"] = PrintIssueForm(initial={"date": issue_on})
+        return context
+
+
+class ArticleArchiveMixin:
+    """The date archive: published articles by Beijing date (USE_TZ with TIME_ZONE = Asia/Shanghai)."""
+
+    date_field = "published_at"
+    allow_future = False
+    paginate_by = 20
+    context_object_name = "articles"
+    template_name = "articles/article_archive.html"
+    month_format = "%m"
+    day_format = "%d"
+
+    def get_queryset(self):
+        # Plain published articles: the lists of dates and the previous/next lookups use this queryset too.
+        return Article.objects.published().defer("body")
+
+    def get_dated_items(self):
+        date_list, articles, extra_context = super().get_dated_items()
+        return date_list, articles.for_listing(), extra_context
+
+
+class ArticleArchiveIndexView(ArticleArchiveMixin, ArchiveIndexView):
+    pass
+
+
+class ArticleYearArchiveView(ArticleArchiveMixin, YearArchiveView):
+    make_object_list = True
+
+
+class ArticleMonthArchiveView(ArticleArchiveMixin, MonthArchiveView):
+    pass
+
+
+class ArticleDayArchiveView(ArticleArchiveMixin, DayArchiveView):
+    pass
 
 
 @require_POST

@@ -1,10 +1,51 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
+from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
+from django.views.generic import TemplateView
+
+from articles import feeds
+from articles.sitemaps import NEWS_SITEMAPS, SITEMAP_INDEX, SITEMAPS
+
+feed_patterns = [
+    path("latest.rss", feeds.ArticleFeed(), name="latest_rss"),
+    path("latest.atom", feeds.AtomArticleFeed(), name="latest_atom"),
+    path("sections/<slug:slug>.rss", feeds.SectionFeed(), name="section_rss"),
+    path("sections/<slug:slug>.atom", feeds.AtomSectionFeed(), name="section_atom"),
+    path("reporters/<slug:slug>.rss", feeds.ReporterFeed(), name="reporter_rss"),
+    path("reporters/<slug:slug>.atom", feeds.AtomReporterFeed(), name="reporter_atom"),
+    path("topics/<slug:slug>.rss", feeds.TopicFeed(), name="topic_rss"),
+    path("topics/<slug:slug>.atom", feeds.AtomTopicFeed(), name="topic_atom"),
+]
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("feeds/", include((feed_patterns, "feeds"))),
+    path(
+        "sitemap.xml",
+        sitemap_views.index,
+        {"sitemaps": SITEMAP_INDEX, "sitemap_url_name": "sitemap_section"},
+        name="sitemap_index",
+    ),
+    # Before the general pattern: Google News has its own format.
+    path(
+        "sitemap-news.xml",
+        sitemap_views.sitemap,
+        {"sitemaps": NEWS_SITEMAPS, "section": "news", "template_name": "sitemaps/news.xml"},
+        name="sitemap_news",
+    ),
+    path(
+        "sitemap-<section>.xml",
+        sitemap_views.sitemap,
+        {"sitemaps": SITEMAPS, "template_name": "sitemaps/sitemap.xml"},
+        name="sitemap_section",
+    ),
+    path(
+        "robots.txt",
+        TemplateView.as_view(template_name="robots.txt", content_type="text/plain; charset=utf-8"),
+        name="robots_txt",
+    ),
     path("", include("articles.urls")),
 ]
 

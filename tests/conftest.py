@@ -1,7 +1,10 @@
 """Shared fixtures: a private MEDIA_ROOT and a fast hasher for every test, and newsroom users in their groups."""
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from articles.services import ensure_newsroom_groups
 from tests.factories import ReporterFactory
@@ -73,3 +76,17 @@ def reporter_client(client, reporter_user):
 def editor_client(client, editor_user):
     client.force_login(editor_user)
     return client
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """Move the clock forward (``clock.advance(days=2)``): a scheduled story goes live with no job running."""
+    real_now = timezone.now
+
+    class Clock:
+        def advance(self, **delta):
+            moved_to = real_now() + timedelta(**delta)
+            monkeypatch.setattr(timezone, "now", lambda: moved_to)
+            return moved_to
+
+    return Clock()

@@ -14,7 +14,9 @@ from articles.models import (
     ArticlePhoto,
     Byline,
     BylineRole,
+    Correction,
     ExperienceEntry,
+    FrontPageSlot,
     Organization,
     Photo,
     Reporter,
@@ -56,6 +58,9 @@ class TopicFactory(factory.django.DjangoModelFactory):
 
     title = factory.Sequence(lambda n: f"妇联改革现场会{n}")
     slug = factory.Sequence(lambda n: f"topic-{n}")
+
+    class Params:
+        featured = factory.Trait(is_featured=True)
 
 
 class ReporterFactory(factory.django.DjangoModelFactory):
@@ -113,6 +118,14 @@ class ArticleFactory(factory.django.DjangoModelFactory):
         scheduled = factory.Trait(
             status=Status.PUBLISHED, published_at=factory.LazyFunction(lambda: timezone.now() + timedelta(days=1))
         )
+        just_published = factory.Trait(
+            status=Status.PUBLISHED, published_at=factory.LazyFunction(lambda: timezone.now() - timedelta(seconds=1))
+        )
+        in_print = factory.Trait(
+            print_issue_on=factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=1)),
+            print_page_number="A01",
+            print_page_name="要闻",
+        )
 
 
 class BylineFactory(factory.django.DjangoModelFactory):
@@ -143,3 +156,22 @@ class ExperienceEntryFactory(factory.django.DjangoModelFactory):
     class Params:
         oral = factory.Trait(form=ExperienceEntry.Form.ORAL)
         written = factory.Trait(form=ExperienceEntry.Form.WRITTEN)
+
+
+class CorrectionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Correction
+
+    article = factory.SubFactory(ArticleFactory, published=True)
+    text = factory.Sequence(lambda n: f"原文数字有误，现已更正{n}。")
+
+    class Params:
+        update = factory.Trait(kind=Correction.Kind.UPDATE)
+
+
+class FrontPageSlotFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FrontPageSlot
+
+    position = FrontPageSlot.Position.LEAD
+    article = factory.SubFactory(ArticleFactory, published=True)

@@ -11,7 +11,9 @@ from articles.models import (
     Article,
     ArticlePhoto,
     Byline,
+    Correction,
     ExperienceEntry,
+    FrontPageSlot,
     Organization,
     Photo,
     Reporter,
@@ -65,6 +67,8 @@ def snapshot():
         "sections": sorted(Section.objects.values_list("pk", "slug")),
         "topics": sorted(Topic.objects.values_list("pk", "slug", "starts_on", "ends_on")),
         "topic_links": sorted(Article.topics.through.objects.values_list("article", "topic")),
+        "front_page": sorted(FrontPageSlot.objects.values_list("pk", "position", "article")),
+        "corrections": sorted(Correction.objects.values_list("pk", "article", "kind", "text", "noted_at")),
         "users": sorted(get_user_model().objects.values_list("pk", "username", "password", "is_staff", "last_login")),
     }
 
@@ -151,6 +155,45 @@ def test_further_articles_cover_sections_topics_and_every_status(seeded):
     roles = set(Byline.objects.filter(article__in=further).values_list("role__name", flat=True))
     assert {"记者", "摄影", "实习生", "编辑", "通讯员"} <= roles
     assert not further.filter(bylines__isnull=True).exists()
+
+
+@pytest.mark.django_db
+def test_home_page_leads_with_the_meeting_report_and_its_roundup(seeded, client):
+    slots = dict(FrontPageSlot.objects.values_list("position", "article"))
+
+    assert slots[FrontPageSlot.Position.LEAD] == meeting_report().pk
+    assert slots[FrontPageSlot.Position.SECOND] == meeting_roundup().pk
+    assert len(slots) < len(FrontPageSlot.Position)  # the other slots fall back to the latest stories
+    html = client.get("/").content.decode()
+    lead = html[html.index('class="card card-lead"') :]
+    assert lead.index(meeting_report().headline) < lead.index(meeting_roundup().headline)
+
+
+@pytest.mark.django_db
+def test_a_published_article_carries_a_correction_noted_after_it_went_live(seeded):
+    correction = Correction.objects.select_related("article").get()
+
+    assert correction.article.is_published()
+    assert correction.kind == Correction.Kind.CORRECTION and correction.text
+    assert correction.article.published_at < correction.noted_at <= timezone.now()
+
+
+@pytest.mark.django_db
+def test_print_edition_has_several_issues_with_several_pages(seeded):
+    published = Article.objects.published().exclude(print_issue_on=None)
+    pages_per_issue = {}
+    for issue_on, page, name in published.values_list("print_issue_on", "print_page_number", "print_page_name"):
+        assert page.startswith("A") and name
+        pages_per_issue.setdefault(issue_on, set()).add(page)
+
+    assert len(pages_per_issue) >= 5
+    assert sum(len(pages) >= 2 for pages in pages_per_issue.values()) >= 3
+    assert not Article.objects.exclude(status=Status.PUBLISHED).exclude(print_issue_on=None).exists()
+
+
+@pytest.mark.django_db
+def test_one_or_two_topics_are_featured(seeded):
+    assert 1 <= Topic.objects.filter(is_featured=True).count() <= 2
 
 
 @pytest.mark.django_db

@@ -1,7 +1,8 @@
-"""Public pages: what readers see, in what order, what they never see, and how many queries it costs."""
+"""The article page: every part in the paper's order, print reference, corrections, related stories,
+what it never shows, and a fixed number of queries."""
 
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from django.urls import reverse
@@ -12,6 +13,7 @@ from tests.factories import (
     ArticlePhotoFactory,
     BylineFactory,
     BylineRoleFactory,
+    CorrectionFactory,
     ExperienceEntryFactory,
     OrganizationFactory,
     PhotoFactory,
@@ -19,33 +21,12 @@ from tests.factories import (
     SectionFactory,
     TopicFactory,
 )
+from tests.views.pages import MENU_QUERIES, UNPUBLISHED, assert_in_order, main_of, text_of
 
 pytestmark = pytest.mark.django_db
 
-UNPUBLISHED = {"draft": {}, "in review": {"in_review": True}, "scheduled": {"scheduled": True}}
-
-# Queries per page, whatever the number of rows: the section menu, then the page's own.
-HOME_PAGE_QUERIES = 4  # menu, count for the paginator, articles (section, lead photo joined), bylines
-ARTICLE_PAGE_QUERIES = 6  # menu, article (section, lead photo joined), bylines, photos, entries, topics
-
-
-def text_of(html):
-    """The text a reader sees in an HTML fragment, with runs of white space collapsed."""
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", html)).strip()
-
-
-def main_of(response):
-    """The page's main content, without <title>, meta tags and the menu."""
-    html = response.content.decode()
-    return html[html.index('<main id="main"') :]
-
-
-def assert_in_order(html, parts):
-    positions = []
-    for part in parts:
-        assert part in html, f"{part!r} is missing"
-        positions.append(html.index(part))
-    assert positions == sorted(positions), [p for _pos, p in sorted(zip(positions, parts, strict=True))]
+# menu, article (section, lead photo joined), bylines, photos, entries, topics, corrections, related stories
+ARTICLE_PAGE_QUERIES = MENU_QUERIES + 7
 
 
 @pytest.fixture
@@ -294,122 +275,104 @@ def test_the_site_speaks_chinese_whatever_the_browser_asks_for(client):
     assert "In print" not in html and "Photo:" not in html
 
 
-# --- Lists ------------------------------------------------------------------------------------------
+# --- Print reference, corrections, related stories -------------------------------------------------
 
 
-def headlines_in(response):
-    return [text_of(h) for h in re.findall(r'<h2 class="card-headline">.*?</h2>', response.content.decode(), re.S)]
+def test_print_reference_reads_like_the_paper_and_links_to_its_page_of_the_print_edition(client, full_article):
+    html = main_of(client.get(full_article.get_absolute_url()))
+
+    link = re.search(r'<a class="print-reference" href="([^"]+)">(.*?)</a>', html, re.S)
+    assert text_of(link.group(2)) == "本报 2026年11月20日 A03版 要闻"
+    assert link.group(1) == "/print/2026-11-20/#page-a03"
+    issue = client.get(link.group(1).split("#")[0])
+    assert 'id="page-a03"' in main_of(issue)
 
 
-def make_one_in_each_state(**kwargs):
-    ArticleFactory(headline="草稿", **kwargs)
-    ArticleFactory(headline="待审", in_review=True, **kwargs)
-    ArticleFactory(headline="定时", scheduled=True, **kwargs)
+def test_story_not_in_print_has_no_print_reference(client):
+    article = ArticleFactory(published=True)
+    assert "print-reference" not in main_of(client.get(article.get_absolute_url()))
+
+
+def test_corrections_are_shown_in_order_with_kind_time_and_text(client, full_article):
+    CorrectionFactory(
+        article=full_article,
+        update=True,
+        text="补充了会议的参会人数。",
+        noted_at=timezone.make_aware(datetime(2026, 11, 21, 9, 30)),
+    )
+    CorrectionFactory(
+        article=full_article,
+        text="原文将“郴州”误写为“彬州”。",
+        noted_at=timezone.make_aware(datetime(2026, 11, 20, 18, 5)),
+    )
+    html = main_of(client.get(full_article.get_absolute_url()))
+
+    notes = [text_of(n) for n in re.findall(r'<li class="correction">.*?</li>', html, re.S)]
+    assert notes == [
+        "更正 2026年11月20日 18:05 原文将“郴州”误写为“彬州”。",
+        "更新 2026年11月21日 09:30 补充了会议的参会人数。",
+    ]
+    assert_in_order(html, ["书面正文。", 'class="corrections"'])
+
+
+def test_article_without_corrections_shows_no_corrections_box(client, full_article):
+    CorrectionFactory()  # on another story
+    assert 'class="corrections"' not in main_of(client.get(full_article.get_absolute_url()))
+
+
+def related_in(response):
+    html = main_of(response)
+    box = re.search(r'<aside class="related".*?</aside>', html, re.S)
+    return [text_of(a) for a in re.findall(r"<li><a [^>]*>(.*?)</a>", box.group(0))] if box else []
+
+
+def test_related_stories_share_a_topic_first_then_the_section(client):
+    section, topic = SectionFactory(), TopicFactory()
+    article = ArticleFactory(published=True, section=section)
+    article.topics.add(topic)
     now = timezone.now()
-    ArticleFactory(headline="旧闻", published=True, published_at=now - timedelta(days=2), **kwargs)
-    ArticleFactory(headline="刚发布", status="published", published_at=now - timedelta(seconds=1), **kwargs)
+    in_topic = ArticleFactory(headline="同专题", published=True, published_at=now - timedelta(days=3))
+    in_topic.topics.add(topic)
+    ArticleFactory(headline="同栏目新", published=True, section=section, published_at=now - timedelta(hours=2))
+    ArticleFactory(headline="同栏目旧", published=True, section=section, published_at=now - timedelta(days=5))
+    ArticleFactory(headline="无关", published=True)
+
+    assert related_in(client.get(article.get_absolute_url())) == ["同专题", "同栏目新", "同栏目旧"]
 
 
-def test_home_lists_published_articles_only_newest_first(client):
-    make_one_in_each_state()
-    response = client.get(reverse("articles:home"))
-    assert response.status_code == 200
-    assert headlines_in(response) == ["刚发布", "旧闻"]
+def test_related_stories_are_at_most_four_and_never_the_story_itself(client):
+    section = SectionFactory()
+    article = ArticleFactory(headline="本篇", published=True, section=section)
+    ArticleFactory.create_batch(6, published=True, section=section)
+
+    related = related_in(client.get(article.get_absolute_url()))
+    assert len(related) == 4
+    assert "本篇" not in related
 
 
-def test_home_card_shows_summary_section_and_bylines(client):
-    article = ArticleFactory(published=True, summary="导语文字。", section=SectionFactory(name="要闻"))
-    BylineFactory(article=article, reporter=ReporterFactory(name="李晓萌"), role=BylineRoleFactory(name="首席记者"))
-    card = re.search(r'<article class="card">.*?</article>', client.get("/").content.decode(), re.S).group(0)
-    assert "导语文字。" in card
-    assert "要闻" in card
-    assert "首席记者 李晓萌" in text_of(card)
+@pytest.mark.parametrize("state", UNPUBLISHED.values(), ids=UNPUBLISHED.keys())
+def test_related_stories_never_include_an_unpublished_one(client, state):
+    section, topic = SectionFactory(), TopicFactory()
+    article = ArticleFactory(published=True, section=section)
+    article.topics.add(topic)
+    hidden = ArticleFactory(headline="不该出现", section=section, **state)
+    hidden.topics.add(topic)
+    ArticleFactory(headline="刚发布", just_published=True, section=section)
+
+    assert related_in(client.get(article.get_absolute_url())) == ["刚发布"]
 
 
-def test_home_with_nothing_published_lists_no_cards(client):
-    ArticleFactory(headline="草稿")
-    response = client.get("/")
-    assert response.status_code == 200
-    assert headlines_in(response) == []
+def test_a_scheduled_story_becomes_related_once_its_time_passes(client, clock):
+    section = SectionFactory()
+    article = ArticleFactory(published=True, section=section)
+    ArticleFactory(headline="定时稿", scheduled=True, section=section)
+    assert related_in(client.get(article.get_absolute_url())) == []
+
+    clock.advance(days=2)
+    assert related_in(client.get(article.get_absolute_url())) == ["定时稿"]
 
 
-def test_home_is_paginated(client):
-    ArticleFactory.create_batch(21, published=True)
-    first, second = client.get("/"), client.get("/?page=2")
-    assert len(headlines_in(first)) == 20
-    assert len(headlines_in(second)) == 1
-    assert 'rel="next"' in first.content.decode()
-
-
-def test_section_page_lists_only_its_published_articles(client):
-    section = SectionFactory(name="要闻", slug="yaowen")
-    make_one_in_each_state(section=section)
-    ArticleFactory(headline="别的栏目", published=True)
-    response = client.get(section.get_absolute_url())
-    assert response.status_code == 200
-    assert headlines_in(response) == ["刚发布", "旧闻"]
-
-
-def test_topic_page_lists_only_its_published_articles(client):
-    topic = TopicFactory(title="妇联改革现场会")
-    for headline, state in [("草稿", {}), ("待审", {"in_review": True}), ("定时", {"scheduled": True})]:
-        ArticleFactory(headline=headline, **state).topics.add(topic)
-    ArticleFactory(headline="已发布", published=True).topics.add(topic)
-    ArticleFactory(headline="不在专题", published=True)
-    response = client.get(topic.get_absolute_url())
-    assert response.status_code == 200
-    assert headlines_in(response) == ["已发布"]
-
-
-def test_reporter_page_lists_only_their_published_articles(client):
-    reporter = ReporterFactory(name="李晓萌")
-    for headline, state in [("草稿", {}), ("待审", {"in_review": True}), ("定时", {"scheduled": True})]:
-        BylineFactory(article=ArticleFactory(headline=headline, **state), reporter=reporter)
-    BylineFactory(article=ArticleFactory(headline="已发布", published=True), reporter=reporter)
-    BylineFactory(article=ArticleFactory(headline="别人写的", published=True))
-    response = client.get(reporter.get_absolute_url())
-    assert response.status_code == 200
-    assert headlines_in(response) == ["已发布"]
-
-
-def test_reporter_page_lists_a_story_once_when_they_hold_two_roles(client):
-    reporter = ReporterFactory()
-    article = ArticleFactory(headline="一稿两职", published=True)
-    BylineFactory(article=article, reporter=reporter, role=BylineRoleFactory(name="记者"))
-    BylineFactory(article=article, reporter=reporter, role=BylineRoleFactory(name="摄影"))
-    assert headlines_in(client.get(reporter.get_absolute_url())) == ["一稿两职"]
-
-
-def test_organization_page_lists_only_published_articles_with_its_entries(client):
-    organization = OrganizationFactory(name="长沙市妇联")
-    for headline, state in [("草稿", {}), ("待审", {"in_review": True}), ("定时", {"scheduled": True})]:
-        ExperienceEntryFactory(article=ArticleFactory(headline=headline, **state), organization=organization)
-    published = ArticleFactory(headline="经验交流", published=True)
-    ExperienceEntryFactory(article=published, organization=organization)
-    ExperienceEntryFactory(article=published, organization=organization)
-    ExperienceEntryFactory(article=ArticleFactory(headline="别的妇联", published=True))
-    response = client.get(organization.get_absolute_url())
-    assert response.status_code == 200
-    assert headlines_in(response) == ["经验交流"]
-
-
-@pytest.mark.parametrize("url_name", ["section_detail", "topic_detail", "reporter_detail", "organization_detail"])
-def test_unknown_list_page_is_404(client, url_name):
-    assert client.get(reverse(f"articles:{url_name}", kwargs={"slug": "nobody"})).status_code == 404
-
-
-# --- Query counts -----------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("n", [1, 12])
-def test_home_page_queries_do_not_grow(client, django_assert_num_queries, n):
-    for article in ArticleFactory.create_batch(n, published=True, lead_photo=PhotoFactory()):
-        BylineFactory.create_batch(n % 4 + 1, article=article)
-    ArticleFactory.create_batch(n, scheduled=True)
-
-    with django_assert_num_queries(HOME_PAGE_QUERIES):
-        response = client.get(reverse("articles:home"))
-    assert len(headlines_in(response)) == n
+# --- Query count ---
 
 
 @pytest.mark.parametrize("n", [1, 7])
@@ -422,33 +385,12 @@ def test_article_page_queries_do_not_grow(client, django_assert_num_queries, n):
     ExperienceEntryFactory.create_batch(n, article=article, written=True)
     for topic in TopicFactory.create_batch(n):
         article.topics.add(topic)
+        ArticleFactory(published=True).topics.add(topic)  # a related story for each topic
+    CorrectionFactory.create_batch(n, article=article)
 
     with django_assert_num_queries(ARTICLE_PAGE_QUERIES):
         response = client.get(article.get_absolute_url())
-    assert response.content.decode().count('<article class="entry"') == 2 * n
-
-
-@pytest.mark.parametrize("n", [1, 12])
-@pytest.mark.parametrize("kind", ["section", "topic", "reporter", "organization"])
-def test_list_page_queries_do_not_grow(client, django_assert_num_queries, kind, n):
-    section, topic, reporter, organization = SectionFactory(), TopicFactory(), ReporterFactory(), OrganizationFactory()
-    for article in ArticleFactory.create_batch(n, published=True, section=section):
-        article.topics.add(topic)
-        BylineFactory(article=article, reporter=reporter)
-        BylineFactory(article=article)
-        ExperienceEntryFactory(article=article, organization=organization)
-    page = {"section": section, "topic": topic, "reporter": reporter, "organization": organization}[kind]
-
-    with django_assert_num_queries(HOME_PAGE_QUERIES + 1):  # plus the section, topic, reporter or organisation
-        response = client.get(page.get_absolute_url())
-    assert len(headlines_in(response)) == n
-
-
-def test_organisation_without_published_entries_has_no_public_page(client):
-    organization = OrganizationFactory(name="只有草稿的妇联")
-    ExperienceEntryFactory(article=ArticleFactory(), organization=organization)  # a draft
-
-    response = client.get(organization.get_absolute_url())
-
-    assert response.status_code == 404
-    assert "只有草稿的妇联" not in response.content.decode()
+    html = response.content.decode()
+    assert html.count('<article class="entry"') == 2 * n
+    assert html.count('<li class="correction">') == n
+    assert len(related_in(response)) == min(n, 4)

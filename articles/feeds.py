@@ -1,0 +1,176 @@
+"""RSS 2.0 and Atom feeds: the latest articles, and those of one section, reporter or topic.
+
+Items come from ``published()`` only. Every text is passed through ``clean_text`` before it reaches the
+feed generator, which refuses control characters: one headline pasted from a word processor must not
+break the whole feed. Each item carries all its bylined people, in byline order.
+"""
+
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import feedgenerator, timezone
+from django.utils.html import escape
+from django.utils.translation import gettext as _
+
+from articles.models import Article, Reporter, Section, Topic
+from articles.services import clean_text
+
+FEED_ITEMS = 30
+DUBLIN_CORE = "http://purl.org/dc/elements/1.1/"
+
+
+def plain(value):
+    """Text safe for an XML feed: no control characters or lone surrogates."""
+    return clean_text(str(value or ""))
+
+
+class RssWithAuthors(feedgenerator.Rss201rev2Feed):
+    """RSS 2.0 with one ``<dc:creator>`` per bylined person (RSS's ``<author>`` wants an e-mail address)."""
+
+    def rss_attributes(self):
+        return {**super().rss_attributes(), "xmlns:dc": DUBLIN_CORE}
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, item)
+        for name in item["authors"]:
+            handler.addQuickElement("dc:creator", name)
+
+
+class AtomWithAuthors(feedgenerator.Atom1Feed):
+    """Atom with one ``<author>`` per bylined person."""
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, item)
+        for name in item["authors"]:
+            handler.startElement("author", {})
+            handler.addQuickElement("name", name)
+            handler.endElement("author")
+
+
+class ArticleFeed(Feed):
+    """The latest published articles. Subclasses narrow the articles to one object's."""
+
+    feed_type = RssWithAuthors
+    language = "zh-cn"
+
+    # --- the feed -----------------------------------------------------------------------------------
+
+    def articles(self, obj):
+        return Article.objects.published()
+
+    def items(self, obj):
+        return self.articles(obj).for_listing()[:FEED_ITEMS]
+
+    def title(self, obj):
+        return plain(_("%(site)s: latest articles") % {"site": settings.NEWSROOM_SITE_NAME})
+
+    def description(self, obj):
+        return plain(_("The latest articles of %(site)s.") % {"site": settings.NEWSROOM_SITE_NAME})
+
+    def subtitle(self, obj):
+        return self.description(obj)
+
+    def link(self, obj):
+        return reverse("articles:article_list")
+
+    def author_name(self, obj):
+        # Atom wants an author for the feed when an entry has none (a story without bylines).
+        return plain(settings.NEWSROOM_SITE_NAME)
+
+    def feed_copyright(self, obj):
+        return plain(settings.NEWSROOM_SITE_NAME)
+
+    # --- each article -------------------------------------------------------------------------------
+
+    def item_title(self, article):
+        headline = plain(article.headline)
+        # RSS readers treat a title as HTML (Django escapes it too, see #6533); Atom's is declared as text.
+        return headline if issubclass(self.feed_type, feedgenerator.Atom1Feed) else escape(headline)
+
+    def item_description(self, article):
+        # Both formats declare the description as HTML; the summary is plain text.
+        return escape(plain(article.summary or article.subtitle))
+
+    def item_pubdate(self, article):
+        return timezone.localtime(article.published_at)
+
+    def item_updateddate(self, article):
+        # A story saved before its publishing time was not updated before it appeared.
+        return timezone.localtime(max(article.updated_at, article.published_at))
+
+    def item_categories(self, article):
+        return [plain(article.section.name)]
+
+    def item_extra_kwargs(self, article):
+        # The bylines were prefetched in byline order by for_listing(); .all() runs no query.
+        return {"authors": [plain(byline.reporter.name) for byline in article.bylines.all()]}
+
+
+class AtomArticleFeed(ArticleFeed):
+    feed_type = AtomWithAuthors
+
+
+class SectionFeed(ArticleFeed):
+    def get_object(self, request, slug):
+        return get_object_or_404(Section, slug=slug)
+
+    def articles(self, section):
+        return Article.objects.published().in_section(section)
+
+    def title(self, section):
+        return plain(_("%(site)s: %(section)s") % {"site": settings.NEWSROOM_SITE_NAME, "section": section.name})
+
+    def description(self, section):
+        return plain(section.description) or plain(
+            _("The latest articles in the section %(section)s.") % {"section": section.name}
+        )
+
+    def link(self, section):
+        return section.get_absolute_url()
+
+
+class AtomSectionFeed(SectionFeed):
+    feed_type = AtomWithAuthors
+
+
+class ReporterFeed(ArticleFeed):
+    def get_object(self, request, slug):
+        return get_object_or_404(Reporter, slug=slug)
+
+    def articles(self, reporter):
+        return Article.objects.published().bylined(reporter)
+
+    def title(self, reporter):
+        return plain(_("%(site)s: articles by %(name)s") % {"site": settings.NEWSROOM_SITE_NAME, "name": reporter.name})
+
+    def description(self, reporter):
+        return plain(_("The latest articles bylined %(name)s.") % {"name": reporter.name})
+
+    def link(self, reporter):
+        return reporter.get_absolute_url()
+
+
+class AtomReporterFeed(ReporterFeed):
+    feed_type = AtomWithAuthors
+
+
+class TopicFeed(ArticleFeed):
+    def get_object(self, request, slug):
+        return get_object_or_404(Topic, slug=slug)
+
+    def articles(self, topic):
+        return Article.objects.published().in_topic(topic)
+
+    def title(self, topic):
+        return plain(_("%(site)s: %(topic)s") % {"site": settings.NEWSROOM_SITE_NAME, "topic": topic.title})
+
+    def description(self, topic):
+        return plain(topic.summary) or plain(_("The latest articles on %(topic)s.") % {"topic": topic.title})
+
+    def link(self, topic):
+        return topic.get_absolute_url()
+
+
+class AtomTopicFeed(TopicFeed):
+    feed_type = AtomWithAuthors

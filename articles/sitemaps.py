@@ -1,0 +1,109 @@
+"""Sitemaps for search engines: articles, sections, topics, reporters, organisations, and Google News.
+
+Only what a reader can open is listed: published articles (from ``published()``), reporters with a
+published byline, organisations with a published experience entry. Every sitemap runs a fixed number
+of queries whatever the number of rows; the article sitemap is paginated.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.sitemaps import Sitemap
+from django.db.models import Max
+from django.utils import timezone
+
+from articles.models import Article, Byline, ExperienceEntry, Organization, Reporter, Section, Topic
+from articles.services import clean_text
+
+NEWS_WINDOW = timedelta(hours=48)
+
+
+def _w3c(moment):
+    """A datetime for a sitemap: whole seconds, so ``|date:"c"`` prints e.g. 2026-11-20T10:00:00+08:00."""
+    return moment.replace(microsecond=0) if moment else None
+
+
+class ArticleSitemap(Sitemap):
+    limit = 5000
+
+    def items(self):
+        return Article.objects.published().only("id", "updated_at", "published_at").order_by("-published_at", "-id")
+
+    def lastmod(self, article):
+        # A story saved before its publishing time changed for readers when it appeared.
+        return _w3c(max(article.updated_at, article.published_at))
+
+    def get_latest_lastmod(self):
+        # The default walks every item; the index needs only the newest change.
+        latest = Article.objects.published().aggregate(updated=Max("updated_at"), published=Max("published_at"))
+        moments = [moment for moment in latest.values() if moment]
+        return _w3c(max(moments)) if moments else None
+
+
+class SectionSitemap(Sitemap):
+    def items(self):
+        return Section.objects.only("id", "slug").order_by("order", "name", "id")
+
+
+class TopicSitemap(Sitemap):
+    def items(self):
+        return Topic.objects.only("id", "slug").order_by("-starts_on", "title", "id")
+
+
+class ReporterSitemap(Sitemap):
+    """Reporters bylined on at least one published article."""
+
+    def items(self):
+        bylined = Byline.objects.filter(article__in=Article.objects.published().values("pk")).values("reporter_id")
+        return Reporter.objects.filter(pk__in=bylined).only("id", "slug").order_by("name", "id")
+
+
+class OrganizationSitemap(Sitemap):
+    """Organisations with at least one published experience entry (the others' pages are 404)."""
+
+    def items(self):
+        with_entries = ExperienceEntry.objects.published().values("organization_id")
+        return Organization.objects.filter(pk__in=with_entries).only("id", "slug").order_by("name", "id")
+
+
+class NewsSitemap(Sitemap):
+    """Google News: articles published in the last 48 hours (at most 1,000), rendered by sitemaps/news.xml."""
+
+    limit = 1000
+
+    def items(self):
+        since = timezone.now() - NEWS_WINDOW
+        return (
+            Article.objects.published()
+            .filter(published_at__gte=since)
+            .only("id", "headline", "published_at", "updated_at")
+            .order_by("-published_at", "-id")
+        )
+
+    def lastmod(self, article):
+        return _w3c(max(article.updated_at, article.published_at))
+
+    def get_latest_lastmod(self):
+        return None  # the index shows no date for this short, fast-changing list
+
+    def get_urls(self, page=1, site=None, protocol=None):
+        urls = super().get_urls(page=page, site=site, protocol=protocol)
+        publication_name = clean_text(settings.NEWSROOM_SITE_NAME)
+        for url in urls:
+            url["publication_name"] = publication_name
+            article = url["item"]
+            url["title"] = clean_text(article.headline)
+            url["publication_date"] = _w3c(article.published_at)
+        return urls
+
+
+# The index lists these in this order; /sitemap-<section>.xml serves each (news has its own template).
+SITEMAPS = {
+    "articles": ArticleSitemap,
+    "sections": SectionSitemap,
+    "topics": TopicSitemap,
+    "reporters": ReporterSitemap,
+    "organizations": OrganizationSitemap,
+}
+NEWS_SITEMAPS = {"news": NewsSitemap}
+SITEMAP_INDEX = {**SITEMAPS, **NEWS_SITEMAPS}

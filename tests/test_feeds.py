@@ -1,0 +1,310 @@
+"""RSS and Atom feeds: what they list, every author, exact times, nothing unpublished, no broken XML."""
+
+import html
+from datetime import UTC, datetime, timedelta
+
+import feedparser
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from articles.feeds import FEED_ITEMS, ArticleFeed, AtomArticleFeed
+from articles.models import Article, Reporter, Section
+from tests.factories import (
+    ArticleFactory,
+    BylineFactory,
+    BylineRoleFactory,
+    ReporterFactory,
+    SectionFactory,
+    TopicFactory,
+)
+
+FORMATS = ["rss", "atom"]
+KINDS = ["latest", "section", "reporter", "topic"]
+# Queries per feed, whatever the number of items: the articles, their bylines (one prefetch),
+# and for a section, reporter or topic feed the object itself first.
+FEED_QUERIES = {"latest": 2, "section": 3, "reporter": 3, "topic": 3}
+
+
+def feed_url(kind, fmt, section=None, reporter=None, topic=None):
+    obj = {"latest": None, "section": section, "reporter": reporter, "topic": topic}[kind]
+    kwargs = {} if obj is None else {"slug": obj.slug}
+    return reverse(f"feeds:{kind}_{fmt}", kwargs=kwargs)
+
+
+def parse(client, url):
+    response = client.get(url)
+    assert response.status_code == 200, url
+    parsed = feedparser.parse(response.content)
+    assert not parsed.bozo, (url, parsed.get("bozo_exception"))
+    return parsed
+
+
+def text(entry, field):
+    """A text as a reader shows it: RSS titles and all descriptions are HTML, Atom titles plain text."""
+    value = entry[field]
+    return html.unescape(value) if entry[f"{field}_detail"]["type"] == "text/html" else value
+
+
+def links(parsed):
+    return [entry.link for entry in parsed.entries]
+
+
+def absolute(article):
+    return f"http://testserver{article.get_absolute_url()}"
+
+
+def move_clock_past(monkeypatch, moment):
+    """The clock passes ``moment``: nothing in the database changes and no job runs."""
+    moved_to = moment + timedelta(seconds=1)
+    monkeypatch.setattr(timezone, "now", lambda: moved_to)
+
+
+@pytest.fixture
+def world(db):
+    """One section, topic and reporter, with a published article in each; and the same for other states."""
+    section = SectionFactory(name="要闻")
+    topic = TopicFactory()
+    reporter = ReporterFactory()
+
+    def make(**state):
+        article = ArticleFactory(section=section, **state)
+        article.topics.add(topic)
+        BylineFactory(article=article, reporter=reporter)
+        return article
+
+    return {
+        "section": section,
+        "topic": topic,
+        "reporter": reporter,
+        "published": make(published=True),
+        "draft": make(),
+        "in_review": make(in_review=True),
+        "scheduled": make(scheduled=True),
+        "make": make,
+    }
+
+
+def urls_of(world):
+    objects = {key: world[key] for key in ("section", "topic", "reporter")}
+    return [feed_url(kind, fmt, **objects) for kind in KINDS for fmt in FORMATS]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("kind", KINDS)
+def test_feed_item_has_title_link_summary_section_and_all_authors_in_byline_order(client, kind, fmt):
+    section = SectionFactory(name="基层动态")
+    topic = TopicFactory()
+    published_at = datetime(2026, 11, 20, 2, 30, 5, tzinfo=UTC)  # 10:30:05 in Beijing
+    article = ArticleFactory(
+        published=True,
+        section=section,
+        headline="全省妇联改革现场会召开",
+        summary="会议要求深化改革。",
+        published_at=published_at,
+    )
+    article.topics.add(topic)
+    chief, trainee, correspondent = (ReporterFactory(name=name) for name in ("李晓萌", "王芳", "张丽"))
+    # Created out of order: the feed follows the byline order, not the row order.
+    BylineFactory(article=article, reporter=correspondent, role=BylineRoleFactory(name="通讯员"), order=2)
+    BylineFactory(article=article, reporter=chief, role=BylineRoleFactory(name="首席记者"), order=0)
+    BylineFactory(article=article, reporter=trainee, role=BylineRoleFactory(name="见习记者"), order=1)
+
+    parsed = parse(client, feed_url(kind, fmt, section=section, reporter=trainee, topic=topic))
+
+    [entry] = parsed.entries
+    assert text(entry, "title") == "全省妇联改革现场会召开"
+    assert entry.link == absolute(article)
+    assert text(entry, "summary") == "会议要求深化改革。"
+    assert [tag.term for tag in entry.tags] == ["基层动态"]
+    assert [author.name for author in entry.authors] == ["李晓萌", "王芳", "张丽"]
+    assert datetime(*entry.published_parsed[:6], tzinfo=UTC) == published_at
+    assert parsed.feed.language == "zh-cn"
+
+
+@pytest.mark.django_db
+def test_feed_times_carry_the_beijing_offset(client):
+    published_at = datetime(2026, 11, 20, 2, 30, 5, 123456, tzinfo=UTC)
+    article = ArticleFactory(published=True, published_at=published_at)
+    Article.objects.filter(pk=article.pk).update(updated_at=published_at + timedelta(hours=2))
+
+    rss = client.get(reverse("feeds:latest_rss")).content.decode()
+    [entry] = parse(client, reverse("feeds:latest_atom")).entries
+
+    assert "<pubDate>Fri, 20 Nov 2026 10:30:05 +0800</pubDate>" in rss
+    assert datetime.fromisoformat(entry.published) == published_at
+    assert entry.published.endswith("+08:00")
+    assert datetime.fromisoformat(entry.updated) == published_at + timedelta(hours=2)
+
+
+@pytest.mark.django_db
+def test_atom_updated_is_never_before_published_for_a_story_scheduled_in_advance(client):
+    article = ArticleFactory(published=True)
+    Article.objects.filter(pk=article.pk).update(updated_at=article.published_at - timedelta(days=1))
+
+    [entry] = parse(client, reverse("feeds:latest_atom")).entries
+
+    assert datetime.fromisoformat(entry.updated) == article.published_at
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_feed_item_without_bylines_has_no_author_and_the_feed_names_the_paper(client, settings, fmt):
+    ArticleFactory(published=True)
+
+    parsed = parse(client, reverse(f"feeds:latest_{fmt}"))
+
+    assert "authors" not in parsed.entries[0]
+    # Atom requires an author for an entry without one: the feed's, the paper.
+    assert parsed.feed.get("author") == (settings.NEWSROOM_SITE_NAME if fmt == "atom" else None)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_latest_feed_lists_the_newest_thirty_newest_first(client, fmt):
+    now = timezone.now()
+    articles = [ArticleFactory(published=True, published_at=now - timedelta(minutes=i)) for i in range(FEED_ITEMS + 1)]
+
+    parsed = parse(client, reverse(f"feeds:latest_{fmt}"))
+
+    assert links(parsed) == [absolute(article) for article in articles[:FEED_ITEMS]]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_object_feeds_list_only_that_objects_articles(client, fmt):
+    section, other_section = SectionFactory(), SectionFactory()
+    topic = TopicFactory()
+    reporter, other_reporter = ReporterFactory(), ReporterFactory()
+    mine = ArticleFactory(published=True, section=section)
+    mine.topics.add(topic)
+    BylineFactory(article=mine, reporter=reporter)
+    theirs = ArticleFactory(published=True, section=other_section)
+    BylineFactory(article=theirs, reporter=other_reporter)
+
+    for kind in ("section", "reporter", "topic"):
+        parsed = parse(client, feed_url(kind, fmt, section=section, reporter=reporter, topic=topic))
+        assert links(parsed) == [absolute(mine)], kind
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_feed_titles_name_the_object(client, settings, fmt):
+    section = SectionFactory(name="要闻")
+    topic = TopicFactory(title="妇联改革现场会")
+    reporter = ReporterFactory(name="李晓萌")
+
+    titles = {
+        kind: parse(client, feed_url(kind, fmt, section=section, reporter=reporter, topic=topic)).feed.title
+        for kind in KINDS
+    }
+
+    assert all(settings.NEWSROOM_SITE_NAME in title for title in titles.values())
+    assert "要闻" in titles["section"]
+    assert "妇联改革现场会" in titles["topic"]
+    assert "李晓萌" in titles["reporter"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("kind", ["section", "reporter", "topic"])
+def test_feed_of_an_unknown_slug_is_404(client, kind, fmt):
+    ArticleFactory(published=True)
+
+    response = client.get(reverse(f"feeds:{kind}_{fmt}", kwargs={"slug": "no-such-slug"}))
+
+    assert response.status_code == 404
+
+
+# --- Nothing unpublished leaks ----------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_draft_in_review_and_scheduled_articles_are_in_no_feed(client, world):
+    for url in urls_of(world):
+        assert links(parse(client, url)) == [absolute(world["published"])], url
+
+
+@pytest.mark.django_db
+def test_scheduled_article_appears_in_every_feed_once_its_time_has_passed(client, monkeypatch, world):
+    scheduled = world["scheduled"]
+    for url in urls_of(world):
+        assert absolute(scheduled) not in links(parse(client, url)), url
+
+    move_clock_past(monkeypatch, scheduled.published_at)
+
+    for url in urls_of(world):
+        assert links(parse(client, url)) == [absolute(scheduled), absolute(world["published"])], url
+
+
+# --- One bad character never breaks a feed ----------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_feed_with_control_characters_in_every_text_is_200_and_parses(client, fmt):
+    section = SectionFactory(name="要\x0b闻", description="本\x01栏")
+    topic = TopicFactory(title="专\x0c题", summary="介\x1f绍")
+    reporter = ReporterFactory(name="李\x0b晓萌")
+    article = ArticleFactory(
+        published=True, section=section, headline="妇联\x0b改革\x0c现场会\x1b召开", summary="导\x0b语\x08。"
+    )
+    article.topics.add(topic)
+    BylineFactory(article=article, reporter=reporter)
+
+    for kind in KINDS:
+        parsed = parse(client, feed_url(kind, fmt, section=section, reporter=reporter, topic=topic))
+        [entry] = parsed.entries
+        assert text(entry, "title") == "妇联改革现场会召开"
+        assert text(entry, "summary") == "导语。"
+        assert [author.name for author in entry.authors] == ["李晓萌"]
+        assert [tag.term for tag in entry.tags] == ["要闻"]
+        assert "\x0b" not in parsed.feed.title
+
+
+@pytest.mark.parametrize("feed_class", [ArticleFeed, AtomArticleFeed])
+def test_nul_and_lone_surrogates_are_removed_from_item_texts(feed_class):
+    # The database refuses these characters, so an unsaved article carries them here.
+    section = Section(name="要\x00闻")
+    article = Article(headline="妇联\x00改革\ud800召开", summary="导\udfff语", section=section)
+    article.published_at = article.updated_at = timezone.now()
+    feed = feed_class()
+
+    assert feed.item_title(article) == "妇联改革召开"
+    assert feed.item_description(article) == "导语"
+    assert feed.item_categories(article) == ["要闻"]
+
+
+@pytest.mark.django_db
+def test_markup_in_a_headline_is_shown_as_text(client):
+    ArticleFactory(published=True, headline="“妇女之家”<建设> & 提质", summary="<b>不是</b>标记")
+
+    for fmt in FORMATS:
+        [entry] = parse(client, reverse(f"feeds:latest_{fmt}")).entries
+        assert text(entry, "title") == "“妇女之家”<建设> & 提质"
+        assert text(entry, "summary") == "<b>不是</b>标记"
+
+
+# --- Queries ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("n", [1, 12])
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("kind", KINDS)
+def test_feed_queries_do_not_grow_with_items(client, django_assert_num_queries, kind, fmt, n):
+    section, topic = SectionFactory(), TopicFactory()
+    reporter = ReporterFactory()
+    for _ in range(n):
+        article = ArticleFactory(published=True, section=section)
+        article.topics.add(topic)
+        BylineFactory(article=article, reporter=reporter, order=0)
+        BylineFactory(article=article, order=1)
+    url = feed_url(kind, fmt, section=section, reporter=reporter, topic=topic)
+
+    with django_assert_num_queries(FEED_QUERIES[kind]):
+        response = client.get(url)
+
+    assert len(feedparser.parse(response.content).entries) == n
+    assert Reporter.objects.count() == n + 1

@@ -1,0 +1,400 @@
+"""Sharing and discovery in the page head: title, description, canonical, OpenGraph, Twitter cards, JSON-LD."""
+
+import json
+import re
+from datetime import UTC, datetime, timedelta
+from html.parser import HTMLParser
+
+import pytest
+from django.template import Context, Template
+from django.test import RequestFactory
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from articles.models import Article
+from articles.templatetags.newsroom_tags import json_for_script
+from tests.factories import (
+    ArticleFactory,
+    BylineFactory,
+    BylineRoleFactory,
+    PhotoFactory,
+    ReporterFactory,
+    SectionFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+SITE = "今日女报 · 凤网"
+HOST = "http://testserver"
+
+
+class HeadParser(HTMLParser):
+    """Collects <meta>, <link> and <script> elements (with the text of scripts) of a page."""
+
+    def __init__(self):
+        super().__init__()
+        self.metas, self.links, self.scripts = [], [], []
+        self._script = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "meta":
+            self.metas.append(attrs)
+        elif tag == "link":
+            self.links.append(attrs)
+        elif tag == "script":
+            self._script = {**attrs, "text": ""}
+            self.scripts.append(self._script)
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self._script = None
+
+    def handle_data(self, data):
+        if self._script is not None:
+            self._script["text"] += data
+
+
+def parse(response):
+    parser = HeadParser()
+    parser.feed(response.content.decode())
+    return parser
+
+
+def meta(parsed, key):
+    """The content of every <meta property=key> or <meta name=key>."""
+    return [m.get("content") for m in parsed.metas if key in (m.get("property"), m.get("name"))]
+
+
+def canonicals(parsed):
+    return [link["href"] for link in parsed.links if link.get("rel") == "canonical"]
+
+
+def json_ld(response):
+    """The page's one JSON-LD block, parsed, as {"@type": node} for the nodes of its @graph."""
+    parsed = parse(response)
+    blocks = [s for s in parsed.scripts if s.get("type") == "application/ld+json"]
+    assert len(blocks) == 1
+    data = json.loads(blocks[0]["text"])
+    assert data["@context"] == "https://schema.org"
+    return {node["@type"]: node for node in data["@graph"]}
+
+
+@pytest.fixture
+def article():
+    """The DOMAIN.md report: deck, summary, lead photo and three bylines created out of order."""
+    article = ArticleFactory(
+        published=True,
+        published_at=datetime(2026, 11, 20, 1, 30, tzinfo=UTC),  # 09:30 in Beijing
+        headline="全省妇联系统改革工作现场推进会在郴州召开",
+        subtitle="李华：以改革精神推动妇联工作高质量发展",
+        summary="11月19日，全省妇联系统改革工作现场推进会在郴州召开。",
+        section=SectionFactory(name="要闻", slug="yaowen"),
+        lead_photo=PhotoFactory(alt_text="推进会会场全景"),
+    )
+    for role, name, slug, order in [
+        ("通讯员", "周丹", "zhou-dan", 3),
+        ("首席记者", "李晓萌", "li-xiaomeng", 1),
+        ("见习记者", "王芳", "wang-fang", 2),
+    ]:
+        BylineFactory(
+            article=article,
+            reporter=ReporterFactory(name=name, slug=slug),
+            role=BylineRoleFactory(name=role),
+            order=order,
+        )
+    Article.objects.filter(pk=article.pk).update(updated_at=datetime(2026, 11, 20, 4, 0, tzinfo=UTC))
+    article.refresh_from_db()
+    return article
+
+
+# --- JSON-LD ------------------------------------------------------------------------------------------------------
+
+
+def test_news_article_json_ld_has_every_field(client, article):
+    url = f"{HOST}{article.get_absolute_url()}"
+    node = json_ld(client.get(article.get_absolute_url()))["NewsArticle"]
+
+    assert node["headline"] == "全省妇联系统改革工作现场推进会在郴州召开"
+    assert node["alternativeHeadline"] == "李华：以改革精神推动妇联工作高质量发展"
+    assert node["description"] == "11月19日，全省妇联系统改革工作现场推进会在郴州召开。"
+    assert node["url"] == url
+    assert node["mainEntityOfPage"] == {"@type": "WebPage", "@id": url}
+    assert node["articleSection"] == "要闻"
+    assert node["inLanguage"] == "zh-CN"
+    assert node["image"] == {
+        "@type": "ImageObject",
+        "url": f"{HOST}{article.lead_photo.image.url}",
+        "width": 8,
+        "height": 6,
+        "description": "推进会会场全景",
+    }
+
+
+def test_json_ld_dates_are_beijing_time_with_offset(client, article):
+    node = json_ld(client.get(article.get_absolute_url()))["NewsArticle"]
+
+    assert node["datePublished"] == "2026-11-20T09:30:00+08:00"
+    assert node["dateModified"] == "2026-11-20T12:00:00+08:00"
+
+
+def test_date_modified_is_never_before_date_published(client, article):
+    """A story edited before its scheduled time went live: modified is its publishing time, not earlier."""
+    Article.objects.filter(pk=article.pk).update(updated_at=article.published_at - timedelta(days=1))
+    node = json_ld(client.get(article.get_absolute_url()))["NewsArticle"]
+
+    assert node["dateModified"] == node["datePublished"] == "2026-11-20T09:30:00+08:00"
+
+
+def test_json_ld_authors_are_every_bylined_person_in_byline_order_with_their_role(client, article):
+    node = json_ld(client.get(article.get_absolute_url()))["NewsArticle"]
+
+    assert node["author"] == [
+        {"@type": "Person", "name": "李晓萌", "jobTitle": "首席记者", "url": f"{HOST}/reporters/li-xiaomeng/"},
+        {"@type": "Person", "name": "王芳", "jobTitle": "见习记者", "url": f"{HOST}/reporters/wang-fang/"},
+        {"@type": "Person", "name": "周丹", "jobTitle": "通讯员", "url": f"{HOST}/reporters/zhou-dan/"},
+    ]
+
+
+def test_json_ld_role_belongs_to_the_byline_not_the_person(client):
+    """The same chief reporter compiles the companion roundup: there her jobTitle is 整理."""
+    reporter = ReporterFactory(name="李晓萌", title="首席记者")
+    roundup = ArticleFactory(published=True)
+    BylineFactory(article=roundup, reporter=reporter, role=BylineRoleFactory(name="整理"))
+
+    node = json_ld(client.get(roundup.get_absolute_url()))["NewsArticle"]
+
+    assert [(a["name"], a["jobTitle"]) for a in node["author"]] == [("李晓萌", "整理")]
+
+
+def test_json_ld_publisher_is_the_paper_with_its_logo(client, article):
+    publisher = json_ld(client.get(article.get_absolute_url()))["NewsArticle"]["publisher"]
+
+    assert publisher["@type"] == "NewsMediaOrganization"
+    assert publisher["name"] == SITE
+    assert publisher["url"] == f"{HOST}/"
+    assert publisher["logo"]["@type"] == "ImageObject"
+    assert publisher["logo"]["url"] == f"{HOST}/static/img/logo.png"
+    assert publisher["logo"]["width"] >= 112 and publisher["logo"]["height"] >= 112
+
+
+def test_publisher_logo_is_a_real_png_of_the_declared_size():
+    from django.contrib.staticfiles import finders
+    from PIL import Image
+
+    from articles.templatetags.newsroom_tags import LOGO_PATH, LOGO_SIZE
+
+    with Image.open(finders.find(LOGO_PATH)) as logo:
+        assert logo.format == "PNG"
+        assert logo.size == (LOGO_SIZE, LOGO_SIZE)
+
+
+def test_json_ld_breadcrumbs_lead_from_home_through_the_section_to_the_article(client, article):
+    breadcrumbs = json_ld(client.get(article.get_absolute_url()))["BreadcrumbList"]
+
+    assert breadcrumbs["itemListElement"] == [
+        {"@type": "ListItem", "position": 1, "name": SITE, "item": f"{HOST}/"},
+        {"@type": "ListItem", "position": 2, "name": "要闻", "item": f"{HOST}/sections/yaowen/"},
+        {"@type": "ListItem", "position": 3, "name": article.headline, "item": f"{HOST}{article.get_absolute_url()}"},
+    ]
+
+
+def test_json_ld_leaves_out_what_the_article_does_not_have(client):
+    article = ArticleFactory(published=True)
+    node = json_ld(client.get(article.get_absolute_url()))["NewsArticle"]
+
+    assert "alternativeHeadline" not in node and "description" not in node and "image" not in node
+    assert node["author"] == []
+
+
+def test_a_headline_cannot_close_the_json_ld_script(client):
+    headline = "</script><script>alert(1)</script><!-- & 妇联"
+    article = ArticleFactory(published=True, headline=headline, subtitle="</SCRIPT >", summary="a > b && c < d")
+    html = client.get(article.get_absolute_url()).content.decode()
+    block = re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S).group(1)
+
+    assert "<" not in block and ">" not in block and "&" not in block
+    assert "\\u003c/script\\u003e" in block
+    node = {n["@type"]: n for n in json.loads(block)["@graph"]}["NewsArticle"]
+    assert node["headline"] == headline
+    assert node["alternativeHeadline"] == "</SCRIPT >"
+    assert node["description"] == "a > b && c < d"
+    assert "<script>alert(1)" not in html  # escaped everywhere else on the page too
+
+
+def test_json_for_script_escapes_only_what_could_end_the_element():
+    assert json_for_script({"a": "<b>&c 妇联"}) == '{"a":"\\u003cb\\u003e\\u0026c 妇联"}'
+
+
+def test_json_ld_tag_runs_no_query_of_its_own(article, django_assert_num_queries):
+    """The tag reads the bylines, section and photo that for_detail() loaded (ARTICLE_PAGE_QUERIES stays put)."""
+    loaded = Article.objects.for_detail().get(pk=article.pk)
+    request = RequestFactory().get(article.get_absolute_url())
+
+    with django_assert_num_queries(0):
+        html = Template("{% load newsroom_tags %}{% article_json_ld article request %}").render(
+            Context({"article": loaded, "request": request})
+        )
+    assert html.startswith('<script type="application/ld+json">{') and html.endswith("}</script>")
+
+
+# --- OpenGraph and Twitter ------------------------------------------------------------------------------------
+
+
+def test_article_page_has_opengraph_tags_with_absolute_urls(client, article):
+    parsed = parse(client.get(article.get_absolute_url()))
+    image = f"{HOST}{article.lead_photo.image.url}"
+
+    assert meta(parsed, "og:type") == ["article"]
+    assert meta(parsed, "og:title") == [article.headline]
+    assert meta(parsed, "og:description") == [article.summary]
+    assert meta(parsed, "og:url") == [f"{HOST}{article.get_absolute_url()}"]
+    assert meta(parsed, "og:site_name") == [SITE]
+    assert meta(parsed, "og:image") == [image]
+    assert meta(parsed, "og:image:width") == ["8"]
+    assert meta(parsed, "og:image:height") == ["6"]
+    assert meta(parsed, "og:image:alt") == ["推进会会场全景"]
+    assert meta(parsed, "article:published_time") == ["2026-11-20T09:30:00+08:00"]
+    assert meta(parsed, "article:modified_time") == ["2026-11-20T12:00:00+08:00"]
+    assert meta(parsed, "article:section") == ["要闻"]
+
+
+def test_article_page_has_a_large_twitter_card_with_the_lead_photo(client, article):
+    parsed = parse(client.get(article.get_absolute_url()))
+
+    assert meta(parsed, "twitter:card") == ["summary_large_image"]
+    assert meta(parsed, "twitter:title") == [article.headline]
+    assert meta(parsed, "twitter:description") == [article.summary]
+    assert meta(parsed, "twitter:image") == [f"{HOST}{article.lead_photo.image.url}"]
+    assert meta(parsed, "twitter:image:alt") == ["推进会会场全景"]
+
+
+def test_article_without_photo_or_summary_shares_a_small_card_with_the_headline(client):
+    article = ArticleFactory(published=True, headline="妇联工作简讯")
+    parsed = parse(client.get(article.get_absolute_url()))
+
+    assert meta(parsed, "twitter:card") == ["summary"]
+    assert meta(parsed, "og:image") == [] and meta(parsed, "twitter:image") == []
+    assert meta(parsed, "og:description") == ["妇联工作简讯"]
+
+
+def test_unpublished_preview_without_a_time_still_renders_its_head(client, editor_user):
+    article = ArticleFactory(headline="尚未发布的稿件")
+    client.force_login(editor_user)
+    response = client.get(article.get_absolute_url())
+
+    assert response.status_code == 200
+    assert "datePublished" not in json_ld(response)["NewsArticle"]
+    assert meta(parse(response), "article:published_time") == []
+
+
+# --- Title, description, canonical --------------------------------------------------------------------------
+
+
+def test_article_title_and_meta_description(client, article):
+    response = client.get(article.get_absolute_url())
+    html = response.content.decode()
+
+    assert f"<title>{article.headline} - {SITE}</title>" in html
+    assert meta(parse(response), "description") == [article.summary]
+
+
+def test_article_page_has_exactly_one_canonical_its_permanent_url(client, article):
+    parsed = parse(client.get(article.get_absolute_url() + "?utm_source=wechat&page=2"))
+
+    assert canonicals(parsed) == [f"{HOST}{article.get_absolute_url()}"]
+
+
+@pytest.mark.parametrize("kind", ["section", "topic", "reporter"])
+def test_list_pages_have_exactly_one_canonical_without_tracking_parameters(client, kind):
+    from tests.factories import TopicFactory
+
+    obj = {"section": SectionFactory, "topic": TopicFactory, "reporter": ReporterFactory}[kind]()
+    article = ArticleFactory(published=True, section=obj if kind == "section" else SectionFactory())
+    if kind == "topic":
+        article.topics.add(obj)
+    if kind == "reporter":
+        BylineFactory(article=article, reporter=obj)
+    parsed = parse(client.get(obj.get_absolute_url() + "?utm_source=weibo"))
+
+    assert canonicals(parsed) == [f"{HOST}{obj.get_absolute_url()}"]
+    assert meta(parsed, "og:url") == [f"{HOST}{obj.get_absolute_url()}"]
+
+
+def test_home_page_has_exactly_one_canonical(client):
+    ArticleFactory(published=True)
+    parsed = parse(client.get(reverse("articles:home") + "?from=timeline"))
+
+    assert canonicals(parsed) == [f"{HOST}/"]
+
+
+def test_later_pages_of_a_list_keep_their_page_number_in_the_canonical(client):
+    section = SectionFactory()
+    ArticleFactory.create_batch(21, published=True, section=section)
+    url = section.get_absolute_url()
+
+    assert canonicals(parse(client.get(url + "?page=2&utm_source=x"))) == [f"{HOST}{url}?page=2"]
+    assert canonicals(parse(client.get(url + "?page=1"))) == [f"{HOST}{url}"]
+
+
+def render_base(request, **context):
+    template = Template('{% extends "base.html" %}{% block content %}正文{% endblock %}')
+    return template.render(Context({"request": request, "site_name": SITE, **context}))
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [("", "/news/"), ("?page=3&utm_source=x", "/news/?page=3"), ("?page=1", "/news/"), ("?page=abc", "/news/")],
+)
+def test_default_canonical_keeps_only_a_page_number_past_the_first(query, expected):
+    html = render_base(RequestFactory().get("/news/" + query))
+
+    assert re.findall(r'<link rel="canonical" href="([^"]+)">', html) == [f"{HOST}{expected}"]
+
+
+def test_default_canonical_prefers_the_paginators_page_number():
+    class Page:
+        number = 4
+
+    html = render_base(RequestFactory().get("/news/?page=last"), page_obj=Page())
+
+    assert re.findall(r'<link rel="canonical" href="([^"]+)">', html) == [f"{HOST}/news/?page=4"]
+
+
+def test_not_found_page_has_no_canonical_and_is_not_indexed(client):
+    parsed = parse(client.get("/no-such-page/"))
+
+    assert canonicals(parsed) == []
+    assert meta(parsed, "robots") == ["noindex"]
+
+
+def test_every_page_has_a_title_with_the_site_name_and_a_description(client):
+    section = SectionFactory(name="基层动态")
+    ArticleFactory(published=True, section=section)
+    parsed = parse(client.get(section.get_absolute_url()))
+    html = client.get(section.get_absolute_url()).content.decode()
+
+    assert f"<title>基层动态 - {SITE}</title>" in html
+    assert meta(parsed, "description") and all(meta(parsed, "description"))
+
+
+# --- Feed autodiscovery ------------------------------------------------------------------------------------------
+
+
+def test_latest_articles_feed_is_announced_in_the_head(client):
+    try:
+        feed_url = reverse("feeds:latest_rss")
+    except NoReverseMatch:
+        pytest.skip("the latest-articles feed (feeds:latest_rss) is not there yet")
+    parsed = parse(client.get("/no-such-page/"))
+    feeds = [link for link in parsed.links if link.get("rel") == "alternate"]
+
+    assert any(link["type"] == "application/rss+xml" and link["href"] == feed_url for link in feeds)
+
+
+def test_iso8601_filter_converts_to_beijing_time():
+    from articles.templatetags.newsroom_tags import iso8601
+
+    assert iso8601(datetime(2026, 11, 19, 16, 5, 7, 123456, tzinfo=UTC)) == "2026-11-20T00:05:07+08:00"
+    assert iso8601(None) == ""
+    assert iso8601(timezone.now()).endswith("+08:00")

@@ -1,0 +1,288 @@
+"""Sitemaps and robots.txt: exactly the public URLs, dates with the Beijing offset, fixed query counts."""
+
+import xml.etree.ElementTree as ET
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from articles.models import Article
+from articles.sitemaps import ArticleSitemap
+from tests.factories import (
+    ArticleFactory,
+    BylineFactory,
+    ExperienceEntryFactory,
+    OrganizationFactory,
+    ReporterFactory,
+    SectionFactory,
+    TopicFactory,
+)
+
+NS = {
+    "sm": "http://www.sitemaps.org/schemas/sitemap/0.9",
+    "news": "http://www.google.com/schemas/sitemap-news/0.9",
+}
+SECTIONS = ["articles", "sections", "topics", "reporters", "organizations", "news"]
+# Queries per sitemap whatever the number of rows: a count for the paginator, then the page of rows.
+SITEMAP_QUERIES = {"articles": 2, "sections": 2, "topics": 2, "reporters": 2, "organizations": 2, "news": 2}
+# The index: per sitemap a count (its pages), plus the articles' latest change.
+INDEX_QUERIES = len(SECTIONS) + 1
+
+
+def sitemap_url(section):
+    if section == "news":
+        return reverse("sitemap_news")
+    return reverse("sitemap_section", kwargs={"section": section})
+
+
+def get_xml(client, url):
+    response = client.get(url)
+    assert response.status_code == 200, url
+    assert response["Content-Type"] == "application/xml"
+    return ET.fromstring(response.content)
+
+
+def locations(client, section, page=None):
+    root = get_xml(client, sitemap_url(section) + (f"?p={page}" if page else ""))
+    return [loc.text for loc in root.findall("sm:url/sm:loc", NS)]
+
+
+def absolute(obj):
+    return f"http://testserver{obj.get_absolute_url()}"
+
+
+def move_clock_past(monkeypatch, moment):
+    """The clock passes ``moment``: nothing in the database changes and no job runs."""
+    moved_to = moment + timedelta(seconds=1)
+    monkeypatch.setattr(timezone, "now", lambda: moved_to)
+
+
+@pytest.fixture
+def world(db):
+    """A published article with a reporter and an organisation entry; the same for every unpublished state."""
+    made = {}
+    for state, traits in {
+        "published": {"published": True},
+        "draft": {},
+        "in_review": {"in_review": True},
+        "scheduled": {"scheduled": True},
+    }.items():
+        article = ArticleFactory(**traits)
+        byline = BylineFactory(article=article)
+        entry = ExperienceEntryFactory(article=article)
+        made[state] = {"article": article, "reporter": byline.reporter, "organization": entry.organization}
+    return made
+
+
+# --- The index ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_sitemap_index_lists_every_sitemap_and_nothing_else(client):
+    root = get_xml(client, reverse("sitemap_index"))
+
+    assert [loc.text for loc in root.findall("sm:sitemap/sm:loc", NS)] == [
+        f"http://testserver{sitemap_url(section)}" for section in SECTIONS
+    ]
+
+
+@pytest.mark.django_db
+def test_sitemap_index_gives_the_articles_latest_change(client):
+    article = ArticleFactory(published=True)
+    changed = datetime(2026, 11, 20, 2, 30, 5, tzinfo=UTC)
+    Article.objects.filter(pk=article.pk).update(updated_at=changed, published_at=changed - timedelta(hours=1))
+    ArticleFactory(scheduled=True)  # changed later, but not public
+
+    root = get_xml(client, reverse("sitemap_index"))
+
+    [articles] = [s for s in root.findall("sm:sitemap", NS) if s.find("sm:loc", NS).text.endswith("-articles.xml")]
+    assert articles.find("sm:lastmod", NS).text == "2026-11-20T10:30:05+08:00"
+
+
+@pytest.mark.django_db
+def test_article_sitemap_is_paginated_and_the_index_lists_every_page(client, monkeypatch):
+    monkeypatch.setattr(ArticleSitemap, "limit", 2)
+    now = timezone.now()
+    articles = [ArticleFactory(published=True, published_at=now - timedelta(minutes=i)) for i in range(3)]
+
+    root = get_xml(client, reverse("sitemap_index"))
+    listed = [loc.text for loc in root.findall("sm:sitemap/sm:loc", NS)]
+
+    assert f"http://testserver{sitemap_url('articles')}?p=2" in listed
+    assert f"http://testserver{sitemap_url('articles')}?p=3" not in listed
+    assert locations(client, "articles") == [absolute(a) for a in articles[:2]]
+    assert locations(client, "articles", page=2) == [absolute(articles[2])]
+    assert client.get(sitemap_url("articles") + "?p=3").status_code == 404
+
+
+@pytest.mark.django_db
+def test_unknown_sitemap_is_404(client):
+    assert client.get(reverse("sitemap_section", kwargs={"section": "drafts"})).status_code == 404
+
+
+# --- Each sitemap lists exactly what is public ---------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_article_sitemap_lists_published_articles_with_their_last_change(client, world):
+    article = world["published"]["article"]
+    changed = datetime(2026, 11, 20, 2, 30, 5, 999, tzinfo=UTC)
+    Article.objects.filter(pk=article.pk).update(updated_at=changed, published_at=changed - timedelta(days=1))
+
+    root = get_xml(client, sitemap_url("articles"))
+
+    [url] = root.findall("sm:url", NS)
+    assert url.find("sm:loc", NS).text == absolute(article)
+    assert url.find("sm:lastmod", NS).text == "2026-11-20T10:30:05+08:00"
+
+
+@pytest.mark.django_db
+def test_section_and_topic_sitemaps_list_every_section_and_topic(client):
+    sections = [SectionFactory(order=i) for i in range(3)]
+    topics = [TopicFactory(starts_on=datetime(2026, 11, 20 - i).date()) for i in range(2)]
+
+    assert locations(client, "sections") == [absolute(s) for s in sections]
+    assert locations(client, "topics") == [absolute(t) for t in topics]
+
+
+@pytest.mark.django_db
+def test_reporter_sitemap_lists_only_reporters_with_a_published_byline(client, world):
+    ReporterFactory()  # no byline at all
+    published = world["published"]["article"]
+    second = BylineFactory(article=published, order=1)  # a second person on the same story, listed once each
+
+    assert sorted(locations(client, "reporters")) == sorted(
+        [absolute(world["published"]["reporter"]), absolute(second.reporter)]
+    )
+
+
+@pytest.mark.django_db
+def test_organization_sitemap_lists_only_organisations_with_a_published_entry(client, world):
+    OrganizationFactory()  # no entry at all
+    ExperienceEntryFactory(article=world["published"]["article"], organization=world["published"]["organization"])
+
+    assert locations(client, "organizations") == [absolute(world["published"]["organization"])]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("state", ["draft", "in_review", "scheduled"])
+def test_unpublished_article_its_people_and_organisations_are_in_no_sitemap(client, world, state):
+    hidden = world[state]
+    everything = [loc for section in SECTIONS for loc in locations(client, section)]
+
+    for obj in hidden.values():
+        assert absolute(obj) not in everything
+    for obj in world["published"].values():
+        assert absolute(obj) in everything
+
+
+@pytest.mark.django_db
+def test_scheduled_article_enters_the_sitemaps_once_its_time_has_passed(client, monkeypatch, world):
+    scheduled = world["scheduled"]
+    before = [loc for section in SECTIONS for loc in locations(client, section)]
+    assert not {absolute(obj) for obj in scheduled.values()} & set(before)
+
+    move_clock_past(monkeypatch, scheduled["article"].published_at)
+
+    assert absolute(scheduled["article"]) in locations(client, "articles")
+    assert absolute(scheduled["article"]) in locations(client, "news")
+    assert absolute(scheduled["reporter"]) in locations(client, "reporters")
+    assert absolute(scheduled["organization"]) in locations(client, "organizations")
+
+
+# --- Google News ------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_news_sitemap_lists_only_the_last_48_hours(client):
+    now = timezone.now()
+    recent = ArticleFactory(published=True, published_at=now - timedelta(hours=47))
+    ArticleFactory(published=True, published_at=now - timedelta(hours=49))
+    ArticleFactory(scheduled=True)
+    ArticleFactory(in_review=True)
+
+    assert locations(client, "news") == [absolute(recent)]
+
+
+@pytest.mark.django_db
+def test_news_sitemap_gives_publication_language_date_and_clean_title(client, settings):
+    published_at = (timezone.now() - timedelta(hours=3)).replace(microsecond=0)
+    article = ArticleFactory(published=True, published_at=published_at, headline="妇联\x0b改革<现场会> & 召开")
+
+    root = ET.fromstring(client.get(sitemap_url("news")).content)
+
+    [url] = root.findall("sm:url", NS)
+    assert url.find("sm:loc", NS).text == absolute(article)
+    news = url.find("news:news", NS)
+    assert news.find("news:publication/news:name", NS).text == settings.NEWSROOM_SITE_NAME
+    assert news.find("news:publication/news:language", NS).text == "zh-cn"
+    date = news.find("news:publication_date", NS).text
+    assert date.endswith("+08:00")
+    assert datetime.fromisoformat(date) == published_at
+    assert news.find("news:title", NS).text == "妇联改革<现场会> & 召开"
+
+
+# --- Queries ----------------------------------------------------------------------------------------
+
+
+def _fill(n):
+    for _ in range(n):
+        SectionFactory()
+        TopicFactory()
+        article = ArticleFactory(published=True)
+        BylineFactory(article=article)
+        ExperienceEntryFactory(article=article)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("n", [1, 12])
+@pytest.mark.parametrize("section", SECTIONS)
+def test_sitemap_queries_do_not_grow_with_rows(client, django_assert_num_queries, section, n):
+    _fill(n)
+
+    with django_assert_num_queries(SITEMAP_QUERIES[section]):
+        response = client.get(sitemap_url(section))
+
+    assert response.content.count(b"<url>") >= n
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("n", [1, 12])
+def test_sitemap_index_queries_do_not_grow_with_rows(client, django_assert_num_queries, n):
+    _fill(n)
+
+    with django_assert_num_queries(INDEX_QUERIES):
+        client.get(reverse("sitemap_index"))
+
+
+@pytest.mark.django_db
+def test_sitemap_index_never_loads_the_articles_themselves(client):
+    _fill(3)
+
+    with CaptureQueriesContext(connection) as queries:
+        client.get(reverse("sitemap_index"))
+
+    on_articles = [q["sql"] for q in queries if 'FROM "articles_article"' in q["sql"]]
+    assert on_articles
+    # Counts and the newest change only, however long the archive.
+    assert all("COUNT(" in sql or "MAX(" in sql for sql in on_articles), on_articles
+
+
+# --- robots.txt -------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_robots_txt_allows_all_but_the_admin_and_points_at_the_sitemap_index(client, settings):
+    settings.ALLOWED_HOSTS = ["www.example.com"]
+
+    response = client.get("/robots.txt", HTTP_HOST="www.example.com", secure=True)
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    lines = response.content.decode().splitlines()
+    assert lines[:2] == ["User-agent: *", "Disallow: /admin/"]
+    assert "Sitemap: https://www.example.com/sitemap.xml" in lines
+    assert [line for line in lines if line.startswith("Disallow")] == ["Disallow: /admin/"]

@@ -1,0 +1,123 @@
+"""The date archive: by year, month and day in newsroom time (Beijing), published stories only."""
+
+import re
+from datetime import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from tests.factories import ArticleFactory, BylineFactory
+from tests.views.pages import MENU_QUERIES, UNPUBLISHED, headlines_in, links_in, main_of
+
+pytestmark = pytest.mark.django_db
+
+
+def beijing(*args):
+    return timezone.make_aware(datetime(*args))
+
+
+@pytest.fixture
+def stories():
+    ArticleFactory(headline="十一月二十日", published=True, published_at=beijing(2026, 11, 20, 8, 0))
+    # 00:30 on 21 November in Beijing is still 20 November in UTC: the archive follows newsroom time
+    ArticleFactory(headline="十一月二十一日凌晨", published=True, published_at=beijing(2026, 11, 21, 0, 30))
+    ArticleFactory(headline="十月", published=True, published_at=beijing(2026, 10, 2, 9, 0))
+    ArticleFactory(headline="去年", published=True, published_at=beijing(2025, 3, 5, 9, 0))
+
+
+def test_archive_urls_are_readable():
+    assert reverse("articles:article_archive") == "/archive/"
+    assert reverse("articles:article_archive_year", kwargs={"year": 2026}) == "/archive/2026/"
+    assert reverse("articles:article_archive_month", kwargs={"year": 2026, "month": 3}) == "/archive/2026/03/"
+    assert (
+        reverse("articles:article_archive_day", kwargs={"year": 2026, "month": 3, "day": 5}) == "/archive/2026/03/05/"
+    )
+
+
+def test_archive_index_lists_the_latest_and_links_each_year(client, stories):
+    response = client.get("/archive/")
+    assert response.status_code == 200
+    assert headlines_in(response)[0] == "十一月二十一日凌晨"
+    links = links_in(main_of(response))
+    assert "/archive/2026/" in links and "/archive/2025/" in links
+
+
+def test_year_archive_lists_the_years_stories_and_links_its_months(client, stories):
+    response = client.get("/archive/2026/")
+    assert headlines_in(response) == ["十一月二十一日凌晨", "十一月二十日", "十月"]
+    links = links_in(main_of(response))
+    assert "/archive/2026/10/" in links and "/archive/2026/11/" in links
+    assert "/archive/2025/" in links  # the previous year
+
+
+def test_month_archive_lists_the_months_stories_and_links_its_days(client, stories):
+    response = client.get("/archive/2026/11/")
+    assert headlines_in(response) == ["十一月二十一日凌晨", "十一月二十日"]
+    links = links_in(main_of(response))
+    assert "/archive/2026/11/20/" in links and "/archive/2026/11/21/" in links
+    assert "/archive/2026/10/" in links
+
+
+def test_day_archive_follows_beijing_time(client, stories):
+    assert headlines_in(client.get("/archive/2026/11/20/")) == ["十一月二十日"]
+    assert headlines_in(client.get("/archive/2026/11/21/")) == ["十一月二十一日凌晨"]
+
+
+@pytest.mark.parametrize(
+    "path", ["/archive/2024/", "/archive/2026/12/", "/archive/2026/13/", "/archive/2026/11/31/", "/archive/2026/1/"]
+)
+def test_empty_or_impossible_dates_are_404(client, stories, path):
+    assert client.get(path).status_code == 404
+
+
+@pytest.mark.parametrize("state", UNPUBLISHED.values(), ids=UNPUBLISHED.keys())
+def test_archive_never_shows_an_unpublished_story(client, state):
+    now = timezone.localtime()
+    ArticleFactory(headline="不该出现", **state)
+    ArticleFactory(headline="刚发布", just_published=True)
+    paths = ["/archive/", f"/archive/{now:%Y}/", f"/archive/{now:%Y/%m}/", f"/archive/{now:%Y/%m/%d}/"]
+    for path in paths:
+        response = client.get(path)
+        assert headlines_in(response) == ["刚发布"], path
+        assert "不该出现" not in response.content.decode()
+
+
+def test_a_day_with_only_a_scheduled_story_opens_once_its_time_passes(client, clock):
+    story = ArticleFactory(headline="定时", scheduled=True)
+    day = timezone.localtime(story.published_at)
+    path = f"/archive/{day:%Y/%m/%d}/"
+    assert client.get(path).status_code == 404
+    clock.advance(days=2)
+    assert headlines_in(client.get(path)) == ["定时"]
+
+
+def test_archive_is_paginated(client):
+    ArticleFactory.create_batch(21, published=True, published_at=beijing(2026, 5, 4, 8, 0))
+    assert len(headlines_in(client.get("/archive/2026/05/04/"))) == 20
+    assert len(headlines_in(client.get("/archive/2026/05/04/?page=2"))) == 1
+
+
+# Every archive page: the menu, whether the period has any story, the paginator's count, the articles, their bylines.
+ARCHIVE_PAGE_QUERIES = MENU_QUERIES + 4
+ARCHIVE_QUERIES = {
+    "/archive/": ARCHIVE_PAGE_QUERIES + 1,  # the years
+    "/archive/2026/": ARCHIVE_PAGE_QUERIES + 3,  # the months, the previous and next year
+    "/archive/2026/05/": ARCHIVE_PAGE_QUERIES + 3,  # the days, the previous and next month
+    "/archive/2026/05/04/": ARCHIVE_PAGE_QUERIES + 4,  # the previous and next day and month
+}
+
+
+@pytest.mark.parametrize("n", [1, 12])
+@pytest.mark.parametrize("path", ARCHIVE_QUERIES)
+def test_archive_queries_do_not_grow(client, django_assert_num_queries, path, n):
+    for index in range(n):
+        article = ArticleFactory(published=True, published_at=beijing(2026, 5, 4, 8, index))
+        BylineFactory.create_batch(index % 3 + 1, article=article)
+        ArticleFactory(published=True, published_at=beijing(2026, 5 - index % 4, 1 + index, 8, 0))
+        ArticleFactory(published=True, published_at=beijing(2025 - index, 1, 1, 8, 0))
+
+    with django_assert_num_queries(ARCHIVE_QUERIES[path]):
+        response = client.get(path)
+    assert response.status_code == 200
+    assert re.search(r'<h2 class="card-headline">', response.content.decode())

@@ -1,0 +1,123 @@
+"""The experience-sharing index: every published entry, filtered by level, form, year and organisation."""
+
+from datetime import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from tests.factories import ArticleFactory, ExperienceEntryFactory, OrganizationFactory
+from tests.views.pages import MENU_QUERIES, UNPUBLISHED, entry_titles_in, main_of
+
+pytestmark = pytest.mark.django_db
+
+# menu, organisations to pick from, years to pick from, count for the paginator, entries
+EXPERIENCE_INDEX_QUERIES = MENU_QUERIES + 4
+
+URL = "/experience/"
+
+
+def titles(response):
+    return [title.split("：", 1)[1] for title in entry_titles_in(response)]
+
+
+@pytest.fixture
+def entries():
+    """Four entries: city/oral/2026, county/written/2026, city/written/2025 (another city), township/oral/2025."""
+    city = OrganizationFactory(name="桐溪市妇联", slug="tongxi", level="city")
+    county = OrganizationFactory(name="白沙县妇联", slug="baisha", level="county", parent=city)
+    other_city = OrganizationFactory(name="岚州市妇联", slug="lanzhou", level="city")
+    township = OrganizationFactory(name="石门镇妇联", slug="shimen", level="township", parent=county)
+    # 2026-01-01 00:30 in Beijing is still 2025 in UTC: the year is the newsroom's
+    this_year = ArticleFactory(published=True, published_at=timezone.make_aware(datetime(2026, 1, 1, 0, 30)))
+    last_year = ArticleFactory(published=True, published_at=timezone.make_aware(datetime(2025, 11, 20, 8, 0)))
+    ExperienceEntryFactory(article=this_year, organization=city, oral=True, title="市级口头", order=1)
+    ExperienceEntryFactory(article=this_year, organization=county, written=True, title="县级书面", order=2)
+    ExperienceEntryFactory(article=last_year, organization=other_city, written=True, title="另一市书面", order=1)
+    ExperienceEntryFactory(article=last_year, organization=township, oral=True, title="镇级口头", order=2)
+
+
+def test_index_lists_every_published_entry_newest_first(client, entries):
+    response = client.get(URL)
+    assert response.status_code == 200
+    assert titles(response) == ["市级口头", "县级书面", "另一市书面", "镇级口头"]
+    assert reverse("articles:experience_entry_list") == URL
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("level=city", ["市级口头", "另一市书面"]),
+        ("level=township", ["镇级口头"]),
+        ("form=oral", ["市级口头", "镇级口头"]),
+        ("form=written", ["县级书面", "另一市书面"]),
+        ("year=2026", ["市级口头", "县级书面"]),
+        ("year=2025", ["另一市书面", "镇级口头"]),
+        ("organization=baisha", ["县级书面"]),
+        ("level=city&form=written&year=2025", ["另一市书面"]),
+        ("level=county&form=oral", []),
+    ],
+)
+def test_index_filters(client, entries, query, expected):
+    assert titles(client.get(f"{URL}?{query}")) == expected
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["level=planet", "form=sung", "year=abc", "year=1999", "organization=nobody", "organization=%00", "level=%00"],
+)
+def test_invalid_filters_are_ignored(client, entries, query):
+    response = client.get(f"{URL}?{query}&form=oral")
+    assert response.status_code == 200
+    assert titles(response) == ["市级口头", "镇级口头"]
+
+
+def test_filter_form_offers_only_organisations_and_years_with_published_entries(client, entries):
+    OrganizationFactory(name="只有草稿的妇联", slug="draft-only")
+    ExperienceEntryFactory(
+        organization=OrganizationFactory(name="定时的妇联"),
+        article=ArticleFactory(scheduled=True, published_at=timezone.make_aware(datetime(2031, 1, 1))),
+    )
+    html = main_of(client.get(URL))
+    assert '<option value="baisha">白沙县妇联</option>' in html
+    assert "只有草稿的妇联" not in html and "定时的妇联" not in html
+    assert '<option value="2026">2026</option>' in html and "2031" not in html
+
+
+def test_filters_are_kept_in_pagination_links(client):
+    organization = OrganizationFactory(level="county")
+    ExperienceEntryFactory.create_batch(
+        21, organization=organization, article=ArticleFactory(published=True), oral=True
+    )
+    ExperienceEntryFactory(article=ArticleFactory(published=True), written=True)
+
+    first = client.get(f"{URL}?form=oral&level=county")
+    assert len(titles(first)) == 20
+    assert 'href="?form=oral&amp;level=county&amp;page=2"' in first.content.decode()
+    assert len(titles(client.get(f"{URL}?form=oral&level=county&page=2"))) == 1
+
+
+@pytest.mark.parametrize("state", UNPUBLISHED.values(), ids=UNPUBLISHED.keys())
+def test_index_never_shows_entries_of_unpublished_articles(client, state):
+    ExperienceEntryFactory(article=ArticleFactory(**state), title="不该出现")
+    ExperienceEntryFactory(article=ArticleFactory(just_published=True), title="刚发布")
+    response = client.get(URL)
+    assert titles(response) == ["刚发布"]
+    assert "不该出现" not in response.content.decode()
+
+
+def test_a_scheduled_entry_appears_once_its_time_passes(client, clock):
+    ExperienceEntryFactory(article=ArticleFactory(scheduled=True), title="定时")
+    assert titles(client.get(URL)) == []
+    clock.advance(days=2)
+    assert titles(client.get(URL)) == ["定时"]
+
+
+@pytest.mark.parametrize("n", [1, 12])
+def test_index_queries_do_not_grow(client, django_assert_num_queries, n):
+    for article in ArticleFactory.create_batch(n, published=True):
+        ExperienceEntryFactory.create_batch(2, article=article, oral=True)
+
+    with django_assert_num_queries(EXPERIENCE_INDEX_QUERIES):
+        response = client.get(f"{URL}?form=oral&level=city")
+    assert len(titles(response)) == min(2 * n, 20)

@@ -1,0 +1,234 @@
+"""Lists of articles: the latest news, section, topic and reporter pages; what they never show; query counts."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from tests.factories import (
+    ArticleFactory,
+    BylineFactory,
+    BylineRoleFactory,
+    ExperienceEntryFactory,
+    OrganizationFactory,
+    ReporterFactory,
+    SectionFactory,
+    TopicFactory,
+)
+from tests.views.pages import (
+    MENU_QUERIES,
+    UNPUBLISHED,
+    entry_titles_in,
+    headlines_in,
+    main_of,
+    make_one_in_each_state,
+    text_of,
+)
+
+pytestmark = pytest.mark.django_db
+
+# menu, count for the paginator, articles (section, lead photo joined), bylines
+LIST_PAGE_QUERIES = MENU_QUERIES + 3
+
+
+# --- Latest news --------------------------------------------------------------------------------------
+
+
+def test_latest_news_lists_published_articles_only_newest_first(client):
+    make_one_in_each_state()
+    response = client.get(reverse("articles:article_list"))
+    assert response.status_code == 200
+    assert headlines_in(response) == ["刚发布", "旧闻"]
+
+
+def test_latest_news_shows_a_scheduled_story_once_its_time_passes(client, clock):
+    ArticleFactory(headline="定时", scheduled=True)
+    assert headlines_in(client.get(reverse("articles:article_list"))) == []
+    clock.advance(days=2)
+    assert headlines_in(client.get(reverse("articles:article_list"))) == ["定时"]
+
+
+def test_latest_news_is_paginated_with_page_numbers_in_the_url(client):
+    ArticleFactory.create_batch(21, published=True)
+    url = reverse("articles:article_list")
+    first, second = client.get(url), client.get(f"{url}?page=2")
+    assert len(headlines_in(first)) == 20
+    assert len(headlines_in(second)) == 1
+    assert 'rel="next" href="?page=2"' in first.content.decode()
+    assert '<nav class="pagination" aria-label="分页">' in first.content.decode()
+    assert client.get(f"{url}?page=3").status_code == 404
+    assert client.get(f"{url}?page=x%00").status_code == 404
+
+
+def test_cards_show_summary_never_body(client):
+    ArticleFactory(published=True, summary="导语文字。", body="<p>正文不上卡片。</p>")
+    html = main_of(client.get(reverse("articles:article_list")))
+    assert "导语文字。" in html
+    assert "正文不上卡片。" not in html
+
+
+# --- Sections -----------------------------------------------------------------------------------------
+
+
+def test_section_page_lists_only_its_published_articles(client):
+    section = SectionFactory(name="要闻", slug="yaowen", description="全省要闻。")
+    make_one_in_each_state(section=section)
+    ArticleFactory(headline="别的栏目", published=True)
+    response = client.get(section.get_absolute_url())
+    assert response.status_code == 200
+    assert headlines_in(response) == ["刚发布", "旧闻"]
+    assert "全省要闻。" in main_of(response)
+
+
+# --- Topics -------------------------------------------------------------------------------------------
+
+
+def test_topic_list_shows_every_topic_with_place_and_dates(client):
+    from datetime import date
+
+    TopicFactory(title="改革推进会", place="桐溪市", starts_on=date(2026, 11, 19), ends_on=date(2026, 11, 20))
+    TopicFactory(title="反家暴宣传周")
+    response = client.get(reverse("articles:topic_list"))
+    assert response.status_code == 200
+    text = text_of(main_of(response))
+    assert "改革推进会" in text and "反家暴宣传周" in text
+    assert "桐溪市 · 2026年11月19日—2026年11月20日" in text
+
+
+def test_topic_list_is_paginated(client):
+    TopicFactory.create_batch(21)
+    url = reverse("articles:topic_list")
+    assert len(headlines_in(client.get(url))) == 20
+    assert len(headlines_in(client.get(f"{url}?page=2"))) == 1
+
+
+def test_topic_page_shows_introduction_articles_and_entries(client):
+    topic = TopicFactory(title="妇联改革现场会", summary="专题导语。", place="桐溪市")
+    article = ArticleFactory(headline="已发布", published=True)
+    article.topics.add(topic)
+    ExperienceEntryFactory(article=article, organization=OrganizationFactory(name="桐溪市妇联"), title="三张清单")
+    ExperienceEntryFactory(title="别的专题的经验", article=ArticleFactory(published=True))
+    ArticleFactory(headline="不在专题", published=True)
+
+    response = client.get(topic.get_absolute_url())
+
+    assert response.status_code == 200
+    assert "专题导语。" in main_of(response) and "桐溪市" in main_of(response)
+    assert headlines_in(response) == ["已发布"]
+    assert entry_titles_in(response) == ["桐溪市妇联：三张清单"]
+
+
+@pytest.mark.parametrize("state", UNPUBLISHED.values(), ids=UNPUBLISHED.keys())
+def test_topic_page_never_shows_unpublished_articles_or_their_entries(client, state):
+    topic = TopicFactory()
+    hidden = ArticleFactory(headline="不该出现", **state)
+    hidden.topics.add(topic)
+    ExperienceEntryFactory(article=hidden, title="不该出现的经验")
+    fresh = ArticleFactory(headline="刚发布", just_published=True)
+    fresh.topics.add(topic)
+
+    response = client.get(topic.get_absolute_url())
+
+    assert headlines_in(response) == ["刚发布"]
+    assert "不该出现" not in response.content.decode()
+
+
+# --- Reporters ----------------------------------------------------------------------------------------
+
+
+def test_reporter_page_shows_profile_and_the_role_held_in_each_story(client):
+    reporter = ReporterFactory(name="陈思远", title="首席记者", affiliation="今日女报社", bio="跑妇联口。")
+    report = ArticleFactory(headline="推进会召开", published=True)
+    BylineFactory(article=report, reporter=reporter, role=BylineRoleFactory(name="首席记者"), order=1)
+    BylineFactory(article=report, role=BylineRoleFactory(name="见习记者"), order=2)
+    roundup = ArticleFactory(headline="经验交流", published=True)
+    BylineFactory(article=roundup, reporter=reporter, role=BylineRoleFactory(name="整理"))
+
+    response = client.get(reporter.get_absolute_url())
+    html = main_of(response)
+
+    assert "首席记者 · 今日女报社" in text_of(html) and "跑妇联口。" in html
+    cards = {
+        text_of(re.search(r'class="card-headline">(.*?)</h2>', card, re.S).group(1)): text_of(
+            re.search(r'<p class="card-roles">.*?</p>', card, re.S).group(0)
+        )
+        for card in re.findall(r'<article class="card">.*?</article>', html, re.S)
+    }
+    assert cards == {"推进会召开": "本文角色：首席记者", "经验交流": "本文角色：整理"}
+
+
+def test_reporter_page_lists_a_story_once_with_both_roles(client):
+    reporter = ReporterFactory()
+    article = ArticleFactory(headline="一稿两职", published=True)
+    BylineFactory(article=article, reporter=reporter, role=BylineRoleFactory(name="记者"), order=1)
+    BylineFactory(article=article, reporter=reporter, role=BylineRoleFactory(name="摄影"), order=2)
+    response = client.get(reporter.get_absolute_url())
+    assert headlines_in(response) == ["一稿两职"]
+    assert "本文角色：记者、摄影" in text_of(main_of(response))
+
+
+def test_reporter_portrait_has_alt_text_and_size(client, media_root):
+    from django.core.files.base import ContentFile
+
+    from tests.factories import image_bytes
+
+    reporter = ReporterFactory(name="唐欣")
+    reporter.portrait.save("p.jpg", ContentFile(image_bytes()), save=True)
+    html = main_of(client.get(reporter.get_absolute_url()))
+    img = re.search(r'<img class="reporter-portrait"[^>]*>', html).group(0)
+    assert 'alt="唐欣的照片"' in img and 'width="160"' in img and 'height="160"' in img
+
+
+@pytest.mark.parametrize("state", UNPUBLISHED.values(), ids=UNPUBLISHED.keys())
+def test_reporter_page_never_shows_an_unpublished_story(client, state):
+    reporter = ReporterFactory()
+    BylineFactory(article=ArticleFactory(headline="不该出现", **state), reporter=reporter)
+    BylineFactory(article=ArticleFactory(headline="刚发布", just_published=True), reporter=reporter)
+    BylineFactory(article=ArticleFactory(headline="别人写的", published=True))
+    response = client.get(reporter.get_absolute_url())
+    assert headlines_in(response) == ["刚发布"]
+    assert "不该出现" not in response.content.decode()
+
+
+@pytest.mark.parametrize("url_name", ["section_detail", "topic_detail", "reporter_detail", "organization_detail"])
+def test_unknown_list_page_is_404(client, url_name):
+    assert client.get(reverse(f"articles:{url_name}", kwargs={"slug": "nobody"})).status_code == 404
+
+
+# --- Query counts -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("n", [1, 12])
+@pytest.mark.parametrize("kind", ["latest", "section", "topic", "reporter"])
+def test_list_page_queries_do_not_grow(client, django_assert_num_queries, kind, n):
+    section, topic, reporter = SectionFactory(), TopicFactory(), ReporterFactory()
+    for article in ArticleFactory.create_batch(n, published=True, section=section):
+        article.topics.add(topic)
+        BylineFactory(article=article, reporter=reporter)
+        BylineFactory.create_batch(n % 3 + 1, article=article)
+        ExperienceEntryFactory.create_batch(n % 3 + 1, article=article)
+    ArticleFactory.create_batch(n, scheduled=True, section=section)
+    url = {
+        "latest": reverse("articles:article_list"),
+        "section": section.get_absolute_url(),
+        "topic": topic.get_absolute_url(),
+        "reporter": reporter.get_absolute_url(),
+    }[kind]
+    expected = {
+        "latest": LIST_PAGE_QUERIES,
+        "section": LIST_PAGE_QUERIES + 1,  # the section
+        "topic": LIST_PAGE_QUERIES + 2,  # the topic, its experience entries
+        "reporter": LIST_PAGE_QUERIES + 2,  # the reporter, their own bylines (roles)
+    }[kind]
+
+    with django_assert_num_queries(expected):
+        response = client.get(url)
+    assert len(headlines_in(response)) == n
+
+
+@pytest.mark.parametrize("n", [1, 12])
+def test_topic_list_queries_do_not_grow(client, django_assert_num_queries, n):
+    TopicFactory.create_batch(n)
+    with django_assert_num_queries(MENU_QUERIES + 2):  # count, topics
+        response = client.get(reverse("articles:topic_list"))
+    assert len(headlines_in(response)) == n

@@ -1,0 +1,152 @@
+"""The print-edition view: an issue's pages in order with their published articles, other issues, a date picker."""
+
+import re
+from datetime import date, timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from tests.factories import ArticleFactory, BylineFactory
+from tests.views.pages import MENU_QUERIES, UNPUBLISHED, headlines_in, links_in, main_of, text_of
+
+pytestmark = pytest.mark.django_db
+
+# menu, articles of the issue (section, lead photo joined), bylines, previous/next/first/last issue dates
+PRINT_ISSUE_QUERIES = MENU_QUERIES + 3
+
+ISSUE = date(2026, 11, 20)
+
+
+def issue_url(issue_on):
+    return reverse("articles:print_issue", kwargs={"issue_on": issue_on})
+
+
+def in_print(issue_on, page, name, **kwargs):
+    return ArticleFactory(
+        published=True, print_issue_on=issue_on, print_page_number=page, print_page_name=name, **kwargs
+    )
+
+
+def pages_of(response):
+    """[(page heading, [headlines])] in page order."""
+    sections = re.findall(r'<section class="print-page" id="([^"]+)".*?<h2[^>]*>(.*?)</h2>(.*?)</section>',
+                          main_of(response), re.S)  # fmt: skip
+    return [
+        (anchor, text_of(heading), [text_of(h) for h in re.findall(r"<h3 class=\"card-headline\">(.*?)</h3>", body, re.S)])
+        for anchor, heading, body in sections
+    ]  # fmt: skip
+
+
+def test_issue_shows_its_pages_in_order_with_their_articles(client):
+    in_print(ISSUE, "A03", "要闻", headline="三版稿")
+    in_print(ISSUE, "A01", "要闻", headline="头版头条", published_at=timezone.now() - timedelta(hours=3))
+    in_print(ISSUE, "A01", "要闻", headline="头版二条", published_at=timezone.now() - timedelta(hours=2))
+    in_print(ISSUE + timedelta(days=1), "A01", "要闻", headline="次日头版")
+
+    response = client.get(issue_url(ISSUE))
+
+    assert response.status_code == 200
+    assert issue_url(ISSUE) == "/print/2026-11-20/"
+    assert "2026年11月20日" in text_of(re.search(r"<h1.*?</h1>", main_of(response), re.S).group(0))
+    assert pages_of(response) == [
+        ("page-a01", "A01版 要闻", ["头版头条", "头版二条"]),
+        ("page-a03", "A03版 要闻", ["三版稿"]),
+    ]
+
+
+def test_issue_links_to_the_previous_and_next_issues(client):
+    in_print(date(2026, 11, 10), "A01", "要闻")
+    in_print(date(2026, 11, 18), "A01", "要闻")
+    in_print(ISSUE, "A01", "要闻")
+    in_print(date(2026, 11, 23), "A01", "要闻")
+    in_print(date(2026, 11, 19), "A01", "要闻", status="draft", published_at=None)  # not an issue for readers
+
+    html = main_of(client.get(issue_url(ISSUE)))
+    nav = re.search(r'<nav class="issue-nav".*?</nav>', html, re.S).group(0)
+
+    assert re.search(r'rel="prev" href="/print/2026-11-18/"', nav)
+    assert re.search(r'rel="next" href="/print/2026-11-23/"', nav)
+
+
+def test_first_and_last_issue_have_one_neighbour(client):
+    in_print(ISSUE, "A01", "要闻")
+    in_print(ISSUE + timedelta(days=1), "A01", "要闻")
+    first = main_of(client.get(issue_url(ISSUE)))
+    last = main_of(client.get(issue_url(ISSUE + timedelta(days=1))))
+    assert 'rel="prev"' not in first.split('class="issue-picker"')[0] and 'rel="next"' in first
+    assert 'rel="next"' not in last.split('class="issue-picker"')[0] and 'rel="prev"' in last
+
+
+def test_date_picker_is_a_get_form_with_a_date_input_that_leads_to_the_issue(client):
+    in_print(date(2026, 11, 1), "A01", "要闻")
+    in_print(ISSUE, "A01", "要闻")
+    html = main_of(client.get(issue_url(ISSUE)))
+    form = re.search(r'<form class="issue-picker".*?</form>', html, re.S).group(0)
+    assert 'method="get"' in form and 'action="/print/"' in form
+    assert re.search(
+        r'<input type="date" name="date" id="id_date" value="2026-11-20" min="2026-11-01" max="2026-11-20"', form
+    )
+    assert '<label for="id_date">' in form
+
+    response = client.get("/print/?date=2026-11-01")
+    assert response.status_code == 302 and response["Location"] == "/print/2026-11-01/"
+
+
+def test_print_without_a_date_goes_to_the_latest_issue(client):
+    in_print(ISSUE, "A01", "要闻")
+    in_print(ISSUE + timedelta(days=2), "A01", "要闻", status="draft", published_at=None)
+    in_print(ISSUE + timedelta(days=3), "A01", "要闻", scheduled=True)
+    for query in ["", "?date=", "?date=garbage", "?date=%00"]:
+        response = client.get(f"/print/{query}")
+        assert response.status_code == 302
+        assert response["Location"] == "/print/2026-11-20/"
+
+
+def test_print_without_any_issue_is_404(client):
+    ArticleFactory(published=True)
+    assert client.get("/print/").status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/print/2026-11-21/", "/print/2026-02-30/", "/print/2026-1-5/", "/print/x/"])
+def test_a_date_without_a_published_issue_is_404(client, path):
+    in_print(ISSUE, "A01", "要闻")
+    assert client.get(path).status_code == 404
+
+
+@pytest.mark.parametrize("state", UNPUBLISHED.values(), ids=UNPUBLISHED.keys())
+def test_issue_never_shows_an_unpublished_article(client, state):
+    ArticleFactory(print_issue_on=ISSUE, print_page_number="A01", headline="不该出现", **state)
+    in_print(ISSUE, "A01", "要闻", headline="刚发布", just_published=True)
+
+    response = client.get(issue_url(ISSUE))
+
+    assert headlines_in(response) == ["刚发布"]
+    assert "不该出现" not in response.content.decode()
+
+
+@pytest.mark.parametrize("state", UNPUBLISHED.values(), ids=UNPUBLISHED.keys())
+def test_an_issue_of_unpublished_articles_only_is_404_and_not_a_neighbour(client, state):
+    ArticleFactory(print_issue_on=ISSUE, print_page_number="A01", **state)
+    in_print(ISSUE - timedelta(days=1), "A01", "要闻")
+    assert client.get(issue_url(ISSUE)).status_code == 404
+    assert "/print/2026-11-20/" not in links_in(main_of(client.get(issue_url(ISSUE - timedelta(days=1)))))
+
+
+def test_a_scheduled_issue_appears_once_its_time_passes(client, clock):
+    ArticleFactory(scheduled=True, print_issue_on=ISSUE, print_page_number="A01")
+    assert client.get(issue_url(ISSUE)).status_code == 404
+    clock.advance(days=2)
+    assert client.get(issue_url(ISSUE)).status_code == 200
+
+
+@pytest.mark.parametrize("n", [1, 12])
+def test_print_issue_queries_do_not_grow(client, django_assert_num_queries, n):
+    for index in range(n):
+        article = in_print(ISSUE, f"A{index % 8 + 1:02d}", "要闻")
+        BylineFactory.create_batch(index % 3 + 1, article=article)
+        in_print(ISSUE - timedelta(days=index + 1), "A01", "要闻")
+
+    with django_assert_num_queries(PRINT_ISSUE_QUERIES):
+        response = client.get(issue_url(ISSUE))
+    assert len(headlines_in(response)) == n
