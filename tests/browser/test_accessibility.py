@@ -85,7 +85,14 @@ def public_site(transactional_db, browser_settings):
         form=ExperienceEntry.Form.ORAL,
         order=1,
     )
-    return {"article": article, "section": section, "topic": topic, "reporter": reporter, "organization": city}
+    return {
+        "article": article,
+        "section": section,
+        "topic": topic,
+        "reporter": reporter,
+        "organization": city,
+        "issue_on": issue_on,
+    }
 
 
 def public_urls(site):
@@ -96,6 +103,15 @@ def public_urls(site):
         "topic": site["topic"].get_absolute_url(),
         "reporter": site["reporter"].get_absolute_url(),
         "organization": site["organization"].get_absolute_url(),
+        "latest": reverse("articles:article_list"),
+        "topics": reverse("articles:topic_list"),
+        "experience index": reverse("articles:experience_entry_list") + "?form=oral",
+        "print edition": reverse("articles:print_issue", kwargs={"issue_on": site["article"].print_issue_on}),
+        "archive": reverse("articles:article_archive"),
+        "archive month": reverse(
+            "articles:article_archive_month",
+            kwargs={"year": site["issue_on"].year, "month": site["issue_on"].month},
+        ),
         "not found": "/no-such-page/",
     }
     return urls
@@ -118,13 +134,31 @@ def test_axe_core_is_installed_from_the_npm_package():
     assert AXE_JS.exists(), "run `npm ci`: axe-core comes from package-lock.json"
 
 
-def test_every_public_page_passes_axe_in_normal_mode(page, public_site):
+def check_every_page(page, site):
     failures = {}
-    for name, url in public_urls(public_site).items():
-        page.goto(url)
+    for name, url in public_urls(site).items():
+        response = page.goto(url)
+        assert response.status == (404 if name == "not found" else 200), name
         violations = axe_violations(page)
         if violations:
             failures[name] = violations
+    return failures
+
+
+def test_every_public_page_passes_axe_in_normal_mode(page, public_site):
+    assert check_every_page(page, public_site) == {}
+
+
+def test_every_public_page_passes_axe_in_large_text_mode(page, public_site):
+    # The reader switches the mode on once, with the button in the header; it stays on from page to page.
+    page.goto(reverse("articles:home"))
+    toggle = page.locator("[data-reading-mode-toggle]").first
+    toggle.click()
+    assert toggle.get_attribute("aria-pressed") == "true"
+
+    failures = check_every_page(page, public_site)
+
+    assert "large-text" in page.evaluate("document.documentElement.className")
     assert failures == {}
 
 
