@@ -1043,7 +1043,7 @@ class _Builder:
 
     def build(self):
         try:
-            reporters_group, editors_group = ensure_newsroom_groups()
+            reporters_group, editors_group, _chief_editors = ensure_newsroom_groups()
         except RuntimeError as error:
             raise DemoContentError(f"{error}. Run `manage.py migrate` first.") from error
         self.users = {

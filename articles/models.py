@@ -306,6 +306,13 @@ class Photo(models.Model):
 # --- Articles -----------------------------------------------------------------------------------
 
 
+class ArticleManager(models.Manager.from_queryset(ArticleQuerySet)):
+    """Articles outside the trash: what the admin, the public site and every query start from."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(deleted_at__isnull=True)
+
+
 class Article(Publishable):
     kicker = models.CharField(
         _("kicker"), max_length=100, blank=True, help_text=_("The short line printed above the headline (引题).")
@@ -368,16 +375,41 @@ class Article(Publishable):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # Workflow state (changed only by the workflow services, never typed in a form).
+    review_level = models.PositiveSmallIntegerField(
+        _("review levels signed"), default=0, editable=False, help_text=_("Sign-offs in the current review round.")
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True, editable=False)
+    edit_count = models.PositiveIntegerField(
+        _("edit count"), default=0, editable=False, help_text=_("Raised by every save; a stale form is refused.")
+    )
+    deleted_at = models.DateTimeField(_("moved to trash at"), null=True, blank=True, editable=False)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("moved to trash by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
 
-    objects = ArticleQuerySet.as_manager()
+    objects = ArticleManager()  # everything but the trash
+    all_objects = ArticleQuerySet.as_manager()  # the trash included
 
     class Meta(Publishable.Meta):
         ordering = ["-published_at", "-id"]
         verbose_name = _("article")
         verbose_name_plural = _("articles")
+        default_manager_name = "objects"
+        base_manager_name = "all_objects"
         permissions = [
             ("publish_article", _("Can publish, schedule and unpublish articles")),
             ("edit_any_article", _("Can edit any reporter's articles")),
+            ("review_article", _("Can sign off a review level")),
+            ("override_checks", _("Can publish despite sensitive words, with a reason")),
+            ("share_article", _("Can create preview links for outside sources")),
+            ("purge_article", _("Can delete articles permanently and empty the trash")),
         ]
         indexes = [
             models.Index(fields=["status", "-published_at"], name="articles_article_public_idx"),
@@ -554,3 +586,133 @@ class FrontPageSlot(models.Model):
 
     def __str__(self):
         return self.get_position_display()
+
+
+class Transition(models.Model):
+    """One step of an article's workflow: who did what, when, from which state to which, and why."""
+
+    class Action(models.TextChoices):
+        SUBMIT = "submit", _("Submitted for review")
+        APPROVE = "approve", _("Signed off")
+        RETURN = "return", _("Returned to the reporter")
+        RESET = "reset", _("Sent back to the first review level by a change")
+        PUBLISH = "publish", _("Published")
+        SCHEDULE = "schedule", _("Scheduled")
+        UNPUBLISH = "unpublish", _("Unpublished")
+        OVERRIDE = "override", _("Published despite a sensitive word")
+        RESTORE_VERSION = "restore_version", _("Restored an earlier version")
+        TRASH = "trash", _("Moved to the trash")
+        RESTORE = "restore", _("Restored from the trash")
+
+    article = models.ForeignKey(
+        Article, verbose_name=_("article"), on_delete=models.CASCADE, related_name="transitions"
+    )
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    from_status = models.CharField(_("from"), max_length=16, choices=Status.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=16, choices=Status.choices, blank=True)
+    level = models.PositiveSmallIntegerField(_("review level"), null=True, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    comment = models.TextField(_("comment"), blank=True)
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+
+    class Meta:
+        ordering = ["article", "created_at", "id"]
+        verbose_name = _("workflow step")
+        verbose_name_plural = _("workflow steps")
+        indexes = [models.Index(fields=["article", "created_at"], name="articles_transition_art_idx")]
+
+    def __str__(self):
+        return f"{self.get_action_display()} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class ShareLink(models.Model):
+    """A signed, expiring, revocable, read-only preview of one unpublished article for an outside source."""
+
+    article = models.ForeignKey(
+        Article, verbose_name=_("article"), on_delete=models.CASCADE, related_name="share_links"
+    )
+    key = models.UUIDField(_("key"), default=uuid.uuid4, unique=True, editable=False)
+    note = models.CharField(_("for whom"), max_length=100, blank=True, help_text=_("E.g. the source checking a quote."))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("preview link")
+        verbose_name_plural = _("preview links")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=models.F("created_at")), name="%(app_label)s_%(class)s_expires_later"
+            ),
+        ]
+
+    def __str__(self):
+        return self.note or str(self.key)
+
+    def is_active(self):
+        return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class EditPresence(models.Model):
+    """Who has an article's edit form open; refreshed while the form stays open."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="edit_presences")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    last_seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-last_seen_at"]
+        verbose_name = _("open edit form")
+        verbose_name_plural = _("open edit forms")
+        constraints = [
+            models.UniqueConstraint(fields=["article", "user"], name="%(app_label)s_%(class)s_one_per_user"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} @ {self.article_id}"
+
+
+class WatchWord(models.Model):
+    """A newsroom-maintained word checked before publishing: a sensitive word, or a common miswriting."""
+
+    class Kind(models.TextChoices):
+        SENSITIVE = "sensitive", _("Sensitive word (blocks publishing)")
+        MISWRITTEN = "miswritten", _("Miswritten word (warning)")
+
+    word = models.CharField(_("word"), max_length=50)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    correction = models.CharField(
+        _("correct form"), max_length=50, blank=True, help_text=_("For a miswritten word, e.g. 作为 for 做为.")
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["kind", "word"]
+        verbose_name = _("watch word")
+        verbose_name_plural = _("watch words")
+        constraints = [
+            models.UniqueConstraint(fields=["word", "kind"], name="%(app_label)s_%(class)s_unique_word"),
+            models.CheckConstraint(condition=~Q(word=""), name="%(app_label)s_%(class)s_has_word"),
+        ]
+
+    def __str__(self):
+        return self.word
+
+
+class TrashedArticle(Article):
+    """The trash: articles moved there, kept with all their parts and history until the chief editor empties it."""
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        proxy = True
+        ordering = ["-deleted_at"]
+        verbose_name = _("article in the trash")
+        verbose_name_plural = _("trash")

@@ -186,6 +186,7 @@ def create_photo(uploaded, *, alt_text, user=None, credit_text=""):
 
 REPORTER_GROUP = "记者"
 EDITOR_GROUP = "编辑"
+CHIEF_EDITOR_GROUP = "主编"
 
 _REPORTER_PERMISSIONS = [
     "add_article", "change_article", "view_article", "delete_article",
@@ -194,29 +195,48 @@ _REPORTER_PERMISSIONS = [
     "add_experienceentry", "change_experienceentry", "delete_experienceentry", "view_experienceentry",
     "add_photo", "change_photo", "view_photo",
     "view_reporter", "view_section", "view_topic", "view_organization", "view_bylinerole",
+    "view_transition",
 ]  # fmt: skip
-_EDITOR_EXTRA_PERMISSIONS = [
-    "publish_article", "edit_any_article",
+_EDITOR_PERMISSIONS = _REPORTER_PERMISSIONS + [
+    "publish_article", "edit_any_article", "review_article", "share_article",
     "add_reporter", "change_reporter", "add_section", "change_section", "add_topic", "change_topic",
     "add_organization", "change_organization", "add_bylinerole", "change_bylinerole", "delete_photo",
     "add_correction", "change_correction", "delete_correction", "view_correction",
     "view_frontpageslot", "change_frontpageslot", "add_frontpageslot",
+    "add_sharelink", "change_sharelink", "view_sharelink",
+    "add_watchword", "change_watchword", "delete_watchword", "view_watchword",
+    "view_trashedarticle", "change_trashedarticle",
 ]  # fmt: skip
+_CHIEF_EDITOR_PERMISSIONS = _EDITOR_PERMISSIONS + [
+    "override_checks", "purge_article", "delete_trashedarticle",
+    "delete_reporter", "delete_section", "delete_topic", "delete_organization", "delete_bylinerole",
+    "delete_frontpageslot", "delete_sharelink",
+]  # fmt: skip
+ROLE_PERMISSIONS = {
+    REPORTER_GROUP: _REPORTER_PERMISSIONS,
+    EDITOR_GROUP: _EDITOR_PERMISSIONS,
+    CHIEF_EDITOR_GROUP: _CHIEF_EDITOR_PERMISSIONS,
+}
 
 
-def ensure_newsroom_groups():
-    """Create (or complete) the reporter and editor groups with their permissions; return both."""
-    from django.contrib.auth.models import Group, Permission
+def ensure_newsroom_groups(apps=None):
+    """Create (or complete) the reporter, editor and chief-editor groups with their permissions.
 
-    def permissions(codenames):
+    Called by a data migration (with the historical ``apps``) and by the demo content; returns the groups in
+    that order.
+    """
+    if apps is None:
+        from django.apps import apps
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+
+    groups = []
+    for name, codenames in ROLE_PERMISSIONS.items():
         found = list(Permission.objects.filter(content_type__app_label="articles", codename__in=codenames))
         missing = set(codenames) - {p.codename for p in found}
         if missing:
             raise RuntimeError(f"Permissions missing (run migrate first): {sorted(missing)}")
-        return found
-
-    reporters, _created = Group.objects.get_or_create(name=REPORTER_GROUP)
-    reporters.permissions.set(permissions(_REPORTER_PERMISSIONS))
-    editors, _created = Group.objects.get_or_create(name=EDITOR_GROUP)
-    editors.permissions.set(permissions(_REPORTER_PERMISSIONS + _EDITOR_EXTRA_PERMISSIONS))
-    return reporters, editors
+        group, _created = Group.objects.get_or_create(name=name)
+        group.permissions.set(found)
+        groups.append(group)
+    return tuple(groups)

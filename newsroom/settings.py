@@ -147,6 +147,12 @@ NEWSROOM_MAX_IMAGE_PIXELS = int(env_str("NEWSROOM_MAX_IMAGE_PIXELS", str(60_000_
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# Workflow: how many review levels sign a story off (1, or 3 for 初审/复审/终审), how long preview links
+# for outside sources live, and how long the trash keeps articles.
+NEWSROOM_REVIEW_LEVELS = int(env_str("NEWSROOM_REVIEW_LEVELS", "1"))
+NEWSROOM_SHARE_LINK_DAYS = int(env_str("NEWSROOM_SHARE_LINK_DAYS", "3"))
+NEWSROOM_TRASH_DAYS = int(env_str("NEWSROOM_TRASH_DAYS", "30"))
+
 # The paper's name as printed on the site.
 NEWSROOM_SITE_NAME = env_str("NEWSROOM_SITE_NAME", "今日女报 · 凤网")
 

@@ -30,14 +30,14 @@ def media_root(settings):
 
 @pytest.fixture
 def newsroom_groups(db):
-    """The reporter (记者) and editor (编辑) groups with their permissions."""
+    """The reporter (记者), editor (编辑) and chief-editor (主编) groups with their permissions."""
     return ensure_newsroom_groups()
 
 
 @pytest.fixture
 def make_reporter_user(newsroom_groups):
     """Make a staff user in the reporter group, with the Reporter profile bylines point to."""
-    reporters, _editors = newsroom_groups
+    reporters, _editors, _chiefs = newsroom_groups
 
     def make(username="reporter", name="李晓萌"):
         user = get_user_model().objects.create_user(username, password="secret", is_staff=True)
@@ -59,11 +59,31 @@ def other_reporter_user(make_reporter_user):
 
 
 @pytest.fixture
-def editor_user(newsroom_groups):
-    _reporters, editors = newsroom_groups
-    user = get_user_model().objects.create_user("editor", password="secret", is_staff=True)
-    user.groups.add(editors)
-    return user
+def make_staff_user(newsroom_groups):
+    """Make a staff user in one of the groups: "记者", "编辑" or "主编"."""
+    groups = {group.name: group for group in newsroom_groups}
+
+    def make(username, group_name):
+        user = get_user_model().objects.create_user(username, password="secret", is_staff=True)
+        user.groups.add(groups[group_name])
+        return user
+
+    return make
+
+
+@pytest.fixture
+def editor_user(make_staff_user):
+    return make_staff_user("editor", "编辑")
+
+
+@pytest.fixture
+def other_editor_user(make_staff_user):
+    return make_staff_user("other-editor", "编辑")
+
+
+@pytest.fixture
+def chief_editor_user(make_staff_user):
+    return make_staff_user("chief-editor", "主编")
 
 
 @pytest.fixture

@@ -259,22 +259,32 @@ def test_saving_an_experience_entry_stores_the_sanitised_body(client):
 
 @pytest.mark.django_db
 def test_newsroom_groups_give_editors_publishing_and_reporters_not():
-    reporters, editors = ensure_newsroom_groups()
-    assert (reporters.name, editors.name) == (REPORTER_GROUP, EDITOR_GROUP)
+    reporters, editors, chiefs = ensure_newsroom_groups()
+    assert (reporters.name, editors.name, chiefs.name) == ("记者", "编辑", "主编")
     reporter_perms = set(reporters.permissions.values_list("codename", flat=True))
     editor_perms = set(editors.permissions.values_list("codename", flat=True))
+    chief_perms = set(chiefs.permissions.values_list("codename", flat=True))
     assert {"add_article", "change_article", "add_photo"} <= reporter_perms
-    assert not {"publish_article", "edit_any_article"} & reporter_perms
-    assert {"publish_article", "edit_any_article"} | reporter_perms <= editor_perms
+    assert not {"publish_article", "edit_any_article", "review_article"} & reporter_perms
+    assert {"publish_article", "edit_any_article", "review_article"} | reporter_perms <= editor_perms
+    assert not {"override_checks", "purge_article"} & editor_perms
+    assert {"override_checks", "purge_article"} | editor_perms <= chief_perms
+
+
+@pytest.mark.django_db
+def test_the_data_migration_created_the_groups():
+    # No service call here: the groups come from migration 0006.
+    assert set(Group.objects.values_list("name", flat=True)) >= {"记者", "编辑", "主编"}
+    assert Group.objects.get(name="主编").permissions.filter(codename="purge_article").exists()
 
 
 @pytest.mark.django_db
 def test_newsroom_groups_can_be_ensured_twice():
-    reporters, editors = ensure_newsroom_groups()
+    reporters, editors, _chiefs = ensure_newsroom_groups()
     counts = (reporters.permissions.count(), editors.permissions.count())
     reporters.permissions.clear()  # someone removed permissions by hand; ensuring again restores them
 
-    reporters, editors = ensure_newsroom_groups()
+    reporters, editors, _chiefs = ensure_newsroom_groups()
 
     assert Group.objects.filter(name__in=[REPORTER_GROUP, EDITOR_GROUP]).count() == 2
     assert (reporters.permissions.count(), editors.permissions.count()) == counts
