@@ -1,9 +1,19 @@
 """The newsroom's admin: articles with their bylines, photos and experience entries."""
 
+from datetime import timedelta
+from urllib.parse import urljoin
+
 from django import forms
-from django.contrib import admin
+from django.conf import settings
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.contrib.contenttypes import views as contenttype_views
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Value
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
@@ -21,11 +31,14 @@ from articles.models import (
     Reporter,
     RichTextField,
     Section,
+    ShareLink,
     Status,
     Topic,
+    TrashedArticle,
+    WatchWord,
 )
 from articles.querysets import edits_any_article
-from articles.widgets import CKEditorWidget
+from articles.widgets import UPLOAD_URL, CKEditorWidget
 
 admin.site.site_header = _("Newsroom")
 admin.site.site_title = _("Newsroom")
@@ -49,12 +62,8 @@ def may_publish(user):
 
 
 def may_edit_article(user, article):
-    """Editors edit any story; reporters their own (created or bylined), and only until it is published."""
-    if edits_any_article(user):
-        return True
-    if article.status == Status.PUBLISHED and not may_publish(user):
-        return False
-    return Article.objects.editable_by(user).filter(pk=article.pk).exists()
+    """Editors edit any story; reporters their own (created or bylined) while it is a draft (see services)."""
+    return services.may_edit_article(user, article)
 
 
 class ArticlePartInline:
@@ -133,6 +142,12 @@ class ExperienceEntryInline(ArticlePartInline, admin.StackedInline):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("organization", "photo")
 
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        if obj is not None:
+            _set_upload_article(formset.form, obj)
+        return formset
+
 
 class CorrectionInline(ArticlePartInline, admin.TabularInline):
     model = Correction
@@ -149,12 +164,13 @@ class CorrectionInline(ArticlePartInline, admin.TabularInline):
 
 
 class ArticleAdminForm(forms.ModelForm):
+    """The story's text and placing. Status and publishing time are not typed: the workflow buttons set them."""
+
     class Meta:
         model = Article
         fields = [
             "kicker", "headline", "subtitle", "summary", "pull_quote", "body", "source", "section", "topics",
             "dateline_place", "dateline_on", "lead_photo", "lead_photo_caption", "print_issue_on", "print_page_number", "print_page_name",
-            "status", "published_at",
         ]  # fmt: skip
         widgets = {
             "summary": forms.Textarea(attrs={"rows": 3}),
@@ -167,28 +183,82 @@ class ArticleAdminForm(forms.ModelForm):
         for name, value in cleaned.items():
             if isinstance(value, str):
                 cleaned[name] = services.clean_text(value)
-        if cleaned.get("status") == Status.PUBLISHED:
-            # For reporters the publishing time is read-only, so not a field of the form: the stored one counts.
-            editable = "published_at" in self.fields
-            if not (cleaned.get("published_at") if editable else self.instance.published_at):
-                self.add_error(
-                    "published_at" if editable else "status", _("A published article needs a publishing time.")
-                )
         return cleaned
+
+
+class ScheduleForm(forms.Form):
+    """The time of a scheduled publication, in newsroom time (Beijing)."""
+
+    published_at = forms.DateTimeField(label=_("publishing time"))
+
+    def clean_published_at(self):
+        value = self.cleaned_data["published_at"]
+        if value <= timezone.now():
+            raise forms.ValidationError(_("Choose a time in the future; to publish now use “Publish now”."))
+        return value
+
+
+class WorkflowFilter(admin.SimpleListFilter):
+    """Where stories stand: the review queue (oldest submission first), scheduled, mine, returned to me."""
+
+    title = _("workflow")
+    parameter_name = "workflow"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("queue", _("Review queue")),
+            ("scheduled", _("Scheduled")),
+            ("mine", _("My stories")),
+            ("returned", _("Returned to me")),
+        ]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "queue":
+            return queryset.filter(status=Status.IN_REVIEW)
+        if value == "scheduled":
+            return queryset.scheduled()
+        if value == "mine":
+            return queryset.filed_by(request.user)
+        if value == "returned":
+            return queryset.filed_by(request.user).returned()
+        return queryset
+
+
+def finding_html(finding):
+    """A pre-publication finding with the text around the word, the word marked."""
+    if not finding.context:
+        return finding.message
+    return format_html(
+        "{} …{}<mark>{}</mark>{}…",
+        finding.message,
+        finding.context_before,
+        finding.context_match,
+        finding.context_after,
+    )
+
+
+def _set_upload_article(form_class, article):
+    """Images uploaded from this form's rich-text editors belong to ``article``: the endpoint checks it may be edited."""
+    url = f"{UPLOAD_URL}?article={article.pk}"
+    for field in form_class.base_fields.values():
+        if isinstance(field.widget, CKEditorWidget):
+            field.widget.upload_url = url
 
 
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
     form = ArticleAdminForm
     formfield_overrides = RICH_TEXT_OVERRIDES
-    list_display = ["headline", "section", "status", "published_at", "live_now", "byline_names"]
-    list_filter = ["status", "section", "topics"]
+    list_display = ["headline", "section", "status", "published_at", "live_now", "review_progress", "byline_names"]
+    list_filter = [WorkflowFilter, "status", "section", "topics"]
     list_select_related = ["section"]
     search_fields = ["headline", "subtitle", "kicker", "summary", "bylines__reporter__name"]
     date_hierarchy = "published_at"
     autocomplete_fields = ["lead_photo", "topics"]
-    readonly_fields = ["created_at", "updated_at", "created_by"]
+    readonly_fields = ["created_at", "updated_at", "created_by", *PUBLISHING_FIELDS, "review_progress", "submitted_at"]
     inlines = [BylineInline, ArticlePhotoInline, ExperienceEntryInline, CorrectionInline]
+    actions = ["move_to_trash"]
     fieldsets = [
         (_("The story"), {"fields": ["kicker", "headline", "subtitle", "summary", "pull_quote", "body"]}),
         (
@@ -205,7 +275,7 @@ class ArticleAdmin(admin.ModelAdmin):
             },
         ),
         (_("Print"), {"fields": [("print_issue_on", "print_page_number", "print_page_name")]}),
-        (_("Publishing"), {"fields": ["status", "published_at"]}),
+        (_("Publishing"), {"fields": [*PUBLISHING_FIELDS, "review_progress", "submitted_at"]}),
         (_("Record"), {"classes": ["collapse"], "fields": ["created_at", "updated_at", "created_by"]}),
     ]
 
@@ -221,16 +291,21 @@ class ArticleAdmin(admin.ModelAdmin):
             return queryset
         return queryset.filter(pk__in=Article.objects.editable_by(request.user).values("pk"))
 
-    def get_readonly_fields(self, request, obj=None):
-        readonly = list(super().get_readonly_fields(request, obj))
-        if not may_publish(request.user):
-            readonly.append("published_at")
-        return readonly
+    def get_ordering(self, request):
+        if request.GET.get(WorkflowFilter.parameter_name) == "queue":
+            return ["submitted_at", "id"]  # the review queue: the story waiting longest first
+        return super().get_ordering(request)
 
-    def formfield_for_choice_field(self, db_field, request, **kwargs):
-        if db_field.name == "status" and not may_publish(request.user):
-            kwargs["choices"] = [(Status.DRAFT, Status.DRAFT.label), (Status.IN_REVIEW, Status.IN_REVIEW.label)]
-        return super().formfield_for_choice_field(db_field, request, **kwargs)
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is not None:
+            _set_upload_article(form, obj)
+        return form
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # deleting moves to the trash: our action reports what it did
+        return actions
 
     def has_view_permission(self, request, obj=None):
         if not super().has_view_permission(request, obj):
@@ -252,18 +327,254 @@ class ArticleAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if not change:
             obj.created_by = request.user
-        if obj.status == Status.PUBLISHED and not may_publish(request.user):
-            if not change or Article.objects.filter(pk=obj.pk).exclude(status=Status.PUBLISHED).exists():
-                raise PermissionDenied
+        elif obj.status == Status.IN_REVIEW and obj.review_level:
+            # What the sign-offs approved, read from the database before this save changes it.
+            request._newsroom_reviewed_text = services.reviewed_text(obj)
         super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        before = getattr(request, "_newsroom_reviewed_text", None)
+        if before is not None and services.reviewed_text(form.instance) != before:
+            if services.reset_review_after_change(form.instance, request.user):
+                self.message_user(
+                    request,
+                    _("The text changed after a sign-off: the story goes back to the first review level."),
+                    messages.WARNING,
+                )
+
+    # --- The trash: deleting a story moves it there ---
+
+    def get_deleted_objects(self, objs, request):
+        """Deleting moves stories to the trash with all their parts: nothing else is deleted, nothing else listed."""
+        objs = list(objs)
+        return [str(obj) for obj in objs], {Article._meta.verbose_name_plural: len(objs)}, set(), []
+
+    def delete_model(self, request, obj):
+        services.move_to_trash(obj, request.user)
+
+    def delete_queryset(self, request, queryset):
+        for article in queryset:
+            services.move_to_trash(article, request.user)
+
+    @admin.action(description=_("Move the selected articles to the trash"), permissions=["delete"])
+    def move_to_trash(self, request, queryset):
+        moved = 0
+        for article in queryset:
+            try:
+                services.move_to_trash(article, request.user)
+            except services.WorkflowError as error:
+                self.message_user(request, f"{article}: {error.message}", messages.ERROR)
+            else:
+                moved += 1
+        self.message_user(request, _("%(count)d articles moved to the trash.") % {"count": moved}, messages.SUCCESS)
+
+    # --- The workflow: one POST URL per step, checked on the server ---
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "<path:object_id>/workflow/<slug:action>/",
+                self.admin_site.admin_view(self.workflow_view),
+                name="{}_{}_workflow".format(*info),
+            ),
+            *super().get_urls(),
+        ]
+
+    def workflow_url(self, article, action):
+        return reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_workflow", args=[article.pk, action])
+
+    def workflow_view(self, request, object_id, action):
+        """Take one workflow step (submit, approve, return, publish, schedule, unpublish) and report the result."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if action not in services.WORKFLOW_CHECKS:
+            raise Http404
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        article = self.get_object(request, unquote(object_id))
+        if article is None or not self.has_view_permission(request, article):
+            raise Http404
+        data, user = request.POST, request.user
+        try:
+            if action == "submit":
+                services.submit_for_review(article, user, comment=data.get("comment", ""))
+                self.message_user(request, _("The story was submitted for review."), messages.SUCCESS)
+            elif action == "approve":
+                services.approve(article, user, comment=data.get("comment", ""))
+                level = services.review_level_name(article.review_level)
+                self.message_user(request, _("%(level)s signed off.") % {"level": level}, messages.SUCCESS)
+            elif action == "return":
+                services.return_to_reporter(article, user, data.get("comment", ""))
+                self.message_user(request, _("The story was returned to its reporter."), messages.SUCCESS)
+            elif action == "unpublish":
+                services.unpublish(article, user, data.get("reason", ""))
+                self.message_user(request, _("The story was unpublished; it is a draft again."), messages.SUCCESS)
+            else:
+                self._publish(request, article, action)
+        except services.WorkflowPermissionError as error:
+            raise PermissionDenied(error.message) from error
+        except services.WorkflowError as error:
+            self.message_user(request, error.message, messages.ERROR)
+            for finding in error.findings:
+                self.message_user(request, finding_html(finding), messages.ERROR)
+        return HttpResponseRedirect(
+            reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[article.pk])
+        )
+
+    def _publish(self, request, article, action):
+        at = None
+        if action == "schedule":
+            form = ScheduleForm(request.POST)
+            if not form.is_valid():
+                for error in form.errors.get("published_at", []):
+                    self.message_user(request, error, messages.ERROR)
+                return
+            at = form.cleaned_data["published_at"]
+        warnings = services.publish(
+            article, request.user, at=at, override_reason=request.POST.get("override_reason", "")
+        )
+        if article.is_published():
+            self.message_user(request, _("The story is published."), messages.SUCCESS)
+        else:
+            when = timezone.localtime(article.published_at)
+            self.message_user(
+                request,
+                _("The story is scheduled for %(time)s.") % {"time": f"{when:%Y-%m-%d %H:%M:%S}"},
+                messages.SUCCESS,
+            )
+        for finding in warnings:
+            self.message_user(request, finding_html(finding), messages.WARNING)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and obj.pk:
+            context["workflow"] = self.workflow_context(request, obj)
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
+
+    def workflow_context(self, request, article):
+        """What the change page shows about the workflow: state, the steps this user may take, checks, history."""
+        user = request.user
+        allowed = services.allowed_actions(article, user)
+        labels = {
+            "submit": _("Submit for review"),
+            "approve": _("Approve: %(level)s") % {"level": services.review_level_name(article.review_level + 1)},
+            "return": _("Return to the reporter"),
+            "publish": _("Publish now"),
+            "schedule": _("Schedule"),
+            "unpublish": _("Unpublish"),
+        }
+        publishing = {"publish", "schedule"} & set(allowed)
+        history = [
+            {"step": step, "level": services.review_level_name(step.level) if step.level else ""}
+            for step in article.transitions.select_related("user").order_by("created_at", "id")
+        ]
+        return {
+            "actions": [
+                {"name": name, "label": labels[name], "url": self.workflow_url(article, name)} for name in allowed
+            ],
+            "progress": self.review_progress(article),
+            "findings": [
+                {"finding": finding, "html": finding_html(finding)}
+                for finding in (services.publication_findings(article) if publishing else [])
+            ],
+            "may_override": publishing and user.has_perm("articles.override_checks"),
+            "schedule_default": f"{timezone.localtime() + timedelta(hours=1):%Y-%m-%dT%H:%M}",
+            "history": history,
+        }
 
     @admin.display(description=_("live now"), boolean=True)
     def live_now(self, obj):
         return obj.is_published()
 
+    @admin.display(description=_("review"))
+    def review_progress(self, obj):
+        if obj.status != Status.IN_REVIEW:
+            return "—"
+        levels = services.review_levels()
+        if obj.review_level >= levels:
+            return _("Signed off, ready to publish")
+        return _("%(signed)d of %(levels)d levels signed; next: %(next)s") % {
+            "signed": obj.review_level,
+            "levels": levels,
+            "next": services.review_level_name(obj.review_level + 1),
+        }
+
     @admin.display(description=_("bylines"))
     def byline_names(self, obj):
         return format_html_join(" ", "{} {}", ((b.role.name, b.reporter.name) for b in obj.bylines.all()))
+
+
+def view_on_site(request, content_type_id, object_id):
+    """The admin's "view on site" shortcut, checked first: an unpublished article's address only goes to whoever
+    may edit it (everyone else gets 404); other objects go to Django's shortcut unchanged."""
+    content_type = ContentType.objects.get_for_id(content_type_id) if content_type_id else None
+    model = content_type.model_class() if content_type else None
+    if model is not None and issubclass(model, (Article, ExperienceEntry)):
+        if not object_id.isdigit():
+            raise Http404
+        if issubclass(model, ExperienceEntry):
+            article_id = ExperienceEntry.objects.filter(pk=object_id).values_list("article_id", flat=True).first()
+        else:
+            article_id = int(object_id)
+        visible = Article.objects.published().filter(pk=article_id).exists() or (
+            Article.objects.editable_by(request.user).filter(pk=article_id).exists()
+        )
+        if not visible:
+            raise Http404
+    return contenttype_views.shortcut(request, content_type_id, object_id)
+
+
+@admin.register(TrashedArticle)
+class TrashedArticleAdmin(admin.ModelAdmin):
+    """The trash: stories deleted in the admin, with who deleted them and when. Editors restore them (as drafts);
+    only the chief editor deletes them for good."""
+
+    list_display = ["headline", "section", "status", "deleted_at", "deleted_by", "created_by"]
+    list_select_related = ["section", "deleted_by", "created_by"]
+    list_filter = ["section"]
+    search_fields = ["headline", "subtitle", "summary"]
+    date_hierarchy = "deleted_at"
+    actions = ["restore_selected", "delete_selected"]
+    fields = ["headline", "subtitle", "summary", "section", "status", "published_at", "deleted_at", "deleted_by"]
+    readonly_fields = fields
+    view_on_site = False  # a story in the trash has no public page
+
+    def get_queryset(self, request):
+        queryset = TrashedArticle.objects.filter(deleted_at__isnull=False).select_related(*self.list_select_related)
+        return queryset.order_by(*(self.get_ordering(request) or TrashedArticle._meta.ordering))
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False  # read-only; the restore action takes a story out
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and request.user.has_perm("articles.purge_article")
+
+    def has_restore_permission(self, request):
+        return request.user.is_staff and edits_any_article(request.user)
+
+    def get_deleted_objects(self, objs, request):
+        # The parts go with the story (bylines, photo links, entries, workflow steps): purge_article decides.
+        deleted, counts, _perms_needed, protected = super().get_deleted_objects(objs, request)
+        return deleted, counts, set(), protected
+
+    def delete_model(self, request, obj):
+        services.purge_from_trash(obj, request.user)
+
+    def delete_queryset(self, request, queryset):
+        for article in queryset:
+            services.purge_from_trash(article, request.user)
+
+    @admin.action(description=_("Restore the selected articles (as drafts)"), permissions=["restore"])
+    def restore_selected(self, request, queryset):
+        count = 0
+        for article in queryset:
+            services.restore_from_trash(article, request.user)
+            count += 1
+        self.message_user(request, _("%(count)d articles restored as drafts.") % {"count": count}, messages.SUCCESS)
 
 
 # --- Reference data -----------------------------------------------------------------------------
@@ -385,3 +696,146 @@ class FrontPageSlotAdmin(admin.ModelAdmin):
     @admin.display(description=_("live now"), boolean=True)
     def article_is_live(self, obj):
         return obj.article.is_published() if obj.article_id else None
+
+
+# --- Checks before publishing -------------------------------------------------------------------
+
+
+class WatchWordAdminForm(forms.ModelForm):
+    class Meta:
+        model = WatchWord
+        fields = ["word", "kind", "correction", "note", "is_active"]
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in ("word", "correction", "note"):
+            if isinstance(cleaned.get(name), str):
+                cleaned[name] = services.clean_text(cleaned[name]).strip()
+        if cleaned.get("kind") == WatchWord.Kind.MISWRITTEN and not cleaned.get("correction"):
+            self.add_error("correction", _("Give the correct form of a miswritten word."))
+        return cleaned
+
+
+@admin.register(WatchWord)
+class WatchWordAdmin(admin.ModelAdmin):
+    """The newsroom's word lists, checked in every story before it is published (case and width ignored)."""
+
+    form = WatchWordAdminForm
+    list_display = ["word", "kind", "correction", "note", "is_active"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["word", "correction", "note"]
+    list_per_page = 100
+
+
+# --- Preview links --------------------------------------------------------------------------------
+
+
+class ShareLinkAdminForm(forms.ModelForm):
+    days = forms.IntegerField(
+        label=_("valid for (days)"),
+        min_value=1,
+        max_value=30,
+        help_text=_("The link stops working after this many days; you can revoke it earlier."),
+    )
+
+    class Meta:
+        model = ShareLink
+        fields = ["article", "note"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "days" in self.fields:
+            self.fields["days"].initial = settings.NEWSROOM_SHARE_LINK_DAYS
+
+
+@admin.register(ShareLink)
+class ShareLinkAdmin(admin.ModelAdmin):
+    """Editors make a read-only preview of one story for an outside source, send its address, and revoke it."""
+
+    form = ShareLinkAdminForm
+    list_display = ["article", "note", "created_by", "created_at", "expires_at", "state", "share_url"]
+    list_select_related = ["article", "created_by"]
+    search_fields = ["note", "article__headline"]
+    autocomplete_fields = ["article"]
+    actions = ["revoke_links"]
+    readonly_after_creation = ["article", "share_url", "created_by", "created_at", "expires_at", "revoked_at"]
+
+    def get_queryset(self, request):
+        editable = Article.objects.editable_by(request.user).values("pk")
+        return (
+            super()
+            .get_queryset(request)
+            .filter(article__in=editable)
+            .select_related("article", "created_by")
+            # The site's address as this request reached it, for the full link (display methods get no request).
+            .annotate(site_root=Value(request.build_absolute_uri("/")))
+        )
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["article", "note", "days"]
+        return ["article", "note", "share_url", "created_by", "created_at", "expires_at", "revoked_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_after_creation if obj is not None else []
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "article":
+            kwargs["queryset"] = Article.objects.editable_by(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def _may_share(self, request):
+        return request.user.has_perm("articles.share_article")
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and self._may_share(request)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._may_share(request)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj.save(update_fields=["note"])
+            return
+        link = services.create_share_link(
+            form.cleaned_data["article"], request.user, note=form.cleaned_data["note"], days=form.cleaned_data["days"]
+        )
+        # The service made the row; the admin goes on (history, redirect) with the object it was given.
+        for field in ShareLink._meta.concrete_fields:
+            setattr(obj, field.attname, getattr(link, field.attname))
+        obj._state.adding = False
+        self.message_user(
+            request,
+            format_html(
+                _("Send this address to {}: {}"),
+                link.note or _("the source"),
+                request.build_absolute_uri(services.share_link_url(link)),
+            ),
+            messages.SUCCESS,
+        )
+
+    @admin.display(description=_("state"))
+    def state(self, obj):
+        if obj.revoked_at is not None:
+            return _("Revoked")
+        if not obj.is_active():
+            return _("Expired")
+        return _("Active")
+
+    @admin.display(description=_("address to send"))
+    def share_url(self, obj):
+        if not obj.pk or not obj.is_active() or not hasattr(obj, "site_root"):
+            return "—"
+        return format_html(
+            '<input type="text" readonly value="{}" size="60" aria-label="{}">',
+            urljoin(obj.site_root, services.share_link_url(obj)),
+            _("address to send"),
+        )
+
+    @admin.action(description=_("Revoke the selected preview links"), permissions=["change"])
+    def revoke_links(self, request, queryset):
+        count = 0
+        for link in queryset.filter(revoked_at__isnull=True):
+            services.revoke_share_link(link, request.user)
+            count += 1
+        self.message_user(request, _("%(count)d preview links revoked.") % {"count": count}, messages.SUCCESS)

@@ -13,3 +13,7 @@ class ArticlesConfig(AppConfig):
 
         # Pillow's own guard against decompression bombs, at our limit rather than its default of 89 megapixels.
         Image.MAX_IMAGE_PIXELS = settings.NEWSROOM_MAX_IMAGE_PIXELS
+
+        from articles.services import register_history
+
+        register_history()

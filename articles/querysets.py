@@ -176,6 +176,26 @@ class ArticleQuerySet(PublishableQuerySet):
             Prefetch("corrections", queryset=model("Correction").objects.order_by("noted_at", "id")),
         )
 
+    def filed_by(self, user):
+        """The user's own stories: created by them or bylined to them."""
+        if not user.is_authenticated:
+            return self.none()
+        bylined = model("Byline").objects.filter(reporter__user=user).values("article_id")
+        return self.filter(Q(created_by=user) | Q(pk__in=bylined))
+
+    def review_queue(self):
+        """Stories waiting for review, the one submitted first at the top."""
+        return self.filter(status=Status.IN_REVIEW).order_by("submitted_at", "id")
+
+    def with_last_action(self):
+        """Annotate ``last_action``: the action of the article's latest workflow step (None without one)."""
+        steps = model("Transition").objects.filter(article=OuterRef("pk")).order_by("-id")
+        return self.annotate(last_action=Subquery(steps.values("action")[:1]))
+
+    def returned(self):
+        """Drafts whose latest workflow step returned them to their reporter."""
+        return self.with_last_action().filter(status=Status.DRAFT, last_action="return")
+
     def editable_by(self, user):
         """Articles this user may edit: all of them for editors, their own for reporters."""
         if not user.is_authenticated or not user.is_active or not user.is_staff:

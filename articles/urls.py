@@ -64,4 +64,5 @@ urlpatterns = [
         name="article_archive_day",
     ),
     path("editor/images/", views.editor_image_upload, name="editor_image_upload"),
+    path("preview/<str:token>/", views.ShareLinkPreviewView.as_view(), name="share_preview"),
 ]

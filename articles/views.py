@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Max, Prefetch
 from django.http import Http404, JsonResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
@@ -100,6 +100,47 @@ class ArticleDetailView(DetailView):
         if context["is_preview"]:
             add_never_cache_headers(response)
         return response
+
+
+def _keep_private(response):
+    """A preview must not be indexed, cached, or passed on in a Referer header (its URL is the key)."""
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    add_never_cache_headers(response)
+    return response
+
+
+class ShareLinkPreviewView(DetailView):
+    """/preview/<token>/: one article, read-only, for the outside source a preview link was made for.
+
+    The token is the link's key signed with the site's secret; an expired or revoked link answers 410 Gone,
+    a forged or unknown token, or an article in the trash, 404. A fixed number of queries.
+    """
+
+    template_name = "articles/article_share_preview.html"
+    context_object_name = "article"
+
+    def get(self, request, *args, **kwargs):
+        self.share_link = services.share_link_for_token(kwargs["token"])
+        if self.share_link is None:
+            raise Http404(_("This preview link does not exist."))
+        if not self.share_link.is_active():
+            context = {"revoked": self.share_link.revoked_at is not None}
+            return _keep_private(render(request, "articles/share_link_gone.html", context, status=410))
+        return _keep_private(super().get(request, *args, **kwargs))
+
+    def get_object(self, queryset=None):
+        # Article.objects leaves the trash out: a trashed story is not shown, whatever the link says.
+        return get_object_or_404(Article.objects.for_detail(), pk=self.share_link.article_id)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        entries = list(self.object.experience_entries.all())
+        context["share_link"] = self.share_link
+        context["is_preview"] = True  # no links to pages of the print edition
+        context["oral_entries"] = [e for e in entries if e.form == e.Form.ORAL]
+        context["written_entries"] = [e for e in entries if e.form != e.Form.ORAL]
+        return context
 
 
 class ArticlesOfView(ListView):
@@ -306,6 +347,12 @@ def editor_image_upload(request):
     """CKEditor 5's simple-upload endpoint: checks the file, stores it as a Photo, answers with its URL."""
     if not (request.user.is_staff and request.user.has_perm("articles.add_photo")):
         raise PermissionDenied
+    # From an article's form the editor names the article (?article=<id>): only someone who may edit it uploads.
+    article_id = request.GET.get("article") or request.POST.get("article")
+    if article_id:
+        article = Article.objects.filter(pk=article_id).first() if article_id.isdigit() else None
+        if article is None or not services.may_edit_article(request.user, article):
+            raise PermissionDenied
     upload = request.FILES.get("upload")
     if upload is None:
         return JsonResponse({"error": {"message": _("No file was sent.")}}, status=400)

@@ -6,6 +6,7 @@ from django.urls import include, path
 from django.views.generic import TemplateView
 
 from articles import feeds
+from articles.admin import view_on_site
 from articles.sitemaps import NEWS_SITEMAPS, SITEMAP_INDEX, SITEMAPS
 
 feed_patterns = [
@@ -20,6 +21,12 @@ feed_patterns = [
 ]
 
 urlpatterns = [
+    # Before the admin's own: its "view on site" shortcut would send any staff user to any article's address.
+    path(
+        "admin/r/<int:content_type_id>/<path:object_id>/",
+        admin.site.admin_view(view_on_site),
+        name="admin_view_on_site",
+    ),
     path("admin/", admin.site.urls),
     path("feeds/", include((feed_patterns, "feeds"))),
     path(

@@ -21,8 +21,10 @@ from articles.models import (
     Photo,
     Reporter,
     Section,
+    ShareLink,
     Status,
     Topic,
+    WatchWord,
 )
 
 
@@ -175,3 +177,30 @@ class FrontPageSlotFactory(factory.django.DjangoModelFactory):
 
     position = FrontPageSlot.Position.LEAD
     article = factory.SubFactory(ArticleFactory, published=True)
+
+
+class WatchWordFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = WatchWord
+
+    word = factory.Sequence(lambda n: f"敏感词{n}")
+    kind = WatchWord.Kind.SENSITIVE
+
+    class Params:
+        miswritten = factory.Trait(kind=WatchWord.Kind.MISWRITTEN, word="做为", correction="作为")
+        inactive = factory.Trait(is_active=False)
+
+
+class ShareLinkFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ShareLink
+
+    article = factory.SubFactory(ArticleFactory)
+    expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=3))
+
+    class Params:
+        expired = factory.Trait(
+            created_at=factory.LazyFunction(lambda: timezone.now() - timedelta(days=4)),
+            expires_at=factory.LazyFunction(lambda: timezone.now() - timedelta(days=1)),
+        )
+        revoked = factory.Trait(revoked_at=factory.LazyFunction(timezone.now))

@@ -10,7 +10,8 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import timezone
 
-from articles.models import Article, FrontPageSlot, Status
+from articles import services
+from articles.models import Article, FrontPageSlot, Status, TrashedArticle
 from tests.factories import (
     ArticleFactory,
     ArticlePhotoFactory,
@@ -21,8 +22,10 @@ from tests.factories import (
     PhotoFactory,
     ReporterFactory,
     SectionFactory,
+    ShareLinkFactory,
     TopicFactory,
     UserFactory,
+    WatchWordFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -127,6 +130,9 @@ def an_object_of(model):
         "user": UserFactory,
         "group": lambda: Group.objects.create(name="校对"),
         "frontpageslot": lambda: FrontPageSlot.objects.create(position=1, article=ArticleFactory(published=True)),
+        "watchword": WatchWordFactory,
+        "trashedarticle": lambda: TrashedArticle.objects.get(pk=ArticleFactory(deleted_at=timezone.now()).pk),
+        "sharelink": lambda: ShareLinkFactory(note="核对引语的受访者"),
     }
     return makers[model._meta.model_name]()
 
@@ -145,7 +151,8 @@ def test_admin_opens_changelist_add_and_change_pages(admin_client, model):
     obj = an_object_of(model)
 
     assert admin_client.get(admin_url(model, "changelist")).status_code == 200
-    assert admin_client.get(admin_url(model, "add")).status_code == 200
+    # Nothing is added to the trash by hand: stories get there by being deleted.
+    assert admin_client.get(admin_url(model, "add")).status_code == (403 if model is TrashedArticle else 200)
     response = admin_client.get(admin_url(model, "change", obj.pk))
     assert response.status_code == 200
     assert str(obj) in response.content.decode()
@@ -212,7 +219,7 @@ def filing(reporter_user):
     }
 
 
-def article_post_data(client, filing, status=Status.IN_REVIEW):
+def article_post_data(client, filing):
     """Fill the admin's add form as the reporter would: the story, 3 bylines, 2 photos, 2 entries."""
     data = form_data(client.get(admin_url(Article, "add")))
     prefixes = formset_prefixes(data)
@@ -226,7 +233,6 @@ def article_post_data(client, filing, status=Status.IN_REVIEW):
             "subtitle": "李华：以改革精神推动妇联工作",
             "body": "<p>会议指出，全省新建妇女组织一千二百余个。</p><script>alert(1)</script>",
             "section": str(filing["section"].pk),
-            "status": status,
             f"{bylines}-TOTAL_FORMS": "3",
             f"{photos}-TOTAL_FORMS": "2",
             f"{entries}-TOTAL_FORMS": "2",
@@ -259,6 +265,10 @@ def test_add_form_has_formsets_for_bylines_photos_and_entries(reporter_client):
     assert data["bylines-TOTAL_FORMS"] == ["0"]
 
 
+def workflow_url(article, action):
+    return reverse("admin:articles_article_workflow", args=[article.pk, action])
+
+
 def test_reporter_files_a_story_that_an_editor_publishes(client, reporter_user, editor_user, filing):
     client.force_login(reporter_user)
     response = client.post(admin_url(Article, "add"), article_post_data(client, filing))
@@ -266,6 +276,9 @@ def test_reporter_files_a_story_that_an_editor_publishes(client, reporter_user, 
     assert response.status_code == 302, errors_of(response)
     article = Article.objects.get()
     assert article.created_by == reporter_user
+    assert article.status == Status.DRAFT
+    assert client.post(workflow_url(article, "submit")).status_code == 302
+    article.refresh_from_db()
     assert article.status == Status.IN_REVIEW
     assert "<script" not in article.body
     assert [str(b) for b in article.bylines.all()] == ["首席记者 李晓萌", "见习记者 王芳", "通讯员 周丹"]
@@ -275,20 +288,9 @@ def test_reporter_files_a_story_that_an_editor_publishes(client, reporter_user, 
     assert client.get(article.get_absolute_url()).status_code == 404
 
     client.force_login(editor_user)
-    change_url = admin_url(article, "change", article.pk)
-    data = form_data(client.get(change_url))
-    published_at = timezone.localtime(timezone.now() - timedelta(minutes=5))
-    data.update(
-        {
-            "status": Status.PUBLISHED,
-            "published_at_0": published_at.strftime("%Y-%m-%d"),
-            "published_at_1": published_at.strftime("%H:%M:%S"),
-            "_save": "保存",
-        }
-    )
-    response = client.post(change_url, data)
+    response = client.post(workflow_url(article, "publish"))
 
-    assert response.status_code == 302, errors_of(response)
+    assert response.status_code == 302
     article.refresh_from_db()
     assert article.is_published()
     assert article.created_by == reporter_user
@@ -309,24 +311,43 @@ def test_reporter_files_a_story_that_an_editor_publishes(client, reporter_user, 
 
 @pytest.mark.parametrize("published_at", ["", "past"])
 def test_reporter_cannot_publish_through_the_add_form(reporter_client, filing, published_at):
-    data = article_post_data(reporter_client, filing, status=Status.PUBLISHED)
+    # Status and publishing time are not fields of the form any more: typed into a post, they are ignored.
+    data = article_post_data(reporter_client, filing)
+    data["status"] = Status.PUBLISHED
     if published_at:
         moment = timezone.localtime() - timedelta(hours=1)
         data.update({"published_at_0": moment.strftime("%Y-%m-%d"), "published_at_1": moment.strftime("%H:%M:%S")})
 
     response = reporter_client.post(admin_url(Article, "add"), data)
 
-    assert not Article.objects.published().exists()
+    assert response.status_code == 302, errors_of(response)
+    assert Article.objects.get().status == Status.DRAFT
     assert not Article.objects.filter(status=Status.PUBLISHED).exists()
-    if response.status_code == 200:
-        assert "status" in response.context["adminform"].form.errors
 
 
-def test_reporter_is_not_offered_the_published_status(reporter_client):
-    html = reporter_client.get(admin_url(Article, "add")).content.decode()
-    status_select = re.search(r'<select name="status".*?</select>', html, re.S).group(0)
-    assert 'value="in_review"' in status_select
-    assert 'value="published"' not in status_select
+@pytest.mark.parametrize("role", ["reporter", "editor"])
+def test_nobody_types_the_status_or_publishing_time(client, reporter_user, editor_user, role):
+    article = ArticleFactory(created_by=reporter_user)
+    client.force_login(reporter_user if role == "reporter" else editor_user)
+    for url in (admin_url(Article, "add"), admin_url(article, "change", article.pk)):
+        html = client.get(url).content.decode()
+        assert 'name="status"' not in html
+        assert 'name="published_at' not in html
+
+
+def test_a_reporter_is_offered_submit_and_an_editor_publish(client, reporter_user, editor_user):
+    article = ArticleFactory(created_by=reporter_user)
+    client.force_login(reporter_user)
+    html = client.get(admin_url(article, "change", article.pk)).content.decode()
+    assert workflow_url(article, "submit") in html
+    assert workflow_url(article, "publish") not in html
+
+    services.submit_for_review(article, reporter_user)
+    client.force_login(editor_user)
+    html = client.get(admin_url(article, "change", article.pk)).content.decode()
+    for action in ["approve", "return", "publish", "schedule"]:
+        assert workflow_url(article, action) in html
+    assert workflow_url(article, "submit") not in html
 
 
 def test_reporter_cannot_publish_their_draft_through_the_change_form(reporter_client, reporter_user):
@@ -344,7 +365,9 @@ def test_reporter_cannot_publish_their_draft_through_the_change_form(reporter_cl
     )
 
     reporter_client.post(change_url, data)
+    response = reporter_client.post(workflow_url(article, "publish"))
 
+    assert response.status_code == 403
     article.refresh_from_db()
     assert article.status == Status.DRAFT
     assert article.published_at is None
@@ -407,6 +430,7 @@ def test_reporter_may_delete_their_own_draft(reporter_client, reporter_user):
     response = reporter_client.post(admin_url(article, "delete", article.pk), {"post": "yes"})
     assert response.status_code == 302
     assert not Article.objects.filter(pk=article.pk).exists()
+    assert Article.all_objects.get(pk=article.pk).deleted_by == reporter_user  # in the trash, not gone
 
 
 # --- Reporters see their own stories only -----------------------------------------------------------------
@@ -475,36 +499,38 @@ def test_editor_sees_and_opens_every_story(editor_client, others_story):
 # --- Editors publish and schedule -----------------------------------------------------------------------
 
 
-def post_publishing(client, article, status, date_part="", time_part=""):
-    change_url = admin_url(article, "change", article.pk)
-    data = form_data(client.get(change_url))
-    data.update({"status": status, "published_at_0": date_part, "published_at_1": time_part, "_save": "保存"})
-    return client.post(change_url, data)
+def post_schedule(client, article, moment=""):
+    return client.post(workflow_url(article, "schedule"), {"published_at": moment})
 
 
-def test_editor_cannot_publish_without_a_publishing_time(editor_client):
+def test_editor_cannot_schedule_without_a_publishing_time(editor_client, editor_user):
     article = ArticleFactory(in_review=True)
-    response = post_publishing(editor_client, article, Status.PUBLISHED)
-    assert response.status_code == 200
-    assert "published_at" in response.context["adminform"].form.errors
+    BylineFactory(article=article)
+    response = post_schedule(editor_client, article)
+    assert response.status_code == 302
     article.refresh_from_db()
     assert article.status == Status.IN_REVIEW
+    messages = [str(m) for m in editor_client.get(admin_url(article, "change", article.pk)).context["messages"]]
+    assert messages
 
 
 def test_publishing_time_entered_in_the_admin_is_beijing_time(editor_client):
     article = ArticleFactory(in_review=True)
-    response = post_publishing(editor_client, article, Status.PUBLISHED, "2026-11-20", "08:00")
-    assert response.status_code == 302, errors_of(response)
+    BylineFactory(article=article)
+    response = post_schedule(editor_client, article, "2036-11-20T08:00")
+    assert response.status_code == 302
     article.refresh_from_db()
-    assert article.published_at.isoformat() == "2026-11-20T00:00:00+00:00"
+    assert article.published_at.isoformat() == "2036-11-20T00:00:00+00:00"
+    assert article.status == Status.PUBLISHED
 
 
 def test_editor_schedules_a_story_that_stays_hidden_until_its_time(client, editor_user):
     article = ArticleFactory(in_review=True, headline="定时发布的稿件")
+    BylineFactory(article=article)
     client.force_login(editor_user)
     later = timezone.localtime() + timedelta(days=1)
-    response = post_publishing(client, article, Status.PUBLISHED, later.strftime("%Y-%m-%d"), later.strftime("%H:%M"))
-    assert response.status_code == 302, errors_of(response)
+    response = post_schedule(client, article, later.strftime("%Y-%m-%dT%H:%M"))
+    assert response.status_code == 302
     assert list(Article.objects.scheduled()) == [article]
     client.logout()
     assert client.get(article.get_absolute_url()).status_code == 404
@@ -598,3 +624,118 @@ def test_portrait_upload_goes_through_the_image_checks(editor_client, settings):
     assert "像素" in response.content.decode()
     reporter.refresh_from_db()
     assert not reporter.portrait
+
+
+# --- The workflow on the change page, the review queue and the desk counts ------------------------------
+
+
+def test_the_change_page_shows_the_workflow_history(editor_client, reporter_user, editor_user):
+    article = ArticleFactory(created_by=reporter_user)
+    BylineFactory(article=article, reporter=reporter_user.reporter)
+    services.submit_for_review(article, reporter_user, comment="请编辑审阅")
+    services.return_to_reporter(article, editor_user, "导语太长")
+
+    html = editor_client.get(admin_url(article, "change", article.pk)).content.decode()
+
+    history = html[html.index('id="workflow-history"') :]
+    assert "提交审核" in history or "Submitted for review" in history
+    assert "请编辑审阅" in history and "导语太长" in history
+    assert "reporter" in history and "editor" in history
+
+
+def test_a_reporter_reads_their_story_in_review_but_cannot_change_it(reporter_client, reporter_user):
+    article = ArticleFactory(created_by=reporter_user, headline="送审稿")
+    services.submit_for_review(article, reporter_user)
+    page = reporter_client.get(admin_url(article, "change", article.pk))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "送审稿" in html and 'name="headline"' not in html
+    assert 'id="workflow-history"' in html
+
+
+def test_publishing_shows_miswritten_words_in_context(editor_client, reporter_user):
+    from tests.factories import WatchWordFactory
+
+    WatchWordFactory(miswritten=True)
+    article = ArticleFactory(created_by=reporter_user, body="<p>他做为代表发言。</p>")
+    BylineFactory(article=article)
+    services.submit_for_review(article, reporter_user)
+
+    response = editor_client.post(reverse("admin:articles_article_workflow", args=[article.pk, "publish"]), follow=True)
+
+    article.refresh_from_db()
+    assert article.is_published()
+    messages = [(m.level_tag, str(m)) for m in response.context["messages"]]
+    assert any(tag == "warning" and "<mark>做为</mark>" in text and "作为" in text for tag, text in messages)
+
+
+def test_blocking_findings_are_listed_and_only_a_chief_editor_gets_the_override_field(
+    client, reporter_user, editor_user, chief_editor_user
+):
+    from tests.factories import WatchWordFactory
+
+    WatchWordFactory(word="内幕")
+    article = ArticleFactory(created_by=reporter_user, headline="揭开内幕")
+    BylineFactory(article=article)
+    services.submit_for_review(article, reporter_user)
+    client.force_login(editor_user)
+
+    html = client.get(admin_url(article, "change", article.pk)).content.decode()
+    assert "<mark>内幕</mark>" in html
+    assert 'name="override_reason"' not in html
+    response = client.post(reverse("admin:articles_article_workflow", args=[article.pk, "publish"]), follow=True)
+    assert any("内幕" in str(m) for m in response.context["messages"])
+    assert not Article.objects.published().exists()
+
+    client.force_login(chief_editor_user)
+    assert 'name="override_reason"' in client.get(admin_url(article, "change", article.pk)).content.decode()
+    client.post(
+        reverse("admin:articles_article_workflow", args=[article.pk, "publish"]), {"override_reason": "标题已核实"}
+    )
+    assert Article.objects.published().get() == article
+
+
+def test_the_review_queue_lists_the_oldest_submission_first(editor_client, reporter_user, monkeypatch):
+    start = timezone.now() - timedelta(days=1)
+    for hours, headline in [(3, "最晚送审"), (1, "最早送审"), (2, "第二送审")]:
+        monkeypatch.setattr(timezone, "now", lambda hours=hours: start + timedelta(hours=hours))
+        services.submit_for_review(ArticleFactory(created_by=reporter_user, headline=headline), reporter_user)
+    monkeypatch.undo()
+    ArticleFactory(headline="草稿不在队列")
+
+    html = editor_client.get(admin_url(Article, "changelist") + "?workflow=queue").content.decode()
+
+    assert "草稿不在队列" not in html
+    assert html.index("最早送审") < html.index("第二送审") < html.index("最晚送审")
+
+
+def test_the_index_shows_the_desk_counts(client, reporter_user, editor_user):
+    mine = ArticleFactory(created_by=reporter_user)
+    ArticleFactory(created_by=reporter_user)
+    returned = ArticleFactory(created_by=reporter_user)
+    services.submit_for_review(returned, reporter_user)
+    services.return_to_reporter(returned, editor_user, "重写")
+    services.submit_for_review(mine, reporter_user)
+    ArticleFactory(scheduled=True)
+
+    client.force_login(editor_user)
+    html = client.get(reverse("admin:index")).content.decode()
+    counts = dict(re.findall(r'class="desk-(\w+)">(\d+)<', html))
+    assert counts == {"in_review": "1", "scheduled": "1", "my_drafts": "0", "returned_to_me": "0"}
+
+    client.force_login(reporter_user)
+    html = client.get(reverse("admin:index")).content.decode()
+    counts = dict(re.findall(r'class="desk-(\w+)">(\d+)<', html))
+    assert counts == {"in_review": "1", "scheduled": "0", "my_drafts": "2", "returned_to_me": "1"}
+    returned_list = client.get(admin_url(Article, "changelist") + "?workflow=returned").content.decode()
+    assert returned_list.count('class="action-select"') == 1
+
+
+def test_the_editor_uploads_images_for_the_article_being_edited(editor_client):
+    article = ArticleFactory()
+    ExperienceEntryFactory(article=article)
+    html = editor_client.get(admin_url(article, "change", article.pk)).content.decode()
+    assert f'data-upload-url="/editor/images/?article={article.pk}"' in html
+    assert html.count(f"?article={article.pk}") >= 2  # the body and the entry's body
+    add_page = editor_client.get(admin_url(Article, "add")).content.decode()
+    assert 'data-upload-url="/editor/images/"' in add_page

@@ -38,10 +38,12 @@ def iso8601(value):
 
 @register.filter
 def modified_at(article):
-    """When the article last changed as readers see it: never before its publishing time."""
-    if article.published_at and article.updated_at:
-        return max(article.updated_at, article.published_at)
-    return article.updated_at or article.published_at
+    """When the article last changed as readers see it: never before its publishing time, nor its latest
+    correction (read from the prefetched corrections only: no query)."""
+    corrections = getattr(article, "_prefetched_objects_cache", {}).get("corrections", ())
+    times = [article.updated_at, article.published_at, *(correction.noted_at for correction in corrections)]
+    times = [moment for moment in times if moment]
+    return max(times) if times else None
 
 
 @register.simple_tag

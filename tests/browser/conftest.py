@@ -96,3 +96,54 @@ def admin_page(page, newsroom_data):
     page.click("input[type=submit]")
     page.wait_for_selector("#user-tools")
     return page
+
+
+REPORTER_USERNAME = "jizhe"
+WORKFLOW_EDITOR_USERNAME = "shenhe"
+WORKFLOW_PASSWORD = "Newsroom-test-password-2"
+
+
+@pytest.fixture
+def workflow_people(newsroom_data):
+    """A reporter (记者 group, with the Reporter profile of ``newsroom_data``) and an editor (编辑 group).
+
+    The groups come from a data migration that a transactional test's flush removes: they are made again here.
+    """
+    from django.contrib.auth import get_user_model
+
+    from articles.services import ensure_newsroom_groups
+
+    reporters, editors, _chiefs = ensure_newsroom_groups()
+    users = get_user_model().objects
+    reporter_user = users.create_user(REPORTER_USERNAME, password=WORKFLOW_PASSWORD, is_staff=True)
+    reporter_user.groups.add(reporters)
+    newsroom_data["reporter"].user = reporter_user
+    newsroom_data["reporter"].save()
+    editor_user = users.create_user(WORKFLOW_EDITOR_USERNAME, password=WORKFLOW_PASSWORD, is_staff=True)
+    editor_user.groups.add(editors)
+    return {"reporter": reporter_user, "editor": editor_user}
+
+
+@pytest.fixture
+def new_page(browser, browser_settings, live_server):
+    """Make pages in separate browser contexts (separate cookies: one person each); closed at the end."""
+    contexts = []
+
+    def make():
+        context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", base_url=live_server.url)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def log_in(page, username, password=WORKFLOW_PASSWORD):
+    page.goto("/admin/login/?next=/admin/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("input[type=submit]")
+    page.wait_for_selector("#user-tools")
+    return page

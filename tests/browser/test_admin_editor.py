@@ -1,10 +1,8 @@
 """The admin's article editor in a real browser: CKEditor 5 in Chinese, bylines, publishing, image upload."""
 
-import datetime
 import re
 
 import pytest
-from django.utils import timezone
 
 pytestmark = [
     pytest.mark.browser,
@@ -33,12 +31,17 @@ def fill_story(page, section, headline=HEADLINE):
     page.select_option("#id_section", str(section.pk))
 
 
-def publish_now(page):
-    """Status published, publishing time an hour ago (Beijing time) in the admin's split date/time inputs."""
-    page.select_option("#id_status", "published")
-    when = timezone.localtime(timezone.now() - datetime.timedelta(hours=1))
-    page.fill("#id_published_at_0", when.strftime("%Y-%m-%d"))
-    page.fill("#id_published_at_1", when.strftime("%H:%M:%S"))
+def publish_now(page, article):
+    """Status and time are not typed in the form: the saved draft is submitted, then published, with the
+    workflow buttons of its change page."""
+    page.goto(f"/admin/articles/article/{article.pk}/change/")
+    page.click("#workflow-submit button")
+    page.wait_for_selector("ul.messagelist li.success")
+    page.click("#workflow-publish button")
+    page.wait_for_selector("ul.messagelist li.success")
+    errors = page.locator("ul.messagelist li.error").all_inner_texts()
+    assert not errors, errors
+    article.refresh_from_db()
 
 
 def save_and_get_article(page, headline=HEADLINE):
@@ -88,8 +91,8 @@ def test_editor_writes_a_published_article_with_bylines(admin_page, newsroom_dat
     page.keyboard.press("Enter")
     assert page.locator("#id_bylines-0-reporter").input_value() == str(newsroom_data["reporter"].pk)
 
-    publish_now(page)
     article = save_and_get_article(page)
+    publish_now(page, article)
     assert article.is_published()
     assert [(b.role.name, b.reporter.name) for b in article.bylines.all()] == [("首席记者", "李晓萌")]
 
@@ -128,10 +131,9 @@ def test_editor_uploads_an_image_into_the_body(admin_page, newsroom_data, settin
     assert photo.original_filename == "会场照片.png"
     assert (settings.MEDIA_ROOT / photo.image.name).is_file()
 
-    publish_now(page)
     article = save_and_get_article(page, headline=PHOTO_HEADLINE)
     assert f'src="{src}"' in article.body
 
-    page.goto(article.get_absolute_url())
+    page.goto(article.get_absolute_url())  # a preview: the editor sees the draft at its public address
     assert page.locator(f".article .body img[src='{src}']").count() == 1
     assert page.console_errors == []

@@ -1,0 +1,30 @@
+"""Template tags of the admin: the editorial desk's counts on the index page."""
+
+from django import template
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from articles import services
+
+register = template.Library()
+
+
+@register.simple_tag
+def desk_counts(user):
+    """Stories in review, scheduled, the user's drafts and those returned to them, each linked to its list.
+
+    Empty for someone who may not see articles in the admin.
+    """
+    if not (user.is_active and user.is_staff and user.has_perm("articles.view_article")):
+        return []
+    counts = services.desk_counts(user)
+    changelist = reverse("admin:articles_article_changelist")
+    rows = [
+        ("in_review", _("In review"), "?workflow=queue"),
+        ("scheduled", _("Scheduled"), "?workflow=scheduled"),
+        ("my_drafts", _("My drafts"), "?workflow=mine&status__exact=draft"),
+        ("returned_to_me", _("Returned to me"), "?workflow=returned"),
+    ]
+    return [
+        {"name": name, "label": label, "count": counts[name], "url": changelist + query} for name, label, query in rows
+    ]

@@ -1,0 +1,126 @@
+"""Versions of an article: what a version holds, a readable comparison of two, and restoring one."""
+
+import pytest
+import reversion
+from django.core.exceptions import ValidationError
+
+from articles import services
+from articles.models import Article, Status, Transition
+from tests.factories import (
+    ArticleFactory,
+    ArticlePhotoFactory,
+    BylineFactory,
+    BylineRoleFactory,
+    ExperienceEntryFactory,
+    OrganizationFactory,
+    PhotoFactory,
+    ReporterFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def save_version(article, *parts, comment=""):
+    """Save the article and its parts as one version, as the admin does."""
+    with reversion.create_revision():
+        article.save()
+        for part in parts:
+            part.save()
+        reversion.set_comment(comment)
+
+
+@pytest.fixture
+def story():
+    """An article with two versions: the first as filed, the second after an editor's changes."""
+    article = ArticleFactory(published=True, headline="妇联改革推进会召开", body="<p>会议在桐溪召开。</p>")
+    chief, trainee = BylineRoleFactory(name="首席记者"), BylineRoleFactory(name="见习记者")
+    chen, wang = ReporterFactory(name="陈思远"), ReporterFactory(name="王雨桐")
+    first_byline = BylineFactory(article=article, reporter=chen, role=chief, order=1)
+    photo_link = ArticlePhotoFactory(
+        article=article, photo=PhotoFactory(alt_text="会场"), caption="会场一角。", order=1
+    )
+    entry = ExperienceEntryFactory(
+        article=article, organization=OrganizationFactory(name="桐溪市妇联"), title="把阵地建到家门口", order=1
+    )
+    save_version(article, first_byline, photo_link, entry, comment="first")
+
+    article.headline = "全省妇联改革推进会在桐溪召开"
+    article.body = "<p>会议在桐溪市召开，约150人参会。</p>"
+    second_byline = BylineFactory(article=article, reporter=wang, role=trainee, order=2)
+    entry.title = "把妇联阵地建到群众家门口"
+    save_version(article, first_byline, second_byline, photo_link, entry, comment="second")
+    versions = list(services.article_versions(article))
+    return {"article": article, "old": versions[1], "new": versions[0]}
+
+
+def test_a_version_holds_the_article_with_its_bylines_photos_and_entries(story):
+    snapshot = services.version_snapshot(story["old"])
+
+    assert snapshot["fields"]["headline"] == "妇联改革推进会召开"
+    assert [row["order"] for row in snapshot["bylines"]] == [1]
+    assert [row["caption"] for row in snapshot["photos"]] == ["会场一角。"]
+    assert [row["title"] for row in snapshot["entries"]] == ["把阵地建到家门口"]
+
+
+def test_versions_are_listed_newest_first(story):
+    assert [v.revision.comment for v in services.article_versions(story["article"])] == ["second", "first"]
+
+
+def test_comparison_shows_what_changed_in_readable_form(story):
+    changes = dict(services.compare_versions(story["old"], story["new"]))
+
+    assert set(changes) == {"标题", "正文", "署名", "经验交流 1"}  # the photo did not change
+    assert "<ins>全省</ins>" in changes["标题"]
+    assert "<ins>市</ins>" in changes["正文"] and "<ins>，约150人参会</ins>" in changes["正文"]
+    assert "<ins>" in changes["署名"] and "见习记者 王雨桐" in changes["署名"]
+    assert "首席记者 陈思远" in changes["署名"]  # names, not ids
+
+
+def test_comparison_escapes_whatever_the_text_holds():
+    article = ArticleFactory(headline="标题")
+    save_version(article)
+    article.headline = "标题<script>alert(1)</script>"
+    save_version(article)
+    new, old = services.article_versions(article)
+
+    html = dict(services.compare_versions(old, new))["标题"]
+
+    assert "<script>" not in html
+    assert "&lt;script&gt;" in html
+
+
+def test_restoring_a_version_brings_back_text_bylines_and_entries_but_not_the_publishing_state(story, editor_user):
+    article = story["article"]
+    published_at = article.published_at
+
+    services.restore_version(article, story["old"], editor_user)
+
+    article = Article.objects.get(pk=article.pk)
+    assert article.headline == "妇联改革推进会召开"
+    assert article.body == "<p>会议在桐溪召开。</p>"
+    assert [(b.role.name, b.reporter.name) for b in article.bylines.order_by("order")] == [("首席记者", "陈思远")]
+    assert [e.title for e in article.experience_entries.all()] == ["把阵地建到家门口"]
+    assert [p.caption for p in article.article_photos.all()] == ["会场一角。"]
+    assert article.status == Status.PUBLISHED and article.published_at == published_at
+
+
+def test_a_restore_is_itself_a_new_version_and_on_record(story, editor_user):
+    services.restore_version(story["article"], story["old"], editor_user)
+
+    versions = list(services.article_versions(story["article"]))
+    assert len(versions) == 3
+    assert versions[0].revision.user == editor_user
+    # The newest version now holds the restored text, so nothing was lost: the undone version is still there.
+    assert services.version_snapshot(versions[0])["fields"]["headline"] == "妇联改革推进会召开"
+    assert services.version_snapshot(versions[1])["fields"]["headline"] == "全省妇联改革推进会在桐溪召开"
+    step = story["article"].transitions.get()
+    assert step.action == Transition.Action.RESTORE_VERSION and step.user == editor_user
+
+
+def test_a_version_of_another_article_cannot_be_restored_here(story, editor_user):
+    other = ArticleFactory(headline="另一篇")
+    save_version(other)
+
+    with pytest.raises(ValidationError):
+        services.restore_version(story["article"], services.article_versions(other).first(), editor_user)
+    assert Article.objects.get(pk=story["article"].pk).headline == "全省妇联改革推进会在桐溪召开"

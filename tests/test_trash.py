@@ -1,0 +1,200 @@
+"""The trash: deleting an article hides it everywhere and keeps it with its parts; editors restore, the chief purges."""
+
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+
+from articles import services
+from articles.models import Article, ArticlePhoto, Byline, ExperienceEntry, Status, Transition, TrashedArticle
+from tests.factories import ArticleFactory, ArticlePhotoFactory, BylineFactory, ExperienceEntryFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def full_story(reporter_user):
+    article = ArticleFactory(published=True, headline="进了回收站的稿件", created_by=reporter_user)
+    BylineFactory(article=article, reporter=reporter_user.reporter)
+    ArticlePhotoFactory(article=article, caption="会场")
+    ExperienceEntryFactory(article=article, title="经验")
+    return article
+
+
+def trash_changelist():
+    return reverse("admin:articles_trashedarticle_changelist")
+
+
+def test_moving_to_the_trash_keeps_the_story_and_its_parts(full_story, editor_user):
+    services.move_to_trash(full_story, editor_user)
+
+    assert not Article.objects.filter(pk=full_story.pk).exists()
+    kept = Article.all_objects.get(pk=full_story.pk)
+    assert kept.deleted_at is not None and kept.deleted_by == editor_user
+    assert Byline.objects.filter(article=kept).count() == 1
+    assert ArticlePhoto.objects.filter(article=kept).count() == 1
+    assert ExperienceEntry.objects.filter(article=kept).count() == 1
+    step = Transition.objects.get(article=kept)
+    assert (step.action, step.user) == (Transition.Action.TRASH, editor_user)
+
+
+def test_a_trashed_story_is_invisible_everywhere(client, full_story, editor_user):
+    services.move_to_trash(full_story, editor_user)
+
+    assert client.get(full_story.get_absolute_url()).status_code == 404
+    for name in ["articles:home", "articles:article_list", "feeds:latest_rss", "feeds:latest_atom"]:
+        assert "进了回收站的稿件" not in client.get(reverse(name)).content.decode(), name
+    assert full_story.get_absolute_url() not in client.get(reverse("sitemap_news")).content.decode()
+    client.force_login(editor_user)
+    assert client.get(full_story.get_absolute_url()).status_code == 404  # no preview either
+    changelist = client.get(reverse("admin:articles_article_changelist")).content.decode()
+    assert "进了回收站的稿件" not in changelist
+    change = client.get(reverse("admin:articles_article_change", args=[full_story.pk]))
+    assert change.status_code == 302  # "does not exist"
+
+
+def test_deleting_in_the_admin_moves_to_the_trash(client, full_story, editor_user):
+    client.force_login(editor_user)
+    confirm = client.get(reverse("admin:articles_article_delete", args=[full_story.pk]))
+    assert confirm.status_code == 200
+
+    response = client.post(reverse("admin:articles_article_delete", args=[full_story.pk]), {"post": "yes"})
+
+    assert response.status_code == 302
+    assert TrashedArticle.objects.get(pk=full_story.pk).deleted_by == editor_user
+    assert Byline.objects.filter(article_id=full_story.pk).exists()
+
+
+def test_the_bulk_action_moves_to_the_trash(client, editor_user):
+    articles = ArticleFactory.create_batch(2)
+    client.force_login(editor_user)
+    response = client.post(
+        reverse("admin:articles_article_changelist"),
+        {"action": "move_to_trash", "_selected_action": [a.pk for a in articles]},
+    )
+    assert response.status_code == 302
+    assert not Article.objects.exists()
+    assert Article.all_objects.filter(deleted_at__isnull=False).count() == 2
+
+
+def test_a_reporter_may_not_bulk_trash_their_published_story(client, reporter_user):
+    mine = ArticleFactory(published=True, created_by=reporter_user)
+    client.force_login(reporter_user)
+    client.post(
+        reverse("admin:articles_article_changelist"), {"action": "move_to_trash", "_selected_action": [mine.pk]}
+    )
+    assert Article.objects.filter(pk=mine.pk).exists()
+
+
+def test_the_trash_lists_who_deleted_what_and_when(client, full_story, editor_user):
+    services.move_to_trash(full_story, editor_user)
+    client.force_login(editor_user)
+
+    html = client.get(trash_changelist()).content.decode()
+
+    assert "进了回收站的稿件" in html
+    assert "editor" in html
+    assert timezone.localtime(Article.all_objects.get(pk=full_story.pk).deleted_at).strftime("%Y") in html
+
+
+def test_an_editor_restores_a_story_as_a_draft(client, full_story, editor_user):
+    services.move_to_trash(full_story, editor_user)
+    client.force_login(editor_user)
+
+    response = client.post(trash_changelist(), {"action": "restore_selected", "_selected_action": [full_story.pk]})
+
+    assert response.status_code == 302
+    restored = Article.objects.get(pk=full_story.pk)
+    assert restored.status == Status.DRAFT and restored.published_at is None
+    assert restored.deleted_at is None and restored.bylines.count() == 1
+    assert restored.transitions.order_by("id").last().action == Transition.Action.RESTORE
+    assert client.get(full_story.get_absolute_url()).status_code == 200  # a preview for the editor
+    client.logout()
+    assert client.get(full_story.get_absolute_url()).status_code == 404  # it goes through the workflow again
+
+
+def test_reporters_do_not_see_the_trash(client, full_story, reporter_user, editor_user):
+    services.move_to_trash(full_story, editor_user)
+    client.force_login(reporter_user)
+    assert client.get(trash_changelist()).status_code == 403
+    with pytest.raises(services.WorkflowPermissionError):
+        services.restore_from_trash(full_story, reporter_user)
+
+
+def test_only_the_chief_editor_deletes_for_good(client, full_story, editor_user, chief_editor_user):
+    services.move_to_trash(full_story, editor_user)
+    delete_url = reverse("admin:articles_trashedarticle_delete", args=[full_story.pk])
+    client.force_login(editor_user)
+    assert client.post(delete_url, {"post": "yes"}).status_code == 403
+    with pytest.raises(services.WorkflowPermissionError):
+        services.purge_from_trash(full_story, editor_user)
+    assert Article.all_objects.filter(pk=full_story.pk).exists()
+
+    client.force_login(chief_editor_user)
+    assert client.get(delete_url).status_code == 200
+    assert client.post(delete_url, {"post": "yes"}).status_code == 302
+
+    assert not Article.all_objects.filter(pk=full_story.pk).exists()
+    assert not Byline.objects.filter(article_id=full_story.pk).exists()
+
+
+def test_a_story_outside_the_trash_is_not_purged(full_story, chief_editor_user):
+    with pytest.raises(services.WorkflowError):
+        services.purge_from_trash(full_story, chief_editor_user)
+
+
+def test_reporters_trash_their_drafts_only(reporter_user, other_reporter_user):
+    draft = ArticleFactory(created_by=reporter_user)
+    with pytest.raises(services.WorkflowPermissionError):
+        services.move_to_trash(draft, other_reporter_user)
+    services.submit_for_review(draft, reporter_user)
+    with pytest.raises(services.WorkflowPermissionError):
+        services.move_to_trash(draft, reporter_user)  # in review: read-only to the reporter
+
+
+# --- empty_trash ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def trash_of_different_ages(editor_user):
+    now = timezone.now()
+    old = ArticleFactory(deleted_at=now - timedelta(days=31), deleted_by=editor_user)
+    BylineFactory(article=old)
+    recent = ArticleFactory(deleted_at=now - timedelta(days=29))
+    kept = ArticleFactory()
+    return old, recent, kept
+
+
+def run_empty_trash(*args):
+    out = StringIO()
+    call_command("empty_trash", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_empty_trash_deletes_what_is_older_than_the_setting(trash_of_different_ages):
+    old, recent, kept = trash_of_different_ages
+
+    output = run_empty_trash()
+
+    assert "1" in output
+    assert not Article.all_objects.filter(pk=old.pk).exists()
+    assert not Byline.objects.filter(article_id=old.pk).exists()
+    assert Article.all_objects.filter(pk=recent.pk).exists() and Article.objects.filter(pk=kept.pk).exists()
+    assert "0" in run_empty_trash()  # safe to run twice
+
+
+def test_empty_trash_dry_run_deletes_nothing(trash_of_different_ages):
+    output = run_empty_trash("--days", "7", "--dry-run")
+    assert "2" in output
+    assert Article.all_objects.count() == 3
+
+
+def test_empty_trash_days_option(trash_of_different_ages, settings):
+    settings.NEWSROOM_TRASH_DAYS = 60
+    run_empty_trash()
+    assert Article.all_objects.count() == 3
+    run_empty_trash("--days", "7")
+    assert Article.all_objects.count() == 1

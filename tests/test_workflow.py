@@ -1,0 +1,450 @@
+"""The editorial workflow: submit, review levels, return, publish and schedule, unpublish, and their record."""
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from articles import services
+from articles.models import Article, Status, Transition
+from tests.factories import (
+    ArticleFactory,
+    BylineFactory,
+    CorrectionFactory,
+    ExperienceEntryFactory,
+    UserFactory,
+    WatchWordFactory,
+)
+from tests.test_admin import admin_url, errors_of, form_data
+
+pytestmark = pytest.mark.django_db
+
+Action = Transition.Action
+
+
+@pytest.fixture
+def story(reporter_user):
+    """A reporter's draft with a byline: ready to go through the workflow."""
+    article = ArticleFactory(created_by=reporter_user, headline="全省妇联改革推进会召开", body="<p>会议指出。</p>")
+    BylineFactory(article=article, reporter=reporter_user.reporter)
+    return article
+
+
+@pytest.fixture
+def three_levels(settings):
+    settings.NEWSROOM_REVIEW_LEVELS = 3
+
+
+def steps(article):
+    return list(article.transitions.order_by("id").values_list("action", "from_status", "to_status", "level"))
+
+
+def freeze(monkeypatch, moment):
+    monkeypatch.setattr(timezone, "now", lambda: moment)
+
+
+# --- Submit ---------------------------------------------------------------------------------------------
+
+
+def test_reporter_submits_their_draft(story, reporter_user):
+    transition = services.submit_for_review(story, reporter_user, comment="请审")
+
+    story.refresh_from_db()
+    assert story.status == Status.IN_REVIEW and story.review_level == 0
+    assert story.submitted_at is not None
+    assert (transition.action, transition.user, transition.comment) == (Action.SUBMIT, reporter_user, "请审")
+    assert steps(story) == [(Action.SUBMIT, Status.DRAFT, Status.IN_REVIEW, None)]
+
+
+def test_a_bylined_reporter_and_an_editor_may_submit(story, make_reporter_user, editor_user):
+    colleague = make_reporter_user(username="colleague", name="周丹")
+    BylineFactory(article=story, reporter=colleague.reporter)
+    services.submit_for_review(story, colleague)
+    services.return_to_reporter(story, editor_user, "补充数据")
+    services.submit_for_review(story, editor_user)
+    assert Article.objects.get(pk=story.pk).status == Status.IN_REVIEW
+
+
+def test_another_reporter_may_not_submit(story, other_reporter_user):
+    with pytest.raises(services.WorkflowPermissionError):
+        services.submit_for_review(story, other_reporter_user)
+    story.refresh_from_db()
+    assert story.status == Status.DRAFT and not story.transitions.exists()
+
+
+@pytest.mark.parametrize("state", ["in_review", "published"])
+def test_only_a_draft_is_submitted(reporter_user, editor_user, state):
+    article = ArticleFactory(created_by=reporter_user, **{state: True})
+    with pytest.raises(services.WorkflowError, match="草稿|draft"):
+        services.submit_for_review(article, editor_user)
+
+
+# --- Review levels ----------------------------------------------------------------------------------------
+
+
+def test_reporters_may_not_sign_off(story, reporter_user):
+    services.submit_for_review(story, reporter_user)
+    with pytest.raises(services.WorkflowPermissionError):
+        services.approve(story, reporter_user)
+
+
+def test_only_a_story_in_review_is_signed_off(story, editor_user):
+    with pytest.raises(services.WorkflowError):
+        services.approve(story, editor_user)
+
+
+def test_three_levels_are_signed_by_three_people_and_named(
+    three_levels, story, reporter_user, editor_user, other_editor_user, chief_editor_user
+):
+    services.submit_for_review(story, reporter_user)
+    services.approve(story, editor_user, comment="初审通过")
+    with pytest.raises(services.WorkflowError, match="另一位|another person"):
+        services.approve(story, editor_user)  # nobody signs two levels of the same story
+    services.approve(story, other_editor_user)
+    with pytest.raises(services.WorkflowError):
+        services.publish(story, chief_editor_user)  # two of three levels signed: not yet
+    services.approve(story, chief_editor_user)
+
+    story.refresh_from_db()
+    assert story.review_level == 3
+    approvals = story.transitions.filter(action=Action.APPROVE).order_by("id")
+    assert [(t.user, t.level) for t in approvals] == [(editor_user, 1), (other_editor_user, 2), (chief_editor_user, 3)]
+    assert [services.review_level_name(t.level) for t in approvals] == ["初审", "复审", "终审"]
+    with pytest.raises(services.WorkflowError):
+        services.approve(story, UserFactory(is_superuser=True, is_staff=True))  # every level is signed
+
+    services.publish(story, chief_editor_user)
+    assert Article.objects.published().filter(pk=story.pk).exists()
+
+
+def test_a_change_after_a_sign_off_sends_the_story_back_to_the_first_level(
+    three_levels, story, reporter_user, editor_user, other_editor_user
+):
+    services.submit_for_review(story, reporter_user)
+    services.approve(story, editor_user)
+    services.approve(story, other_editor_user)
+
+    assert services.reset_review_after_change(story, other_editor_user) is True
+
+    story.refresh_from_db()
+    assert story.review_level == 0 and story.status == Status.IN_REVIEW
+    reset = story.transitions.order_by("id").last()
+    assert (reset.action, reset.level, reset.user) == (Action.RESET, 2, other_editor_user)
+    # A new round: the first editor may sign again, and the second too (once).
+    services.approve(story, editor_user)
+    services.approve(story, other_editor_user)
+    assert Article.objects.get(pk=story.pk).review_level == 2
+
+
+def test_a_change_before_any_sign_off_or_outside_review_resets_nothing(story, reporter_user, editor_user):
+    assert services.reset_review_after_change(story, editor_user) is False  # a draft
+    services.submit_for_review(story, reporter_user)
+    assert services.reset_review_after_change(story, editor_user) is False  # nothing signed yet
+    assert not story.transitions.filter(action=Action.RESET).exists()
+
+
+def test_editing_the_text_in_the_admin_after_a_sign_off_resets_the_review(
+    three_levels, client, story, reporter_user, editor_user, other_editor_user
+):
+    services.submit_for_review(story, reporter_user)
+    services.approve(story, editor_user)
+    client.force_login(other_editor_user)
+    change_url = admin_url(story, "change", story.pk)
+
+    data = form_data(client.get(change_url))
+    data["_save"] = "保存"
+    assert client.post(change_url, data).status_code == 302  # saved unchanged: the sign-off stands
+    assert Article.objects.get(pk=story.pk).review_level == 1
+
+    data = form_data(client.get(change_url))
+    data.update({"headline": "改过的标题", "_save": "保存"})
+    response = client.post(change_url, data)
+
+    assert response.status_code == 302, errors_of(response)
+    story.refresh_from_db()
+    assert story.headline == "改过的标题" and story.review_level == 0
+    assert story.transitions.order_by("id").last().action == Action.RESET
+
+
+def test_changing_the_bylines_in_the_admin_after_a_sign_off_resets_the_review(
+    three_levels, client, story, reporter_user, editor_user
+):
+    services.submit_for_review(story, reporter_user)
+    services.approve(story, editor_user)
+    client.force_login(editor_user)
+    change_url = admin_url(story, "change", story.pk)
+    data = form_data(client.get(change_url))
+    data.update({"bylines-0-DELETE": "on", "_save": "保存"})
+
+    assert client.post(change_url, data).status_code == 302
+    story.refresh_from_db()
+    assert story.review_level == 0 and not story.bylines.exists()
+
+
+def test_changing_an_entry_after_a_sign_off_resets_the_review(three_levels, story, reporter_user, editor_user):
+    entry = ExperienceEntryFactory(article=story, title="原题")
+    services.submit_for_review(story, reporter_user)
+    services.approve(story, editor_user)
+    before = services.reviewed_text(story)
+    entry.title = "新题"
+    entry.save()
+    assert services.reviewed_text(story) != before
+
+
+# --- Return -------------------------------------------------------------------------------------------------
+
+
+def test_an_editor_returns_a_story_with_a_comment(story, reporter_user, editor_user):
+    services.submit_for_review(story, reporter_user)
+    with pytest.raises(services.WorkflowError):
+        services.return_to_reporter(story, editor_user, "  ")
+    services.return_to_reporter(story, editor_user, "请核实数字")
+
+    story.refresh_from_db()
+    assert story.status == Status.DRAFT and story.review_level == 0
+    last = story.transitions.order_by("id").last()
+    assert (last.action, last.comment, last.user) == (Action.RETURN, "请核实数字", editor_user)
+    assert list(Article.objects.returned()) == [story]
+    assert services.may_edit_article(reporter_user, story)  # the reporter revises it
+    services.submit_for_review(story, reporter_user)
+    assert not Article.objects.returned().exists()
+
+
+def test_reporters_may_not_return_stories(story, reporter_user):
+    services.submit_for_review(story, reporter_user)
+    with pytest.raises(services.WorkflowPermissionError):
+        services.return_to_reporter(story, reporter_user, "自己退回")
+
+
+# --- Publish --------------------------------------------------------------------------------------------------
+
+
+def test_with_one_level_publishing_signs_it_and_publishes_in_one_step(story, reporter_user, editor_user):
+    services.submit_for_review(story, reporter_user)
+
+    warnings = services.publish(story, editor_user)
+
+    assert warnings == []
+    story.refresh_from_db()
+    assert story.is_published() and story.review_level == 1
+    assert [step[0] for step in steps(story)] == [Action.SUBMIT, Action.APPROVE, Action.PUBLISH]
+    assert story.transitions.get(action=Action.APPROVE).user == editor_user
+
+
+def test_with_one_level_an_editor_may_sign_and_another_publish(story, reporter_user, editor_user, other_editor_user):
+    services.submit_for_review(story, reporter_user)
+    services.approve(story, editor_user)
+    services.publish(story, other_editor_user)
+    assert [step[0] for step in steps(story)] == [Action.SUBMIT, Action.APPROVE, Action.PUBLISH]
+
+
+def test_a_draft_is_not_published_before_review(story, editor_user):
+    with pytest.raises(services.WorkflowError):
+        services.publish(story, editor_user)
+    assert not Article.objects.published().exists()
+
+
+def test_reporters_may_not_publish(story, reporter_user):
+    services.submit_for_review(story, reporter_user)
+    with pytest.raises(services.WorkflowPermissionError):
+        services.publish(story, reporter_user)
+
+
+def test_a_missing_byline_blocks_publishing(reporter_user, editor_user):
+    article = ArticleFactory(created_by=reporter_user)
+    services.submit_for_review(article, reporter_user)
+    with pytest.raises(services.WorkflowError) as caught:
+        services.publish(article, editor_user)
+    assert [(f.kind, f.field) for f in caught.value.findings] == [("missing", "bylines")]
+    article.refresh_from_db()
+    assert article.status == Status.IN_REVIEW and article.review_level == 0
+
+
+def test_a_sensitive_word_blocks_an_editor(story, reporter_user, editor_user):
+    WatchWordFactory(word="会议")
+    services.submit_for_review(story, reporter_user)
+    with pytest.raises(services.WorkflowError) as caught:
+        services.publish(story, editor_user, override_reason="我说可以")  # an editor may not override
+    assert {f.word for f in caught.value.findings} == {"会议"}
+    assert not Article.objects.published().exists()
+
+
+def test_a_chief_editor_overrides_a_sensitive_word_with_a_recorded_reason(story, reporter_user, chief_editor_user):
+    WatchWordFactory(word="会议")
+    services.submit_for_review(story, reporter_user)
+    with pytest.raises(services.WorkflowError):
+        services.publish(story, chief_editor_user, override_reason="  ")
+
+    services.publish(story, chief_editor_user, override_reason="经核实为正常表述")
+
+    story.refresh_from_db()
+    assert story.is_published()
+    override = story.transitions.get(action=Action.OVERRIDE)
+    assert override.user == chief_editor_user
+    assert "经核实为正常表述" in override.comment and "会议" in override.comment
+    assert [step[0] for step in steps(story)][-3:] == [Action.APPROVE, Action.OVERRIDE, Action.PUBLISH]
+
+
+def test_miswritten_words_are_warnings(story, reporter_user, editor_user):
+    WatchWordFactory(miswritten=True)
+    story.body = "<p>做为一项改革举措。</p>"
+    story.save()
+    services.submit_for_review(story, reporter_user)
+
+    warnings = services.publish(story, editor_user)
+
+    assert [(w.word, w.correction) for w in warnings] == [("做为", "作为")]
+    assert Article.objects.get(pk=story.pk).is_published()
+
+
+def test_a_future_time_schedules_the_story(story, reporter_user, editor_user):
+    services.submit_for_review(story, reporter_user)
+    at = timezone.now() + timedelta(hours=2)
+
+    services.publish(story, editor_user, at=at)
+
+    story.refresh_from_db()
+    assert story.published_at == at and not story.is_published()
+    assert list(Article.objects.scheduled()) == [story]
+    schedule = story.transitions.order_by("id").last()
+    assert schedule.action == Action.SCHEDULE
+    assert timezone.localtime(at).strftime("%Y-%m-%d %H:%M:%S") in schedule.comment
+
+
+def test_a_scheduled_story_may_be_rescheduled_but_a_live_one_is_not_published_again(story, reporter_user, editor_user):
+    services.submit_for_review(story, reporter_user)
+    services.publish(story, editor_user, at=timezone.now() + timedelta(hours=2))
+    sooner = timezone.now() + timedelta(minutes=30)
+    services.publish(story, editor_user, at=sooner)
+    assert Article.objects.get(pk=story.pk).published_at == sooner
+
+    services.publish(story, editor_user)
+    with pytest.raises(services.WorkflowError):
+        services.publish(story, editor_user)
+
+
+# --- Unpublish -------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("state", ["published", "scheduled"])
+def test_an_editor_unpublishes_with_a_reason(editor_user, state):
+    article = ArticleFactory(**{state: True})
+    with pytest.raises(services.WorkflowError):
+        services.unpublish(article, editor_user, "")
+
+    services.unpublish(article, editor_user, "信源有误")
+
+    article.refresh_from_db()
+    assert article.status == Status.DRAFT and article.published_at is None
+    last = article.transitions.get()
+    assert (last.action, last.from_status, last.to_status, last.comment) == (
+        Action.UNPUBLISH,
+        Status.PUBLISHED,
+        Status.DRAFT,
+        "信源有误",
+    )
+
+
+def test_reporters_may_not_unpublish(reporter_user):
+    article = ArticleFactory(published=True, created_by=reporter_user)
+    with pytest.raises(services.WorkflowPermissionError):
+        services.unpublish(article, reporter_user, "不想发了")
+
+
+def test_only_a_published_story_is_unpublished(story, editor_user):
+    with pytest.raises(services.WorkflowError):
+        services.unpublish(story, editor_user, "原因")
+
+
+def test_allowed_actions_follow_role_and_state(story, reporter_user, editor_user):
+    assert services.allowed_actions(story, reporter_user) == ["submit"]
+    assert services.allowed_actions(story, editor_user) == ["submit"]
+    services.submit_for_review(story, reporter_user)
+    assert services.allowed_actions(story, reporter_user) == []
+    assert services.allowed_actions(story, editor_user) == ["approve", "return", "publish", "schedule"]
+    services.publish(story, editor_user)
+    assert services.allowed_actions(story, editor_user) == ["unpublish"]
+
+
+# --- Scheduling at the edges, in newsroom time ---------------------------------------------------------------
+
+
+def scheduled_story(editor_user, reporter_user, at):
+    article = ArticleFactory(created_by=reporter_user, headline="定时发布的稿件")
+    BylineFactory(article=article, reporter=reporter_user.reporter)
+    services.submit_for_review(article, reporter_user)
+    services.publish(article, editor_user, at=at)
+    return article
+
+
+def test_a_scheduled_story_appears_one_second_after_its_time_not_one_before(
+    client, monkeypatch, editor_user, reporter_user
+):
+    at = (timezone.now() + timedelta(hours=3)).replace(microsecond=0)
+    article = scheduled_story(editor_user, reporter_user, at)
+
+    freeze(monkeypatch, at - timedelta(seconds=1))
+    assert client.get(article.get_absolute_url()).status_code == 404
+    assert "定时发布的稿件" not in client.get(reverse("articles:article_list")).content.decode()
+    assert "定时发布的稿件" not in client.get(reverse("feeds:latest_rss")).content.decode()
+    assert not article.is_published()
+
+    freeze(monkeypatch, at + timedelta(seconds=1))
+    assert client.get(article.get_absolute_url()).status_code == 200
+    assert "定时发布的稿件" in client.get(reverse("articles:article_list")).content.decode()
+    assert "定时发布的稿件" in client.get(reverse("feeds:latest_rss")).content.decode()
+
+
+def test_scheduling_across_midnight_in_beijing(client, monkeypatch, editor_user, reporter_user):
+    """00:00:30 on 21 November in Beijing is 16:00:30 UTC on the 20th: the story belongs to the 21st."""
+    article = ArticleFactory(created_by=reporter_user, headline="零点发布的稿件")
+    BylineFactory(article=article, reporter=reporter_user.reporter)
+    services.submit_for_review(article, reporter_user)
+    freeze(monkeypatch, datetime(2036, 11, 20, 15, 0, tzinfo=UTC))  # 23:00 in Beijing
+    client.force_login(editor_user)
+
+    response = client.post(
+        reverse("admin:articles_article_workflow", args=[article.pk, "schedule"]),
+        {"published_at": "2036-11-21T00:00:30"},
+    )
+
+    assert response.status_code == 302
+    article.refresh_from_db()
+    assert article.published_at == datetime(2036, 11, 20, 16, 0, 30, tzinfo=UTC)
+    client.logout()
+    freeze(monkeypatch, datetime(2036, 11, 20, 16, 0, 29, tzinfo=UTC))
+    assert client.get(article.get_absolute_url()).status_code == 404
+    freeze(monkeypatch, datetime(2036, 11, 20, 16, 0, 31, tzinfo=UTC))
+    assert client.get(article.get_absolute_url()).status_code == 200
+    day = client.get(reverse("articles:article_archive_day", args=["2036", "11", "21"]))
+    assert "零点发布的稿件" in day.content.decode()
+
+
+def test_a_schedule_time_in_the_past_is_refused(client, story, reporter_user, editor_user):
+    services.submit_for_review(story, reporter_user)
+    client.force_login(editor_user)
+    past = timezone.localtime() - timedelta(minutes=1)
+    client.post(
+        reverse("admin:articles_article_workflow", args=[story.pk, "schedule"]),
+        {"published_at": past.strftime("%Y-%m-%dT%H:%M:%S")},
+    )
+    assert Article.objects.get(pk=story.pk).status == Status.IN_REVIEW
+
+
+# --- Corrections move dateModified ------------------------------------------------------------------------------
+
+
+def test_a_correction_moves_the_articles_date_modified(client):
+    published_at = timezone.now() - timedelta(days=2)
+    article = ArticleFactory(published=True, published_at=published_at)
+    Article.objects.filter(pk=article.pk).update(updated_at=published_at)
+    noted_at = (timezone.now() - timedelta(hours=1)).replace(microsecond=0)
+    CorrectionFactory(article=article, noted_at=noted_at)
+
+    html = client.get(article.get_absolute_url()).content.decode()
+
+    expected = timezone.localtime(noted_at).isoformat()
+    assert f'"dateModified":"{expected}"' in html
+    assert re.search(rf'article:modified_time" content="{re.escape(expected)}"', html)
