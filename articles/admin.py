@@ -3,6 +3,7 @@
 from datetime import timedelta
 from urllib.parse import urljoin
 
+import reversion
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
@@ -11,7 +12,7 @@ from django.contrib.contenttypes import views as contenttype_views
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, Value
-from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -178,11 +179,33 @@ class ArticleAdminForm(forms.ModelForm):
             "lead_photo_caption": forms.Textarea(attrs={"rows": 2}),
         }
 
+    # The edit count and latest version this form was opened on: a save from an older form is refused.
+    seen_edit_count = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["seen_edit_count"].initial = self.instance.edit_count
+            latest = services.article_versions(self.instance).first()
+            self.fields["seen_version"].initial = latest.pk if latest else None
+
     def clean(self):
         cleaned = super().clean()
         for name, value in cleaned.items():
             if isinstance(value, str):
                 cleaned[name] = services.clean_text(value)
+        if self.instance.pk:
+            conflict = services.edit_conflict(
+                self.instance, cleaned.get("seen_edit_count"), cleaned.get("seen_version")
+            )
+            if conflict:
+                # The form now knows the current state: saving it again is a deliberate choice to replace it.
+                self.data = self.data.copy()
+                self.data["seen_edit_count"] = Article.objects.get(pk=self.instance.pk).edit_count
+                latest = services.article_versions(self.instance).first()
+                self.data["seen_version"] = latest.pk if latest else ""
+                raise forms.ValidationError(conflict, code="edit_conflict")
         return cleaned
 
 
@@ -259,8 +282,27 @@ class ArticleAdmin(admin.ModelAdmin):
     readonly_fields = ["created_at", "updated_at", "created_by", *PUBLISHING_FIELDS, "review_progress", "submitted_at"]
     inlines = [BylineInline, ArticlePhotoInline, ExperienceEntryInline, CorrectionInline]
     actions = ["move_to_trash"]
+
+    class Media:
+        js = ["js/edit-presence.js"]
+
     fieldsets = [
-        (_("The story"), {"fields": ["kicker", "headline", "subtitle", "summary", "pull_quote", "body"]}),
+        (
+            _("The story"),
+            {
+                "fields": [
+                    "kicker",
+                    "headline",
+                    "subtitle",
+                    "summary",
+                    "pull_quote",
+                    "body",
+                    # Hidden: what the form was opened on, so that a stale save is refused.
+                    "seen_edit_count",
+                    "seen_version",
+                ]
+            },
+        ),  # fmt: skip
         (
             _("Source and place"),
             {
@@ -325,6 +367,7 @@ class ArticleAdmin(admin.ModelAdmin):
         return obj is None or may_edit_article(request.user, obj)
 
     def save_model(self, request, obj, form, change):
+        obj.edit_count += 1
         if not change:
             obj.created_by = request.user
         elif obj.status == Status.IN_REVIEW and obj.review_level:
@@ -379,14 +422,90 @@ class ArticleAdmin(admin.ModelAdmin):
                 self.admin_site.admin_view(self.workflow_view),
                 name="{}_{}_workflow".format(*info),
             ),
+            path(
+                "<path:object_id>/history/<int:version_id>/restore/",
+                self.admin_site.admin_view(self.restore_version_view),
+                name="{}_{}_restore_version".format(*info),
+            ),
+            path(
+                "<path:object_id>/presence/",
+                self.admin_site.admin_view(self.presence_view),
+                name="{}_{}_presence".format(*info),
+            ),
             *super().get_urls(),
         ]
+
+    # --- Versions, and two people on one story ---
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # Every save through the admin keeps a version of the article with its bylines, photos and entries.
+        with reversion.create_revision():
+            reversion.set_user(request.user)
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def history_view(self, request, object_id, extra_context=None):
+        """Django's change log, plus the article's versions: compare any two, restore any one."""
+        article = self.get_object(request, unquote(object_id))
+        if article is None or not self.has_view_permission(request, article):
+            raise Http404
+        versions = list(services.article_versions(article))
+        by_id = {version.pk: version for version in versions}
+        old_version = by_id.get(_int_or_none(request.GET.get("old")))
+        new_version = by_id.get(_int_or_none(request.GET.get("new")))
+        if old_version is None and new_version is None and len(versions) > 1:
+            old_version, new_version = versions[1], versions[0]  # by default: what the last save changed
+        changes = services.compare_versions(old_version, new_version) if old_version and new_version else []
+        context = {
+            "versions": versions,
+            "old_version": old_version,
+            "new_version": new_version,
+            "changes": changes,
+            "may_restore": self.has_change_permission(request, article),
+            **(extra_context or {}),
+        }
+        return super().history_view(request, object_id, extra_context=context)
+
+    def restore_version_view(self, request, object_id, version_id):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        article = self.get_object(request, unquote(object_id))
+        if article is None or not self.has_view_permission(request, article):
+            raise Http404
+        if not self.has_change_permission(request, article):
+            raise PermissionDenied
+        version = services.article_versions(article).filter(pk=version_id).first()
+        if version is None:
+            raise Http404
+        services.restore_version(article, version, request.user)
+        if services.reset_review_after_change(article, request.user):
+            self.message_user(
+                request, _("The text changed after a sign-off: the story goes back to the first review level.")
+            )
+        self.message_user(request, _("The earlier version is back; the version it replaced is kept in the history."))
+        return HttpResponseRedirect(
+            reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_history", args=[article.pk])
+        )
+
+    def presence_view(self, request, object_id):
+        """Heartbeat of an open edit form: marks the user as still here, answers with who else is."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        article = self.get_object(request, unquote(object_id))
+        if article is None or not self.has_view_permission(request, article):
+            raise Http404
+        others = services.note_presence(article, request.user)
+        return JsonResponse({"others": [{"text": services.presence_text(other)} for other in others]})
 
     def workflow_url(self, article, action):
         return reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_workflow", args=[article.pk, action])
 
     def workflow_view(self, request, object_id, action):
         """Take one workflow step (submit, approve, return, publish, schedule, unpublish) and report the result."""
+        with reversion.create_revision():  # a workflow step is a save too, and keeps a version
+            reversion.set_user(request.user)
+            return self._workflow_step(request, object_id, action)
+
+    def _workflow_step(self, request, object_id, action):
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         if action not in services.WORKFLOW_CHECKS:
@@ -450,6 +569,13 @@ class ArticleAdmin(admin.ModelAdmin):
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and obj.pk:
             context["workflow"] = self.workflow_context(request, obj)
+            context["presence"] = [services.presence_text(other) for other in services.note_presence(obj, request.user)]
+            context["presence_url"] = reverse(
+                f"admin:{self.opts.app_label}_{self.opts.model_name}_presence", args=[obj.pk]
+            )
+            context["history_url"] = reverse(
+                f"admin:{self.opts.app_label}_{self.opts.model_name}_history", args=[obj.pk]
+            )
         return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
     def workflow_context(self, request, article):
@@ -503,6 +629,10 @@ class ArticleAdmin(admin.ModelAdmin):
     @admin.display(description=_("bylines"))
     def byline_names(self, obj):
         return format_html_join(" ", "{} {}", ((b.role.name, b.reporter.name) for b in obj.bylines.all()))
+
+
+def _int_or_none(value):
+    return int(value) if value and value.isdigit() else None
 
 
 def view_on_site(request, content_type_id, object_id):

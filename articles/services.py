@@ -1330,3 +1330,35 @@ def empty_trash(days=None, dry_run=False):
         if not dry_run and count:
             expired.delete()
     return count
+
+
+def edit_conflict(article, seen_edit_count, seen_version_id):
+    """Why a save from a form opened on an older state must be refused, or "" when there is no conflict.
+
+    The message names who saved in between and when, and links to the comparison of their changes.
+    """
+    from django.urls import reverse
+    from django.utils.html import format_html
+
+    from articles.models import Article
+
+    current = Article.objects.filter(pk=article.pk).values_list("edit_count", flat=True).first()
+    if current is None or seen_edit_count is None or current == seen_edit_count:
+        return ""
+    latest = article_versions(article).first()
+    who, when, link = "", "", ""
+    if latest is not None:
+        user = latest.revision.user
+        who = (user.get_full_name() or user.get_username()) if user else ""
+        when = f"{timezone.localtime(latest.revision.date_created):%H:%M:%S}"
+        if seen_version_id and seen_version_id != latest.pk:
+            history = reverse("admin:articles_article_history", args=[article.pk])
+            link = f"{history}?old={seen_version_id}&new={latest.pk}#version-diff"
+    message = _(
+        "%(who)s saved this article at %(when)s, after you opened it. Your text is still in the form below and "
+        "has not been saved. Compare the two; saving again replaces their version with yours (theirs stays in the "
+        "history)."
+    ) % {"who": who or _("Someone else"), "when": when or "—"}
+    if link:
+        return format_html('{} <a href="{}" target="_blank">{}</a>', message, link, _("See what they changed"))
+    return message

@@ -124,3 +124,106 @@ def test_a_version_of_another_article_cannot_be_restored_here(story, editor_user
     with pytest.raises(ValidationError):
         services.restore_version(story["article"], services.article_versions(other).first(), editor_user)
     assert Article.objects.get(pk=story["article"].pk).headline == "全省妇联改革推进会在桐溪召开"
+
+
+# --- Through the admin ------------------------------------------------------------------------------------
+
+
+def edit_in_admin(client, article, **changes):
+    from tests.test_admin import admin_url, errors_of, form_data
+
+    url = admin_url(article, "change", article.pk)
+    data = form_data(client.get(url))
+    data.update({**changes, "_continue": "保存并继续编辑"})
+    response = client.post(url, data)
+    assert response.status_code == 302, errors_of(response)
+    return response
+
+
+def test_every_admin_save_keeps_a_version_with_its_author(editor_client, editor_user):
+    article = ArticleFactory(headline="初稿标题")
+    edit_in_admin(editor_client, article, headline="第二稿标题")
+    edit_in_admin(editor_client, article, headline="第三稿标题")
+
+    versions = list(services.article_versions(article))
+
+    assert [services.version_snapshot(v)["fields"]["headline"] for v in versions] == ["第三稿标题", "第二稿标题"]
+    assert all(v.revision.user == editor_user for v in versions)
+
+
+def test_history_page_compares_the_last_two_versions_by_default(editor_client):
+    from tests.test_admin import admin_url
+
+    article = ArticleFactory(headline="初稿标题")
+    edit_in_admin(editor_client, article, headline="第二稿标题")
+    edit_in_admin(editor_client, article, headline="第二稿的新标题")
+
+    html = editor_client.get(admin_url(article, "history", article.pk)).content.decode()
+
+    assert 'id="version-diff"' in html
+    assert "<ins>的新</ins>" in html
+    assert html.count('name="old"') == 2  # one radio button per version
+
+
+def test_history_page_compares_any_two_versions_chosen(editor_client):
+    from tests.test_admin import admin_url
+
+    article = ArticleFactory(headline="甲")
+    for headline in ["乙", "丙", "丁"]:
+        edit_in_admin(editor_client, article, headline=headline)
+    newest, _middle, oldest = services.article_versions(article)
+
+    html = editor_client.get(f"{admin_url(article, 'history', article.pk)}?old={oldest.pk}&new={newest.pk}").content
+
+    assert "<del>乙</del><ins>丁</ins>" in html.decode()
+
+
+def test_restoring_from_the_history_page_brings_back_the_text_and_keeps_everything(editor_client):
+    from tests.test_admin import admin_url
+
+    article = ArticleFactory(headline="原来的好标题")
+    edit_in_admin(editor_client, article, headline="改坏了的标题")
+    edit_in_admin(editor_client, article, headline="又改了一次")
+    oldest = list(services.article_versions(article))[-1]
+
+    response = editor_client.post(reverse_restore(article, oldest))
+
+    assert response.status_code == 302
+    article.refresh_from_db()
+    assert article.headline == "改坏了的标题"
+    assert services.article_versions(article).count() == 3
+    assert "改坏了的标题" in editor_client.get(admin_url(article, "history", article.pk)).content.decode()
+
+
+def reverse_restore(article, version):
+    from django.urls import reverse
+
+    return reverse("admin:articles_article_restore_version", args=[article.pk, version.pk])
+
+
+def test_a_reporter_cannot_restore_a_version_of_someone_elses_story(reporter_user, editor_client):
+    from django.test import Client
+
+    article = ArticleFactory(headline="编辑的稿件")
+    edit_in_admin(editor_client, article, headline="编辑改过")
+    edit_in_admin(editor_client, article, headline="编辑又改过")
+    oldest = list(services.article_versions(article))[-1]
+    reporter_client = Client()
+    reporter_client.force_login(reporter_user)
+
+    response = reporter_client.post(reverse_restore(article, oldest))
+
+    assert response.status_code in {403, 404}
+    article.refresh_from_db()
+    assert article.headline == "编辑又改过"
+
+
+def test_restore_needs_a_post(editor_client):
+    article = ArticleFactory(headline="甲")
+    edit_in_admin(editor_client, article, headline="乙")
+    edit_in_admin(editor_client, article, headline="丙")
+    oldest = list(services.article_versions(article))[-1]
+
+    assert editor_client.get(reverse_restore(article, oldest)).status_code == 405
+    article.refresh_from_db()
+    assert article.headline == "丙"

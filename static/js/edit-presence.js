@@ -16,6 +16,7 @@
     list.textContent = "";
     others.forEach(function (other) {
       var item = document.createElement("li");
+      item.className = "warning";
       item.textContent = other.text;
       list.appendChild(item);
     });

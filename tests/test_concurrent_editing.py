@@ -1,0 +1,121 @@
+"""Two people on one story: the later save is refused with what changed, the typed text stays, and each sees
+that the other has the story open."""
+
+import re
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from articles.models import Article
+from tests.factories import ArticleFactory
+from tests.test_admin import admin_url, errors_of, form_data
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def two_editors(editor_user, other_editor_user):
+    first, second = Client(), Client()
+    first.force_login(editor_user)
+    second.force_login(other_editor_user)
+    return first, second
+
+
+def test_the_later_of_two_saves_is_refused_and_keeps_what_was_typed(two_editors):
+    first, second = two_editors
+    article = ArticleFactory(headline="原标题", summary="原导语")
+    url = admin_url(article, "change", article.pk)
+    first_form, second_form = form_data(first.get(url)), form_data(second.get(url))
+
+    first_form.update({"headline": "第一位编辑的标题", "_continue": "1"})
+    assert first.post(url, first_form).status_code == 302
+
+    second_form.update({"summary": "第二位编辑写的导语", "_continue": "1"})
+    response = second.post(url, second_form)
+
+    assert response.status_code == 200  # the form comes back instead of saving
+    html = response.content.decode()
+    assert "第二位编辑写的导语" in html  # what they typed is still there
+    refusal = " ".join(response.context["adminform"].form.non_field_errors())
+    assert "editor 于" in refusal  # names who saved in between, and when
+    article.refresh_from_db()
+    assert article.headline == "第一位编辑的标题" and article.summary == "原导语"
+
+
+def test_the_refused_form_links_to_the_changes_made_in_between(two_editors):
+    first, second = two_editors
+    article = ArticleFactory(headline="原标题")
+    url = admin_url(article, "change", article.pk)
+    # A first save, so that the story has a version both editors open the form on.
+    opening = form_data(first.get(url))
+    opening.update({"_continue": "1"})
+    first.post(url, opening)
+    first_form, second_form = form_data(first.get(url)), form_data(second.get(url))
+    first_form.update({"headline": "新标题", "_continue": "1"})
+    first.post(url, first_form)
+
+    second_form.update({"_continue": "1"})
+    html = second.post(url, second_form).content.decode()
+
+    history_link = re.search(r'href="([^"]*\?old=\d+&amp;new=\d+[^"]*)"', html).group(1).replace("&amp;", "&")
+    assert "<ins>新</ins>" in first.get(history_link).content.decode()
+
+
+def test_saving_again_after_seeing_the_conflict_is_a_deliberate_replacement(two_editors):
+    first, second = two_editors
+    article = ArticleFactory(headline="原标题")
+    url = admin_url(article, "change", article.pk)
+    first_form, second_form = form_data(first.get(url)), form_data(second.get(url))
+    first_form.update({"headline": "甲的标题", "_continue": "1"})
+    first.post(url, first_form)
+    second_form.update({"headline": "乙的标题", "_continue": "1"})
+    refused = second.post(url, second_form)
+
+    again = form_data(refused)  # the form as it came back, with the current edit count
+    again.update({"_continue": "1"})
+    response = second.post(url, again)
+
+    assert response.status_code == 302, errors_of(response)
+    article.refresh_from_db()
+    assert article.headline == "乙的标题"
+
+
+def test_a_single_editor_saving_twice_is_never_refused(editor_client):
+    article = ArticleFactory(headline="一")
+    url = admin_url(article, "change", article.pk)
+    for headline in ["二", "三"]:
+        data = form_data(editor_client.get(url))
+        data.update({"headline": headline, "_continue": "1"})
+        assert editor_client.post(url, data).status_code == 302
+    assert Article.objects.get(pk=article.pk).headline == "三"
+
+
+def test_an_editor_sees_who_else_has_the_story_open(two_editors):
+    first, second = two_editors
+    article = ArticleFactory()
+    url = admin_url(article, "change", article.pk)
+
+    alone = first.get(url).content.decode()
+    together = second.get(url).content.decode()
+
+    assert 'id="edit-presence"' in alone and "也打开了这篇稿件" not in alone
+    assert "editor 也打开了这篇稿件" in together
+
+
+def test_the_open_form_heartbeat_reports_the_others(two_editors):
+    first, second = two_editors
+    article = ArticleFactory()
+    presence = reverse("admin:articles_article_presence", args=[article.pk])
+    first.get(admin_url(article, "change", article.pk))
+
+    answer = second.post(presence).json()
+
+    assert [other["text"] for other in answer["others"]][0].startswith("editor 也打开了这篇稿件")
+    assert second.get(presence).status_code == 405
+
+
+def test_presence_of_a_story_is_not_told_to_who_may_not_see_it(reporter_client):
+    article = ArticleFactory(headline="别人的稿件")
+    response = reporter_client.post(reverse("admin:articles_article_presence", args=[article.pk]))
+    assert response.status_code in {403, 404}
