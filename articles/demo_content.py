@@ -37,12 +37,25 @@ from articles.models import (
     Section,
     Status,
     Topic,
+    WatchWord,
 )
 from articles.services import ensure_newsroom_groups
 
 DEMO_PASSWORD = "newsroom-demo"
 DEMO_EDITOR_USERNAME = "demo-editor"
 DEMO_REPORTER_USERNAME = "demo-reporter"
+DEMO_CHIEF_EDITOR_USERNAME = "demo-chief"
+
+# The newsroom's word lists, checked before publishing: common miswritings with their correct form, and one
+# placeholder sensitive word to show how a blocking finding looks (real lists are kept by each newsroom).
+WATCH_WORDS = [
+    ("做为", "miswritten", "作为"),
+    ("既使", "miswritten", "即使"),
+    ("按装", "miswritten", "安装"),
+    ("布署", "miswritten", "部署"),
+    ("再接再励", "miswritten", "再接再厉"),
+    ("示例敏感词", "sensitive", ""),
+]
 
 STAFF = "今日女报社"
 
@@ -1043,13 +1056,19 @@ class _Builder:
 
     def build(self):
         try:
-            reporters_group, editors_group, _chief_editors = ensure_newsroom_groups()
+            reporters_group, editors_group, chief_editors_group = ensure_newsroom_groups()
         except RuntimeError as error:
             raise DemoContentError(f"{error}. Run `manage.py migrate` first.") from error
         self.users = {
             DEMO_EDITOR_USERNAME: self.demo_login(DEMO_EDITOR_USERNAME, editors_group, "editor"),
             DEMO_REPORTER_USERNAME: self.demo_login(DEMO_REPORTER_USERNAME, reporters_group, "reporter"),
+            DEMO_CHIEF_EDITOR_USERNAME: self.demo_login(
+                DEMO_CHIEF_EDITOR_USERNAME, chief_editors_group, "chief editor"
+            ),
         }
+        for word, kind, correction in WATCH_WORDS:
+            _word, created = WatchWord.objects.get_or_create(word=word, kind=kind, defaults={"correction": correction})
+            self.count("watch words", created)
         self.reporters = {key: self.reporter(data) for key, data in REPORTERS.items()}
         self.sections = {slug: self.section(slug, *data) for slug, data in SECTIONS.items()}
         self.topics = {key: self.topic(data) for key, data in TOPICS.items()}
@@ -1071,7 +1090,11 @@ class _Builder:
             "sections": Section.objects.count(),
             "topics": Topic.objects.count(),
         }
-        for username, role in ((DEMO_EDITOR_USERNAME, "editor"), (DEMO_REPORTER_USERNAME, "reporter")):
+        for username, role in (
+            (DEMO_EDITOR_USERNAME, "editor"),
+            (DEMO_REPORTER_USERNAME, "reporter"),
+            (DEMO_CHIEF_EDITOR_USERNAME, "chief editor"),
+        ):
             linked = Reporter.objects.filter(user=self.users[username]).first()
             self.report.logins.append((username, role, linked.name if linked else ""))
         return self.report

@@ -241,6 +241,17 @@ def test_demo_logins_authenticate_and_belong_to_their_groups(seeded):
     assert list(reporter.groups.values_list("name", flat=True)) == [REPORTER_GROUP]
     assert editor.has_perm("articles.publish_article")
     assert not reporter.has_perm("articles.publish_article")
+    chief = authenticate(username=demo_content.DEMO_CHIEF_EDITOR_USERNAME, password=demo_content.DEMO_PASSWORD)
+    assert list(chief.groups.values_list("name", flat=True)) == ["主编"]
+    assert chief.has_perm("articles.override_checks") and not editor.has_perm("articles.override_checks")
+
+
+@pytest.mark.django_db
+def test_word_lists_are_seeded_for_the_checks_before_publishing(seeded):
+    from articles.models import WatchWord
+
+    assert WatchWord.objects.filter(word="做为", kind="miswritten", correction="作为").exists()
+    assert WatchWord.objects.filter(kind="sensitive").exists()
 
 
 @pytest.mark.django_db
@@ -255,9 +266,10 @@ def test_demo_reporter_is_a_bylined_staff_reporter_with_stories_in_several_state
 
 
 @pytest.mark.django_db
-def test_output_names_both_logins_for_local_use(seeded):
+def test_output_names_every_login_for_local_use(seeded):
     assert demo_content.DEMO_EDITOR_USERNAME in seeded
     assert demo_content.DEMO_REPORTER_USERNAME in seeded
+    assert demo_content.DEMO_CHIEF_EDITOR_USERNAME in seeded
     assert demo_content.DEMO_PASSWORD in seeded
     assert "local use only" in seeded
 

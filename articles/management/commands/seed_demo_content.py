@@ -8,7 +8,7 @@ from articles.demo_content import DEMO_PASSWORD, DemoContentError, seed_demo_con
 class Command(BaseCommand):
     help = (
         "Fill the database with demo content: a meeting report with its experience-sharing roundup, "
-        "30+ stories in every publishing state, reporters, photos and two demo logins. Safe to run twice."
+        "30+ stories in every publishing state, reporters, photos, word lists and three demo logins. Safe to run twice."
     )
 
     def add_arguments(self, parser):
