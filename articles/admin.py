@@ -13,12 +13,13 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, Value
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from articles import services
+from articles import manuscripts, services
 from articles.models import (
     Article,
     ArticlePhoto,
@@ -51,11 +52,22 @@ RICH_TEXT_OVERRIDES = {RichTextField: {"widget": CKEditorWidget}}
 
 
 def thumbnail(photo, size=120):
+    """A small rendition of the photo (prefetch ``renditions`` with it), or the original when it has none yet."""
     if not photo or not photo.image:
         return "—"
     return format_html(
-        '<img src="{}" alt="{}" style="max-width:{}px;max-height:{}px">', photo.image.url, photo.alt_text, size, size
+        '<img src="{}" alt="{}" style="max-width:{}px;max-height:{}px">',
+        small_image_url(photo),
+        photo.alt_text,
+        size,
+        size,
     )
+
+
+def small_image_url(photo):
+    picture = photo.full_picture
+    jpegs = [item.split(" ")[0] for item in picture.jpeg_srcset.split(", ") if item]
+    return jpegs[0] if jpegs else picture.src
 
 
 def may_publish(user):
@@ -67,8 +79,18 @@ def may_edit_article(user, article):
     return services.may_edit_article(user, article)
 
 
+def limit_photo_choices(db_field, request, kwargs):
+    """Photo fields accept only photos the user may use: a posted id of anyone else's photo is refused."""
+    if db_field.related_model is Photo:
+        kwargs["queryset"] = Photo.objects.usable_by(request.user)
+    return kwargs
+
+
 class ArticlePartInline:
     """Bylines, photo links and entries may change exactly when their article may."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        return super().formfield_for_foreignkey(db_field, request, **limit_photo_choices(db_field, request, kwargs))
 
     def _may_edit_parent(self, request, obj):
         return obj is None or may_edit_article(request.user, obj)
@@ -93,8 +115,19 @@ class CheckedImageFormMixin:
         super().__init__(*args, **kwargs)
         self.uploaded_names = {}
         for name in self.image_fields:
-            # The model's max_length limits the generated stored name; the sender's (often long, Chinese) name is data.
-            self.fields[name].max_length = None
+            if name not in self.fields:  # a read-only view of the object
+                continue
+            # A plain file field: the upload service decodes the file under our limits and words the refusal (Django's
+            # ImageField would open it with Pillow first and answer "not a valid image" for everything). No
+            # max_length: it limits the generated stored name; the sender's (often long, Chinese) name is data.
+            image_field = self.fields[name]
+            self.fields[name] = forms.FileField(
+                label=image_field.label,
+                required=image_field.required,
+                help_text=image_field.help_text,
+                widget=image_field.widget,
+                allow_empty_file=True,
+            )
 
     def _clean_image_field(self, name):
         upload = self.cleaned_data.get(name)
@@ -124,7 +157,7 @@ class ArticlePhotoInline(ArticlePartInline, admin.TabularInline):
     ordering = ["order", "id"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("photo")
+        return super().get_queryset(request).select_related("photo").prefetch_related("photo__renditions")
 
     @admin.display(description=_("preview"))
     def preview(self, obj):
@@ -172,6 +205,7 @@ class ArticleAdminForm(forms.ModelForm):
         fields = [
             "kicker", "headline", "subtitle", "summary", "pull_quote", "body", "source", "section", "topics",
             "dateline_place", "dateline_on", "lead_photo", "lead_photo_caption", "print_issue_on", "print_page_number", "print_page_name",
+            "package_lead",
         ]  # fmt: skip
         widgets = {
             "summary": forms.Textarea(attrs={"rows": 3}),
@@ -187,6 +221,7 @@ class ArticleAdminForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["seen_edit_count"].initial = self.instance.edit_count
+            self.fields["seen_edit_count"].required = True  # a save that does not say what it saw is refused
             latest = services.article_versions(self.instance).first()
             self.fields["seen_version"].initial = latest.pk if latest else None
 
@@ -219,6 +254,56 @@ class ScheduleForm(forms.Form):
         if value <= timezone.now():
             raise forms.ValidationError(_("Choose a time in the future; to publish now use “Publish now”."))
         return value
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files from one <input type="file" multiple>."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ".txt,.md,.markdown,text/plain,text/markdown"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if not data:
+            return []
+        files = data if isinstance(data, list | tuple) else [data]
+        return [super(MultipleFileField, self).clean(item, initial) for item in files]
+
+
+class ManuscriptImportForm(forms.Form):
+    """Manuscript files, or pasted text, to import as drafts."""
+
+    MAX_FILES = 30
+
+    files = MultipleFileField(
+        label=_("manuscript files"),
+        required=False,
+        help_text=_("Plain text or Markdown, UTF-8 or GB18030. You may choose several files."),
+    )
+    text = forms.CharField(
+        label=_("or paste a manuscript"), required=False, widget=forms.Textarea(attrs={"rows": 12, "cols": 80})
+    )
+    section = forms.ModelChoiceField(label=_("section"), queryset=Section.objects.all(), empty_label=None)
+
+    def clean(self):
+        cleaned = super().clean()
+        files, text = cleaned.get("files") or [], (cleaned.get("text") or "").strip()
+        if not files and not text:
+            raise forms.ValidationError(_("Choose at least one file or paste a manuscript."))
+        if len(files) > self.MAX_FILES:
+            raise forms.ValidationError(_("At most %(count)d files at a time, please.") % {"count": self.MAX_FILES})
+        return cleaned
+
+    def manuscripts(self):
+        """(name, bytes or text) for each file and the pasted text."""
+        items = [(upload.name, upload.read(manuscripts.MAX_BYTES + 1)) for upload in self.cleaned_data["files"]]
+        if (self.cleaned_data.get("text") or "").strip():
+            items.append((str(_("pasted text")), services.clean_text(self.cleaned_data["text"])))
+        return items
 
 
 class WorkflowFilter(admin.SimpleListFilter):
@@ -278,8 +363,10 @@ class ArticleAdmin(admin.ModelAdmin):
     list_select_related = ["section"]
     search_fields = ["headline", "subtitle", "kicker", "summary", "bylines__reporter__name"]
     date_hierarchy = "published_at"
-    autocomplete_fields = ["lead_photo", "topics"]
-    readonly_fields = ["created_at", "updated_at", "created_by", *PUBLISHING_FIELDS, "review_progress", "submitted_at"]
+    autocomplete_fields = ["lead_photo", "topics", "package_lead"]
+    readonly_fields = [
+        "created_at", "updated_at", "created_by", *PUBLISHING_FIELDS, "review_progress", "submitted_at", "companion_links",
+    ]  # fmt: skip
     inlines = [BylineInline, ArticlePhotoInline, ExperienceEntryInline, CorrectionInline]
     actions = ["move_to_trash"]
 
@@ -317,6 +404,7 @@ class ArticleAdmin(admin.ModelAdmin):
             },
         ),
         (_("Print"), {"fields": [("print_issue_on", "print_page_number", "print_page_name")]}),
+        (_("Package"), {"fields": ["package_lead", "companion_links"]}),
         (_("Publishing"), {"fields": [*PUBLISHING_FIELDS, "review_progress", "submitted_at"]}),
         (_("Record"), {"classes": ["collapse"], "fields": ["created_at", "updated_at", "created_by"]}),
     ]
@@ -344,6 +432,16 @@ class ArticleAdmin(admin.ModelAdmin):
             _set_upload_article(form, obj)
         return form
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        return super().formfield_for_foreignkey(db_field, request, **limit_photo_choices(db_field, request, kwargs))
+
+    def changelist_view(self, request, extra_context=None):
+        try:
+            return super().changelist_view(request, extra_context)
+        except (OverflowError, ValueError):
+            # A hand-typed date filter such as ?published_at__year=99999999999999999999: show the plain list.
+            return HttpResponseRedirect(request.path)
+
     def get_actions(self, request):
         actions = super().get_actions(request)
         actions.pop("delete_selected", None)  # deleting moves to the trash: our action reports what it did
@@ -370,7 +468,9 @@ class ArticleAdmin(admin.ModelAdmin):
         obj.edit_count += 1
         if not change:
             obj.created_by = request.user
-        elif obj.status == Status.IN_REVIEW and obj.review_level:
+        elif (obj.status == Status.IN_REVIEW and obj.review_level) or (
+            obj.status == Status.PUBLISHED and obj.published_at and obj.published_at > timezone.now()
+        ):
             # What the sign-offs approved, read from the database before this save changes it.
             request._newsroom_reviewed_text = services.reviewed_text(obj)
         super().save_model(request, obj, form, change)
@@ -417,6 +517,7 @@ class ArticleAdmin(admin.ModelAdmin):
     def get_urls(self):
         info = self.opts.app_label, self.opts.model_name
         return [
+            path("import/", self.admin_site.admin_view(self.import_view), name="{}_{}_import".format(*info)),
             path(
                 "<path:object_id>/workflow/<slug:action>/",
                 self.admin_site.admin_view(self.workflow_view),
@@ -434,6 +535,101 @@ class ArticleAdmin(admin.ModelAdmin):
             ),
             *super().get_urls(),
         ]
+
+    # --- Importing manuscripts: upload or paste, preview what was recognised, confirm ---
+
+    def import_view(self, request):
+        """Step 1: the form. Step 2 (POST): a preview of every manuscript, nothing stored. Step 3 (POST with
+        "confirm"): the texts from the preview are imported as drafts, and a summary links to them."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Import manuscripts"),
+            "changelist_url": reverse("admin:articles_article_changelist"),
+        }
+        if request.method == "POST" and "confirm" in request.POST:
+            section = Section.objects.filter(pk=_int_or_none(request.POST.get("section"))).first()
+            if section is None:
+                messages.error(request, _("Choose a section."))
+                return HttpResponseRedirect(reverse("admin:articles_article_import"))
+            items = list(zip(request.POST.getlist("filename"), request.POST.getlist("manuscript"), strict=False))
+            items = [(name, services.clean_text(text)) for name, text in items if text.strip()]
+            results = services.import_manuscripts(items, user=request.user, section=section)
+            context.update(results=self._import_rows(results), title=_("Manuscripts imported"), section=section)
+            context.update(
+                counts={
+                    "created": sum(1 for result in results if result.status == "created"),
+                    "duplicate": sum(1 for result in results if result.status == "duplicate"),
+                    "failed": sum(1 for result in results if result.status == "failed"),
+                }
+            )
+            return TemplateResponse(request, "admin/articles/article/import_done.html", context)
+        if request.method == "POST":
+            form = ManuscriptImportForm(request.POST, request.FILES)
+            if form.is_valid():
+                section = form.cleaned_data["section"]
+                results = services.import_manuscripts(
+                    form.manuscripts(), user=request.user, section=section, dry_run=True
+                )
+                context.update(
+                    results=self._import_rows(results),
+                    section=section,
+                    importable=any(result.status == "ready" for result in results),
+                    title=_("Check the manuscripts"),
+                )
+                return TemplateResponse(request, "admin/articles/article/import_preview.html", context)
+        else:
+            form = ManuscriptImportForm(initial={"section": Section.objects.order_by("order", "name").first()})
+        context["form"] = form
+        return TemplateResponse(request, "admin/articles/article/import.html", context)
+
+    def _import_rows(self, results):
+        """What the preview and summary pages show of each manuscript, with names already matched."""
+        forms_ = dict(ExperienceEntry.Form.choices)
+        rows = []
+        for number, result in enumerate(results, start=1):
+            row = {"number": number, "result": result, "drafts": []}
+            if result.duplicate_of is not None:
+                row["duplicate_url"] = reverse("admin:articles_article_change", args=[result.duplicate_of.pk])
+            for index, article in enumerate(result.drafts):
+                row.setdefault("links", []).append(
+                    {
+                        "article": article,
+                        "url": reverse("admin:articles_article_change", args=[article.pk]),
+                        "lead": index == 0,
+                    }
+                )
+            manuscript = result.manuscript
+            if manuscript is not None and result.status != "duplicate":
+                for index, draft in enumerate(manuscript.drafts):
+                    row["drafts"].append(
+                        {
+                            "draft": draft,
+                            "is_companion": index > 0,
+                            "body": draft.blocks,
+                            "bylines": [
+                                {
+                                    "item": item,
+                                    "reporter": result.reporters.get(item.name),
+                                    "new_role": item.role in result.new_roles,
+                                }
+                                for item in draft.bylines
+                            ],
+                            "entries": [
+                                {
+                                    "entry": entry,
+                                    "organization": result.organizations.get(entry.organization),
+                                    "level": result.levels.get(entry.organization),
+                                    "form": forms_.get(entry.form, ""),
+                                }
+                                for entry in draft.entries
+                            ],
+                        }
+                    )
+            rows.append(row)
+        return rows
 
     # --- Versions, and two people on one story ---
 
@@ -482,6 +678,7 @@ class ArticleAdmin(admin.ModelAdmin):
                 request, _("The text changed after a sign-off: the story goes back to the first review level.")
             )
         self.message_user(request, _("The earlier version is back; the version it replaced is kept in the history."))
+        self.message_user(request, article.restore_comment)
         return HttpResponseRedirect(
             reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_history", args=[article.pk])
         )
@@ -626,13 +823,30 @@ class ArticleAdmin(admin.ModelAdmin):
             "next": services.review_level_name(obj.review_level + 1),
         }
 
+    @admin.display(description=_("companions"))
+    def companion_links(self, obj):
+        """The other stories of the package this one leads (e.g. the roundup of a meeting report)."""
+        if obj is None or obj.pk is None:
+            return "—"
+        companions = obj.companions.order_by("id")
+        if not companions:
+            return "—"
+        return format_html_join(
+            ", ",
+            '<a href="{}">{}</a>',
+            (
+                (reverse("admin:articles_article_change", args=[companion.pk]), companion.headline)
+                for companion in companions
+            ),
+        )
+
     @admin.display(description=_("bylines"))
     def byline_names(self, obj):
         return format_html_join(" ", "{} {}", ((b.role.name, b.reporter.name) for b in obj.bylines.all()))
 
 
 def _int_or_none(value):
-    return int(value) if value and value.isdigit() else None
+    return int(value) if value and value.isascii() and value.isdigit() else None
 
 
 def view_on_site(request, content_type_id, object_id):
@@ -641,7 +855,7 @@ def view_on_site(request, content_type_id, object_id):
     content_type = ContentType.objects.get_for_id(content_type_id) if content_type_id else None
     model = content_type.model_class() if content_type else None
     if model is not None and issubclass(model, (Article, ExperienceEntry)):
-        if not object_id.isdigit():
+        if not (object_id.isascii() and object_id.isdigit()):
             raise Http404
         if issubclass(model, ExperienceEntry):
             article_id = ExperienceEntry.objects.filter(pk=object_id).values_list("article_id", flat=True).first()
@@ -772,31 +986,96 @@ class PhotoAdminForm(CheckedImageFormMixin, forms.ModelForm):
 
     class Meta:
         model = Photo
-        fields = ["image", "alt_text", "credit_reporter", "credit_text"]
+        fields = ["image", "alt_text", "credit_reporter", "credit_text", "focal_x", "focal_y"]
+        widgets = {
+            "focal_x": forms.NumberInput(attrs={"min": 0, "max": 1, "step": 0.01}),
+            "focal_y": forms.NumberInput(attrs={"min": 0, "max": 1, "step": 0.01}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("focal_x", "focal_y"):
+            if name in self.fields:
+                self.fields[name].required = False  # left out: stays where it was (the centre for a new photo)
 
     def clean_image(self):
         return self._clean_image_field("image")
+
+    def _clean_focal(self, name):
+        value = self.cleaned_data.get(name)
+        if value is None:
+            return getattr(self.instance, name)
+        if not 0 <= value <= 1:
+            raise forms.ValidationError(_("Give a number from 0 to 1."), code="focal_point")
+        return value
+
+    def clean_focal_x(self):
+        return self._clean_focal("focal_x")
+
+    def clean_focal_y(self):
+        return self._clean_focal("focal_y")
 
 
 @admin.register(Photo)
 class PhotoAdmin(admin.ModelAdmin):
     form = PhotoAdminForm
-    list_display = ["preview", "alt_text", "credit_display", "width", "height", "created_at"]
-    list_select_related = ["credit_reporter"]
-    search_fields = ["alt_text", "credit_text", "credit_reporter__name", "original_filename"]
+    list_display = ["preview", "alt_text", "credit_display", "width", "height", "uploaded_by", "created_at"]
+    list_select_related = ["credit_reporter", "uploaded_by"]
+    list_filter = ["created_at"]
+    date_hierarchy = "created_at"
+    # Captions belong to each use of a photo (ArticlePhoto); a photo is found by any of them.
+    search_fields = [
+        "alt_text",
+        "article_photos__caption",
+        "credit_text",
+        "credit_reporter__name",
+        "uploaded_by__username",
+        "original_filename",
+    ]
     autocomplete_fields = ["credit_reporter"]
-    readonly_fields = ["preview", "width", "height", "original_filename", "uploaded_by", "created_at"]
+    fields = [
+        "image",
+        "focal_point",
+        ("focal_x", "focal_y"),
+        "alt_text",
+        "credit_reporter",
+        "credit_text",
+        ("width", "height"),
+        "original_filename",
+        "uploaded_by",
+        "created_at",
+    ]
+    readonly_fields = ["preview", "focal_point", "width", "height", "original_filename", "uploaded_by", "created_at"]
+
+    class Media:
+        js = ["js/focal-point.js"]
+        css = {"all": ["css/focal-point.css"]}
 
     @admin.display(description=_("preview"))
     def preview(self, obj):
         return thumbnail(obj, size=80)
+
+    @admin.display(description=_("focal point"))
+    def focal_point(self, obj):
+        if obj is None or not obj.image:
+            return _("Save the photo first, then click its subject here.")
+        picture = obj.full_picture
+        return format_html(
+            '<div class="focal-point-picker" data-x-input="id_focal_x" data-y-input="id_focal_y">'
+            '<img src="{}" alt="{}"><span class="focal-point-marker" hidden></span></div>'
+            '<p class="help">{}</p>',
+            picture.src,
+            obj.alt_text,
+            _("Click the photo's subject: cards show a 3:2 crop around this point."),
+        )
 
     @admin.display(description=_("credit"))
     def credit_display(self, obj):
         return obj.credit
 
     def get_queryset(self, request):
-        return super().get_queryset(request).filter(pk__in=Photo.objects.usable_by(request.user).values("pk"))
+        usable = Photo.objects.usable_by(request.user).values("pk")
+        return super().get_queryset(request).filter(pk__in=usable).prefetch_related("renditions")
 
     def has_change_permission(self, request, obj=None):
         if not super().has_change_permission(request, obj):
@@ -813,7 +1092,12 @@ class PhotoAdmin(admin.ModelAdmin):
             obj.original_filename = form.uploaded_names["image"]
         if not change:
             obj.uploaded_by = request.user
-        super().save_model(request, obj, form, change)
+        # Stored with its renditions in one go (the admin's transaction): a failure leaves no row and no file.
+        services.save_photo(
+            obj,
+            new_image=not change or "image" in form.changed_data,
+            moved_focal_point=bool({"focal_x", "focal_y"} & set(form.changed_data)),
+        )
 
 
 @admin.register(FrontPageSlot)
@@ -843,6 +1127,11 @@ class WatchWordAdminForm(forms.ModelForm):
                 cleaned[name] = services.clean_text(cleaned[name]).strip()
         if cleaned.get("kind") == WatchWord.Kind.MISWRITTEN and not cleaned.get("correction"):
             self.add_error("correction", _("Give the correct form of a miswritten word."))
+        touches_sensitive = cleaned.get("kind") == WatchWord.Kind.SENSITIVE or (
+            self.instance.pk and self.instance.kind == WatchWord.Kind.SENSITIVE
+        )
+        if touches_sensitive and not self.may_manage_sensitive:
+            raise forms.ValidationError(_("Only a chief editor may add, change or switch off sensitive words."))
         return cleaned
 
 
@@ -855,6 +1144,28 @@ class WatchWordAdmin(admin.ModelAdmin):
     list_filter = ["kind", "is_active"]
     search_fields = ["word", "correction", "note"]
     list_per_page = 100
+
+    # Sensitive words guard publishing: only those who may override the check (主编) may change that list, or an
+    # editor could switch a word off, publish and switch it on again. Every change is in the admin's history.
+
+    @staticmethod
+    def may_manage_sensitive(user):
+        return user.has_perm("articles.override_checks")
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.may_manage_sensitive = self.may_manage_sensitive(request.user)
+        return form
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.kind == WatchWord.Kind.SENSITIVE and not self.may_manage_sensitive(request.user):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.kind == WatchWord.Kind.SENSITIVE and not self.may_manage_sensitive(request.user):
+            return False
+        return super().has_delete_permission(request, obj)
 
 
 # --- Preview links --------------------------------------------------------------------------------

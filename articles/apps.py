@@ -8,12 +8,8 @@ class ArticlesConfig(AppConfig):
     verbose_name = _("Newsroom content")
 
     def ready(self):
-        from django.conf import settings
-        from PIL import Image
+        from articles.services import configure_pillow, register_history
 
-        # Pillow's own guard against decompression bombs, at our limit rather than its default of 89 megapixels.
-        Image.MAX_IMAGE_PIXELS = settings.NEWSROOM_MAX_IMAGE_PIXELS
-
-        from articles.services import register_history
-
+        # Pillow's own guards (decompression bombs, PNG text-chunk bombs, truncated files) at our limits.
+        configure_pillow()
         register_history()

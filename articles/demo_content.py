@@ -39,7 +39,7 @@ from articles.models import (
     Topic,
     WatchWord,
 )
-from articles.services import ensure_newsroom_groups
+from articles.services import ensure_newsroom_groups, make_renditions
 
 DEMO_PASSWORD = "newsroom-demo"
 DEMO_EDITOR_USERNAME = "demo-editor"
@@ -1076,6 +1076,9 @@ class _Builder:
         for data in ORGANIZATIONS:
             self.organizations[data.key] = self.organization(data)
         self.photos = {key: self.photo(key, data) for key, data in PHOTOS.items()}
+        for photo in self.photos.values():  # new ones, and those seeded before photos had renditions
+            for rendition in make_renditions(photo):
+                self.stored_files.append((rendition.file.storage, rendition.file.name))
         self.articles = {data.headline: self.article(data) for data in (MEETING_REPORT, MEETING_ROUNDUP, *ARTICLES)}
         for position, headline in FRONT_PAGE.items():
             self.front_page_slot(position, self.articles[headline])

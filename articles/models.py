@@ -281,6 +281,16 @@ class Photo(models.Model):
         editable=False,
     )
     created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    focal_x = models.FloatField(
+        _("focal point (across)"),
+        default=0.5,
+        help_text=_("Where the photo's subject is, from 0 (left edge) to 1 (right edge). Cards crop around it."),
+    )
+    focal_y = models.FloatField(
+        _("focal point (down)"),
+        default=0.5,
+        help_text=_("Where the photo's subject is, from 0 (top edge) to 1 (bottom edge). Cards crop around it."),
+    )
 
     objects = PhotoQuerySet.as_manager()
 
@@ -290,6 +300,10 @@ class Photo(models.Model):
         verbose_name_plural = _("photos")
         constraints = [
             models.CheckConstraint(condition=~Q(alt_text=""), name="%(app_label)s_%(class)s_has_alt_text"),
+            models.CheckConstraint(
+                condition=Q(focal_x__gte=0, focal_x__lte=1, focal_y__gte=0, focal_y__lte=1),
+                name="%(app_label)s_%(class)s_focal_point_inside",
+            ),
         ]
 
     def __str__(self):
@@ -301,6 +315,57 @@ class Photo(models.Model):
         if self.credit_reporter_id:
             return self.credit_reporter.name
         return self.credit_text
+
+    @property
+    def full_picture(self):
+        """The whole photo for <picture>: srcsets from the prefetched renditions, or the original (see Picture)."""
+        return services.Picture.of(self, Rendition.Kind.FULL)
+
+    @property
+    def card_picture(self):
+        """The 3:2 crop around the focal point for cards, falling back to the whole photo, then the original."""
+        return services.Picture.of(self, Rendition.Kind.CARD)
+
+
+def rendition_upload_to(instance, filename):
+    """``renditions/YYYY/MM/<the photo's generated name>/<kind>-<width>.<format>``: a photo's renditions together."""
+    stem = instance.photo.image.name.rsplit(".", 1)[0].removeprefix("photos/")
+    extension = "jpg" if instance.format == Rendition.Format.JPEG else instance.format
+    return f"renditions/{stem}/{instance.kind}-{instance.width}.{extension}"
+
+
+class Rendition(models.Model):
+    """A resized (and for cards cropped) copy of a photo, made once when the photo is stored and reused by pages."""
+
+    class Kind(models.TextChoices):
+        FULL = "full", _("Whole photo")
+        CARD = "card", _("Card crop (3:2 around the focal point)")
+
+    class Format(models.TextChoices):
+        WEBP = "webp", "WebP"
+        JPEG = "jpeg", "JPEG"
+        AVIF = "avif", "AVIF"
+
+    photo = models.ForeignKey(Photo, verbose_name=_("photo"), on_delete=models.CASCADE, related_name="renditions")
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.FULL)
+    width = models.PositiveIntegerField(_("width"))
+    height = models.PositiveIntegerField(_("height"))
+    format = models.CharField(_("format"), max_length=8, choices=Format.choices)
+    file = models.FileField(_("file"), upload_to=rendition_upload_to, max_length=255)
+
+    class Meta:
+        ordering = ["photo", "kind", "format", "width"]
+        verbose_name = _("rendition")
+        verbose_name_plural = _("renditions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["photo", "kind", "width", "format"], name="%(app_label)s_%(class)s_one_per_size"
+            ),
+            models.CheckConstraint(condition=Q(width__gt=0, height__gt=0), name="%(app_label)s_%(class)s_has_size"),
+        ]
+
+    def __str__(self):
+        return f"{self.photo_id} {self.kind} {self.width}w {self.format}"
 
 
 # --- Articles -----------------------------------------------------------------------------------
@@ -364,6 +429,23 @@ class Article(Publishable):
     print_issue_on = models.DateField(_("print issue date"), null=True, blank=True)
     print_page_number = models.CharField(_("print page number"), max_length=10, blank=True, help_text=_("E.g. A03."))
     print_page_name = models.CharField(_("print page name"), max_length=30, blank=True, help_text=_("E.g. 要闻."))
+    package_lead = models.ForeignKey(
+        "self",
+        verbose_name=_("package lead"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="companions",
+        help_text=_("The main story of the package this story belongs to, e.g. the meeting report of a roundup."),
+    )
+    manuscript_hash = models.CharField(
+        _("manuscript fingerprint"),
+        max_length=64,
+        blank=True,
+        db_index=True,
+        editable=False,
+        help_text=_("Identifies the imported manuscript: importing the same text again creates nothing."),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("created by"),
@@ -475,7 +557,15 @@ class ArticlePhoto(models.Model):
     article = models.ForeignKey(
         Article, verbose_name=_("article"), on_delete=models.CASCADE, related_name="article_photos"
     )
-    photo = models.ForeignKey(Photo, verbose_name=_("photo"), on_delete=models.PROTECT, related_name="article_photos")
+    photo = models.ForeignKey(
+        Photo,
+        verbose_name=_("photo"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="article_photos",
+        help_text=_("Empty for a caption imported without its photo: attach one before publishing."),
+    )
     caption = models.TextField(_("caption"), blank=True, help_text=_("Printed under the photo in this article (图说)."))
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
@@ -483,6 +573,12 @@ class ArticlePhoto(models.Model):
         ordering = ["article", "order", "id"]
         verbose_name = _("article photo")
         verbose_name_plural = _("article photos")
+        constraints = [
+            # A link without a photo is a caption placeholder (from an imported manuscript): it needs its caption.
+            models.CheckConstraint(
+                condition=Q(photo__isnull=False) | ~Q(caption=""), name="%(app_label)s_%(class)s_photo_or_caption"
+            ),
+        ]
 
     def __str__(self):
         return self.caption or str(self.photo)

@@ -35,15 +35,20 @@ class PublishableQuerySet(models.QuerySet):
 
 class PhotoQuerySet(models.QuerySet):
     def usable_by(self, user):
-        """Photos a user may pick for a story: all for editors; a reporter's own uploads and their stories' photos."""
+        """Photos a user may pick for a story: all for editors; for a reporter their own uploads, their stories'
+        photos and the library of photos already published (never another reporter's unpublished photo)."""
         if edits_any_article(user):
             return self.all()
         articles = model("Article").objects.editable_by(user).values("pk")
+        public = model("Article").objects.published().values("pk")
         return self.filter(
             Q(uploaded_by=user)
             | Q(lead_articles__in=articles)
             | Q(article_photos__article__in=articles)
             | Q(experience_entries__article__in=articles)
+            | Q(lead_articles__in=public)
+            | Q(article_photos__article__in=public)
+            | Q(experience_entries__article__in=public)
         ).distinct()
 
     def editable_by(self, user):
@@ -139,21 +144,26 @@ class ArticleQuerySet(PublishableQuerySet):
         return self.for_listing().order_by("print_page_number", "published_at", "id")
 
     def for_listing(self):
-        """Cards: section, lead photo and bylines; no body."""
+        """Cards: section, lead photo with its renditions (one query for the page) and bylines; no body."""
         return (
             self.select_related("section", "lead_photo")
             .prefetch_related(
                 Prefetch(
                     "bylines",
                     queryset=model("Byline").objects.select_related("reporter", "role").order_by("order", "id"),
-                )
+                ),
+                Prefetch("lead_photo__renditions", queryset=model("Rendition").objects.order_by("kind", "width")),
             )
             .defer("body")
             .order_by("-published_at", "-id")
         )
 
     def for_detail(self):
-        """Everything the article page shows, in a fixed number of queries."""
+        """Everything the article page shows, in a fixed number of queries.
+
+        The renditions of its photos (lead, article photos, entries' photos, images in the rich text) come in one
+        more query from services.load_renditions, which the page's view calls.
+        """
         form_first = Case(When(form="oral", then=Value(0)), default=Value(1))
         return self.select_related("section", "lead_photo", "lead_photo__credit_reporter").prefetch_related(
             Prefetch(

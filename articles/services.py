@@ -7,18 +7,23 @@ import unicodedata
 import uuid
 import warnings
 from dataclasses import dataclass
+from html import unescape as html_unescape
 from html.parser import HTMLParser
+from urllib.parse import unquote
 
 import nh3
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps
+from PIL import Image, ImageCms, ImageFile, PngImagePlugin
 
 # --- Rich text ------------------------------------------------------------------------------------
 
@@ -100,82 +105,284 @@ def sanitize_html(value):
 
 
 # --- Images -------------------------------------------------------------------------------------
+# One way in for every photo (the photo admin, the rich-text editor's upload button, reporter portraits):
+# check_image_upload decodes the whole file under Pillow's limits and our own, prepare_image_upload re-encodes it
+# (upright, sRGB, no location tags, nothing appended), create_photo stores it with its renditions in one go.
 
-ACCEPTED_IMAGE_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
+ACCEPTED_IMAGE_FORMATS = {"JPEG": "jpg", "MPO": "jpg", "PNG": "png", "WEBP": "webp"}
+# Formats Pillow may open only to name them in the refusal (never decoded).
+_NAMED_IMAGE_FORMATS = ["JPEG", "PNG", "WEBP", "GIF", "TIFF", "BMP", "ICO", "PSD"]
+_SAVE_FORMATS = {"jpg": "JPEG", "png": "PNG", "webp": "WEBP"}
+MAX_METADATA_BYTES = 1024 * 1024  # any one embedded block (EXIF, colour profile, XMP, a PNG text chunk)
+EXIF_ORIENTATION = 0x0112
+# The EXIF fields a re-encoded photo keeps: camera, time and photographer. Everything else goes, GPS first of all.
+KEPT_EXIF_TAGS = {0x010F: "Make", 0x0110: "Model", 0x0132: "DateTime", 0x013B: "Artist", 0x8298: "Copyright"}
+KEPT_EXIF_IFD_TAGS = {0x9003: "DateTimeOriginal"}
+_TRANSPOSE = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+
+def configure_pillow():
+    """Pillow's own guards at our limits (called once at start-up): bombs, text-chunk bombs, truncated files."""
+    Image.MAX_IMAGE_PIXELS = settings.NEWSROOM_MAX_IMAGE_PIXELS
+    PngImagePlugin.MAX_TEXT_CHUNK = 256 * 1024
+    PngImagePlugin.MAX_TEXT_MEMORY = MAX_METADATA_BYTES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+
+
+def _refused(message, code, **params):
+    return ValidationError(message % params if params else message, code=code)
+
+
+def _sniffed_kind(data):
+    """A name for a file Pillow cannot read, from its first bytes: "SVG", "HTML", "PDF", or ""."""
+    head = data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith(b"%pdf"):
+        return "PDF"
+    if b"<svg" in head:
+        return "SVG"
+    if head.startswith(b"<"):
+        return "HTML"
+    return ""
+
+
+def _format_refusal(kind):
+    return _refused(
+        _("%(kind)s files are not accepted. Upload a photo in JPEG, PNG or WebP format."), "format", kind=kind
+    )
+
+
+def _check_metadata(info):
+    for key, value in info.items():
+        if isinstance(value, bytes | str) and len(value) > MAX_METADATA_BYTES:
+            raise _refused(_("The photo carries too much embedded data (%(block)s)."), "metadata", block=key)
+
+
+def _read_upload(uploaded):
+    max_bytes = settings.NEWSROOM_MAX_UPLOAD_BYTES
+    if uploaded.size is not None and uploaded.size > max_bytes:
+        raise _refused(
+            _("The file is too large (%(size)d MB). The limit is %(limit)d MB."),
+            "too_large",
+            size=uploaded.size // (1024 * 1024),
+            limit=max_bytes // (1024 * 1024),
+        )
+    uploaded.seek(0)
+    data = uploaded.read(max_bytes + 1)
+    uploaded.seek(0)
+    if len(data) > max_bytes:
+        raise _refused(
+            _("The file is too large (%(size)d MB). The limit is %(limit)d MB."),
+            "too_large",
+            size=len(data) // (1024 * 1024),
+            limit=max_bytes // (1024 * 1024),
+        )
+    if not data:
+        raise _refused(_("The file is empty."), "empty")
+    return data
+
+
+def _decode_upload(data):
+    """Open and fully decode image bytes, or raise ValidationError; returns the loaded Pillow image (close it)."""
+    max_pixels = settings.NEWSROOM_MAX_IMAGE_PIXELS
+    image_format = None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data), formats=_NAMED_IMAGE_FORMATS) as header:
+                image_format = header.format
+                if image_format not in ACCEPTED_IMAGE_FORMATS:
+                    raise _format_refusal(image_format)
+                width, height = header.size
+                if width * height > max_pixels:
+                    raise _refused(
+                        _("The photo has too many pixels (%(mp).0f megapixels). The limit is %(limit).0f."),
+                        "too_many_pixels",
+                        mp=width * height / 1e6,
+                        limit=max_pixels / 1e6,
+                    )
+                if image_format != "MPO" and getattr(header, "is_animated", False):
+                    raise _refused(_("Animated images are not accepted."), "animated")
+                _check_metadata(header.info)
+                if image_format == "PNG":
+                    header.verify()  # every chunk's checksum, the ones after the image data included
+            image = Image.open(io.BytesIO(data), formats=[image_format if image_format != "MPO" else "JPEG"])
+            try:
+                image.load()
+                _check_metadata(image.info)
+            except BaseException:
+                image.close()
+                raise
+    except ValidationError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise _refused(_("The photo is too large to be decoded safely."), "bomb") from None
+    except Image.UnidentifiedImageError:
+        kind = _sniffed_kind(data)
+        if kind:
+            raise _format_refusal(kind) from None
+        raise _refused(
+            _("The file is not a readable photo. It may be damaged or not an image at all."), "invalid"
+        ) from None
+    except ValueError as error:
+        if "MAX_TEXT" in str(error):
+            raise _refused(
+                _("The photo carries too much embedded data (%(block)s)."), "metadata", block="text"
+            ) from None
+        raise _refused(_("The photo is damaged or incomplete. Export or copy it again."), "damaged") from None
+    except Exception:
+        raise _refused(_("The photo is damaged or incomplete. Export or copy it again."), "damaged") from None
+    return image
 
 
 def check_image_upload(uploaded):
     """Decode an uploaded image fully and return its file extension, or raise ValidationError.
 
-    The format is decided by decoding the content, not by the file's name. Oversized files,
-    decompression bombs, truncated and corrupt images are refused.
+    The format is decided by decoding the content, not by the file's name. Oversized and empty files, other
+    formats (SVG, HTML, PDF, GIF, TIFF, BMP...), decompression bombs, truncated and corrupt images (a PNG chunk
+    with a wrong checksum) and metadata bombs are refused with a message for the person uploading.
     """
-    max_bytes = settings.NEWSROOM_MAX_UPLOAD_BYTES
-    if uploaded.size is not None and uploaded.size > max_bytes:
-        raise ValidationError(
-            _("The file is too large (%(size)d MB). The limit is %(limit)d MB.")
-            % {"size": uploaded.size // (1024 * 1024), "limit": max_bytes // (1024 * 1024)},
-            code="too_large",
-        )
-    uploaded.seek(0)
-    data = uploaded.read()
-    uploaded.seek(0)
-    max_pixels = settings.NEWSROOM_MAX_IMAGE_PIXELS
+    with _decode_upload(_read_upload(uploaded)) as image:
+        return ACCEPTED_IMAGE_FORMATS[image.format]
+
+
+def _upright(image, orientation):
+    method = _TRANSPOSE.get(orientation)
+    return image.transpose(method) if method is not None else image
+
+
+def _is_srgb(profile):
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as image:
-                image_format = image.format
-                if image_format not in ACCEPTED_IMAGE_FORMATS:
-                    raise ValidationError(_("Only JPEG, PNG and WebP photos are accepted."), code="format")
-                width, height = image.size
-                if width * height > max_pixels:
-                    raise ValidationError(
-                        _("The photo has too many pixels (%(mp).0f megapixels). The limit is %(limit).0f.")
-                        % {"mp": width * height / 1e6, "limit": max_pixels / 1e6},
-                        code="too_many_pixels",
-                    )
-                if getattr(image, "is_animated", False):
-                    raise ValidationError(_("Animated images are not accepted."), code="animated")
-                image.load()
-    except ValidationError:
-        raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ValidationError(_("The photo is too large to be decoded safely."), code="bomb") from None
-    except Exception:
-        raise ValidationError(
-            _("The file is not a readable photo. It may be damaged or not an image at all."), code="invalid"
-        ) from None
-    return ACCEPTED_IMAGE_FORMATS[image_format]
+        description = ImageCms.getProfileDescription(profile) or ""
+    except ImageCms.PyCMSError:
+        return False
+    return "srgb" in description.lower().replace(" ", "")
+
+
+def _to_srgb(image, icc_profile):
+    """Colours converted from the embedded profile to sRGB (what browsers assume for an untagged image).
+
+    CMYK comes out RGB. An unreadable or unsupported profile is ignored: the pixels are taken as sRGB.
+    """
+    if icc_profile and image.mode in ("RGB", "RGBA", "CMYK"):
+        try:
+            profile = ImageCms.ImageCmsProfile(io.BytesIO(icc_profile))
+            if not (image.mode != "CMYK" and _is_srgb(profile)):
+                output_mode = "RGBA" if image.mode == "RGBA" else "RGB"
+                if output_mode == image.mode:  # in place: no second copy of a full-size photo
+                    ImageCms.profileToProfile(image, profile, _srgb_profile(), inPlace=True)
+                    return image
+                return ImageCms.profileToProfile(image, profile, _srgb_profile(), outputMode=output_mode)
+        except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
+            pass
+    if image.mode == "CMYK":
+        return image.convert("RGB")
+    return image
+
+
+_SRGB = []
+
+
+def _srgb_profile():
+    if not _SRGB:
+        _SRGB.append(ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")))
+    return _SRGB[0]
+
+
+def _has_alpha(image):
+    return image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (
+        image.mode in ("P", "L", "RGB") and "transparency" in image.info
+    )
+
+
+def _normalized(image, allowed_modes):
+    """The image in one of ``allowed_modes`` (a subset of RGB, RGBA, L, LA), transparency and 16-bit grey kept right."""
+    if image.mode in allowed_modes:
+        return image
+    if image.mode.startswith("I;16") or image.mode in ("I", "F"):
+        # 16-bit grey: scale 0..65535 to 0..255 (a plain convert("L") would clip everything above 255 to white).
+        image = image.convert("I").point(lambda value: value * (1 / 257)).convert("L")
+    elif image.mode == "1":
+        image = image.convert("L")
+    elif _has_alpha(image):
+        image = image.convert("LA" if image.mode in ("L", "LA", "La") and "LA" in allowed_modes else "RGBA")
+    elif image.mode != "L":
+        image = image.convert("RGB")
+    if image.mode in allowed_modes:
+        return image
+    if image.mode == "L":
+        return image.convert("RGB")
+    if image.mode == "LA":
+        return image.convert("RGBA")
+    if image.mode == "RGBA" and "RGBA" not in allowed_modes:
+        return _flattened(image)
+    return image.convert("RGB")
+
+
+def _flattened(image):
+    """An image with transparency on a white background, for formats without alpha (JPEG)."""
+    background = Image.new("RGB", image.size, (255, 255, 255))
+    background.paste(image.convert("RGBA"), mask=image.getchannel("A") if "A" in image.getbands() else None)
+    return background
+
+
+_OUTPUT_MODES = {"JPEG": {"RGB", "L"}, "PNG": {"RGB", "RGBA", "L", "LA"}, "WEBP": {"RGB", "RGBA"}}
+
+
+def _kept_exif(exif):
+    """A new EXIF block with the camera, time and photographer fields only: no GPS, no orientation, no serials."""
+    kept = Image.Exif()
+    for tag in KEPT_EXIF_TAGS:
+        if isinstance(exif.get(tag), str):
+            kept[tag] = exif[tag]
+    details = exif.get_ifd(0x8769)
+    for tag in KEPT_EXIF_IFD_TAGS:
+        if isinstance(details.get(tag), str):
+            kept.get_ifd(0x8769)[tag] = details[tag]
+    return kept
 
 
 def prepare_image_upload(uploaded):
     """Check an upload, then re-encode it: a clean file under a generated name, ready for an ImageField.
 
-    Re-encoding applies the EXIF orientation and drops every metadata block (GPS included) and anything
-    appended to the image data (image/HTML polyglots); the colour profile is kept.
+    Re-encoding applies the EXIF orientation, converts the colours to sRGB (CMYK becomes RGB), keeps only the
+    camera, time and photographer EXIF fields (GPS and every other location tag are gone) and drops everything
+    appended to the image data (image/HTML polyglots). Palette, 16-bit and grey images come out 8-bit; a PNG or
+    WebP with transparency keeps it.
     """
-    extension = check_image_upload(uploaded)
-    uploaded.seek(0)
-    with Image.open(uploaded) as image:
-        image_format = image.format
-        icc_profile = image.info.get("icc_profile")
-        upright = ImageOps.exif_transpose(image)
-        options = {"icc_profile": icc_profile} if icc_profile else {}
-        if image_format == "JPEG":
-            if upright.mode not in ("RGB", "L"):
-                upright = upright.convert("RGB")
-            options.update(quality=90, optimize=True)
-        elif image_format == "WEBP":
+    data = _read_upload(uploaded)
+    with _decode_upload(data) as decoded:
+        extension = ACCEPTED_IMAGE_FORMATS[decoded.format]
+        save_format = _SAVE_FORMATS[extension]
+        exif = decoded.getexif()
+        image = _upright(decoded, exif.get(EXIF_ORIENTATION, 1))
+        image = _to_srgb(image, decoded.info.get("icc_profile"))
+        image = _normalized(image, _OUTPUT_MODES[save_format])
+        image.info = {}  # the source's profile and metadata must not ride along: only what is passed below
+        kept_exif = _kept_exif(exif)
+        options = {"exif": kept_exif.tobytes()} if len(kept_exif) or kept_exif.get_ifd(0x8769) else {}
+        if save_format == "JPEG":
             options.update(quality=90)
+        elif save_format == "WEBP":
+            options.update(quality=90, method=4)
         buffer = io.BytesIO()
-        upright.save(buffer, format=image_format, **options)
+        image.save(buffer, format=save_format, **options)
     uploaded.seek(0)
     return ContentFile(buffer.getvalue(), name=f"upload.{extension}")
 
 
 def create_photo(uploaded, *, alt_text, user=None, credit_text=""):
-    """Check an upload and store it as a Photo under a generated name. Nothing is saved if it is refused."""
+    """Check an upload and store it as a Photo with its renditions, in one transaction.
+
+    Nothing is left behind (no row, no file) if the upload is refused or anything fails on the way.
+    """
     from articles.models import Photo
 
     clean_file = prepare_image_upload(uploaded)
@@ -184,11 +391,346 @@ def create_photo(uploaded, *, alt_text, user=None, credit_text=""):
     photo.uploaded_by = user if user is not None and user.is_authenticated else None
     photo.image.save(clean_file.name, clean_file, save=False)
     try:
-        photo.save()
-    except Exception:
+        with transaction.atomic():
+            photo.save()
+            make_renditions(photo)
+    except BaseException:
         photo.image.delete(save=False)
         raise
     return photo
+
+
+def save_photo(photo, *, new_image=False, moved_focal_point=False):
+    """Save a photo edited in the admin and bring its renditions up to date, in one transaction.
+
+    A new image (already checked and re-encoded by prepare_image_upload) gets all its renditions made again; a
+    moved focal point, its card crops. If anything fails, the new file is removed with the rolled-back row.
+    """
+    try:
+        with transaction.atomic():
+            photo.save()
+            if new_image:
+                make_renditions(photo, replace=True)
+            elif moved_focal_point:
+                make_renditions(photo, kinds=("card",), replace=True)
+    except BaseException:
+        if new_image and photo.image:
+            photo.image.delete(save=False)
+        raise
+
+
+# --- Renditions ---------------------------------------------------------------------------------
+# Made from the stored photo when it is stored (create_photo, the photo admin), measured fast enough for that
+# (`make bench`: all renditions of a 24-megapixel JPEG well under a second); `manage.py make_renditions` fills in
+# those of older photos. Pages read them from a prefetch and fall back to the nearest existing one, then to the
+# original, so a page never waits for one.
+
+RENDITION_WIDTHS = (480, 800, 1200, 1600)
+CARD_WIDTHS = (480, 800, 1200)
+CARD_RATIO = 3 / 2
+# WebP with a JPEG fallback. AVIF works in Pillow here but its encoder doubles the time of a photo's renditions
+# (measured with bench/renditions.py), so it is not made; the model accepts it should that change.
+RENDITION_FORMATS = ("webp", "jpeg")
+_RENDITION_SAVE = {
+    "webp": ("WEBP", {"quality": 80, "method": 1}),
+    "jpeg": ("JPEG", {"quality": 82, "progressive": True}),
+    "avif": ("AVIF", {"quality": 60, "speed": 8}),
+}
+
+
+def rendition_widths(width, widths=RENDITION_WIDTHS):
+    """The widths to make for an image ``width`` pixels wide: never wider than it, and its own when it is narrower."""
+    chosen = [w for w in widths if w <= width]
+    if width < max(widths) and width not in chosen:
+        chosen.append(width)
+    return chosen
+
+
+def expected_renditions(photo, kinds=("full", "card"), formats=RENDITION_FORMATS):
+    """The (kind, width, format) renditions a photo of its stored width and height gets."""
+    crop = focal_crop(photo.width, photo.height, photo.focal_x, photo.focal_y) if photo.width and photo.height else None
+    keys = []
+    if "full" in kinds and photo.width:
+        keys += [("full", width, fmt) for width in rendition_widths(photo.width) for fmt in formats]
+    if "card" in kinds and crop:
+        keys += [("card", width, fmt) for width in rendition_widths(crop[2] - crop[0], CARD_WIDTHS) for fmt in formats]
+    return keys
+
+
+def focal_crop(width, height, focal_x=0.5, focal_y=0.5, ratio=CARD_RATIO):
+    """The largest ``ratio`` box inside width x height, centred on the focal point as far as the edges allow."""
+    if width / height > ratio:
+        crop_width, crop_height = max(1, round(height * ratio)), height
+    else:
+        crop_width, crop_height = width, max(1, round(width / ratio))
+    left = min(max(round(focal_x * width - crop_width / 2), 0), width - crop_width)
+    top = min(max(round(focal_y * height - crop_height / 2), 0), height - crop_height)
+    return left, top, left + crop_width, top + crop_height
+
+
+def _scaled(size, width):
+    return width, max(1, round(size[1] * width / size[0]))
+
+
+def render_photo(source, *, focal=(0.5, 0.5), kinds=("full", "card")):
+    """Decode ``source`` (a file) once and yield (kind, width, Pillow image) for every rendition of ``kinds``.
+
+    Lean on large JPEGs: the decoder's draft mode decodes at the smallest 1/2, 1/4 or 1/8 scale still large
+    enough; ``reducing_gap`` averages whole blocks before the final resize; orientation and colour profile are
+    applied to the reduced image, never to the full-size one.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        image = Image.open(source, formats=["JPEG", "PNG", "WEBP"])
+    with image:
+        orientation = image.getexif().get(EXIF_ORIENTATION, 1)
+        icc_profile = image.info.get("icc_profile")
+        turned = orientation in (5, 6, 7, 8)
+        raw_width, raw_height = image.size
+        width, height = (raw_height, raw_width) if turned else (raw_width, raw_height)
+        crop = focal_crop(width, height, *focal)
+        crop_width = crop[2] - crop[0]
+        full_widths = rendition_widths(width) if "full" in kinds else []
+        card_widths = rendition_widths(crop_width, CARD_WIDTHS) if "card" in kinds else []
+        # The smallest scale at which every rendition can still be cut: the base image all of them come from.
+        scale = min(1.0, max([w / width for w in full_widths] + [w / crop_width for w in card_widths] + [0]))
+        base_raw = (max(1, round(raw_width * scale)), max(1, round(raw_height * scale)))
+        if image.format == "JPEG":
+            image.draft(image.mode, base_raw)
+        image.load()
+        if image.mode not in ("RGB", "RGBA", "CMYK", "L", "LA"):
+            image = _normalized(image, {"RGB", "RGBA", "L", "LA"})
+        base = image.resize(base_raw, Image.Resampling.LANCZOS, reducing_gap=2.0) if image.size != base_raw else image
+        base = _to_srgb(_upright(base, orientation), icc_profile)
+        base = _normalized(base, {"RGB", "RGBA"})
+        base.info = {}  # converted to sRGB: the source's profile and EXIF are not carried into renditions
+        yield from _narrowing("full", base, full_widths)
+        if card_widths:
+            factor = base.width / width
+            yield from _narrowing("card", base.crop(tuple(round(edge * factor) for edge in crop)), card_widths)
+
+
+def _narrowing(kind, image, widths):
+    """Each width from the next larger one (never more than halving with Lanczos: as sharp, much cheaper)."""
+    for target in sorted(widths, reverse=True):
+        if target < image.width:
+            image = image.resize(_scaled(image.size, target), Image.Resampling.LANCZOS)
+        yield kind, target, image
+
+
+def encode_rendition(image, rendition_format):
+    save_format, options = _RENDITION_SAVE[rendition_format]
+    if save_format != "WEBP" and image.mode == "RGBA":
+        image = _flattened(image) if save_format == "JPEG" else image
+    buffer = io.BytesIO()
+    image.save(buffer, format=save_format, **options)
+    return buffer.getvalue()
+
+
+def make_renditions(photo, *, kinds=("full", "card"), replace=False, formats=RENDITION_FORMATS):
+    """Make the photo's missing renditions of ``kinds`` (all of them again with ``replace``); return the new ones.
+
+    One transaction: if anything fails, no new row and no new file is left. Replaced files are deleted once the
+    transaction commits. Safe to run twice.
+    """
+    from articles.models import Rendition
+
+    existing = {(r.kind, r.width, r.format): r for r in Rendition.objects.filter(photo=photo, kind__in=kinds)}
+    if not replace and existing and set(expected_renditions(photo, kinds, formats)) <= set(existing):
+        return []  # all there: the photo is not even opened
+    stored, made = [], []
+    try:
+        with transaction.atomic():
+            if replace and existing:
+                old_files = [(r.file.storage, r.file.name) for r in existing.values()]
+                Rendition.objects.filter(pk__in=[r.pk for r in existing.values()]).delete()
+                transaction.on_commit(lambda: [storage.delete(name) for storage, name in old_files])
+                existing = {}
+            wanted = None
+            with photo.image.open("rb") as source:
+                for kind, width, image in render_photo(source, focal=(photo.focal_x, photo.focal_y), kinds=kinds):
+                    for rendition_format in formats:
+                        if (kind, width, rendition_format) in existing:
+                            continue
+                        wanted = Rendition(
+                            photo=photo, kind=kind, width=width, height=image.height, format=rendition_format
+                        )
+                        content = encode_rendition(image, rendition_format)
+                        wanted.file.save("rendition", ContentFile(content), save=False)
+                        stored.append(wanted.file.name)
+                        wanted.save()
+                        made.append(wanted)
+    except BaseException:
+        storage = Rendition._meta.get_field("file").storage
+        for name in stored:
+            storage.delete(name)
+        raise
+    return made
+
+
+def photos_missing_renditions():
+    """Photos without a full set of renditions (a photo stored before renditions existed, or the demo seed's)."""
+    from articles.models import Photo
+
+    return Photo.objects.annotate(rendition_count=Count("renditions")).filter(rendition_count=0).order_by("id")
+
+
+def make_missing_renditions(*, missing_only=True, report=None):
+    """Make renditions for every photo lacking them (or all again); returns (photos done, renditions made).
+
+    Each photo in its own transaction, so a photo whose file is gone or unreadable is reported and skipped.
+    ``report(photo, made, error)`` is called after each photo.
+    """
+    from articles.models import Photo
+
+    photos = photos_missing_renditions() if missing_only else Photo.objects.order_by("id")
+    done = total = 0
+    for photo in photos.iterator():
+        try:
+            made = make_renditions(photo, replace=not missing_only)
+        except (
+            OSError,
+            ValueError,
+            ValidationError,
+            Image.DecompressionBombError,
+            Image.DecompressionBombWarning,
+        ) as error:
+            if report:
+                report(photo, [], error)
+            continue
+        done += 1
+        total += len(made)
+        if report:
+            report(photo, made, None)
+    return done, total
+
+
+@dataclass
+class Picture:
+    """What a page needs to show a photo: a fallback ``src``, width and height, and a srcset per format."""
+
+    src: str
+    width: int
+    height: int
+    srcsets: dict  # format -> "url 480w, url 800w"
+
+    @property
+    def webp_srcset(self):
+        return self.srcsets.get("webp", "")
+
+    @property
+    def avif_srcset(self):
+        return self.srcsets.get("avif", "")
+
+    @property
+    def jpeg_srcset(self):
+        return self.srcsets.get("jpeg", "")
+
+    @classmethod
+    def of(cls, photo, kind="full", preferred_width=800):
+        """Built from the renditions prefetched with the photo, never with a query; missing kinds fall back to the
+        whole photo's renditions, a missing JPEG set to the original as ``src``, no renditions to the original."""
+        cache = getattr(photo, "_prefetched_objects_cache", {}).get("renditions")
+        renditions = list(cache) if cache is not None else []
+        chosen = [r for r in renditions if r.kind == kind] or [r for r in renditions if r.kind == "full"]
+        if not chosen:
+            return cls(src=photo.image.url if photo.image else "", width=photo.width, height=photo.height, srcsets={})
+        by_format = {}
+        for rendition in sorted(chosen, key=lambda r: r.width):
+            by_format.setdefault(rendition.format, []).append(rendition)
+        srcsets = {fmt: ", ".join(f"{r.file.url} {r.width}w" for r in items) for fmt, items in by_format.items()}
+        largest = max(chosen, key=lambda r: r.width)
+        jpegs = by_format.get("jpeg")
+        if jpegs:
+            fallback = next((r for r in jpegs if r.width >= preferred_width), jpegs[-1])
+            src = fallback.file.url
+        else:
+            src = photo.image.url
+        return cls(src=src, width=largest.width, height=largest.height, srcsets=srcsets)
+
+
+_RICH_TEXT_IMAGE = re.compile(r"<img\s[^>]*>")
+_ATTRIBUTE = re.compile(r'([a-z-]+)="([^"]*)"')
+
+
+def _media_name(src):
+    media_url = settings.MEDIA_URL
+    if not src.startswith(media_url):
+        return ""
+    return unquote(src[len(media_url) :])
+
+
+def rich_text_image_names(*fragments):
+    """Stored names of our own photos shown in rich text (``<img src="/media/photos/...">``)."""
+    names = set()
+    for html in fragments:
+        for tag in _RICH_TEXT_IMAGE.findall(html or ""):
+            src = dict(_ATTRIBUTE.findall(tag)).get("src", "")
+            name = _media_name(html_unescape(src))
+            if name.startswith("photos/"):
+                names.add(name)
+    return names
+
+
+def load_renditions(photos=(), rich_text=()):
+    """Load, in ONE query, the renditions of ``photos`` and of the photos shown in the ``rich_text`` fragments.
+
+    Each photo gets them as its prefetched ``renditions``; returns {stored name: Photo} for the rich-text images,
+    for the ``responsive_images`` filter. Nothing runs when there is nothing to show.
+    """
+    from articles.models import Rendition
+
+    photos = {photo.pk: photo for photo in photos if photo is not None and photo.pk is not None}
+    names = rich_text_image_names(*rich_text)
+    if not photos and not names:
+        return {}
+    found = {}
+    by_photo = {}
+    rows = Rendition.objects.filter(Q(photo__in=list(photos)) | Q(photo__image__in=names)).select_related("photo")
+    for rendition in rows.order_by("photo_id", "kind", "format", "width"):
+        photo = photos.get(rendition.photo_id) or found.get(rendition.photo_id) or rendition.photo
+        found[photo.pk] = photo
+        rendition.photo = photo
+        by_photo.setdefault(photo.pk, []).append(rendition)
+    for pk, photo in {**found, **photos}.items():
+        queryset = photo.renditions.all()
+        queryset._result_cache = by_photo.get(pk, [])
+        queryset._prefetch_done = True
+        photo._prefetched_objects_cache = {**getattr(photo, "_prefetched_objects_cache", {}), "renditions": queryset}
+    return {photo.image.name: photo for photo in found.values() if photo.image.name in names}
+
+
+def responsive_images(html, photos, sizes):
+    """Rich text with each of our own photos as a <picture>: WebP and JPEG srcsets, sizes, width and height.
+
+    ``html`` was sanitised on save (so its <img> tags hold only src, alt, width and height, double-quoted);
+    images that are not ours or have no renditions stay as they are.
+    """
+    if not html or not photos:
+        return html
+
+    def replace(match):
+        attributes = dict(_ATTRIBUTE.findall(match.group(0)))
+        photo = photos.get(_media_name(html_unescape(attributes.get("src", ""))))
+        if photo is None:
+            return match.group(0)
+        picture = Picture.of(photo, "full")
+        source = ""
+        if picture.webp_srcset:
+            source = format_html('<source type="image/webp" srcset="{}" sizes="{}">', picture.webp_srcset, sizes)
+        return format_html(
+            '<picture>{}<img src="{}"{} sizes="{}" width="{}" height="{}" alt="{}" loading="lazy" decoding="async">'
+            "</picture>",
+            source,
+            picture.src,
+            format_html(' srcset="{}"', picture.jpeg_srcset) if picture.jpeg_srcset else "",
+            sizes,
+            picture.width,
+            picture.height,
+            html_unescape(attributes.get("alt", "")),
+        )
+
+    return _RICH_TEXT_IMAGE.sub(replace, html)
 
 
 # --- Roles --------------------------------------------------------------------------------------
@@ -401,6 +943,40 @@ def compare_versions(old_version, new_version):
     return changes
 
 
+def _existing_targets_only(snapshot):
+    """Leave out the bylines, photo links and entries whose reporter, role, photo or organisation no longer exists,
+    and links to a lead photo or section that is gone; ``snapshot["skipped"]`` counts what was left out."""
+    from articles.models import BylineRole, Organization, Photo, Reporter, Section
+
+    def existing(model, ids):
+        return set(model.objects.filter(pk__in=[i for i in ids if i]).values_list("pk", flat=True))
+
+    reporters = existing(Reporter, [b["reporter_id"] for b in snapshot["bylines"]])
+    roles = existing(BylineRole, [b["role_id"] for b in snapshot["bylines"]])
+    photos = existing(
+        Photo,
+        [p["photo_id"] for p in snapshot["photos"]]
+        + [e["photo_id"] for e in snapshot["entries"]]
+        + [snapshot["fields"].get("lead_photo_id")],
+    )
+    organizations = existing(Organization, [e["organization_id"] for e in snapshot["entries"]])
+    kept = {
+        "bylines": [b for b in snapshot["bylines"] if b["reporter_id"] in reporters and b["role_id"] in roles],
+        "photos": [p for p in snapshot["photos"] if p["photo_id"] in photos],
+        "entries": [e for e in snapshot["entries"] if e["organization_id"] in organizations],
+    }
+    for entry in kept["entries"]:
+        if entry["photo_id"] not in photos:
+            entry["photo_id"] = None
+    fields = dict(snapshot["fields"])
+    if fields.get("lead_photo_id") not in photos:
+        fields["lead_photo_id"] = None
+    if not Section.objects.filter(pk=fields.get("section_id")).exists():
+        fields.pop("section_id", None)  # keep the current section rather than none
+    skipped = sum(len(snapshot[key]) - len(kept[key]) for key in kept)
+    return {**snapshot, **kept, "fields": fields, "skipped": skipped}
+
+
 def restore_version(article, version, user):
     """Bring back a version's text, bylines, photo links and entries; the publishing state stays as it is.
 
@@ -413,7 +989,7 @@ def restore_version(article, version, user):
 
     if int(version.object_id) != article.pk:
         raise ValidationError(_("That version belongs to another article."))
-    snapshot = version_snapshot(version)
+    snapshot = _existing_targets_only(version_snapshot(version))
     with transaction.atomic(), reversion.create_revision():
         for name in HISTORY_RESTORED_FIELDS:
             if name in snapshot["fields"]:
@@ -438,6 +1014,10 @@ def restore_version(article, version, user):
             reversion.add_to_revision(part)
         when = timezone.localtime(version.revision.date_created)
         comment = _("Restored the version of %(when)s") % {"when": f"{when:%Y-%m-%d %H:%M}"}
+        if snapshot["skipped"]:
+            comment += _(
+                " (%(count)d parts left out: their reporter, role, photo or organisation no longer exists)"
+            ) % {"count": snapshot["skipped"]}
         reversion.set_user(user)
         reversion.set_comment(comment)
         Transition.objects.create(
@@ -448,6 +1028,7 @@ def restore_version(article, version, user):
             user=user,
             comment=comment,
         )
+    article.restore_comment = comment
     return article
 
 
@@ -505,6 +1086,8 @@ class Finding:
                 return _("No section is chosen.")
             if self.field == "bylines":
                 return _("There is no byline.")
+            if self.field.endswith(" caption"):
+                return _("%(caption)s has no photo: attach one or delete the caption.") % {"caption": self.field_label}
             return _("%(photo)s has no alt text.") % {"photo": self.field_label}
         if self.kind == self.MISWRITTEN:
             return _("“%(word)s” in %(field)s should be written “%(correction)s”.") % {
@@ -586,9 +1169,14 @@ def html_to_text(value):
     return re.sub(r"\n{2,}", "\n", "".join(extractor.parts)).strip()
 
 
+def _is_invisible(character):
+    """Format characters (zero-width spaces and joiners, soft hyphens, BOM), variation selectors, CGJ."""
+    return unicodedata.category(character) == "Cf" or "\ufe00" <= character <= "\ufe0f" or character == "\u034f"
+
+
 def _normalize_for_matching(value):
-    """NFKC + casefold, so that full-width letters and case hide no word."""
-    return unicodedata.normalize("NFKC", value).casefold()
+    """NFKC + casefold, invisible characters dropped: full-width letters, case and a zero-width space hide no word."""
+    return "".join(c for c in unicodedata.normalize("NFKC", value).casefold() if not _is_invisible(c))
 
 
 def _normalize_with_positions(text):
@@ -692,11 +1280,15 @@ def publication_findings(article) -> list[Finding]:
     if lead_photo is not None and not lead_photo.alt_text.strip():
         findings.append(Finding(Finding.MISSING, "lead_photo"))
     for number, article_photo in enumerate(photos, start=1):
-        if not article_photo.photo.alt_text.strip():
+        if article_photo.photo is None:  # a caption placeholder from an imported manuscript
+            findings.append(Finding(Finding.MISSING, f"photo {number} caption"))
+        elif not article_photo.photo.alt_text.strip():
             findings.append(Finding(Finding.MISSING, f"photo {number}"))
     for number, entry in enumerate(entries, start=1):
         if entry.photo_id and not entry.photo.alt_text.strip():
             findings.append(Finding(Finding.MISSING, f"entry {number} photo"))
+        elif entry.caption.strip() and not entry.photo_id:
+            findings.append(Finding(Finding.MISSING, f"entry {number} caption"))
 
     words = {}
     for word, kind, correction in WatchWord.objects.filter(is_active=True).values_list("word", "kind", "correction"):
@@ -837,7 +1429,10 @@ def share_link_for_token(token):
 # - unpublish: an editor takes a live or scheduled story back to draft, with a reason.
 # - a change to the text, bylines or entries of a story in review after a sign-off sends it back to the first level.
 
-REVIEWED_TEXT_FIELDS = ("kicker", "headline", "subtitle", "summary", "body", "pull_quote")
+REVIEWED_TEXT_FIELDS = (
+    "kicker", "headline", "subtitle", "summary", "body", "pull_quote", "source", "section_id",
+    "dateline_place", "dateline_on", "lead_photo_id", "lead_photo_caption",
+)  # fmt: skip
 
 
 class WorkflowError(ValidationError):
@@ -1209,11 +1804,16 @@ def reviewed_text(article):
             "order", "form", "organization_id", "title", "highlight", "body", "photo_id", "caption"
         )
     )
-    return (tuple(fresh.get(name) for name in REVIEWED_TEXT_FIELDS), bylines, entries)
+    photos = list(article.article_photos.order_by("order", "id").values_list("order", "photo_id", "caption"))
+    return (tuple(fresh.get(name) for name in REVIEWED_TEXT_FIELDS), bylines, entries, photos)
 
 
 def reset_review_after_change(article, user):
-    """A change to the text after a sign-off sends a story in review back to the first level. True if it did."""
+    """A change to the text after a sign-off sends the story back to the first level. True if it did.
+
+    A story in review loses its sign-offs; a scheduled story also loses its schedule and goes back to review, so
+    that what goes out at the scheduled time is what was signed off and checked.
+    """
     from django.db import transaction
 
     from articles.models import Transition
@@ -1221,6 +1821,21 @@ def reset_review_after_change(article, user):
 
     with transaction.atomic():
         locked = _locked(article)
+        if locked.status == Status.PUBLISHED and locked.published_at and locked.published_at > timezone.now():
+            signed = locked.review_level
+            locked.status, locked.published_at = Status.IN_REVIEW, None
+            locked.review_level, locked.submitted_at = 0, timezone.now()
+            _save_state(locked, article, ["status", "published_at", "review_level", "submitted_at"])
+            _record(
+                locked,
+                user,
+                Transition.Action.RESET,
+                Status.PUBLISHED,
+                Status.IN_REVIEW,
+                level=signed or None,
+                comment=_("Edited after it was scheduled: the schedule is cancelled and the story is back in review."),
+            )
+            return True
         if locked.status != Status.IN_REVIEW or locked.review_level == 0:
             return False
         signed = locked.review_level
@@ -1278,6 +1893,8 @@ def move_to_trash(article, user):
         )
         locked.deleted_at, locked.deleted_by = timezone.now(), user
         _save_state(locked, article, ["deleted_at", "deleted_by"])
+        # Preview links die with the trash: a restored story needs new ones.
+        locked.share_links.filter(revoked_at__isnull=True).update(revoked_at=locked.deleted_at)
         return _record(locked, user, Transition.Action.TRASH, locked.status)
 
 
@@ -1362,3 +1979,268 @@ def edit_conflict(article, seen_edit_count, seen_version_id):
     if link:
         return format_html('{} <a href="{}" target="_blank">{}</a>', message, link, _("See what they changed"))
     return message
+
+
+# --- Manuscripts --------------------------------------------------------------------------------
+# A manuscript file becomes drafts (the lead article and any companions of its package) in one transaction: the
+# parser (articles/manuscripts.py) reads the text, these functions match its names to reporters, organisations and
+# byline roles (creating what is new) and store the drafts. Imports never publish: every article is a DRAFT.
+
+
+class ManuscriptImport:
+    """What became of one manuscript file: drafts created, an earlier import of the same text, or why it failed.
+
+    Before anything is stored (a preview or a dry run) it also says how the names will be matched.
+    """
+
+    def __init__(self, filename=""):
+        self.filename = filename
+        self.manuscript = None
+        self.drafts = []  # created articles, the package lead first
+        self.duplicate_of = None  # the lead article of an earlier import of the same text
+        self.duplicate_of_file = ""  # or an earlier file of the same batch
+        self.failure = ""
+        self.notes = []
+        self.reporters = {}  # byline name -> Reporter, or None for a new correspondent
+        self.organizations = {}  # entry organisation -> Organization, or None for a new one
+        self.levels = {}  # new organisation -> guessed Organization.Level
+        self.new_roles = []  # byline roles not in the vocabulary yet
+
+    @property
+    def status(self):
+        if self.failure:
+            return "failed"
+        if self.duplicate_of is not None or self.duplicate_of_file:
+            return "duplicate"
+        return "created" if self.drafts else "ready"
+
+    @property
+    def status_label(self):
+        return {
+            "failed": _("failed"),
+            "duplicate": _("skipped as a duplicate"),
+            "created": _("created"),
+            "ready": _("ready to import"),
+        }[self.status]
+
+
+def read_manuscript(text_or_bytes):
+    """Parse a manuscript with the current byline-role vocabulary (raises manuscripts.ManuscriptError)."""
+    from articles import manuscripts
+    from articles.models import BylineRole
+
+    roles = BylineRole.objects.values_list("name", flat=True)
+    return manuscripts.parse(text_or_bytes, roles=list(roles), today=timezone.localdate())
+
+
+def imported_article(manuscript_hash):
+    """The lead draft an earlier import of the same (normalised) text created, if it is still there."""
+    from articles.models import Article
+
+    return Article.objects.filter(manuscript_hash=manuscript_hash, package_lead__isnull=True).order_by("id").first()
+
+
+def _default_section():
+    from articles.models import Section
+
+    return Section.objects.order_by("order", "name").first()
+
+
+def _match_names(result):
+    """Which reporters, organisations and roles the manuscript's names are: read only, for preview and import."""
+    from articles import manuscripts
+    from articles.models import BylineRole, Organization, Reporter
+
+    drafts = result.manuscript.drafts
+    names = list(dict.fromkeys(item.name for draft in drafts for item in draft.bylines))
+    found = {}
+    for reporter in Reporter.objects.filter(name__in=names).order_by("-is_active", "id"):
+        if reporter.name in found:
+            result.notes.append(
+                _("Several reporters are called %(name)s: the byline goes to the first; check it.")
+                % {"name": reporter.name}
+            )
+        found.setdefault(reporter.name, reporter)
+    result.reporters = {name: found.get(name) for name in names}
+
+    organizations = list(dict.fromkeys(entry.organization for draft in drafts for entry in draft.entries))
+    by_name, by_short_name = {}, {}
+    for organization in Organization.objects.filter(Q(name__in=organizations) | Q(short_name__in=organizations)):
+        by_name[organization.name] = organization
+        by_short_name.setdefault(organization.short_name, organization)
+    result.organizations = {name: by_name.get(name) or by_short_name.get(name) for name in organizations}
+    for name, organization in result.organizations.items():
+        if organization is None:
+            level = manuscripts.guess_level(name)
+            if not level:
+                level = Organization.Level.CITY
+                result.notes.append(
+                    _("The level of the new organisation %(name)s could not be read from its name: it is set to "
+                      "city; check it.") % {"name": name}
+                )  # fmt: skip
+            result.levels[name] = Organization.Level(level)
+
+    known = set(BylineRole.objects.values_list("name", flat=True))
+    result.new_roles = list(
+        dict.fromkeys(item.role for draft in drafts for item in draft.bylines if item.role not in known)
+    )
+
+
+def _body_html(blocks):
+    from django.utils.html import escape
+
+    return "\n".join(f"<{block.kind}>{escape(block.text)}</{block.kind}>" for block in blocks)
+
+
+def _unique_slug(model, prefix):
+    while True:
+        slug = f"{prefix}-{uuid.uuid4().hex[:8]}"
+        if not model.objects.filter(slug=slug).exists():
+            return slug
+
+
+def _create_drafts(result, user, section):
+    """Store the manuscript's drafts and whatever new reporters, organisations and roles they need."""
+    from articles.models import Article, ArticlePhoto, Byline, BylineRole, ExperienceEntry, Organization, Reporter
+
+    roles = {role.name: role for role in BylineRole.objects.all()}
+    for name in result.new_roles:
+        role = BylineRole(name=name, order=900)
+        role.full_clean()
+        role.save()
+        roles[name] = role
+    reporters = dict(result.reporters)
+    first_roles = {}
+    for draft in result.manuscript.drafts:
+        for item in draft.bylines:
+            first_roles.setdefault(item.name, item.role)
+    for name, reporter in reporters.items():
+        if reporter is None:  # a new correspondent: no login
+            reporter = Reporter(name=name, slug=_unique_slug(Reporter, "reporter"), title=first_roles[name])
+            reporter.full_clean()
+            reporter.save()
+            reporters[name] = reporter
+    organizations = dict(result.organizations)
+    for name, organization in organizations.items():
+        if organization is None:
+            organization = Organization(name=name, level=result.levels[name], slug=_unique_slug(Organization, "org"))
+            organization.full_clean()
+            organization.save()
+            organizations[name] = organization
+
+    created = []
+    for number, draft in enumerate(result.manuscript.drafts):
+        article = Article(
+            kicker=clean_text(draft.kicker),
+            headline=clean_text(draft.headline),
+            subtitle=clean_text(draft.subtitle),
+            pull_quote=clean_text(draft.pull_quote),
+            body=_body_html(draft.blocks),
+            section=section,
+            dateline_on=draft.dateline_on,
+            status="draft",  # imports never publish
+            created_by=user,
+            manuscript_hash=result.manuscript.hash if number == 0 else "",
+            package_lead=created[0] if created else None,
+        )
+        if draft.source:
+            article.source = clean_text(draft.source)
+        article.full_clean(exclude=["section"] if section is None else None)
+        article.save()
+        created.append(article)
+        bylines, seen = [], set()
+        for item in draft.bylines:
+            key = (item.name, item.role)
+            if key not in seen:
+                seen.add(key)
+                bylines.append(
+                    Byline(article=article, reporter=reporters[item.name], role=roles[item.role], order=len(bylines))
+                )
+        Byline.objects.bulk_create(bylines)
+        captions = list(draft.captions)
+        for order, entry in enumerate(draft.entries):
+            part = ExperienceEntry(
+                article=article,
+                organization=organizations[entry.organization],
+                title=clean_text(entry.title),
+                highlight=clean_text(entry.highlight),
+                body=_body_html(entry.blocks),
+                caption=entry.captions[0] if entry.captions else "",
+                form=entry.form or ExperienceEntry.Form.WRITTEN,
+                order=order,
+            )
+            part.full_clean()
+            part.save()
+            if len(entry.captions) > 1:
+                captions += entry.captions[1:]
+                result.notes.append(
+                    _("%(organization)s has more than one caption: the others are with the article's photos.")
+                    % {"organization": entry.organization}
+                )
+        ArticlePhoto.objects.bulk_create(
+            ArticlePhoto(article=article, photo=None, caption=caption, order=order)
+            for order, caption in enumerate(captions)
+        )
+    return created
+
+
+def import_manuscript(text_or_bytes, *, user, filename="", section=None, dry_run=False):
+    """Import one manuscript (a file's bytes or pasted text) as drafts created by ``user``; returns a ManuscriptImport.
+
+    Atomic: a manuscript that fails leaves nothing behind. The same text imported again creates nothing and points
+    to the earlier draft. ``section`` defaults to the first section; ``dry_run`` only reads and matches.
+    """
+    from django.db import DatabaseError
+
+    from articles import manuscripts
+
+    result = ManuscriptImport(filename)
+    try:
+        result.manuscript = read_manuscript(text_or_bytes)
+    except manuscripts.ManuscriptError as error:
+        result.failure = error.message
+        return result
+    result.notes = list(result.manuscript.notes)
+    result.duplicate_of = imported_article(result.manuscript.hash)
+    if result.duplicate_of is not None:
+        return result
+    section = section or _default_section()
+    if section is None:
+        result.failure = _("There is no section yet: create one in the admin first.")
+        return result
+    _match_names(result)
+    if dry_run:
+        return result
+    try:
+        with transaction.atomic():
+            result.drafts = _create_drafts(result, user, section)
+    except ValidationError as error:
+        result.drafts = []
+        result.failure = "; ".join(
+            f"{name}: {' '.join(messages)}" if name != "__all__" else " ".join(messages)
+            for name, messages in error.message_dict.items()
+        ) if hasattr(error, "error_dict") else " ".join(error.messages)  # fmt: skip
+    except DatabaseError as error:
+        result.drafts = []
+        result.failure = _("The database refused the manuscript: %(error)s") % {"error": error}
+    return result
+
+
+def import_manuscripts(files, *, user, section=None, dry_run=False, progress=None):
+    """Import ``files`` ((filename, bytes or text) pairs) one by one; ``progress(number, total, result)`` after each.
+
+    The same text twice in one batch is imported once.
+    """
+    files = list(files)
+    results, seen = [], {}
+    for number, (filename, data) in enumerate(files, start=1):
+        result = import_manuscript(data, user=user, filename=filename, section=section, dry_run=dry_run)
+        if result.manuscript is not None and result.status != "duplicate":
+            earlier = seen.get(result.manuscript.hash)
+            if earlier is not None and result.status == "ready":  # a dry run: nothing stored to find it by
+                result.duplicate_of_file = earlier.filename
+            seen.setdefault(result.manuscript.hash, result)
+        results.append(result)
+        if progress is not None:
+            progress(number, len(files), result)
+    return results

@@ -36,6 +36,10 @@ class FixedDigitsConverter:
 
 
 class YearConverter(FixedDigitsConverter):
+    """A year the archive can hold: 1900-2999. Years 0001 or 9999 overflow when converted to UTC: 404, not 500."""
+
+    regex = r"19[0-9]{2}|2[0-9]{3}"
+
     digits = 4
 
 

@@ -67,6 +67,15 @@ class ArticleListView(ListView):
         return Article.objects.published().for_listing()
 
 
+def load_article_renditions(article, entries):
+    """One query for the renditions of every photo on an article page (loaded with for_detail); returns the photos
+    shown in its rich text, for the ``responsive_images`` filter."""
+    photos = [article.lead_photo if article.lead_photo_id else None]
+    photos += [item.photo for item in article.article_photos.all()]
+    photos += [entry.photo for entry in entries if entry.photo_id]
+    return services.load_renditions(photos, [article.body, *(entry.body for entry in entries)])
+
+
 class ArticleDetailView(DetailView):
     context_object_name = "article"
     related_articles = 4
@@ -90,6 +99,7 @@ class ArticleDetailView(DetailView):
         entries = list(self.object.experience_entries.all())
         context["oral_entries"] = [e for e in entries if e.form == e.Form.ORAL]
         context["written_entries"] = [e for e in entries if e.form != e.Form.ORAL]
+        context["body_photos"] = load_article_renditions(self.object, entries)
         context["related_articles"] = list(
             Article.objects.published().related_to(self.object, limit=self.related_articles)
         )
@@ -140,6 +150,7 @@ class ShareLinkPreviewView(DetailView):
         context["is_preview"] = True  # no links to pages of the print edition
         context["oral_entries"] = [e for e in entries if e.form == e.Form.ORAL]
         context["written_entries"] = [e for e in entries if e.form != e.Form.ORAL]
+        context["body_photos"] = load_article_renditions(self.object, entries)
         return context
 
 
@@ -350,7 +361,9 @@ def editor_image_upload(request):
     # From an article's form the editor names the article (?article=<id>): only someone who may edit it uploads.
     article_id = request.GET.get("article") or request.POST.get("article")
     if article_id:
-        article = Article.objects.filter(pk=article_id).first() if article_id.isdigit() else None
+        article = (
+            Article.objects.filter(pk=article_id).first() if article_id.isascii() and article_id.isdigit() else None
+        )
         if article is None or not services.may_edit_article(request.user, article):
             raise PermissionDenied
     upload = request.FILES.get("upload")

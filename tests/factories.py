@@ -26,6 +26,7 @@ from articles.models import (
     Topic,
     WatchWord,
 )
+from articles.services import make_renditions
 
 
 def image_bytes(image_format="JPEG", size=(8, 6), color=(200, 40, 40), mode="RGB"):
@@ -100,9 +101,16 @@ class PhotoFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Photo
+        skip_postgeneration_save = True
 
     image = factory.LazyFunction(lambda: ContentFile(image_bytes(), name="会场照片.jpg"))
     alt_text = factory.Sequence(lambda n: f"会场全景{n}")
+
+    @factory.post_generation
+    def renditions(photo, create, extracted, **kwargs):
+        """``PhotoFactory(renditions=True)`` also makes its renditions, as an upload does."""
+        if create and extracted:
+            make_renditions(photo)
 
 
 class ArticleFactory(factory.django.DjangoModelFactory):

@@ -19,6 +19,11 @@ def stored_files(media_root):
     return [path for path in media_root.rglob("*") if path.is_file()] if media_root.exists() else []
 
 
+def stored_originals(media_root):
+    """Stored files but the photos' renditions (which every accepted photo gets, see test_renditions.py)."""
+    return [path for path in stored_files(media_root) if "renditions" not in path.relative_to(media_root).parts]
+
+
 def upload(client, name, data, content_type="image/jpeg", **extra):
     return client.post(UPLOAD_URL, {"upload": SimpleUploadedFile(name, data, content_type=content_type), **extra})
 
@@ -80,7 +85,8 @@ def test_reporter_uploads_a_real_photo(
     assert photo.original_filename == f"会场.{extension}"
     assert photo.uploaded_by == reporter_user
     assert photo.alt_text  # a default until the editor sets the alternative text
-    assert stored_files(media_root) == [media_root / photo.image.name]
+    assert stored_originals(media_root) == [media_root / photo.image.name]
+    assert photo.renditions.exists()
 
 
 def test_uploaded_photo_takes_the_alt_text_sent(reporter_client):
@@ -192,7 +198,8 @@ def test_photo_uploaded_in_the_admin_is_stored_under_a_generated_name(admin_clie
     assert re.fullmatch(r"photos/\d{4}/\d{2}/[0-9a-f]{32}\.png", photo.image.name)
     assert photo.original_filename.startswith("郴州会场全景") and photo.original_filename.endswith(".jpg")
     assert (photo.width, photo.height, photo.uploaded_by) == (30, 20, admin_user)
-    assert stored_files(media_root) == [media_root / photo.image.name]
+    assert stored_originals(media_root) == [media_root / photo.image.name]
+    assert photo.renditions.exists()
 
 
 @pytest.mark.parametrize(("name", "data", "content_type"), REFUSED.values(), ids=REFUSED.keys())

@@ -28,6 +28,20 @@ def json_for_script(data):
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")).translate(_JSON_SCRIPT_ESCAPES)
 
 
+# The column rich-text images are shown in (the article's measure), for the browser to pick a rendition.
+RICH_TEXT_IMAGE_SIZES = "(max-width: 40em) 100vw, 36em"
+
+
+@register.filter
+def responsive_images(html, photos):
+    """Rich text, sanitised by services.sanitize_html when it was saved, with our own photos as responsive
+    <picture>s (``photos``: what services.load_renditions returned for the page). Output is marked safe: use it
+    only on rich-text fields."""
+    from articles.services import responsive_images as rewrite
+
+    return mark_safe(rewrite(html or "", photos or {}, RICH_TEXT_IMAGE_SIZES))
+
+
 @register.filter
 def iso8601(value):
     """A datetime in newsroom time with its offset, to the second: ``2026-11-20T09:30:00+08:00``."""

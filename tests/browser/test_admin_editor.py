@@ -135,5 +135,10 @@ def test_editor_uploads_an_image_into_the_body(admin_page, newsroom_data, settin
     assert f'src="{src}"' in article.body
 
     page.goto(article.get_absolute_url())  # a preview: the editor sees the draft at its public address
-    assert page.locator(f".article .body img[src='{src}']").count() == 1
+    # On the page the image is a <picture> of the photo's renditions, with its width and height.
+    shown = page.locator(".article .body figure picture img")
+    assert shown.count() == 1
+    assert "/media/renditions/" in shown.get_attribute("src") and "64w" in shown.get_attribute("srcset")
+    assert (shown.get_attribute("width"), shown.get_attribute("height")) == ("64", "48")
+    assert shown.evaluate("img => img.complete && img.naturalWidth > 0")  # the rendition loaded
     assert page.console_errors == []

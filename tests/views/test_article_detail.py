@@ -25,8 +25,9 @@ from tests.views.pages import MENU_QUERIES, UNPUBLISHED, assert_in_order, main_o
 
 pytestmark = pytest.mark.django_db
 
-# menu, article (section, lead photo joined), bylines, photos, entries, topics, corrections, related stories
-ARTICLE_PAGE_QUERIES = MENU_QUERIES + 7
+# menu, article (section, lead photo joined), bylines, photos, entries, topics, corrections, related stories,
+# and one for the renditions of every photo on the page (lead, article photos, entries', rich-text images)
+ARTICLE_PAGE_QUERIES = MENU_QUERIES + 8
 
 
 @pytest.fixture
@@ -378,10 +379,17 @@ def test_a_scheduled_story_becomes_related_once_its_time_passes(client, clock):
 @pytest.mark.parametrize("n", [1, 7])
 def test_article_page_queries_do_not_grow(client, django_assert_num_queries, n):
     ArticleFactory.create_batch(n, published=True)
-    article = ArticleFactory(published=True, lead_photo=PhotoFactory(credit_reporter=ReporterFactory()))
+    body_photo = PhotoFactory(renditions=True)
+    article = ArticleFactory(
+        published=True,
+        lead_photo=PhotoFactory(credit_reporter=ReporterFactory(), renditions=True),
+        body=f'<figure class="image"><img src="{body_photo.image.url}" alt="正文图"></figure>',
+    )
     BylineFactory.create_batch(n, article=article)
-    ArticlePhotoFactory.create_batch(n, article=article, photo__credit_reporter=ReporterFactory())
-    ExperienceEntryFactory.create_batch(n, article=article, oral=True, photo=PhotoFactory())
+    ArticlePhotoFactory.create_batch(
+        n, article=article, photo__credit_reporter=ReporterFactory(), photo__renditions=True
+    )
+    ExperienceEntryFactory.create_batch(n, article=article, oral=True, photo=PhotoFactory(renditions=True))
     ExperienceEntryFactory.create_batch(n, article=article, written=True)
     for topic in TopicFactory.create_batch(n):
         article.topics.add(topic)

@@ -25,8 +25,9 @@ from tests.views.pages import MENU_QUERIES, UNPUBLISHED, entry_titles_in, headli
 
 pytestmark = pytest.mark.django_db
 
-# menu, slotted-then-latest stories, their bylines, latest per section, featured topics, experience entries
-HOME_PAGE_QUERIES = MENU_QUERIES + 5
+# menu, slotted-then-latest stories, their bylines, the renditions of their lead photos (one query for all cards),
+# latest per section, featured topics, experience entries
+HOME_PAGE_QUERIES = MENU_QUERIES + 6
 
 P = FrontPageSlot.Position
 
@@ -203,7 +204,9 @@ def test_experience_highlights_are_the_latest_published_entries(client):
 @pytest.mark.parametrize("n", [1, 12])
 def test_home_page_queries_do_not_grow(client, django_assert_num_queries, n):
     sections = SectionFactory.create_batch(min(n, 5))
-    for index, article in enumerate(ArticleFactory.create_batch(n, published=True, lead_photo=PhotoFactory())):
+    for index, article in enumerate(
+        ArticleFactory.create_batch(n, published=True, lead_photo=PhotoFactory(renditions=True))
+    ):
         article.section = sections[index % len(sections)]
         article.save()
         BylineFactory.create_batch(n % 4 + 1, article=article)

@@ -11,6 +11,7 @@ from tests.factories import (
     BylineRoleFactory,
     ExperienceEntryFactory,
     OrganizationFactory,
+    PhotoFactory,
     ReporterFactory,
     SectionFactory,
     TopicFactory,
@@ -27,8 +28,9 @@ from tests.views.pages import (
 
 pytestmark = pytest.mark.django_db
 
-# menu, count for the paginator, articles (section, lead photo joined), bylines
-LIST_PAGE_QUERIES = MENU_QUERIES + 3
+# menu, count for the paginator, articles (section, lead photo joined), bylines, renditions of the lead photos
+# (one query for all the cards; run when at least one card has a photo, as here)
+LIST_PAGE_QUERIES = MENU_QUERIES + 4
 
 
 # --- Latest news --------------------------------------------------------------------------------------
@@ -202,7 +204,9 @@ def test_unknown_list_page_is_404(client, url_name):
 @pytest.mark.parametrize("kind", ["latest", "section", "topic", "reporter"])
 def test_list_page_queries_do_not_grow(client, django_assert_num_queries, kind, n):
     section, topic, reporter = SectionFactory(), TopicFactory(), ReporterFactory()
-    for article in ArticleFactory.create_batch(n, published=True, section=section):
+    for article in ArticleFactory.create_batch(
+        n, published=True, section=section, lead_photo=PhotoFactory(renditions=True)
+    ):
         article.topics.add(topic)
         BylineFactory(article=article, reporter=reporter)
         BylineFactory.create_batch(n % 3 + 1, article=article)

@@ -1,0 +1,651 @@
+"""Reading a manuscript: text (or the bytes of a file) in, a structured result out. No database access.
+
+The format, as correspondents and local organisations deliver copy (see issue 7):
+
+- An optional kicker line, then ``# headline``, then an optional ``## deck`` right under it.
+- A source-and-byline line: a source part ("今日女报 / 凤网"), then role-and-name pairs ("首席记者 李某 通讯员 张某"),
+  the role words taken from the byline-role vocabulary; or a compiled-by line ("整理 / 李某").
+- Paragraphs, one per line or separated by blank lines. A line that ends without a sentence-final mark is joined to
+  the next (print layouts break paragraphs at column and page breaks).
+- "11月19日" opening the first paragraph is the dateline.
+- ``### Organisation：title`` opens an experience entry; a paragraph before the first entry saying who shared
+  orally (大会交流发言) and in writing (书面交流) sets the entries' forms where it names them.
+- A short stand-alone sentence between paragraphs is a photo caption without its photo.
+- A stand-alone sentence near the top that appears again in the body is the pull quote; one right under an entry
+  heading that appears again in the entry's body is the entry's highlight.
+- A later ``## heading`` followed by its own byline line starts a companion article of the same package; any other
+  ``##``/``###`` heading inside a body is a sub-heading.
+
+Anything the parser is unsure about is reported in ``notes`` for the editor; nothing of the input is dropped.
+"""
+
+import datetime
+import hashlib
+import re
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _
+
+MAX_BYTES = 2 * 1024 * 1024  # a manuscript is text: 2 MB is several hundred thousand characters
+
+# Sentence-final marks: a paragraph ending in one of these is complete.
+FINAL_MARKS = '。！？!?…”’」』）)》"'
+CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+# Characters a full-width punctuation mark may follow or precede: ideographs, CJK punctuation, full-width forms.
+CJK_CONTEXT = CJK + r"\u3000-\u303f\uff00-\uffef“”‘’…—\""
+HALF_TO_FULL = {",": "，", ":": "：", ";": "；", "!": "！", "?": "？", ".": "。"}
+
+_FORBIDDEN = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\u202a-\u202e\u2066-\u2069\u200b-\u200d\u2060\ufeff]"
+)
+_SPACES = re.compile(r"[ \t\u00a0\u3000\u2002-\u200a\u202f\u205f]+")
+_HALF_PUNCT = re.compile(rf"(?<=[{CJK_CONTEXT}]) ?([,:;!?.]) ?(?=[{CJK_CONTEXT}])|(?<=[{CJK}”])([,:;!?.])$")
+_PARENS = re.compile(rf"\(([^()\n]*[{CJK}][^()\n]*)\)")
+_HEADING = re.compile(r"^(#{1,6})\s*(.*?)\s*#*$")
+_ENTRY_HEADING = re.compile(r"^(?P<org>[^：:]{2,30}?)\s*[：:]\s*(?P<title>\S.*)$")
+_DATELINE = re.compile(r"^(?:(?P<year>\d{4})年)?(?P<month>\d{1,2})月(?P<day>\d{1,2})日")
+_SENTENCE_END = re.compile(r"[。！？!?]")
+_NUMBER = r"(\d+|[一二两三四五六七八九十]+)"
+_CHINESE_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+
+ORAL_WORDS = ("大会交流发言", "大会发言", "现场交流发言", "现场发言", "口头交流", "交流发言")
+WRITTEN_WORDS = ("书面交流", "书面发言", "书面材料")
+# Words that end a byline role the vocabulary does not know yet (特约记者, 驻站记者, 文, 图 ...).
+ROLE_LIKE_SUFFIXES = ("记者", "通讯员", "员", "实习生", "摄影", "摄像", "整理", "编辑", "撰稿", "制图", "执笔")
+ROLE_LIKE_WORDS = {"文", "图", "文图", "文/图"}
+
+CAPTION_MAX_CHARACTERS = 40
+BARE_SUBHEADING_MAX_CHARACTERS = 20
+
+
+class ManuscriptError(ValueError):
+    """The manuscript cannot be read at all: the reason is for a person to act on."""
+
+    def __init__(self, message, code):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+# --- The result ----------------------------------------------------------------------------------
+
+
+@dataclass
+class BylineItem:
+    role: str
+    name: str
+    known_role: bool = True
+
+
+@dataclass
+class Block:
+    """A piece of a body: a paragraph ("p") or a sub-heading ("h3")."""
+
+    kind: str
+    text: str
+    lines: int = 1  # how many input lines were joined into it
+
+
+@dataclass
+class Entry:
+    organization: str
+    title: str
+    highlight: str = ""
+    blocks: list = field(default_factory=list)
+    captions: list = field(default_factory=list)
+    form: str = ""  # "oral", "written" or "" when the manuscript does not say
+
+
+@dataclass
+class Draft:
+    headline: str
+    kicker: str = ""
+    subtitle: str = ""
+    source: str = ""
+    has_byline_line: bool = False
+    bylines: list = field(default_factory=list)
+    dateline_on: datetime.date | None = None
+    pull_quote: str = ""
+    blocks: list = field(default_factory=list)
+    captions: list = field(default_factory=list)
+    entries: list = field(default_factory=list)
+    oral_count: int | None = None
+    written_count: int | None = None
+
+
+@dataclass
+class Manuscript:
+    text: str  # the normalised text
+    drafts: list  # the first is the lead article, any further ones its companions
+    notes: list  # things the editor should check, in reading order
+
+    @property
+    def hash(self):
+        return manuscript_hash(self.text)
+
+    @property
+    def lead(self):
+        return self.drafts[0]
+
+
+# --- Decoding and normalising ---------------------------------------------------------------------
+
+_BINARY_SIGNATURES = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"%PDF", b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"\x7fELF")
+
+
+def decode(data):
+    """The text of a manuscript file: UTF-8 (with or without a byte-order mark), else GB18030. Binary is refused."""
+    if len(data) > MAX_BYTES:
+        raise ManuscriptError(
+            _("The file is larger than %(size)d MB: split it into one file per article.") % {"size": MAX_BYTES >> 20},
+            "too_large",
+        )
+    if not data.strip():
+        raise ManuscriptError(_("The file is empty."), "empty")
+    if data.startswith(b"\xef\xbb\xbf"):
+        try:
+            return data[3:].decode("utf-8")
+        except UnicodeDecodeError:
+            raise ManuscriptError(_("The file starts like UTF-8 but is not valid UTF-8."), "encoding") from None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise ManuscriptError(_("The file starts like UTF-16 but is not valid UTF-16."), "encoding") from None
+    if data.startswith(_BINARY_SIGNATURES) or b"\x00" in data[:8192]:
+        raise ManuscriptError(
+            _("This is not a text file. Save the manuscript as plain text (.txt or .md) and try again."), "binary"
+        )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError:
+        text = None
+    if text is not None and _reads_as_simplified_chinese(text):
+        return text
+    raise ManuscriptError(
+        _("The file is neither UTF-8 nor GB18030 (GBK) text. Save it as UTF-8 and try again."), "encoding"
+    )
+
+
+def _reads_as_simplified_chinese(text):
+    """GB18030 decodes almost any bytes: real copy is mostly characters of the common GB2312 set."""
+    wide = [character for character in text if ord(character) > 0x7F]
+    if not wide:
+        return True
+    common = 0
+    for character in wide:
+        try:
+            character.encode("gb2312")
+        except UnicodeEncodeError:
+            continue
+        common += 1
+    return common / len(wide) >= 0.85
+
+
+def _full_width_punctuation(line):
+    line = _HALF_PUNCT.sub(lambda match: HALF_TO_FULL[match[1] or match[2]], line)
+
+    def parens(match):
+        start, end = match.start(), match.end()
+        before = line[start - 1] if start else ""
+        after = line[end] if end < len(line) else ""
+        if re.match(f"[{CJK_CONTEXT}]", before or "x") or re.match(f"[{CJK_CONTEXT}]", after or "x"):
+            return f"（{match[1].strip()}）"
+        return match[0]
+
+    return _PARENS.sub(parens, line)
+
+
+def normalize(text):
+    """One form for every input: LF line ends, no control or zero-width characters, single spaces, no leading or
+    trailing whitespace (full-width spaces included), full-width punctuation between Chinese characters, at most
+    one blank line in a row."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _FORBIDDEN.sub("", text)
+    lines = []
+    for raw in text.split("\n"):
+        line = _full_width_punctuation(_SPACES.sub(" ", raw).strip())
+        if line or (lines and lines[-1]):
+            lines.append(line)
+    return "\n".join(lines).strip()
+
+
+def manuscript_hash(normalised_text):
+    """What identifies a manuscript: the same text in another encoding or with other line ends is the same."""
+    return hashlib.sha256(normalised_text.encode("utf-8")).hexdigest()
+
+
+# --- Parsing ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Line:
+    text: str
+    blank_before: bool
+    blank_after: bool = False
+
+    @property
+    def heading(self):
+        """(level, text) for a Markdown heading, else None."""
+        match = _HEADING.match(self.text)
+        if match and self.text.startswith("#") and match[2]:
+            return len(match[1]), match[2]
+        return None
+
+
+def parse(text_or_bytes, *, roles, today=None):
+    """Read a manuscript. ``roles`` is the byline-role vocabulary (names); ``today`` dates a dateline without year.
+
+    Raises ManuscriptError when the input is not a manuscript at all (empty, binary, undecodable, no headline).
+    """
+    text = decode(text_or_bytes) if isinstance(text_or_bytes, bytes) else text_or_bytes
+    text = normalize(text)
+    if not text:
+        raise ManuscriptError(_("The file is empty."), "empty")
+    parser = _Parser(text, set(roles), today or datetime.date.today())
+    return Manuscript(text=text, drafts=parser.drafts, notes=parser.notes)
+
+
+class _Parser:
+    def __init__(self, text, roles, today):
+        self.roles = roles
+        self.today = today
+        self.notes = []
+        self.lines = self._lines(text)
+        self.drafts = []
+        self._parse()
+
+    def note(self, message):
+        if message not in self.notes:
+            self.notes.append(message)
+
+    @staticmethod
+    def _lines(text):
+        lines, blank = [], False
+        for raw in text.split("\n"):
+            if not raw:
+                blank = True
+                if lines:
+                    lines[-1].blank_after = True
+                continue
+            lines.append(_Line(raw, blank))
+            blank = False
+        return lines
+
+    # --- Structure ---
+
+    def _parse(self):
+        lines = self.lines
+        start = next((i for i, line in enumerate(lines) if line.heading and line.heading[0] == 1), None)
+        if start is None:
+            raise ManuscriptError(
+                _("No headline: the manuscript needs a line starting with “# ” (the headline)."), "no_headline"
+            )
+        kicker_lines = [line.text for line in lines[:start]]
+        if len(kicker_lines) > 1:
+            self.note(_("Several lines stand before the headline; they were all kept as the kicker."))
+        position = start + 1
+        draft = Draft(headline=lines[start].heading[1], kicker=" ".join(kicker_lines))
+        if position < len(lines) and lines[position].heading and lines[position].heading[0] == 2:
+            draft.subtitle = lines[position].heading[1]  # right under the headline: the deck, never a companion
+            position += 1
+        while True:
+            position = self._byline(draft, lines, position)
+            end = self._companion_start(lines, position)
+            self._body(draft, lines[position:end])
+            self.drafts.append(draft)
+            if end == len(lines):
+                break
+            draft = Draft(headline=lines[end].heading[1])
+            position = end + 1
+
+    def _is_byline(self, lines, index):
+        return index < len(lines) and not lines[index].heading and parse_byline(lines[index].text, self.roles)[2]
+
+    def _companion_start(self, lines, position):
+        for index in range(position, len(lines)):
+            heading = lines[index].heading
+            if heading and heading[0] == 2 and self._is_byline(lines, index + 1):
+                return index
+        return len(lines)
+
+    def _byline(self, draft, lines, position):
+        if not self._is_byline(lines, position):
+            self.note(
+                _("“%(headline)s” has no source-and-byline line under its headline.") % {"headline": draft.headline}
+            )
+            return position
+        source, items, _recognised = parse_byline(lines[position].text, self.roles)
+        draft.source, draft.bylines, draft.has_byline_line = source, items, True
+        for item in items:
+            if not item.known_role:
+                self.note(
+                    _("Unknown byline role “%(role)s” (for %(name)s): it will be added to the byline roles.")
+                    % {"role": item.role, "name": item.name}
+                )
+        return position + 1
+
+    # --- Bodies ---
+
+    def _body(self, draft, lines):
+        """Split a body into the article's own part and its entries, then read each part."""
+        own, entries, current = [], [], None
+        for line in lines:
+            heading = line.heading
+            if heading and heading[0] == 3 and (match := _ENTRY_HEADING.match(heading[1])):
+                current = (Entry(organization=match["org"].strip(), title=match["title"].strip()), [])
+                entries.append(current)
+                continue
+            if heading and heading[0] == 3 and (entries or self._looks_like_entry_heading(heading[1])):
+                self.note(
+                    _("The heading “%(heading)s” has no colon: it was kept as a sub-heading. If it opens an "
+                      "experience entry, write it as “Organisation：title”.") % {"heading": heading[1]}
+                )  # fmt: skip
+            if heading and heading[0] == 1:
+                self.note(
+                    _("A second “# ” headline inside the body was kept as a sub-heading: %(text)s")
+                    % {"text": heading[1]}
+                )
+            (current[1] if current else own).append(line)
+
+        draft.blocks = self._blocks(own)
+        self._pull_quote(draft)
+        self._dateline(draft)
+        draft.captions = self._captions(draft.blocks)
+        for entry, entry_lines in entries:
+            entry.blocks = self._blocks(entry_lines)
+            self._highlight(entry)
+            entry.captions = self._captions(entry.blocks)
+            draft.entries.append(entry)
+        if draft.entries:
+            self._forms(draft)
+
+    @staticmethod
+    def _looks_like_entry_heading(text):
+        return bool(re.search(r"(妇联|妇女联合会)\s", text))
+
+    def _blocks(self, lines):
+        """Paragraphs and sub-headings; paragraphs broken by the print layout are joined again."""
+        blocks, joinable = [], False
+        for line in lines:
+            heading = line.heading
+            if heading:
+                blocks.append(Block("h3", heading[1]))
+                joinable = False
+                continue
+            text = line.text
+            if joinable and blocks and blocks[-1].kind == "p":
+                blocks[-1].text = _joined(blocks[-1].text, text)
+                blocks[-1].lines += 1
+            else:
+                blocks.append(Block("p", text))
+            last = blocks[-1].text
+            joinable = not last.endswith(tuple(FINAL_MARKS))
+            if joinable and blocks[-1].lines == 1 and _is_bare_subheading(last) and line.blank_after:
+                blocks[-1].kind = "h3"
+                joinable = False
+                self.note(
+                    _("The short line “%(text)s” has no punctuation: it was taken as a sub-heading.") % {"text": last}
+                )
+        if blocks and blocks[-1].kind == "p" and not blocks[-1].text.endswith(tuple(FINAL_MARKS)):
+            self.note(_("A paragraph ends without a full stop: “…%(end)s”.") % {"end": blocks[-1].text[-15:]})
+        return blocks
+
+    def _pull_quote(self, draft):
+        """A stand-alone sentence among the first paragraphs that appears again in a later paragraph."""
+        paragraphs = [block for block in draft.blocks if block.kind == "p"]
+        for candidate in paragraphs[:3]:
+            if candidate.lines != 1 or not _is_one_sentence(candidate.text, max_characters=120):
+                continue
+            key = _key(candidate.text)
+            if len(key) >= 8 and any(key in other.text for other in paragraphs if other is not candidate):
+                draft.pull_quote = candidate.text
+                draft.blocks.remove(candidate)
+                return
+
+    def _highlight(self, entry):
+        paragraphs = [block for block in entry.blocks if block.kind == "p"]
+        if len(paragraphs) < 2 or entry.blocks[0] is not paragraphs[0]:
+            return
+        candidate = paragraphs[0]
+        key = _key(candidate.text)
+        if candidate.lines == 1 and len(key) >= 6 and any(key in other.text for other in paragraphs[1:]):
+            entry.highlight = candidate.text
+            entry.blocks.remove(candidate)
+
+    def _dateline(self, draft):
+        first = next((block for block in draft.blocks if block.kind == "p"), None)
+        if first is None or not (match := _DATELINE.match(first.text)):
+            return
+        year = int(match["year"]) if match["year"] else self.today.year
+        try:
+            day = datetime.date(year, int(match["month"]), int(match["day"]))
+        except ValueError:
+            self.note(_("“%(date)s” at the start of the body is not a real date.") % {"date": match[0]})
+            return
+        if not match["year"] and day > self.today + datetime.timedelta(days=31):
+            day = day.replace(year=year - 1)  # a December story imported in January
+        draft.dateline_on = day
+
+    def _captions(self, blocks):
+        """Short stand-alone one-sentence lines are photo captions without their photos."""
+        captions = []
+        paragraphs = [block for block in blocks if block.kind == "p"]
+        if len(paragraphs) < 2:
+            return captions
+        for index, block in enumerate(list(blocks)):
+            if index == 0 or blocks[blocks.index(block) - 1].kind != "p":
+                continue  # the first words of a body or section are text, not a caption
+            if block.kind == "p" and block.lines == 1 and _is_caption(block.text):
+                captions.append(block.text)
+                blocks.remove(block)
+        return captions
+
+    def _forms(self, draft):
+        """Set each entry's form from the introduction's "N个单位作大会交流发言，M个单位作书面交流"."""
+        entries = draft.entries
+        for block in draft.blocks:
+            if block.kind != "p":
+                continue
+            for clause in re.split(r"[，；。,;]", block.text):
+                if any(word in clause for word in WRITTEN_WORDS):
+                    form = "written"
+                elif any(word in clause for word in ORAL_WORDS):
+                    form = "oral"
+                else:
+                    continue
+                if count := re.search(_NUMBER + r"个", clause):
+                    setattr(draft, f"{form}_count", _number(count[1]))
+                for entry in entries:
+                    if not entry.form and _named_in(entry.organization, clause):
+                        entry.form = form
+        oral = sum(1 for entry in entries if entry.form == "oral")
+        written = sum(1 for entry in entries if entry.form == "written")
+        if draft.oral_count is not None and draft.written_count is not None:
+            if draft.oral_count + draft.written_count != len(entries):
+                self.note(
+                    _("The introduction counts %(oral)d oral and %(written)d written contributions, but there are "
+                      "%(entries)d entries.") % {"oral": draft.oral_count, "written": draft.written_count, "entries": len(entries)}
+                )  # fmt: skip
+            elif oral == draft.oral_count and written < draft.written_count:
+                for entry in entries:
+                    entry.form = entry.form or "written"
+            elif written == draft.written_count and oral < draft.oral_count:
+                for entry in entries:
+                    entry.form = entry.form or "oral"
+        for entry in entries:
+            if not entry.form:
+                self.note(
+                    _("The manuscript does not say whether %(organization)s shared orally or in writing.")
+                    % {"organization": entry.organization}
+                )
+
+
+def _key(text):
+    """A sentence as it may appear inside a paragraph: without its quotes and its closing mark."""
+    return text.strip('“”"').rstrip("。！？!?").strip('“”"')
+
+
+def _joined(before, after):
+    if before[-1:].isascii() and before[-1:].isalnum() and after[:1].isascii() and after[:1].isalnum():
+        return f"{before} {after}"
+    return before + after
+
+
+def _is_bare_subheading(text):
+    return len(text) <= BARE_SUBHEADING_MAX_CHARACTERS and not re.search(r"[，。、；：！？,.;:!?（）()]", text)
+
+
+def _is_one_sentence(text, *, max_characters):
+    return (
+        len(text) <= max_characters
+        and bool(_SENTENCE_END.search(text[-2:]))
+        and len(_SENTENCE_END.findall(text.rstrip("”’」"))) == 1
+    )
+
+
+def _is_caption(text):
+    """A scene in a few words: one sentence, at most one comma, no figures, no speech."""
+    return (
+        text.endswith("。")
+        and text.count("，") <= 1
+        and not re.search(r"\d", text)
+        and _is_one_sentence(text, max_characters=CAPTION_MAX_CHARACTERS)
+        and "：" not in text
+        and not text.startswith("“")
+    )
+
+
+def _number(value):
+    if value.isdigit():
+        return int(value)
+    if value == "十":
+        return 10
+    tens, _sep, ones = value.partition("十")
+    if _sep:
+        return (_CHINESE_DIGITS.get(tens, 1) if tens else 1) * 10 + _CHINESE_DIGITS.get(ones, 0)
+    return _CHINESE_DIGITS.get(value, 0)
+
+
+def _bare(organization):
+    """The organisation's name without 妇联/妇女联合会 (桐溪市妇联 → 桐溪市)."""
+    for suffix in ("妇女联合会", "妇联"):
+        if organization.endswith(suffix) and len(organization) > len(suffix) + 1:
+            return organization[: -len(suffix)]
+    return organization
+
+
+def _named_in(organization, clause):
+    """Whether a clause listing names ("桐溪市妇联、云岭州妇联等5个单位…") names ``organization``.
+
+    A listed name matches when it is the organisation's name or a tail of it (龙潭镇妇联 for 白石县龙潭镇妇联); without
+    its suffix it must match exactly, so that 南湖区妇联 does not claim 南湖区月湖街道妇联.
+    """
+    head = re.split(r"等|" + _NUMBER + r"个|作|进行|分别", clause)[0]
+    for part in re.split(r"[、和及与]", head.removeprefix("其中")):
+        part = part.strip()
+        if len(part) < 2:
+            continue
+        if _bare(part) == _bare(organization) or (len(part) >= 4 and organization.endswith(part)):
+            return True
+    return False
+
+
+# --- Bylines ---------------------------------------------------------------------------------------
+
+
+def _role_like(token):
+    return token in ROLE_LIKE_WORDS or token.endswith(ROLE_LIKE_SUFFIXES)
+
+
+def _glued(token, roles):
+    """ "记者李某" → ("记者", "李某") when the token starts with a known role and a short name follows."""
+    for role in sorted(roles, key=len, reverse=True):
+        rest = token[len(role) :]
+        if token.startswith(role) and 2 <= len(rest) <= 4 and re.fullmatch(f"[{CJK}·]+", rest):
+            return role, rest
+    return None
+
+
+def parse_byline(line, roles):
+    """(source, [BylineItem], recognised) for a source-and-byline line.
+
+    ``recognised`` is False when the line does not look like a byline line at all (prose, a paragraph).
+    """
+    text = line.strip().strip("（）()")
+    if len(text) > 80 or re.search(r"[，。！？；,]", text) or text.endswith("："):
+        return "", [], False
+    tokens = []
+    for token in re.split(r"\s+|(?<=[^\s])(?=/)|(?<=/)(?=[^\s])", text):
+        if not token:
+            continue
+        if token not in roles and token != "/" and (glued := _glued(token, roles)):
+            tokens.extend(glued)
+        else:
+            tokens.append(token)
+    if not any(token in roles or _role_like(token) for token in tokens):
+        return "", [], False
+
+    source_tokens, index = [], 0
+    if tokens and tokens[0] not in roles and not _role_like(tokens[0]):
+        source_tokens.append(tokens[0])
+        index = 1
+        while index + 1 < len(tokens) and tokens[index] == "/" and tokens[index + 1] not in roles:
+            source_tokens += [tokens[index], tokens[index + 1]]
+            index += 2
+    items, role, expecting_role = [], None, True
+    rest = tokens[index:]
+    for position, token in enumerate(rest):
+        if token == "/":
+            continue
+        following = next((t for t in rest[position + 1 :] if t != "/"), None)
+        if token in roles:
+            role, expecting_role = token, False
+            continue
+        if expecting_role or (_role_like(token) and following is not None and following not in roles):
+            role, expecting_role = token, False
+            continue
+        items.append(BylineItem(role=role, name=token, known_role=role in roles))
+    if role is not None and not items:
+        return "", [], False
+    # An unknown role with no name after it (e.g. "李某 记者站") is not a byline.
+    return " ".join(source_tokens), items, bool(items)
+
+
+# --- Organisations ---------------------------------------------------------------------------------
+
+# The administrative unit an organisation's name ends with (before 妇联/妇女联合会), most specific first.
+_LEVEL_SUFFIXES = (
+    ("社区", "village"),
+    ("村", "village"),
+    ("街道", "township"),
+    ("镇", "township"),
+    ("乡", "township"),
+    ("自治区", "province"),
+    ("区", "county"),
+    ("县", "county"),
+    ("旗", "county"),
+    ("州", "city"),
+    ("盟", "city"),
+    ("地区", "city"),
+    ("市", "city"),
+    ("省", "province"),
+)
+
+
+def guess_level(organization):
+    """The level of an organisation from its name ("白石县龙潭镇妇联" → township), or "" when the name says nothing.
+
+    A county-level city (松溪市) reads as a city: the name alone cannot tell them apart.
+    """
+    name = _bare(organization)
+    for suffix in ("委员会", "妇委会", "执委会"):
+        name = name.removesuffix(suffix)
+    for suffix, level in _LEVEL_SUFFIXES:
+        if name.endswith(suffix):
+            return level
+    return ""

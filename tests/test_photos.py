@@ -1,0 +1,426 @@
+"""Every way a photo comes in refuses hostile and broken files the same way, and stores good ones clean.
+
+The bad files are made here with Pillow (and a few bytes by hand): each is refused with its own message through
+the rich-text editor's upload endpoint AND the photo admin's form, leaving no row and no file behind.
+"""
+
+import io
+import re
+import struct
+import zlib
+
+import pytest
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import IntegrityError
+from django.urls import reverse
+from django.utils import translation
+from PIL import Image, ImageCms, PngImagePlugin
+
+from articles import services
+from articles.models import Photo, Rendition
+from tests.factories import ArticleFactory, ArticlePhotoFactory, PhotoFactory, UserFactory, image_bytes
+
+pytestmark = pytest.mark.django_db
+
+UPLOAD_URL = reverse("articles:editor_image_upload")
+PHOTO_ADD_URL = reverse("admin:articles_photo_add")
+
+
+def stored_files(media_root):
+    return [path for path in media_root.rglob("*") if path.is_file()] if media_root.exists() else []
+
+
+def message(msgid, **params):
+    """The message a person sees (the site speaks Chinese), as the service words it."""
+    with translation.override("zh-hans"):
+        text = translation.gettext(msgid)
+    return text % params if params else text
+
+
+# --- The corpus --------------------------------------------------------------------------------------
+
+
+def png_chunk(kind, data):
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def png_claiming(width, height):
+    """A tiny PNG whose header claims width x height pixels: a decompression bomb once decoded."""
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    pixels = zlib.compress(b"\x00" * 16)
+    return b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", header) + png_chunk(b"IDAT", pixels) + png_chunk(b"IEND", b"")
+
+
+def png_with_bad_checksum():
+    """A real PNG with one wrong byte in the checksum of its image data."""
+    data = bytearray(image_bytes("PNG", size=(40, 30)))
+    idat = data.index(b"IDAT")
+    length = struct.unpack(">I", data[idat - 4 : idat])[0]
+    data[idat + 4 + length] ^= 0xFF  # first byte of the chunk's CRC
+    return bytes(data)
+
+
+def png_with_text_bomb():
+    """A small PNG whose compressed text chunk inflates to megabytes."""
+    info = PngImagePlugin.PngInfo()
+    info.add_text("comment", "炸" * 1_000_000, zip=True)
+    buffer = io.BytesIO()
+    Image.new("RGB", (20, 20)).save(buffer, "PNG", pnginfo=info)
+    return buffer.getvalue()
+
+
+def jpeg_with_huge_colour_profile():
+    buffer = io.BytesIO()
+    Image.new("RGB", (20, 20)).save(buffer, "JPEG", icc_profile=b"\0" * (2 * 1024 * 1024))
+    return buffer.getvalue()
+
+
+def truncated_jpeg():
+    data = image_bytes("JPEG", size=(200, 150), color=(10, 120, 200))
+    return data[: len(data) // 2]
+
+
+def encoded(image, image_format, **options):
+    buffer = io.BytesIO()
+    image.save(buffer, image_format, **options)
+    return buffer.getvalue()
+
+
+def animated_webp():
+    frames = [Image.new("RGB", (20, 20), color) for color in ("red", "blue")]
+    return encoded(frames[0], "WEBP", save_all=True, append_images=frames[1:])
+
+
+FORMAT = "%(kind)s files are not accepted. Upload a photo in JPEG, PNG or WebP format."
+DAMAGED = "The photo is damaged or incomplete. Export or copy it again."
+NOT_A_PHOTO = "The file is not a readable photo. It may be damaged or not an image at all."
+BOMB = "The photo is too large to be decoded safely."
+METADATA = "The photo carries too much embedded data (%(block)s)."
+
+# name, bytes, content type, expected message (msgid, params)
+REFUSED = {
+    "bomb: header claims 100k x 100k": ("大图.png", png_claiming(100_000, 100_000), "image/png", (BOMB, {})),
+    "truncated jpeg": ("a.jpg", truncated_jpeg(), "image/jpeg", (DAMAGED, {})),
+    "png with a wrong checksum": ("a.png", png_with_bad_checksum(), "image/png", (DAMAGED, {})),
+    "png text-chunk bomb": ("a.png", png_with_text_bomb(), "image/png", (METADATA, {"block": "text"})),
+    "jpeg with a 2 MB colour profile": (
+        "a.jpg",
+        jpeg_with_huge_colour_profile(),
+        "image/jpeg",
+        (METADATA, {"block": "icc_profile"}),
+    ),
+    "svg with script": (
+        "logo.svg",
+        b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+        "image/svg+xml",
+        (FORMAT, {"kind": "SVG"}),
+    ),
+    "svg renamed .jpg": (
+        "a.jpg",
+        b'<svg xmlns="http://www.w3.org/2000/svg"/>',
+        "image/jpeg",
+        (FORMAT, {"kind": "SVG"}),
+    ),
+    "html renamed .png": (
+        "a.png",
+        b"<!DOCTYPE html><script>alert(1)</script>",
+        "image/png",
+        (FORMAT, {"kind": "HTML"}),
+    ),
+    "pdf renamed .jpg": ("a.jpg", b"%PDF-1.7\n1 0 obj<<>>endobj\n", "image/jpeg", (FORMAT, {"kind": "PDF"})),
+    "gif": ("a.gif", image_bytes("GIF", mode="P", color=1), "image/gif", (FORMAT, {"kind": "GIF"})),
+    "gif renamed .jpg": ("a.jpg", image_bytes("GIF", mode="P", color=1), "image/jpeg", (FORMAT, {"kind": "GIF"})),
+    "tiff": ("a.tif", image_bytes("TIFF"), "image/tiff", (FORMAT, {"kind": "TIFF"})),
+    "bmp renamed .png": ("a.png", image_bytes("BMP"), "image/png", (FORMAT, {"kind": "BMP"})),
+    "animated webp": ("a.webp", animated_webp(), "image/webp", ("Animated images are not accepted.", {})),
+    "text renamed .jpg": ("会场.jpg", "这不是图片，只是一段文字。".encode(), "image/jpeg", (NOT_A_PHOTO, {})),
+    "zero bytes": ("a.jpg", b"", "image/jpeg", ("The file is empty.", {})),
+}
+
+
+def through_editor(client, name, data, content_type):
+    response = client.post(UPLOAD_URL, {"upload": SimpleUploadedFile(name, data, content_type=content_type)})
+    if response.status_code == 200:
+        return True, ""
+    assert response.status_code == 400
+    return False, response.json()["error"]["message"]
+
+
+def through_admin(client, name, data, content_type):
+    response = client.post(
+        PHOTO_ADD_URL, {"image": SimpleUploadedFile(name, data, content_type=content_type), "alt_text": "会场"}
+    )
+    if response.status_code == 302:
+        return True, ""
+    assert response.status_code == 200
+    return False, " ".join(response.context["adminform"].form.errors["image"])
+
+
+WAYS_IN = {"editor": through_editor, "admin": through_admin}
+
+
+@pytest.fixture(params=WAYS_IN)
+def way_in(request, admin_client):
+    return lambda *args: WAYS_IN[request.param](admin_client, *args)
+
+
+@pytest.mark.parametrize(("name", "data", "content_type", "expected"), REFUSED.values(), ids=REFUSED.keys())
+def test_bad_file_is_refused_with_its_message_and_leaves_nothing(
+    way_in, media_root, name, data, content_type, expected
+):
+    accepted, text = way_in(name, data, content_type)
+
+    assert not accepted
+    assert text == message(expected[0], **expected[1])
+    assert not Photo.objects.exists() and not Rendition.objects.exists()
+    assert stored_files(media_root) == []
+
+
+def test_refusal_messages_are_in_chinese(admin_client):
+    _accepted, text = through_editor(admin_client, "a.svg", b"<svg/>", "image/svg+xml")
+    assert re.search(r"[\u4e00-\u9fff]", text), text
+
+
+def test_file_over_the_byte_limit_is_refused_through_every_way_in(way_in, media_root, settings):
+    data = image_bytes("PNG", size=(300, 300))
+    settings.NEWSROOM_MAX_UPLOAD_BYTES = len(data) - 1
+
+    accepted, text = way_in("a.png", data, "image/png")
+
+    assert not accepted and text == message(
+        "The file is too large (%(size)d MB). The limit is %(limit)d MB.", size=0, limit=0
+    )
+    assert not Photo.objects.exists() and stored_files(media_root) == []
+
+
+def test_photo_over_the_pixel_limit_is_refused_through_every_way_in(way_in, media_root, settings):
+    settings.NEWSROOM_MAX_IMAGE_PIXELS = 100 * 100
+    accepted, text = way_in("a.png", image_bytes("PNG", size=(101, 100)), "image/png")
+    assert not accepted
+    assert text == message(
+        "The photo has too many pixels (%(mp).0f megapixels). The limit is %(limit).0f.", mp=0.0101, limit=0.01
+    )
+    assert not Photo.objects.exists() and stored_files(media_root) == []
+
+
+def test_html_appended_to_a_png_is_accepted_but_stored_clean(way_in):
+    polyglot = image_bytes("PNG", size=(30, 20)) + b"<html><script>alert(document.cookie)</script></html>"
+    accepted, _text = way_in("看起来是图.png", polyglot, "image/png")
+
+    assert accepted
+    photo = Photo.objects.get()
+    for stored in [photo.image, *(r.file for r in photo.renditions.all())]:
+        with stored.open("rb") as file:
+            data = file.read()
+        assert b"<script" not in data and b"<html" not in data
+
+
+def test_renditions_failing_leaves_neither_the_photo_nor_any_file(admin_client, media_root, monkeypatch):
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(services, "encode_rendition", broken)
+    with pytest.raises(OSError):
+        services.create_photo(
+            SimpleUploadedFile("a.jpg", image_bytes("JPEG", size=(900, 600))), alt_text="会场", user=None
+        )
+    assert not Photo.objects.exists() and not Rendition.objects.exists()
+    assert stored_files(media_root) == []
+
+
+def test_user_without_photo_permission_cannot_upload_through_the_editor(client, media_root):
+    client.force_login(UserFactory(staff=True))
+    response = client.post(UPLOAD_URL, {"upload": SimpleUploadedFile("a.jpg", image_bytes(), "image/jpeg")})
+    assert response.status_code == 403
+    assert not Photo.objects.exists() and stored_files(media_root) == []
+
+
+# --- Good files in every mode -------------------------------------------------------------------------
+
+
+def stored_image(photo):
+    with photo.image.open("rb") as file:
+        image = Image.open(io.BytesIO(file.read()))
+        image.load()
+    return image
+
+
+def upload(way_in, name, data, content_type="image/png"):
+    accepted, text = way_in(name, data, content_type)
+    assert accepted, text
+    return Photo.objects.get()
+
+
+def test_sixteen_bit_grey_png_is_scaled_to_eight_bits_not_clipped(way_in):
+    image = Image.new("I;16", (40, 30), 40000)
+    photo = upload(way_in, "灰度.png", encoded(image, "PNG"))
+
+    stored = stored_image(photo)
+    assert stored.format == "PNG" and stored.mode == "L"
+    assert stored.getpixel((5, 5)) == pytest.approx(40000 / 257, abs=1)  # not 255 (clipped)
+
+
+def test_palette_png_with_transparency_keeps_it(way_in):
+    image = Image.new("P", (40, 30), 1)
+    image.putpalette([255, 255, 255, 200, 30, 30] + [0] * 762)
+    image.paste(0, (0, 0, 20, 30))  # left half: index 0, the transparent one
+    photo = upload(way_in, "调色板.png", encoded(image, "PNG", transparency=0))
+
+    stored = stored_image(photo).convert("RGBA")
+    assert stored.getpixel((5, 5))[3] == 0
+    assert stored.getpixel((30, 5)) == (200, 30, 30, 255)
+
+
+@pytest.mark.parametrize(("image_format", "content_type"), [("PNG", "image/png"), ("WEBP", "image/webp")])
+def test_photo_with_alpha_keeps_its_format_and_transparency(way_in, image_format, content_type):
+    image = Image.new("RGBA", (40, 30), (0, 90, 200, 255))
+    image.paste((0, 0, 0, 0), (0, 0, 20, 30))
+    photo = upload(way_in, "透明.img", encoded(image, image_format, lossless=True), content_type)
+
+    stored = stored_image(photo)
+    assert stored.format == image_format and stored.mode == "RGBA"
+    assert stored.getpixel((5, 5))[3] == 0 and stored.getpixel((30, 5))[3] == 255
+    assert photo.image.name.endswith(".png" if image_format == "PNG" else ".webp")
+
+
+def test_grey_png_with_alpha_stays_grey_with_alpha(way_in):
+    photo = upload(way_in, "a.png", encoded(Image.new("LA", (20, 20), (128, 100)), "PNG"))
+    stored = stored_image(photo)
+    assert stored.mode == "LA" and stored.getpixel((1, 1)) == (128, 100)
+
+
+def test_cmyk_jpeg_is_stored_as_rgb(way_in):
+    photo = upload(way_in, "印刷.jpg", encoded(Image.new("CMYK", (40, 30), (0, 255, 255, 0)), "JPEG"), "image/jpeg")
+    stored = stored_image(photo)
+    assert stored.format == "JPEG" and stored.mode == "RGB"
+    red, green, blue = stored.getpixel((20, 15))
+    assert red > 200 and green < 60 and blue < 60  # CMYK (0, 100%, 100%, 0) is red
+
+
+def test_colour_profile_is_converted_to_srgb_and_not_carried_along(way_in):
+    # sRGB primaries under another name: taken as a foreign profile, so the conversion runs (and changes nothing).
+    profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes().replace(b"sRGB", b"xRGB")
+    data = encoded(Image.new("RGB", (40, 30), (10, 120, 200)), "JPEG", icc_profile=profile, quality=95)
+    photo = upload(way_in, "a.jpg", data, "image/jpeg")
+
+    stored = stored_image(photo)
+    assert "icc_profile" not in stored.info
+    assert stored.getpixel((20, 15)) == pytest.approx((10, 120, 200), abs=4)
+
+
+def phone_photo():
+    """60x20: red left third; EXIF orientation 6 (shown turned 90° clockwise), camera make and a GPS position."""
+    image = Image.new("RGB", (60, 20), (20, 60, 200))
+    image.paste((220, 20, 20), (0, 0, 20, 20))
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    exif[0x010F] = "Phone maker"
+    exif[0x0132] = "2026:11:19 09:30:00"
+    gps = exif.get_ifd(0x8825)
+    gps[1], gps[2] = "N", (28.0, 12.0, 0.0)
+    return encoded(image, "JPEG", exif=exif, quality=95)
+
+
+def test_phone_photo_is_stored_upright_without_location_but_with_camera_and_time(way_in):
+    photo = upload(way_in, "手机照片.jpg", phone_photo(), "image/jpeg")
+
+    stored = stored_image(photo)
+    assert stored.size == (20, 60) and (photo.width, photo.height) == (20, 60)
+    assert stored.getpixel((10, 5))[0] > 180  # the red third is on top once turned clockwise
+    assert stored.getpixel((10, 55))[2] > 150
+    exif = stored.getexif()
+    assert not exif.get_ifd(0x8825) and 0x8825 not in exif  # no GPS block
+    assert exif.get(0x0112) in (None, 1)
+    assert exif.get(0x010F) == "Phone maker" and exif.get(0x0132) == "2026:11:19 09:30:00"
+
+
+def test_long_chinese_name_is_kept_as_data_through_every_way_in(way_in):
+    name = "全省妇联系统改革工作现场推进会会场全景照片" * 15 + ".jpg"
+    photo = upload(way_in, name, image_bytes("JPEG", size=(40, 30)), "image/jpeg")
+    assert re.fullmatch(r"photos/\d{4}/\d{2}/[0-9a-f]{32}\.jpg", photo.image.name)
+    assert photo.original_filename.startswith("全省妇联") and photo.original_filename.endswith(".jpg")
+
+
+# --- Alt text, the library ------------------------------------------------------------------------------
+
+
+def test_database_refuses_a_photo_without_alt_text():
+    with pytest.raises(IntegrityError):
+        PhotoFactory(alt_text="")
+
+
+def test_photo_admin_requires_alt_text(admin_client, media_root):
+    response = admin_client.post(PHOTO_ADD_URL, {"image": SimpleUploadedFile("a.jpg", image_bytes(), "image/jpeg")})
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["alt_text"]
+    assert not Photo.objects.exists() and stored_files(media_root) == []
+
+
+def test_publishing_is_blocked_while_a_photo_has_only_blank_alt_text():
+    article = ArticleFactory(lead_photo=PhotoFactory())
+    Photo.objects.filter(pk=article.lead_photo_id).update(alt_text="  ")
+    article.refresh_from_db()
+    assert "lead_photo" in [finding.field for finding in services.publication_findings(article)]
+
+
+def photo_file(size):
+    return ContentFile(image_bytes("JPEG", size=size), name="a.jpg")
+
+
+def changelist(admin_client, **params):
+    response = admin_client.get(reverse("admin:articles_photo_changelist"), params)
+    assert response.status_code == 200
+    return [str(photo) for photo in response.context["cl"].result_list]
+
+
+def test_photo_library_finds_photos_by_caption_credit_and_uploader(admin_client, admin_user):
+    ArticlePhotoFactory(photo=PhotoFactory(alt_text="会场"), caption="郴州市妇联主席发言")
+    PhotoFactory(alt_text="刺绣", credit_text="受访者供图")
+    PhotoFactory(alt_text="直播", uploaded_by=admin_user)
+
+    assert changelist(admin_client, q="主席发言") == ["会场"]
+    assert changelist(admin_client, q="受访者") == ["刺绣"]
+    assert changelist(admin_client, q=admin_user.username) == ["直播"]
+
+
+def test_photo_library_shows_small_renditions_and_filters_by_date(admin_client):
+    photo = PhotoFactory(alt_text="会场", image=photo_file((1000, 700)), renditions=True)
+    response = admin_client.get(reverse("admin:articles_photo_changelist"), {"created_at__year": photo.created_at.year})
+
+    html = response.content.decode()
+    smallest = photo.renditions.get(kind="full", format="jpeg", width=480)
+    assert f'src="{smallest.file.url}"' in html
+    assert photo.image.url not in html
+
+
+def test_focal_point_is_set_in_the_admin_and_recrops_the_cards(admin_client):
+    photo = PhotoFactory(alt_text="会场", image=photo_file((900, 900)), renditions=True)
+    old_card = photo.renditions.get(kind="card", format="jpeg", width=480).file.name
+    page = admin_client.get(reverse("admin:articles_photo_change", args=[photo.pk])).content.decode()
+    assert 'class="focal-point-picker"' in page and "js/focal-point.js" in page
+
+    response = admin_client.post(
+        reverse("admin:articles_photo_change", args=[photo.pk]),
+        {"alt_text": "会场", "focal_x": "0.2", "focal_y": "0.9"},
+    )
+
+    assert response.status_code == 302
+    photo.refresh_from_db()
+    assert (photo.focal_x, photo.focal_y) == (0.2, 0.9)
+    assert photo.renditions.get(kind="card", format="jpeg", width=480).file.name != old_card
+
+
+@pytest.mark.parametrize("value", ["-0.1", "1.5"])
+def test_focal_point_outside_the_photo_is_refused(admin_client, value):
+    photo = PhotoFactory(alt_text="会场")
+    response = admin_client.post(
+        reverse("admin:articles_photo_change", args=[photo.pk]), {"alt_text": "会场", "focal_x": value}
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["focal_x"]
+
+
+def test_database_refuses_a_focal_point_outside_the_photo():
+    with pytest.raises(IntegrityError):
+        PhotoFactory(focal_x=1.5)
