@@ -1959,7 +1959,8 @@ def edit_conflict(article, seen_edit_count, seen_version_id):
 
     from articles.models import Article
 
-    current = Article.objects.filter(pk=article.pk).values_list("edit_count", flat=True).first()
+    # Locked until the admin's transaction ends, so that two saves arriving together are checked one after the other.
+    current = Article.objects.select_for_update().filter(pk=article.pk).values_list("edit_count", flat=True).first()
     if current is None or seen_edit_count is None or current == seen_edit_count:
         return ""
     latest = article_versions(article).first()
