@@ -20,6 +20,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from articles import manuscripts, services
+from articles import search as article_search
 from articles.models import (
     Article,
     ArticlePhoto,
@@ -485,6 +486,14 @@ class ArticleAdmin(admin.ModelAdmin):
                     _("The text changed after a sign-off: the story goes back to the first review level."),
                     messages.WARNING,
                 )
+        services.reindex_article(form.instance)  # a published story's new text is searchable at once
+
+    def get_search_results(self, request, queryset, search_term):
+        """The list's search box: Django's substring search over the story's fields (drafts included, so not the
+        public index), with the term made safe first: NUL and control characters removed (psycopg refuses NUL),
+        cut to a sane length."""
+        search_term, _truncated = article_search.clean_query(search_term)
+        return super().get_search_results(request, queryset, search_term)
 
     # --- The trash: deleting a story moves it there ---
 
@@ -944,6 +953,11 @@ class ReporterAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     raw_id_fields = ["user"]
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "name" in form.changed_data:  # bylines are searched by name
+            services.reindex_articles(Article.objects.bylined(obj).filter(status=Status.PUBLISHED))
+
     @admin.display(description=_("has login"), boolean=True, ordering="user")
     def has_login(self, obj):
         return obj.user_id is not None
@@ -979,6 +993,11 @@ class OrganizationAdmin(admin.ModelAdmin):
     list_select_related = ["parent"]
     search_fields = ["name", "short_name"]
     autocomplete_fields = ["parent"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and {"name", "short_name"} & set(form.changed_data):  # entries are searched by organisation
+            services.reindex_articles(Article.objects.with_entries_from(obj).filter(status=Status.PUBLISHED))
 
 
 class PhotoAdminForm(CheckedImageFormMixin, forms.ModelForm):
@@ -1280,3 +1299,32 @@ class ShareLinkAdmin(admin.ModelAdmin):
             services.revoke_share_link(link, request.user)
             count += 1
         self.message_user(request, _("%(count)d preview links revoked.") % {"count": count}, messages.SUCCESS)
+
+
+# --- Clean text at the boundary ----------------------------------------------------------------------------
+
+
+class CleanTextFormMixin:
+    """Every text a newsroom admin form saves goes through ``services.clean_text`` first: vertical tabs and form
+    feeds from word processors, right-to-left overrides and (decoded from broken UTF-8) stray control characters
+    never reach the database, whatever the field. Django's own fields already refuse NUL with a message."""
+
+    def _post_clean(self):
+        for name, value in self.cleaned_data.items():
+            if isinstance(value, str):
+                self.cleaned_data[name] = services.clean_text(value)
+        super()._post_clean()
+
+
+def _with_clean_text(form_class):
+    if issubclass(form_class, CleanTextFormMixin):
+        return form_class
+    return type(form_class.__name__, (CleanTextFormMixin, form_class), {"__module__": form_class.__module__})
+
+
+# Applied to every admin of ours and its inlines, so that an admin added later cannot forget it.
+for _model, _model_admin in admin.site._registry.items():
+    if _model._meta.app_label == "articles":
+        _model_admin.form = _with_clean_text(_model_admin.form)
+        for _inline in _model_admin.inlines:
+            _inline.form = _with_clean_text(_inline.form)

@@ -39,7 +39,7 @@ from articles.models import (
     Topic,
     WatchWord,
 )
-from articles.services import ensure_newsroom_groups, make_renditions
+from articles.services import ensure_newsroom_groups, make_renditions, rebuild_search_index
 
 DEMO_PASSWORD = "newsroom-demo"
 DEMO_EDITOR_USERNAME = "demo-editor"
@@ -1084,6 +1084,7 @@ class _Builder:
             self.front_page_slot(position, self.articles[headline])
         for data in CORRECTIONS:
             self.correction(data)
+        rebuild_search_index()  # the demo stories were stored directly, not published through the workflow
 
         self.report.totals = {
             "articles": Article.objects.count(),

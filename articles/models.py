@@ -6,6 +6,7 @@ Names follow DOMAIN.md. Everything the public may see starts from ``published()`
 import uuid
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -812,3 +813,48 @@ class TrashedArticle(Article):
         ordering = ["-deleted_at"]
         verbose_name = _("article in the trash")
         verbose_name_plural = _("trash")
+
+
+class SearchDocument(models.Model):
+    """What public search looks in: one row per published (or scheduled) article and per experience entry in it.
+
+    Written only by ``services.reindex_article`` (and ``rebuild_search_index``); searches still go through
+    ``Article.objects.published()``, so a scheduled story is found the moment its time passes. The index itself
+    (the tokens of articles/search.py) is a ``tsvector`` of bigrams with a GIN index on PostgreSQL and an FTS5 table
+    on SQLite (see the search_index migration); the texts are kept to check, rank and highlight the candidates.
+    """
+
+    class Kind(models.TextChoices):
+        ARTICLE = "article", _("Article")
+        ENTRY = "entry", _("Experience entry")
+
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    article = models.ForeignKey(
+        Article, verbose_name=_("article"), on_delete=models.CASCADE, related_name="search_documents"
+    )
+    entry = models.ForeignKey(
+        ExperienceEntry,
+        verbose_name=_("experience entry"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="search_documents",
+    )
+    title = models.TextField(_("title"), blank=True)  # weight A: kicker, headline, deck; entry title
+    meta = models.TextField(_("summary and names"), blank=True)  # weight B: summary, bylines, organisation
+    body = models.TextField(_("body"), blank=True)  # weight C: body text, captions
+    vector = SearchVectorField(null=True, editable=False)  # PostgreSQL only: the distinct tokens, no positions
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("search document")
+        verbose_name_plural = _("search documents")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="article", entry__isnull=True) | Q(kind="entry", entry__isnull=False),
+                name="%(app_label)s_%(class)s_entry_matches_kind",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title[:50]

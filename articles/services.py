@@ -1028,6 +1028,7 @@ def restore_version(article, version, user):
             user=user,
             comment=comment,
         )
+        reindex_article(article)
     article.restore_comment = comment
     return article
 
@@ -1774,6 +1775,7 @@ def publish(article, user, at=None, override_reason=""):
             if scheduled
             else "",
         )
+        reindex_article(locked)  # found at once; a scheduled story is found from its time on (search filters)
     return warnings
 
 
@@ -1790,6 +1792,7 @@ def unpublish(article, user, reason):
         _require((reason or "").strip(), _("Give a reason for unpublishing the story."), "comment")
         locked.status, locked.published_at, locked.review_level = Status.DRAFT, None, 0
         _save_state(locked, article, ["status", "published_at", "review_level"])
+        reindex_article(locked)
         return _record(locked, user, Transition.Action.UNPUBLISH, Status.PUBLISHED, Status.DRAFT, comment=reason)
 
 
@@ -1835,6 +1838,7 @@ def reset_review_after_change(article, user):
                 level=signed or None,
                 comment=_("Edited after it was scheduled: the schedule is cancelled and the story is back in review."),
             )
+            reindex_article(locked)
             return True
         if locked.status != Status.IN_REVIEW or locked.review_level == 0:
             return False
@@ -1895,6 +1899,7 @@ def move_to_trash(article, user):
         _save_state(locked, article, ["deleted_at", "deleted_by"])
         # Preview links die with the trash: a restored story needs new ones.
         locked.share_links.filter(revoked_at__isnull=True).update(revoked_at=locked.deleted_at)
+        reindex_article(locked)  # out of search at once
         return _record(locked, user, Transition.Action.TRASH, locked.status)
 
 
@@ -1918,6 +1923,7 @@ def restore_from_trash(article, user):
         locked.deleted_at, locked.deleted_by = None, None
         locked.status, locked.published_at, locked.review_level = Status.DRAFT, None, 0
         _save_state(locked, article, ["deleted_at", "deleted_by", "status", "published_at", "review_level"])
+        reindex_article(locked)
         return _record(locked, user, Transition.Action.RESTORE, from_status, Status.DRAFT)
 
 
@@ -2244,4 +2250,227 @@ def import_manuscripts(files, *, user, section=None, dry_run=False, progress=Non
         results.append(result)
         if progress is not None:
             progress(number, len(files), result)
+    return results
+
+
+# --- Search -------------------------------------------------------------------------------------
+# Public search (articles/search.py has the tokenizer, the checks and the highlighting). Only stories whose status
+# is published are in the index, scheduled ones included; every search goes through Article.objects.published(), so
+# a scheduled story is found the moment its time passes, with no job. reindex_article is called by every workflow
+# step that changes what is public (publish, unpublish, trash, restore, a reset of a scheduled story, a restored
+# version) and by the admin after a save; ``manage.py rebuild_search_index`` rebuilds everything.
+
+SEARCH_CANDIDATES = 500  # matches checked and ranked per search, newest first: enough for 25 pages of 20
+FTS_TABLE = "articles_searchdocument_fts"  # SQLite's FTS5 table (created by the search_index migration)
+GIN_INDEX = "articles_searchdocument_vector_idx"  # PostgreSQL's index (created by the search_index migration)
+
+
+def _search_documents(article):
+    """The SearchDocuments of an article (prefetched as in ``_articles_to_index``), each with its tokens."""
+    from articles import search
+    from articles.models import SearchDocument
+
+    captions = [article.lead_photo_caption, *(item.caption for item in article.article_photos.all())]
+    parts = {
+        "title": "\n".join(filter(None, [article.kicker, article.headline, article.subtitle])),
+        "meta": "\n".join(
+            filter(
+                None,
+                [
+                    article.summary,
+                    article.pull_quote,
+                    article.dateline_place,
+                    " ".join(byline.reporter.name for byline in article.bylines.all()),
+                ],
+            )
+        ),
+        "body": "\n".join(filter(None, [html_to_text(article.body), *captions])),
+    }
+    documents = [SearchDocument(kind=SearchDocument.Kind.ARTICLE, article=article, **parts)]
+    for entry in article.experience_entries.all():
+        organization = entry.organization
+        parts = {
+            "title": entry.title,
+            "meta": "\n".join(filter(None, [organization.name, organization.short_name, entry.highlight])),
+            "body": "\n".join(filter(None, [html_to_text(entry.body), entry.caption])),
+        }
+        documents.append(SearchDocument(kind=SearchDocument.Kind.ENTRY, article=article, entry=entry, **parts))
+    for document in documents:
+        document.title, document.meta, document.body = (
+            search.prepare(clean_text(text)) for text in (document.title, document.meta, document.body)
+        )
+    return [(document, search.document_tokens(document.title, document.meta, document.body)) for document in documents]
+
+
+def _store_search_documents(pairs):
+    """Insert (SearchDocument, tokens) pairs and their index entries."""
+    from django.db import connection
+    from django.db.models.expressions import RawSQL
+
+    from articles.models import SearchDocument
+
+    if not pairs:
+        return
+    if connection.vendor == "postgresql":
+        for document, tokens in pairs:
+            document.vector = RawSQL("array_to_tsvector(%s::text[])", (tokens or [" "],))
+        SearchDocument.objects.bulk_create([document for document, _tokens in pairs])
+        return
+    SearchDocument.objects.bulk_create([document for document, _tokens in pairs])
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"INSERT INTO {FTS_TABLE}(rowid, tokens) VALUES (%s, %s)",
+                [(document.pk, " ".join(tokens)) for document, tokens in pairs],
+            )
+
+
+def _articles_to_index():
+    """Articles whose text belongs in the index: published or scheduled, not in the trash, with their parts."""
+    from django.db.models import Prefetch
+
+    from articles.models import Article, Byline, ExperienceEntry
+    from articles.querysets import Status
+
+    return Article.objects.filter(status=Status.PUBLISHED).prefetch_related(
+        Prefetch("bylines", queryset=Byline.objects.select_related("reporter").order_by("order", "id")),
+        Prefetch(
+            "experience_entries",
+            queryset=ExperienceEntry.objects.select_related("organization").order_by("order", "id"),
+        ),
+        "article_photos",
+    )
+
+
+def reindex_article(article):
+    """Bring the search index up to date with one article: its documents are replaced, or removed if it is not
+    published (or scheduled) any more. Called by the workflow steps and the admin."""
+    from articles.models import SearchDocument
+
+    with transaction.atomic():
+        SearchDocument.objects.filter(article_id=article.pk).delete()  # SQLite: a trigger empties the FTS rows
+        fresh = _articles_to_index().filter(pk=article.pk).first()
+        if fresh is not None:
+            _store_search_documents(_search_documents(fresh))
+
+
+def reindex_articles(articles):
+    """reindex_article for each of ``articles`` (e.g. those naming a renamed reporter or organisation)."""
+    for article in articles:
+        reindex_article(article)
+
+
+def rebuild_search_index(batch_size=500, progress=None):
+    """Rebuild the whole index in one transaction; ``progress(done, total)`` after each batch. Returns the number of
+    articles indexed. Safe to run twice."""
+    from django.db import connection
+
+    from articles.models import SearchDocument
+
+    with transaction.atomic():
+        if connection.vendor == "sqlite":
+            with connection.cursor() as cursor:
+                cursor.execute(f"DELETE FROM {FTS_TABLE}")
+        elif connection.vendor == "postgresql":
+            # Filling a GIN index row by row is many times slower than building it once over the loaded rows.
+            with connection.cursor() as cursor:
+                cursor.execute(f"DROP INDEX IF EXISTS {GIN_INDEX}")
+        SearchDocument.objects.all().delete()
+        ids = list(_articles_to_index().order_by("pk").values_list("pk", flat=True))
+        for start in range(0, len(ids), batch_size):
+            batch = ids[start : start + batch_size]
+            pairs = []
+            for article in _articles_to_index().filter(pk__in=batch).order_by("pk"):
+                pairs.extend(_search_documents(article))
+            _store_search_documents(pairs)
+            if progress is not None:
+                progress(min(start + batch_size, len(ids)), len(ids))
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+                cursor.execute(f"CREATE INDEX {GIN_INDEX} ON articles_searchdocument USING gin (vector)")
+    return len(ids)
+
+
+@dataclass
+class SearchResult:
+    document_id: int
+    entry_id: int | None
+    hit: object  # search.Hit
+    document: object = None  # the SearchDocument with article, section, entry, organisation: see load_search_page
+
+    @property
+    def is_entry(self):
+        return self.entry_id is not None
+
+
+@dataclass
+class SearchResults:
+    query: object  # search.Query
+    results: list
+    capped: bool = False  # more matches than SEARCH_CANDIDATES: only the newest were ranked
+
+
+def search_documents(raw_query, *, section=None, year=None, kind=None, limit=SEARCH_CANDIDATES):
+    """Published articles and experience entries matching ``raw_query`` (anything a reader types), ranked: headline
+    hits first, then density, then freshness. One query. Filters: a Section, a year (Beijing time), a kind.
+
+    The candidates come as plain rows (ids, texts, time): checking hundreds costs no model instances; the page shown
+    is loaded by load_search_page.
+    """
+    from django.db import connection
+    from django.db.models import BooleanField, Exists, OuterRef
+    from django.db.models.expressions import RawSQL
+
+    from articles import search
+    from articles.models import Article, SearchDocument
+
+    query = search.parse_query(raw_query)
+    if not query:
+        return SearchResults(query=query, results=[])
+    # Public is what published() says: checked per matching document (a correlated EXISTS, not a list of every
+    # published article's id).
+    documents = SearchDocument.objects.filter(Exists(Article.objects.published().filter(pk=OuterRef("article_id"))))
+    if connection.vendor == "postgresql":
+        matches = RawSQL(
+            '"articles_searchdocument"."vector" @@ %s::tsquery', (query.tsquery(),), output_field=BooleanField()
+        )
+        documents = documents.filter(matches)
+    else:
+        documents = documents.filter(
+            pk__in=RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", (query.fts5(),))
+        )
+    if section is not None:
+        documents = documents.filter(article__section=section)
+    if year is not None:
+        documents = documents.filter(article__published_at__year=year)
+    if kind is not None:
+        documents = documents.filter(kind=kind)
+    candidates = list(
+        documents.order_by("-article__published_at", "-id").values_list(
+            "pk", "entry_id", "title", "meta", "body", "article__published_at"
+        )[:limit]
+    )
+    now = timezone.now()
+    results = []
+    for pk, entry_id, title, meta, body, published_at in candidates:
+        hit = search.check(query, title, meta, body, (now - published_at).total_seconds() / 86400)
+        if hit.ok:
+            results.append(SearchResult(document_id=pk, entry_id=entry_id, hit=hit))
+    results.sort(key=lambda result: (-result.hit.in_title, -result.hit.score))
+    return SearchResults(query=query, results=results, capped=len(candidates) >= limit)
+
+
+def load_search_page(results):
+    """Load the documents of one page of results (one query) into ``result.document``."""
+    from articles.models import SearchDocument
+
+    documents = SearchDocument.objects.select_related("article__section", "entry__organization").defer(
+        "vector", "article__body", "entry__body"
+    )
+    by_id = documents.in_bulk([result.document_id for result in results])
+    for result in results:
+        result.document = by_id[result.document_id]
+        if result.document.entry_id is not None:
+            result.document.entry.article = result.document.article  # for entry.get_absolute_url(), no query
     return results

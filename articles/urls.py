@@ -67,6 +67,7 @@ urlpatterns = [
         views.ArticleDayArchiveView.as_view(),
         name="article_archive_day",
     ),
+    path("search/", views.SearchView.as_view(), name="search"),
     path("editor/images/", views.editor_image_upload, name="editor_image_upload"),
     path("preview/<str:token>/", views.ShareLinkPreviewView.as_view(), name="share_preview"),
 ]

@@ -21,8 +21,8 @@ from django.views.generic import (
     YearArchiveView,
 )
 
-from articles import services
-from articles.forms import ExperienceEntryFilterForm, PrintIssueForm
+from articles import search, services
+from articles.forms import ExperienceEntryFilterForm, PrintIssueForm, SearchFilterForm
 from articles.models import Article, Byline, ExperienceEntry, FrontPageSlot, Organization, Reporter, Section, Topic
 
 
@@ -270,6 +270,45 @@ class ExperienceEntryListView(ListView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(form=self.form, **kwargs)
+
+
+class SearchView(ListView):
+    """/search/?q=: published articles and experience entries, best matches first, highlighted, filterable.
+
+    Any query is safe (articles/search.py cleans it); an empty one shows the form and tips. A fixed number of
+    queries: the filters' sections and years, the search (services.search_documents) and the page's documents.
+    """
+
+    template_name = "articles/search.html"
+    context_object_name = "results"
+    paginate_by = 20
+
+    def get_queryset(self):
+        sections = list(Section.objects.values_list("slug", "name", "pk"))
+        years = [day.year for day in Article.objects.published().dates("published_at", "year", order="DESC")]
+        self.form = SearchFilterForm(
+            self.request.GET, sections=[(slug, name) for slug, name, _pk in sections], years=years
+        )
+        filters = self.form.filters()
+        section_ids = {slug: pk for slug, _name, pk in sections}
+        self.search = services.search_documents(
+            self.request.GET.get("q", ""),
+            section=section_ids.get(filters.get("section")),
+            year=filters.get("year"),
+            kind=filters.get("kind"),
+        )
+        return self.search.results
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        query = self.search.query
+        for result in services.load_search_page(context["results"]):  # only the shown page is loaded, highlighted
+            document = result.document
+            heading = str(document.entry) if result.is_entry else document.article.headline
+            result.heading_html = search.highlight(heading, query)
+            result.snippet_html = search.highlight(getattr(document, result.hit.snippet_field), query, snippet=True)
+        context.update(form=self.form, query=query, capped=self.search.capped)
+        return context
 
 
 def print_issue_latest(request):

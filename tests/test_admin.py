@@ -5,6 +5,7 @@ from datetime import timedelta
 from html.parser import HTMLParser
 
 import pytest
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.urls import reverse
@@ -133,6 +134,14 @@ def an_object_of(model):
         "watchword": WatchWordFactory,
         "trashedarticle": lambda: TrashedArticle.objects.get(pk=ArticleFactory(deleted_at=timezone.now()).pk),
         "sharelink": lambda: ShareLinkFactory(note="核对引语的受访者"),
+        # django-axes' records of logins (read-only in the admin: a lockout is lifted by deleting its attempt).
+        "accessattempt": lambda: AccessAttempt.objects.create(
+            username="bianji", ip_address="10.0.0.1", user_agent="", failures_since_start=5
+        ),
+        "accesslog": lambda: AccessLog.objects.create(username="bianji", ip_address="10.0.0.1", user_agent=""),
+        "accessfailurelog": lambda: AccessFailureLog.objects.create(
+            username="bianji", ip_address="10.0.0.1", user_agent=""
+        ),
     }
     return makers[model._meta.model_name]()
 
@@ -151,8 +160,9 @@ def test_admin_opens_changelist_add_and_change_pages(admin_client, model):
     obj = an_object_of(model)
 
     assert admin_client.get(admin_url(model, "changelist")).status_code == 200
-    # Nothing is added to the trash by hand: stories get there by being deleted.
-    assert admin_client.get(admin_url(model, "add")).status_code == (403 if model is TrashedArticle else 200)
+    # Nothing is added to the trash by hand (stories get there by being deleted), nor to the login records.
+    no_add = {TrashedArticle, AccessAttempt, AccessLog, AccessFailureLog}
+    assert admin_client.get(admin_url(model, "add")).status_code == (403 if model in no_add else 200)
     response = admin_client.get(admin_url(model, "change", obj.pk))
     assert response.status_code == 200
     assert str(obj) in response.content.decode()

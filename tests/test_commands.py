@@ -1,9 +1,11 @@
 from io import StringIO
 
 import pytest
-from django.contrib.auth import authenticate, get_user_model
+from django.contrib import auth
+from django.contrib.auth import get_user_model
 from django.core.files.storage import FileSystemStorage
 from django.core.management import CommandError, call_command
+from django.test import RequestFactory
 from django.utils import timezone
 
 from articles import demo_content
@@ -22,6 +24,11 @@ from articles.models import (
     Topic,
 )
 from articles.services import EDITOR_GROUP, REPORTER_GROUP
+
+
+def authenticate(**credentials):
+    """Authenticate as the admin login does: django-axes refuses a call without the request."""
+    return auth.authenticate(RequestFactory().post("/admin/login/"), **credentials)
 
 
 @pytest.fixture

@@ -60,6 +60,14 @@ def modified_at(article):
     return max(times) if times else None
 
 
+@register.filter
+def total_minutes(duration):
+    """A timedelta in whole minutes, rounded up (the lockout page's cool-off)."""
+    if not duration:
+        return 0
+    return -(-int(duration.total_seconds()) // 60)
+
+
 @register.simple_tag
 def absolute_uri(request, location):
     """``location`` (a path or URL) made absolute against the request; unchanged when there is no request."""
@@ -178,8 +186,10 @@ def article_json_ld(article, request):
 
     Uses only what ``ArticleQuerySet.for_detail()`` loaded (section, lead photo, bylines with reporter and role).
     """
-    # TODO(CSP issue): give this element the request's CSP nonce once django-csp is in place.
-    return format_html(
-        '<script type="application/ld+json">{}</script>',
-        mark_safe(json_for_script(article_json_ld_data(article, request))),
-    )
+    data = mark_safe(json_for_script(article_json_ld_data(article, request)))
+    # The Content-Security-Policy allows no inline script without the request's nonce (set by django-csp's
+    # middleware; reading it is what adds it to the header).
+    nonce = getattr(request, "csp_nonce", None)  # a lazy object: false until read, so test it against None
+    if nonce is not None:
+        return format_html('<script type="application/ld+json" nonce="{}">{}</script>', str(nonce), data)
+    return format_html('<script type="application/ld+json">{}</script>', data)

@@ -1,0 +1,308 @@
+"""Chinese full-text search: one tokenizer and one query builder for PostgreSQL and SQLite (no database access here).
+
+- Text and queries are normalised the same way: NFKC (full-width letters and digits become half-width) and casefold.
+- Tokens: every run of CJK characters becomes its overlapping character bigrams plus its last character alone (so
+  every character starts a token: a one-character query is a prefix search); a run of Latin letters or digits is one
+  word. 株洲市妇联 → 株洲 洲市 市妇 妇联 联.
+- A query word is matched by all of its bigrams (the index stores no positions: that keeps it small); the candidates
+  are then checked in Python (``Matcher``): the word must really occur, and not only across a word boundary
+  (妇联 inside 夫妇联系, 执委 inside 争执委员会). The check segments a few characters around each occurrence with a
+  compact dictionary of common words (articles/search_words.txt) plus the query word itself, and refuses the
+  occurrence when splitting the text there needs more words than the best segmentation: a name no dictionary knows
+  is kept (a tie keeps it), a word inside a longer one (株洲 in 株洲市) too.
+"""
+
+import functools
+import html
+import math
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.utils.safestring import mark_safe
+
+MAX_QUERY_LENGTH = 100  # characters kept of a query; the rest is ignored
+MAX_TERMS = 8  # words kept of a query
+MAX_WORD_LENGTH = 40  # a longer Latin or digit run is cut (no real word is longer; a hostile one is)
+SNIPPET_LENGTH = 120  # characters of context shown around the first match
+
+_CJK = (
+    "\u3040-\u30ff"  # kana
+    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # Han
+    "\uac00-\ud7af"  # Hangul
+    "\U00020000-\U0003134f"  # Han extensions B-H
+)
+_RUN = re.compile(f"[{_CJK}]+|[^\\W_{_CJK}]+")
+_CJK_RUN = re.compile(f"[{_CJK}]+")
+# Unicode's format characters (category Cf): invisible, they must not split a word.
+_FORMAT_CHARACTERS = re.compile(
+    "[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U0001343f"
+    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f]"
+)
+_FORBIDDEN = re.compile("[\x00-\x1f\x7f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
+_OPERATORS = re.compile(r"\b(?:AND|OR|NOT|NEAR)\b")
+_WORDS_FILE = Path(__file__).with_name("search_words.txt")
+_WINDOW = 4  # characters looked at on each side of an occurrence (the dictionary's longest word)
+
+
+def normalize(text):
+    """NFKC + casefold, format characters (zero-width spaces, BOM, soft hyphens) dropped."""
+    text = unicodedata.normalize("NFKC", text or "").casefold()
+    if text.isascii():
+        return text
+    return _FORMAT_CHARACTERS.sub("", text)
+
+
+def prepare(text):
+    """How a document's text is kept: NFKC (full-width letters and digits half-width), format characters dropped,
+    case kept for display. ``normalize`` of it is then just a casefold, which is cheap at query time."""
+    text = unicodedata.normalize("NFKC", text or "")
+    return text if text.isascii() else _FORMAT_CHARACTERS.sub("", text)
+
+
+def is_cjk(run):
+    return bool(_CJK_RUN.fullmatch(run))
+
+
+def tokens(text):
+    """The index tokens of a text (normalised here): bigrams and last characters of CJK runs, Latin/digit words."""
+    found = []
+    for run in _RUN.findall(normalize(text)):
+        if is_cjk(run):
+            found.extend(run[i : i + 2] for i in range(len(run) - 1))
+            found.append(run[-1])
+        else:
+            found.append(run[:MAX_WORD_LENGTH])
+    return found
+
+
+def document_tokens(*texts):
+    """The distinct tokens of a document's parts, sorted (the index stores each once, without positions)."""
+    return sorted({token for text in texts for token in tokens(text)})
+
+
+# --- Queries ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Term:
+    """One word of a query: a run of CJK characters, or a Latin/digit word."""
+
+    text: str
+
+    @property
+    def is_cjk(self):
+        return is_cjk(self.text)
+
+    @property
+    def is_prefix(self):
+        """A single CJK character: matched as the start of any token."""
+        return self.is_cjk and len(self.text) == 1
+
+    @property
+    def tokens(self):
+        if self.is_cjk:
+            return [self.text] if len(self.text) == 1 else list(dict.fromkeys(tokens(self.text)[:-1]))
+        return [self.text]
+
+
+@dataclass
+class Query:
+    text: str  # the cleaned query, as shown back in the search box
+    terms: list = field(default_factory=list)
+    truncated: bool = False
+
+    def __bool__(self):
+        return bool(self.terms)
+
+    def tsquery(self):
+        """PostgreSQL tsquery input (cast with ``::tsquery``, no parser involved): every token, AND-ed."""
+        parts = []
+        for term in self.terms:
+            for token in term.tokens:
+                quoted = "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
+                parts.append(quoted + ":*" if term.is_prefix else quoted)
+        return " & ".join(parts)
+
+    def fts5(self):
+        """SQLite FTS5 MATCH expression: every token as a quoted string (never user syntax), AND-ed."""
+        parts = []
+        for term in self.terms:
+            for token in term.tokens:
+                quoted = '"' + token.replace('"', '""') + '"'
+                parts.append(quoted + "*" if term.is_prefix else quoted)
+        return " AND ".join(parts)
+
+
+def clean_query(raw):
+    """The query as typed, made safe: control characters and NUL removed, spaces collapsed, cut to a sane length."""
+    text = _FORBIDDEN.sub(" ", str(raw or ""))
+    text = " ".join(text.split())
+    truncated = len(text) > MAX_QUERY_LENGTH
+    return text[:MAX_QUERY_LENGTH].strip(), truncated
+
+
+def parse_query(raw):
+    """Words of the query (operators, quotes, wildcards and parentheses are just separators)."""
+    text, truncated = clean_query(raw)
+    words = _OPERATORS.sub(" ", text)  # AND, OR, NOT, NEAR typed as search syntax are not words to find
+    terms = list(dict.fromkeys(Term(run[:MAX_WORD_LENGTH]) for run in _RUN.findall(normalize(words))))
+    if len(terms) > MAX_TERMS:
+        terms, truncated = terms[:MAX_TERMS], True
+    return Query(text=text, terms=terms, truncated=truncated)
+
+
+# --- Checking and ranking candidates ------------------------------------------------------------
+
+
+@functools.cache
+def dictionary():
+    with _WORDS_FILE.open(encoding="utf-8") as lines:
+        return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+
+
+def _fewest_words(text, words, extra, longest, allowed=None):
+    """The fewest words (``words``, the word ``extra`` or single characters) ``text`` splits into; ``allowed(i, j)``
+    may forbid some words."""
+    best = [0] + [len(text) + 1] * len(text)
+    for end in range(1, len(text) + 1):
+        for start in range(max(0, end - longest), end):
+            if end - start > 1 and text[start:end] not in words and text[start:end] != extra:
+                continue
+            if allowed is not None and end - start > 1 and not allowed(start, end):
+                continue
+            best[end] = min(best[end], best[start] + 1)
+    return best[-1]
+
+
+def is_whole_word(text, start, end):
+    """Is ``text[start:end]`` (CJK) a word there, not the end of one word and the start of the next?
+
+    Looks at a few characters around it: the occurrence is refused only when the best segmentation of that
+    window (common words plus the query word) needs a word that crosses the occurrence's start or end.
+    """
+    run_start, run_end = start, end
+    while run_start > max(0, start - _WINDOW) and is_cjk(text[run_start - 1]):
+        run_start -= 1
+    while run_end < min(len(text), end + _WINDOW) and is_cjk(text[run_end]):
+        run_end += 1
+    if run_start == start and run_end == end:
+        return True
+    window = text[run_start:run_end]
+    s, e = start - run_start, end - run_start
+    words, extra = dictionary(), window[s:e]
+    longest = max(_WINDOW, e - s)
+
+    def not_crossing(i, j):
+        return j <= s or i >= e or (s <= i and j <= e) or (i <= s and e <= j)
+
+    return _fewest_words(window, words, extra, longest, not_crossing) <= _fewest_words(window, words, extra, longest)
+
+
+def occurrences(text, term, limit=20):
+    """Start offsets of ``term`` (a Term) in normalised ``text`` that count as matches, at most ``limit``."""
+    found = []
+    if term.is_cjk:
+        start = text.find(term.text)
+        while start != -1 and len(found) < limit:
+            if len(term.text) == 1 or is_whole_word(text, start, start + len(term.text)):
+                found.append(start)
+            start = text.find(term.text, start + 1)
+    else:
+        pattern = f"(?<![^\\W_{_CJK}]){re.escape(term.text)}(?![^\\W_{_CJK}])"
+        found = [match.start() for match in re.finditer(pattern, text)][:limit]
+    return found
+
+
+@dataclass
+class Hit:
+    """A candidate document checked against the query: ``ok`` if every word really occurs in it."""
+
+    ok: bool
+    in_title: int = 0  # query words found in the title (A)
+    score: float = 0.0  # density of the matches, B counted twice, C once, plus freshness
+    snippet_field: str = ""  # "meta" or "body": where the first match outside the title is
+
+
+def check(query, title, meta, body, age_days=0.0):
+    """Check a candidate and score it: headline hits first, then density, then freshness."""
+    parts = {"title": title.casefold(), "meta": meta.casefold(), "body": body.casefold()}  # kept prepare()d
+    counts = dict.fromkeys(parts, 0)
+    in_title = 0
+    snippet_field = ""
+    for term in query.terms:
+        found_any = False
+        for name, text in parts.items():
+            # One real occurrence is enough to keep the document; the density counts them all (cheaply).
+            if not occurrences(text, term, limit=1):
+                continue
+            number = text.count(term.text) if term.is_cjk else len(occurrences(text, term))
+            counts[name] += number
+            if number:
+                found_any = True
+                if name == "title":
+                    in_title += 1
+                elif not snippet_field or (snippet_field == "meta" and name == "body" and not counts["meta"]):
+                    snippet_field = name
+        if not found_any:
+            return Hit(ok=False)
+    length = len(parts["meta"]) + len(parts["body"]) + 1
+    density = (2 * counts["meta"] + counts["body"]) / math.sqrt(length)
+    freshness = 1 / (1 + max(age_days, 0) / 365)
+    return Hit(ok=True, in_title=in_title, score=density + freshness, snippet_field=snippet_field or "body")
+
+
+# --- Highlighting -------------------------------------------------------------------------------
+
+
+def _normalized_with_map(text):
+    """Normalised text and, for each of its characters, the index in ``text`` it came from."""
+    normalized = normalize(text)
+    if len(normalized) == len(text):
+        return normalized, None
+    pieces, positions = [], []
+    for index, character in enumerate(text):
+        piece = normalize(character)
+        pieces.append(piece)
+        positions.extend([index] * len(piece))
+    return "".join(pieces), positions
+
+
+def highlight(text, query, snippet=False):
+    """Safe HTML: ``text`` escaped, the query's matches wrapped in <mark>; with ``snippet``, only the context of the first
+    match (or the start of the text)."""
+    text = text or ""
+    normalized, positions = _normalized_with_map(text)
+    spans = []
+    for term in query.terms:
+        for start in occurrences(normalized, term, limit=200):
+            end = start + len(term.text)
+            if positions is not None:
+                start, end = positions[start], positions[end - 1] + 1
+            spans.append((start, end))
+    spans.sort()
+    merged = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    lo, hi = 0, len(text)
+    if snippet:
+        first = merged[0][0] if merged else 0
+        lo = max(0, first - SNIPPET_LENGTH // 3)
+        hi = min(len(text), lo + SNIPPET_LENGTH)
+    out = ["…" if lo > 0 else ""]
+    position = lo
+    for start, end in merged:
+        if end <= lo or start >= hi:
+            continue
+        start, end = max(start, lo), min(end, hi)
+        out.append(html.escape(text[position:start]))
+        out.append(f"<mark>{html.escape(text[start:end])}</mark>")
+        position = end
+    out.append(html.escape(text[position:hi]))
+    out.append("…" if hi < len(text) else "")
+    return mark_safe("".join(out))  # every piece of the text was escaped above

@@ -1,0 +1,331 @@
+"""Public search (/search/?q=) on both databases: Chinese words, precision, ranking, highlighting, hostile input,
+visibility at its edges, filters, pagination and a fixed number of queries; the index command and the admin box."""
+
+from datetime import timedelta
+from io import StringIO
+from urllib.parse import quote
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+
+from articles import search, services
+from articles.models import SearchDocument
+from tests.factories import (
+    ArticleFactory,
+    BylineFactory,
+    ExperienceEntryFactory,
+    OrganizationFactory,
+    ReporterFactory,
+    SectionFactory,
+)
+from tests.views.pages import MENU_QUERIES, main_of, text_of
+
+pytestmark = pytest.mark.django_db
+
+SEARCH_PAGE_QUERIES = MENU_QUERIES + 4  # the filters' sections and years, the search, the page's documents
+
+
+def indexed(**kwargs):
+    """A story stored directly (as factories do), then indexed as the workflow would."""
+    kwargs.setdefault("published", True)
+    article = ArticleFactory(**kwargs)
+    services.reindex_article(article)
+    return article
+
+
+def found(client, q, **params):
+    response = client.get(reverse("articles:search"), {"q": q, **params})
+    assert response.status_code == 200
+    return [result.document.article.headline for result in response.context["results"]]
+
+
+# --- The tokenizer and the checks (no database) -----------------------------------------------------------------
+
+
+def test_tokens_are_bigrams_of_cjk_runs_and_words_of_latin_runs():
+    assert search.tokens("株洲市妇联 ＡＰＥＣ会议2026年") == [
+        "株洲",
+        "洲市",
+        "市妇",
+        "妇联",
+        "联",
+        "apec",
+        "会议",
+        "议",
+        "2026",
+        "年",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "word", "is_match"),
+    [
+        ("他们夫妇联系紧密", "妇联", False),
+        ("双方争执委员会出面调解", "执委", False),
+        ("全省妇联系统改革", "妇联", True),
+        ("株洲市妇联主席", "妇联", True),
+        ("来到株洲市调研", "株洲", True),
+        ("当选妇联执委", "执委", True),
+        ("记者覃晓岚报道", "覃晓岚", True),  # a name no dictionary knows
+    ],
+)
+def test_a_word_split_across_two_words_is_not_a_match(text, word, is_match):
+    query = search.parse_query(word)
+    assert bool(search.occurrences(search.normalize(text), query.terms[0])) is is_match
+
+
+def test_highlight_escapes_then_marks():
+    html = search.highlight("<b>株洲</b>市妇联", search.parse_query("株洲"))
+    assert html == "&lt;b&gt;<mark>株洲</mark>&lt;/b&gt;市妇联"
+
+
+# --- Finding -------------------------------------------------------------------------------------------------------
+
+
+def test_two_character_word_is_found_in_body_and_headline(client):
+    indexed(headline="全省妇联改革现场会召开")
+    indexed(headline="基层组织建设推进", body="<p>市妇联负责人介绍经验。</p>")
+    indexed(headline="无关的报道", body="<p>今天天气晴朗。</p>")
+
+    assert set(found(client, "妇联")) == {"全省妇联改革现场会召开", "基层组织建设推进"}
+
+
+def test_adjacency_false_positives_are_left_out(client):
+    indexed(headline="真正的妇联新闻", body="<p>妇联执委会议召开。</p>")
+    indexed(headline="一对老人", body="<p>这对夫妇联系社区，双方争执委员会出面。</p>")
+
+    assert found(client, "妇联") == ["真正的妇联新闻"]
+    assert found(client, "执委") == ["真正的妇联新闻"]
+
+
+def test_unknown_names_and_places_are_found(client):
+    article = indexed(headline="乡村振兴一线见闻", body="<p>在龙潭铺镇的田间地头。</p>")
+    BylineFactory(article=article, reporter=ReporterFactory(name="覃晓岚"))
+    services.reindex_article(article)
+
+    assert found(client, "覃晓岚") == ["乡村振兴一线见闻"]
+    assert found(client, "龙潭铺") == ["乡村振兴一线见闻"]
+
+
+def test_full_width_half_width_and_case_do_not_matter(client):
+    indexed(headline="ＡＰＥＣ会议在京举行")
+
+    assert found(client, "apec") == ["ＡＰＥＣ会议在京举行"]
+    assert found(client, "ＡｐＥｃ 会议") == ["ＡＰＥＣ会议在京举行"]
+
+
+def test_every_word_of_a_multi_word_query_must_occur(client):
+    indexed(headline="株洲妇联召开会议")
+    indexed(headline="株洲经济发展")
+
+    assert found(client, "株洲 妇联") == ["株洲妇联召开会议"]
+
+
+def test_experience_entries_are_found_by_title_body_and_organisation(client):
+    article = indexed(headline="经验交流汇编")
+    ExperienceEntryFactory(
+        article=article,
+        organization=OrganizationFactory(name="醴陵市妇联"),
+        title="建强基层组织",
+        body="<p>推动家风建设。</p>",
+    )
+    services.reindex_article(article)
+
+    for q in ["醴陵", "家风", "建强基层"]:
+        response = client.get(reverse("articles:search"), {"q": q, "kind": "entry"})
+        results = response.context["results"]
+        assert [result.is_entry for result in results] == [True], q
+        assert "#entry-" in main_of(response)
+
+
+def test_headline_hits_rank_first(client):
+    indexed(
+        headline="年度工作总结",
+        body="<p>" + "家风建设。" * 5 + "</p>",
+        published_at=timezone.now() - timedelta(hours=1),
+    )
+    indexed(headline="好家风代代传", published_at=timezone.now() - timedelta(days=300))
+
+    assert found(client, "家风") == ["好家风代代传", "年度工作总结"]
+
+
+def test_results_are_highlighted_and_escaped(client):
+    indexed(headline="<script>妇联</script>", body="<p>市妇联 &lt;b&gt;会议</p>")
+
+    html = main_of(client.get(reverse("articles:search"), {"q": "妇联"}))
+
+    assert "&lt;script&gt;<mark>妇联</mark>&lt;/script&gt;" in html
+    assert "<script>妇联" not in html
+    assert "市<mark>妇联</mark> &lt;b&gt;会议" in html
+
+
+# --- Visibility ----------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("state", [{"status": "draft"}, {"in_review": True}, {"scheduled": True}])
+def test_unpublished_stories_are_never_found(client, state):
+    indexed(headline="未公开的妇联报道", published=False, **state)
+
+    assert found(client, "妇联") == []
+
+
+def test_trashed_and_unpublished_stories_leave_search_at_once(client, editor_user):
+    trashed = indexed(headline="妇联新闻一")
+    unpublished = indexed(headline="妇联新闻二")
+    assert len(found(client, "妇联")) == 2
+
+    services.move_to_trash(trashed, editor_user)
+    services.unpublish(unpublished, editor_user, "有误")
+
+    assert found(client, "妇联") == []
+    assert not SearchDocument.objects.exists()
+
+
+def test_a_newly_published_story_is_found_at_once(client, reporter_user, editor_user):
+    story = ArticleFactory(created_by=reporter_user, headline="全省妇联改革推进会召开", body="<p>会议指出。</p>")
+    BylineFactory(article=story, reporter=reporter_user.reporter)
+    services.submit_for_review(story, reporter_user)
+    assert found(client, "推进会") == []
+
+    services.publish(story, editor_user)
+
+    assert found(client, "推进会") == ["全省妇联改革推进会召开"]
+
+
+def test_a_scheduled_story_is_found_once_its_time_passes(client, clock, reporter_user, editor_user):
+    story = ArticleFactory(created_by=reporter_user, headline="家风建设座谈会", body="<p>会议指出。</p>")
+    BylineFactory(article=story, reporter=reporter_user.reporter)
+    services.submit_for_review(story, reporter_user)
+    services.publish(story, editor_user, at=timezone.now() + timedelta(hours=2))
+    assert found(client, "座谈会") == []
+
+    clock.advance(hours=3)
+
+    assert found(client, "座谈会") == ["家风建设座谈会"]
+
+
+# --- Filters, pagination, queries ------------------------------------------------------------------------------------
+
+
+def test_filters_by_section_year_and_type(client):
+    culture = SectionFactory(name="文化", slug="culture")
+    indexed(headline="妇联文化活动", section=culture)
+    last_year = indexed(headline="妇联去年总结", published_at=timezone.now() - timedelta(days=400))
+    with_entry = indexed(headline="妇联经验汇编")
+    ExperienceEntryFactory(article=with_entry, title="妇联工作法")
+    services.reindex_article(with_entry)
+
+    assert found(client, "妇联", section="culture") == ["妇联文化活动"]
+    year = timezone.localtime(last_year.published_at).year
+    assert found(client, "妇联", year=year) == ["妇联去年总结"]
+    assert found(client, "妇联", kind="entry") == ["妇联经验汇编"]
+    assert len(found(client, "妇联", section="no-such-section", year="x")) == 4  # an invalid filter is ignored
+
+
+def test_results_are_paginated(client):
+    for number in range(25):
+        indexed(headline=f"妇联新闻{number}")
+
+    assert len(found(client, "妇联")) == 20
+    assert len(found(client, "妇联", page=2)) == 5
+
+
+@pytest.mark.parametrize("n", [1, 8])
+def test_search_queries_do_not_grow(client, django_assert_num_queries, n):
+    for number in range(n):
+        article = indexed(headline=f"妇联新闻{number}")
+        ExperienceEntryFactory(article=article, title="妇联工作法")
+        services.reindex_article(article)
+
+    with django_assert_num_queries(SEARCH_PAGE_QUERIES):
+        response = client.get(reverse("articles:search"), {"q": "妇联"})
+    assert len(response.context["results"]) == 2 * n
+
+
+HOSTILE_QUERIES = [
+    "",
+    "   ",
+    '"',
+    '"妇联',
+    "妇联 AND",
+    "OR NOT",
+    "NEAR(妇联",
+    "妇*",
+    "*",
+    "()",
+    "(妇联",
+    "妇联)",
+    "'; DROP TABLE articles_article; --",
+    "妇联\x00",
+    "\x00",
+    "\x0b妇联\x1f",
+    "\ud800",  # a lone surrogate: sent as its (invalid) UTF-8 bytes
+    "妇联" * 500,
+    "a" * 1000,
+    "%_\\",
+    "<script>alert(1)</script>",
+    ":*",
+    "妇联 & | ! <->",
+    "{妇联}",
+    "^妇联",
+    "-妇联",
+    "妇联:*",
+    "妇 联",
+]
+
+
+@pytest.mark.parametrize("q", HOSTILE_QUERIES)
+def test_any_query_gets_a_page_never_an_error(client, q):
+    indexed(headline="妇联新闻")
+
+    query_string = quote(q, errors="surrogatepass")
+    response = client.get(f"{reverse('articles:search')}?q={query_string}&section={query_string}&year={query_string}")
+
+    assert response.status_code == 200
+    assert "<script>alert" not in response.content.decode()
+
+
+def test_an_empty_query_gets_help(client):
+    response = client.get(reverse("articles:search"), {"q": "()*"})
+
+    assert "Type one or more words" in text_of(main_of(response)) or "输入" in text_of(main_of(response))
+
+
+def test_a_long_query_is_cut(client):
+    response = client.get(reverse("articles:search"), {"q": "妇联 " * 400})
+
+    assert response.context["query"].truncated
+    assert len(response.context["query"].text) <= search.MAX_QUERY_LENGTH
+
+
+def test_header_has_a_search_box(client):
+    html = client.get(reverse("articles:home")).content.decode()
+
+    assert f'action="{reverse("articles:search")}"' in html
+
+
+# --- The index command and the admin -----------------------------------------------------------------------------------
+
+
+def test_rebuild_search_index_is_safe_to_run_twice(client):
+    ArticleFactory(published=True, headline="妇联新闻")
+    ArticleFactory(headline="妇联草稿")
+    assert found(client, "妇联") == []  # stored directly: not indexed yet
+
+    for _run in range(2):
+        out = StringIO()
+        call_command("rebuild_search_index", "--batch-size", "1", stdout=out)
+        assert "1 articles" in out.getvalue()
+
+    assert found(client, "妇联") == ["妇联新闻"]
+    assert SearchDocument.objects.count() == 1
+
+
+def test_admin_search_finds_drafts_and_survives_nul(admin_client):
+    ArticleFactory(headline="妇联草稿")
+    url = reverse("admin:articles_article_changelist")
+
+    assert "妇联草稿" in admin_client.get(url, {"q": "妇联"}).content.decode()
+    assert admin_client.get(url, {"q": "妇联\x00"}).status_code == 200
