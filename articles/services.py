@@ -2387,6 +2387,8 @@ def rebuild_search_index(batch_size=500, progress=None):
                 progress(min(start + batch_size, len(ids)), len(ids))
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # check the deferred foreign keys now: an index
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")  # cannot be created with their checks pending
                 cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
                 cursor.execute(f"CREATE INDEX {GIN_INDEX} ON articles_searchdocument USING gin (vector)")
     return len(ids)
