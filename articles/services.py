@@ -855,15 +855,6 @@ def version_snapshot(version):
     }
 
 
-def _html_to_text(html):
-    """Rich text as lines of plain text: one per paragraph, heading or list item."""
-    import html as html_module
-
-    text = re.sub(r"</(p|h[1-6]|li|blockquote|figcaption|tr)>|<br\s*/?>", "\n", html or "", flags=re.I)
-    text = html_module.unescape(re.sub(r"<[^>]+>", "", text))
-    return "\n".join(line.strip() for line in text.splitlines() if line.strip())
-
-
 def _readable_parts(snapshot):
     """The snapshot as (label, text) pairs a person can compare: names instead of ids."""
     from articles.models import (
@@ -894,7 +885,7 @@ def _readable_parts(snapshot):
     parts = []
     for name in HISTORY_TEXT_FIELDS:
         value = fields.get(name) or ""
-        parts.append((label(Article, name), _html_to_text(value) if name == "body" else str(value)))
+        parts.append((label(Article, name), html_to_text(value) if name == "body" else str(value)))
     parts.append((label(Article, "section"), section))
     parts.append((label(Article, "dateline_on"), str(fields.get("dateline_on") or "")))
     byline_lines = [f"{roles.get(b['role_id'], '?')} {reporters.get(b['reporter_id'], '?')}" for b in bylines]
@@ -903,7 +894,7 @@ def _readable_parts(snapshot):
     parts.append((label(ArticlePhoto), "\n".join(photo_lines)))
     for number, entry in enumerate(entries, start=1):
         heading = f"{organizations.get(entry['organization_id'], '?')}：{entry['title']}"
-        body = "\n".join(filter(None, [heading, entry["highlight"], _html_to_text(entry["body"]), entry["caption"]]))
+        body = "\n".join(filter(None, [heading, entry["highlight"], html_to_text(entry["body"]), entry["caption"]]))
         parts.append((f"{capfirst(ExperienceEntry._meta.verbose_name)} {number}", body))
     return parts
 
