@@ -651,6 +651,20 @@ class Correction(models.Model):
     def __str__(self):
         return self.text[:50]
 
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        self.touch_article()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        self.touch_article()
+        return result
+
+    def touch_article(self):
+        """A correction changes what readers see: the article's feeds and sitemap entries must say so, even when
+        the correction is saved on its own (an update, not a save, so no edit conflict and no new version)."""
+        Article.all_objects.filter(pk=self.article_id).update(updated_at=timezone.now())
+
 
 class FrontPageSlot(models.Model):
     """A place on the home page that an editor fills with a story: the lead, then secondary stories.

@@ -13,6 +13,7 @@ from articles.models import Article, Reporter, Section
 from tests.factories import (
     ArticleFactory,
     BylineFactory,
+    CorrectionFactory,
     BylineRoleFactory,
     ReporterFactory,
     SectionFactory,
@@ -146,6 +147,23 @@ def test_atom_updated_is_never_before_published_for_a_story_scheduled_in_advance
     [entry] = parse(client, reverse("feeds:latest_atom")).entries
 
     assert datetime.fromisoformat(entry.updated) == article.published_at
+
+
+@pytest.mark.django_db
+def test_a_correction_saved_on_its_own_moves_the_atom_updated_time(client):
+    article = ArticleFactory(published=True, published_at=timezone.now() - timedelta(days=3))
+    Article.objects.filter(pk=article.pk).update(updated_at=article.published_at)
+    [before] = parse(client, reverse("feeds:latest_atom")).entries
+
+    correction = CorrectionFactory(article=article, text="更正：文中时间应为上午九时。")
+    [after_correction] = parse(client, reverse("feeds:latest_atom")).entries
+    Article.objects.filter(pk=article.pk).update(updated_at=article.published_at)
+    correction.delete()
+    [after_removal] = parse(client, reverse("feeds:latest_atom")).entries
+
+    assert datetime.fromisoformat(before.updated) == article.published_at
+    assert datetime.fromisoformat(after_correction.updated) > timezone.now() - timedelta(minutes=1)
+    assert datetime.fromisoformat(after_removal.updated) > timezone.now() - timedelta(minutes=1)
 
 
 @pytest.mark.django_db

@@ -14,6 +14,7 @@ from articles.sitemaps import ArticleSitemap
 from tests.factories import (
     ArticleFactory,
     BylineFactory,
+    CorrectionFactory,
     ExperienceEntryFactory,
     OrganizationFactory,
     ReporterFactory,
@@ -137,6 +138,19 @@ def test_article_sitemap_lists_published_articles_with_their_last_change(client,
     [url] = root.findall("sm:url", NS)
     assert url.find("sm:loc", NS).text == absolute(article)
     assert url.find("sm:lastmod", NS).text == "2026-11-20T10:30:05+08:00"
+
+
+@pytest.mark.django_db
+def test_a_correction_saved_on_its_own_moves_the_articles_lastmod(client, world):
+    article = world["published"]["article"]
+    long_ago = timezone.now() - timedelta(days=5)
+    Article.objects.filter(pk=article.pk).update(updated_at=long_ago, published_at=long_ago)
+
+    CorrectionFactory(article=article, text="更新：活动报名截止时间延后一天。")
+
+    [url] = get_xml(client, sitemap_url("articles")).findall("sm:url", NS)
+    lastmod = datetime.fromisoformat(url.find("sm:lastmod", NS).text)
+    assert lastmod > timezone.now() - timedelta(minutes=1)
 
 
 @pytest.mark.django_db
