@@ -1,0 +1,58 @@
+"""The health endpoint load balancers poll (``/healthz``): cheap, never cached, no session.
+
+200 ``{"status": "ok", ...}`` when this app server can serve: the primary database answers ``SELECT 1`` and the
+cache stores and returns a value. 503 ``{"status": "unavailable", ...}`` when the database fails, so the load
+balancer sends traffic elsewhere. A failing cache (Redis away) gives 200 ``{"status": "degraded", ...}``: pages are
+then rendered without it (articles/cache.py), and since every app server shares the one Redis, failing the check
+would take every server out of the balancer at once. A read replica is checked and reported too, but its failure does not fail the
+check (public reads then go to the primary, see newsroom/routers.py); it is left alone for a while instead.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
+
+from newsroom.routers import mark_replica_down
+
+CACHE_KEY = "newsroom:healthz"
+
+
+def _check_database(alias):
+    try:
+        with connections[alias].cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as error:  # noqa: BLE001 - any failure means "not usable", reported by its class
+        return f"error: {type(error).__name__}"
+    return "ok"
+
+
+def _check_cache():
+    token = uuid.uuid4().hex
+    try:
+        cache.set(CACHE_KEY, token, 30)
+        if cache.get(CACHE_KEY) != token:
+            return "error: value not returned"
+    except Exception as error:  # noqa: BLE001 - e.g. redis.exceptions.ConnectionError
+        return f"error: {type(error).__name__}"
+    return "ok"
+
+
+@never_cache
+@require_safe
+def health(request):
+    checks = {"database": _check_database(DEFAULT_DB_ALIAS), "cache": _check_cache()}
+    healthy = checks["database"] == "ok"
+    status = "unavailable" if not healthy else "ok" if checks["cache"] == "ok" else "degraded"
+    replica = getattr(settings, "NEWSROOM_REPLICA_DATABASE", "")
+    if replica and replica in settings.DATABASES:
+        checks["replica"] = _check_database(replica)
+        if checks["replica"] != "ok":
+            mark_replica_down()
+            connections[replica].close()
+    return JsonResponse({"status": status, "checks": checks}, status=200 if healthy else 503)

@@ -1,0 +1,178 @@
+"""Read replicas: anonymous public reads go to the replica, everything else to the primary.
+
+The choice is made once per request by ``ReplicaRoutingMiddleware`` and kept in a context variable that
+``ReplicaRouter`` reads, so code outside a request (management commands, the task worker, the shell, migrations)
+always uses the primary. A request reads from the replica only when all of these hold:
+
+- a replica is configured (``settings.NEWSROOM_REPLICA_DATABASE``, set from ``DATABASE_REPLICA_URL``) and has not
+  failed in the last ``NEWSROOM_REPLICA_RETRY_SECONDS``;
+- it is a GET, HEAD or OPTIONS request outside the admin, and not a preview link for an outside source;
+- the browser has no session cookie (readers never log in; staff always have one) and no primary pin cookie.
+
+The pin cookie is set for ``NEWSROOM_REPLICA_PIN_SECONDS`` on the response to any request that wrote to the
+database or was not a safe method: the browser that has just written reads its own writes from the primary until
+the replica has surely caught up. Writes always go to the primary.
+
+If the replica fails during a request (stopped, unreachable, restarting), the view runs again on the primary and
+the replica is left alone for ``NEWSROOM_REPLICA_RETRY_SECONDS`` in this process: readers see no error.
+"""
+
+import contextvars
+import logging
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections
+from django.urls import reverse
+
+logger = logging.getLogger(__name__)
+
+PIN_COOKIE_NAME = "newsroom_primary"
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+WRITE_STATEMENTS = {"INSERT", "UPDATE", "DELETE", "MERGE ", "COPY ", "TRUNCA"}  # first six characters
+# Views that must read what was just written, whoever asks: an outside source checking a quote on a fresh preview.
+PRIMARY_VIEW_NAMES = {"articles:share_preview"}
+
+
+@dataclass
+class RequestRouting:
+    reads_from: str = DEFAULT_DB_ALIAS
+    wrote: bool = False
+
+
+_routing = contextvars.ContextVar("newsroom_request_routing", default=None)
+# Per process: the replica is not tried again before this time.monotonic() after it failed.
+_replica_down_until = 0.0
+
+
+def replica_alias():
+    """The alias of a configured replica that has not failed recently, else None."""
+    alias = getattr(settings, "NEWSROOM_REPLICA_DATABASE", "")
+    if not alias or alias not in settings.DATABASES or time.monotonic() < _replica_down_until:
+        return None
+    return alias
+
+
+def mark_replica_down():
+    global _replica_down_until
+    _replica_down_until = time.monotonic() + getattr(settings, "NEWSROOM_REPLICA_RETRY_SECONDS", 10)
+
+
+def mark_replica_up():
+    global _replica_down_until
+    _replica_down_until = 0.0
+
+
+def current_read_alias():
+    """Where the ORM reads now: the replica only inside a request the middleware chose it for."""
+    routing = _routing.get()
+    return routing.reads_from if routing is not None else DEFAULT_DB_ALIAS
+
+
+class ReplicaRouter:
+    """Reads follow the request's choice (the primary outside requests); writes and migrations, the primary."""
+
+    def db_for_read(self, model, **hints):
+        return current_read_alias()
+
+    def db_for_write(self, model, **hints):
+        # Not a sign of a write: Django also asks this when a related object is assigned to an unsaved instance
+        # during a plain read. Writes are seen in the SQL the primary runs (ReplicaRoutingMiddleware).
+        return DEFAULT_DB_ALIAS
+
+    def allow_relation(self, obj1, obj2, **hints):
+        return True  # the replica holds the same rows as the primary
+
+    def allow_migrate(self, db, app_label, model_name=None, **hints):
+        replica = getattr(settings, "NEWSROOM_REPLICA_DATABASE", "") or "replica"
+        return False if db == replica else None
+
+
+def _is_connection_failure(error):
+    seen = 0
+    while error is not None and seen < 10:
+        if isinstance(error, OperationalError | InterfaceError):
+            return True
+        error, seen = error.__cause__ or error.__context__, seen + 1
+    return False
+
+
+class ReplicaRoutingMiddleware:
+    """Chooses the database a request reads from (see the module's docstring); after AuthenticationMiddleware."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        routing = RequestRouting()
+        token = _routing.set(routing)
+        try:
+            with connections[DEFAULT_DB_ALIAS].execute_wrapper(self.note_writes(routing)):
+                response = self.get_response(request)
+        finally:
+            _routing.reset(token)
+        if routing.wrote or request.method not in SAFE_METHODS:
+            response.set_cookie(
+                PIN_COOKIE_NAME,
+                "1",
+                max_age=settings.NEWSROOM_REPLICA_PIN_SECONDS,
+                secure=settings.SESSION_COOKIE_SECURE,
+                httponly=True,
+                samesite="Lax",
+            )
+        return response
+
+    @staticmethod
+    def note_writes(routing):
+        """An execute wrapper on the primary: any statement that changes rows marks the request as a writer."""
+
+        def wrapper(execute, sql, params, many, context):
+            if not routing.wrote and sql.lstrip()[:6].upper() in WRITE_STATEMENTS:
+                routing.wrote = True
+            return execute(sql, params, many, context)
+
+        return wrapper
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        routing = _routing.get()
+        alias = replica_alias()
+        if routing is None or alias is None or not self.may_read_from_replica(request):
+            return None
+        routing.reads_from = alias
+        request._replica_retry = (view_func, view_args, view_kwargs)
+        return None
+
+    @staticmethod
+    def may_read_from_replica(request):
+        if request.method not in SAFE_METHODS:
+            return False
+        if settings.SESSION_COOKIE_NAME in request.COOKIES or PIN_COOKIE_NAME in request.COOKIES:
+            return False
+        if request.path_info.startswith(reverse("admin:index")):
+            return False
+        match = request.resolver_match
+        return match is None or match.view_name not in PRIMARY_VIEW_NAMES
+
+    def process_exception(self, request, exception):
+        """The replica failed: read from the primary for this request (the view runs again) and for a while."""
+        routing = _routing.get()
+        retry = getattr(request, "_replica_retry", None)
+        if routing is None or retry is None or routing.reads_from == DEFAULT_DB_ALIAS:
+            return None
+        if not _is_connection_failure(exception):
+            return None
+        replica = routing.reads_from
+        logger.warning("Read replica %r failed, reading from the primary: %s", replica, exception)
+        mark_replica_down()
+        routing.reads_from = DEFAULT_DB_ALIAS
+        try:
+            connections[replica].close()
+        # A dead connection may fail to close; it is dropped either way.
+        except Exception:  # noqa: BLE001, S110  # nosec B110
+            pass
+        view_func, view_args, view_kwargs = retry
+        response = view_func(request, *view_args, **view_kwargs)
+        if hasattr(response, "render") and callable(response.render) and not response.is_rendered:
+            response = response.render()
+        return response

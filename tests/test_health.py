@@ -1,0 +1,70 @@
+"""The load balancers' health endpoint (/healthz): 200 when the database works (degraded without the cache), else 503."""
+
+import json
+
+import pytest
+from django.db import connections
+from django.urls import reverse
+
+
+def health(client):
+    response = client.get(reverse("healthz"))
+    return response, json.loads(response.content)
+
+
+@pytest.mark.django_db
+def test_healthy_server_answers_ok_never_cached_and_without_a_session(client):
+    response, body = health(client)
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    assert body == {"status": "ok", "checks": {"database": "ok", "cache": "ok"}}
+    assert "no-store" in response["Cache-Control"] and "max-age=0" in response["Cache-Control"]
+    assert not response.cookies  # no session, no CSRF cookie
+
+
+@pytest.mark.django_db
+def test_only_reads_are_allowed(client):
+    assert client.post(reverse("healthz")).status_code == 405
+
+
+@pytest.mark.django_db
+def test_unreachable_cache_reports_degraded_but_keeps_the_server_in_the_balancer(client, settings):
+    """Pages render without the cache; every app server shares one Redis, so failing the check would empty the
+    load balancer."""
+    pytest.importorskip("redis")
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
+        }
+    }
+
+    response, body = health(client)
+
+    assert response.status_code == 200
+    assert body["status"] == "degraded"
+    assert body["checks"]["database"] == "ok"
+    assert body["checks"]["cache"].startswith("error: ")
+
+
+@pytest.fixture
+def unreachable_database():
+    connection = connections["default"]
+    if connection.vendor != "postgresql":
+        pytest.skip("an in-memory SQLite test database cannot be made unreachable; run on PostgreSQL")
+    connection.close()
+    saved = dict(connection.settings_dict)
+    connection.settings_dict.update(HOST="127.0.0.1", PORT=1)
+    yield
+    connection.close()
+    connection.settings_dict.clear()
+    connection.settings_dict.update(saved)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_unreachable_database_fails_the_check(client, unreachable_database):
+    response, body = health(client)
+
+    assert response.status_code == 503
+    assert body == {"status": "unavailable", "checks": {"database": "error: OperationalError", "cache": "ok"}}

@@ -1,0 +1,246 @@
+"""Read replica routing (newsroom/routers.py), decided by which database connection ran the queries.
+
+The suite has no second server, so a second alias ``replica`` mirrors the test database (``TEST MIRROR``): two
+real connections to one database. Tests that read through it commit their data (``transaction=True``), as a
+replica only ever sees committed rows. The real streaming replica is exercised by tests/cluster/.
+"""
+
+import pytest
+from django.conf import settings as django_settings
+from django.db import connections
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from articles import services
+from articles.models import Article
+from newsroom import routers
+from tests.factories import ArticleFactory, ArticlePhotoFactory, BylineFactory
+
+REPLICA = "replica"
+
+
+def _add_replica_alias():
+    """Before the test databases are set up (at collection): the alias mirrors the default test database."""
+    if REPLICA in django_settings.DATABASES:
+        return
+    default = django_settings.DATABASES["default"]
+    django_settings.DATABASES[REPLICA] = {**default, "TEST": {**default.get("TEST", {}), "MIRROR": "default"}}
+    connections.settings = connections.configure_settings(django_settings.DATABASES)
+
+
+_add_replica_alias()
+
+both_databases = pytest.mark.django_db(transaction=True, databases=["default", REPLICA])
+
+
+@pytest.fixture
+def replica(settings):
+    """Routing on, as with DATABASE_REPLICA_URL set; the replica counted as healthy."""
+    settings.NEWSROOM_REPLICA_DATABASE = REPLICA
+    routers.mark_replica_up()
+    yield REPLICA
+    routers.mark_replica_up()
+
+
+class Queries:
+    """The SQL each alias ran inside the block."""
+
+    def __init__(self, aliases=("default", REPLICA)):
+        self.aliases = aliases
+
+    def __enter__(self):
+        self.contexts = {alias: CaptureQueriesContext(connections[alias]) for alias in self.aliases}
+        for context in self.contexts.values():
+            context.__enter__()
+        return self
+
+    def __exit__(self, *exc_info):
+        for context in self.contexts.values():
+            context.__exit__(*exc_info)
+
+    @property
+    def on_primary(self):
+        return len(self.contexts["default"].captured_queries)
+
+    @property
+    def on_replica(self):
+        """Queries the replica ran (None when it was not watched: a broken one cannot be)."""
+        return len(self.contexts[REPLICA].captured_queries) if REPLICA in self.contexts else None
+
+
+@pytest.fixture
+def article():
+    return ArticleFactory(published=True, headline="县妇联召开执委会议", body="<p>会议正文。</p>")
+
+
+@both_databases
+def test_anonymous_reader_reads_from_the_replica(client, replica, article):
+    with Queries() as queries:
+        response = client.get(article.get_absolute_url())
+
+    assert response.status_code == 200
+    assert "县妇联召开执委会议" in response.content.decode()
+    assert queries.on_replica > 0
+    assert queries.on_primary == 0
+    assert routers.PIN_COOKIE_NAME not in response.cookies
+
+
+@both_databases
+def test_reading_a_page_with_bylines_and_photos_does_not_pin_the_reader(client, replica, article):
+    """Building bylines and photos for a page assigns related objects to unsaved instances, which makes Django ask
+    the router where to write: that is not a write, and must neither pin the reader nor stop caching."""
+    BylineFactory(article=article)
+    ArticlePhotoFactory(article=article)
+
+    for url in (article.get_absolute_url(), reverse("articles:article_list")):
+        with Queries() as queries:
+            response = client.get(url)
+
+        assert response.status_code == 200
+        assert routers.PIN_COOKIE_NAME not in response.cookies, url
+        assert queries.on_primary == 0, url
+
+
+@both_databases
+def test_without_a_replica_everything_reads_from_the_primary(client, settings, article):
+    settings.NEWSROOM_REPLICA_DATABASE = ""
+
+    with Queries() as queries:
+        response = client.get(article.get_absolute_url())
+
+    assert response.status_code == 200
+    assert queries.on_replica == 0
+    assert queries.on_primary > 0
+
+
+@both_databases
+def test_logged_in_staff_read_from_the_primary(client, replica, article, editor_user):
+    client.force_login(editor_user)
+
+    with Queries() as queries:
+        public = client.get(article.get_absolute_url())
+        admin_page = client.get(reverse("admin:articles_article_change", args=[article.pk]))
+
+    assert public.status_code == 200
+    assert admin_page.status_code == 200
+    assert queries.on_replica == 0
+    assert queries.on_primary > 0
+
+
+@both_databases
+def test_admin_pages_read_from_the_primary_even_without_a_session(client, replica):
+    with Queries() as queries:
+        response = client.get(reverse("admin:login"))
+
+    assert response.status_code == 200
+    assert queries.on_replica == 0
+
+
+@both_databases
+def test_preview_links_read_from_the_primary(client, replica, editor_user):
+    draft = ArticleFactory(headline="尚未发表的稿件")
+    link = services.create_share_link(draft, editor_user)
+
+    with Queries() as queries:
+        response = client.get(services.share_link_url(link))
+
+    assert response.status_code == 200
+    assert "尚未发表的稿件" in response.content.decode()
+    assert queries.on_replica == 0
+    assert queries.on_primary > 0
+
+
+@both_databases
+def test_a_write_pins_the_browser_to_the_primary_for_a_while(client, replica, settings, article):
+    settings.NEWSROOM_REPLICA_PIN_SECONDS = 20
+    # An anonymous POST that writes: a failed admin login is recorded (django-axes).
+    login = client.post(reverse("admin:login"), {"username": "nobody", "password": "wrong"})
+
+    pin = login.cookies[routers.PIN_COOKIE_NAME]
+    assert pin["max-age"] == 20
+    assert pin["httponly"]
+
+    with Queries() as queries:
+        response = client.get(article.get_absolute_url())  # the test client sends the cookie back
+
+    assert response.status_code == 200
+    assert queries.on_replica == 0
+    assert queries.on_primary > 0
+
+    client.cookies.pop(routers.PIN_COOKIE_NAME)  # expired
+    with Queries() as queries:
+        client.get(article.get_absolute_url())
+    assert queries.on_replica > 0
+
+
+@both_databases
+def test_writes_go_to_the_primary_even_for_rows_read_from_the_replica(replica):
+    article = ArticleFactory(published=True)
+    routing = routers.RequestRouting(reads_from=REPLICA)
+    token = routers._routing.set(routing)
+    try:
+        with Queries() as reading:
+            loaded = Article.objects.get(pk=article.pk)
+        assert loaded._state.db == REPLICA
+        assert reading.on_replica == 1 and reading.on_primary == 0
+
+        loaded.headline = "改过的标题"
+        with Queries() as writing:
+            loaded.save(update_fields=["headline"])
+        assert writing.on_replica == 0 and writing.on_primary > 0
+    finally:
+        routers._routing.reset(token)
+    assert Article.objects.get(pk=article.pk).headline == "改过的标题"
+
+
+@both_databases
+def test_code_outside_a_request_reads_from_the_primary(replica):
+    ArticleFactory(published=True)
+
+    with Queries() as queries:
+        assert Article.objects.published().count() == 1
+
+    assert queries.on_replica == 0 and queries.on_primary == 1
+
+
+@pytest.fixture
+def broken_replica():
+    """The replica stops answering: its connection settings point at a database that cannot be reached."""
+    connection = connections[REPLICA]
+    if connection.vendor != "postgresql":
+        pytest.skip("Django never closes an in-memory SQLite test database; run on PostgreSQL (make test does)")
+    connection.close()
+    saved = dict(connection.settings_dict)
+    connection.settings_dict.update(HOST="127.0.0.1", PORT=1)  # nothing listens on port 1
+    yield
+    connection.close()
+    connection.settings_dict.clear()
+    connection.settings_dict.update(saved)
+
+
+@both_databases
+def test_when_the_replica_fails_readers_get_the_page_from_the_primary(client, replica, article, broken_replica):
+    with Queries(aliases=("default",)) as queries:
+        response = client.get(article.get_absolute_url())
+
+    assert response.status_code == 200
+    assert "县妇联召开执委会议" in response.content.decode()
+    assert queries.on_primary > 0
+    assert routers.replica_alias() is None  # left alone for NEWSROOM_REPLICA_RETRY_SECONDS
+
+    with Queries(aliases=("default",)) as queries:
+        again = client.get(reverse("articles:article_list"))
+    assert again.status_code == 200
+    assert queries.on_primary > 0
+    assert connections[REPLICA].connection is None  # not even tried
+
+
+@both_databases
+def test_a_recovered_replica_is_used_again_after_the_retry_delay(client, replica, settings, article):
+    settings.NEWSROOM_REPLICA_RETRY_SECONDS = 0
+    routers.mark_replica_down()  # a failure just now, with no delay configured
+
+    with Queries() as queries:
+        client.get(article.get_absolute_url())
+
+    assert queries.on_replica > 0
