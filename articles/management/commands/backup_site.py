@@ -1,0 +1,35 @@
+"""Back up the database and the media folder together: ``backups/<UTC time>/`` with a manifest."""
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from articles import backups
+
+
+class Command(BaseCommand):
+    help = (
+        "Write the database (pg_dump custom format, or a SQLite online backup) and a tar of MEDIA_ROOT into "
+        "OUTPUT/<UTC time>/ with manifest.json (checksums, file and row counts)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--output",
+            default=str(settings.BASE_DIR / "backups"),
+            help="Folder that receives the backup's own timestamped folder (default: backups/ beside manage.py).",
+        )
+
+    def handle(self, *args, output, **options):
+        try:
+            folder = backups.create_backup(output)
+        except backups.BackupError as error:
+            raise CommandError(str(error)) from error
+        manifest = backups.read_manifest(folder)
+        media = manifest["media"]
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Backup written to {folder}: {manifest['database']['vendor']} database "
+                f"({manifest['database']['bytes']} bytes), {media['files']} media files ({media['bytes']} bytes), "
+                f"{sum(manifest['rows'].values())} rows."
+            )
+        )
