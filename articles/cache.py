@@ -1,0 +1,476 @@
+"""Anonymous page caching that is never stale, conditional GET, and Cache-Control.
+
+What is cached: the 200 answers to anonymous GET (and HEAD) requests for the public pages, feeds, sitemaps and
+robots.txt, in Django's "default" cache (local memory, or Redis when REDIS_URL is set), whole: status, headers
+and body. Search results are not stored (their keys are whatever readers type) but get the same HTTP headers.
+
+Never stale: every stored page is filed under the current *content generation*, a random token kept in the
+"generation" cache (shared by every process: Redis, or a small file when pages live in each process's memory).
+Any change to what a page can show replaces the token (``content_changed()``, called by the signals connected in
+``connect_signals()``), so every page stored before the change is unreachable at once; old entries simply age
+out. Scheduled stories appear with no change at all when their time comes: each generation knows the next moment
+at which the public content changes by itself (the earliest scheduled ``published_at``, or a story leaving the
+48-hour Google News window), and a request past that moment replaces the token. A lost token (Redis restarted,
+evicted) means a new random one: pages are then rendered afresh, never served from before.
+
+A request served from the cache runs no database query: it reads the token (and, once per generation and
+process, its next-change moment), then the page. The first request of a generation runs one more query than the
+page itself: the next-change moment, computed once and shared.
+
+When the caches fail (Redis away or refusing writes), pages are rendered without them for a few seconds, and a
+change that could not be recorded is recorded before this process serves from the cache again. With a read
+replica (newsroom/routers.py), a page read from the replica in the first NEWSROOM_REPLICA_PIN_SECONDS of a
+generation may predate the change: it is served but not stored.
+
+Never served from nor stored in the cache: requests with a session cookie (staff; readers never log in, so no
+database lookup is needed to tell), every method but GET/HEAD, the admin, preview links, non-200 answers,
+answers that set a cookie or say private/no-cache/no-store (the preview of an unpublished story at its public
+address does).
+
+HTTP caching: every public answer to an anonymous reader carries an ETag (a hash of the body without its CSP
+nonce, so the same content re-rendered keeps its ETag) and, once its generation is a second old, a Last-Modified
+(when the generation began), and answers If-None-Match / If-Modified-Since with 304, from the cache too. Its
+Cache-Control is ``public, max-age=0, s-maxage=NEWSROOM_CACHE_SECONDS``: browsers revalidate every time (a cheap
+304), a CDN or reverse proxy may serve the page for up to that many seconds without asking. That is the one
+place where a change can lag: a shared cache in front of the site may show the old page for up to s-maxage
+seconds; Django's own cache never lags. Staff answers get ``private, no-cache``.
+
+No ``Vary: Cookie``: an anonymous answer does not depend on any cookie (the large-text mode is applied in the
+browser from localStorage or its cookie; the server never reads it), and the only cookie that changes an answer
+is the session cookie, which bypasses this cache here and in the nginx micro-cache (deploy/nginx/), while the
+answers it gets are marked private. ``Vary: Cookie`` would make a proxy keep one copy per visitor whenever
+analytics or other scripts set cookies, which is no cache at all during a spike.
+"""
+
+import hashlib
+import logging
+import math
+import time
+import uuid
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.core.cache import caches
+from django.db import transaction
+from django.db.models import Min, Q
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.http import HttpResponse, HttpResponseNotModified
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_cache_control
+from django.utils.http import http_date, parse_etags, parse_http_date_safe
+
+logger = logging.getLogger(__name__)
+
+PAGE_CACHE_ALIAS = "default"
+GENERATION_CACHE_ALIAS = "generation"
+STATE_KEY = "newsroom:generation"
+NEXT_CHANGE_KEY = "newsroom:next-change:{token}"
+PAGE_KEY = "newsroom:page:{token}:{digest}"
+CACHE_HEADER = "X-Newsroom-Cache"
+NO_NEXT_CHANGE = "none"  # stored for "nothing is scheduled": None would read as a missing key
+
+# Models of the articles app whose rows no public page shows: saving them must not empty the page cache (an open
+# edit form refreshes its EditPresence row while it stays open). Search documents change only with their article
+# (which changes the generation), search pages are not stored, and a receiver on their deletion would make Django
+# load every row before deleting (rebuild_search_index deletes them all).
+NOT_PUBLIC_MODELS = {"transition", "sharelink", "editpresence", "watchword", "searchdocument"}
+
+# Public views whose anonymous answers are stored (``request.resolver_match.view_name``); every view of these
+# namespaces is, except the ones listed after them. Search is public (HTTP headers) but not stored.
+STORED_NAMESPACES = {"articles", "feeds"}
+STORED_VIEW_NAMES = {"sitemap_index", "sitemap_news", "sitemap_section", "robots_txt"}
+NOT_STORED_VIEW_NAMES = {"articles:share_preview", "articles:editor_image_upload", "articles:search"}
+PUBLIC_NOT_STORED_VIEW_NAMES = {"articles:search"}
+
+# Headers recomputed on every answer (from the current generation and settings), never stored with a page.
+RECOMPUTED_HEADERS = {"cache-control", "etag", "last-modified", "x-newsroom-cache", "date"}
+
+
+# --- the content generation --------------------------------------------------------------------------------
+
+
+class Generation:
+    """The current content generation: ``token`` files pages, ``started_at`` (a timestamp) is when it began."""
+
+    __slots__ = ("token", "started_at")
+
+    def __init__(self, token, started_at):
+        self.token = token
+        self.started_at = started_at
+
+
+def _generation_cache():
+    return caches[GENERATION_CACHE_ALIAS]
+
+
+def _new_state():
+    return (uuid.uuid4().hex, timezone.now().timestamp())
+
+
+# When the caches fail (Redis away), this process leaves them alone for a few seconds and renders every page; a
+# change it could not record is recorded before it serves anything from the cache again.
+RETRY_SECONDS = 5
+_unavailable_until = 0.0  # time.monotonic()
+_bump_owed = False
+
+
+class CacheUnavailable(Exception):
+    pass
+
+
+def bump_generation():
+    """Start a new content generation: every page stored so far is unreachable from now on."""
+    global _bump_owed
+    try:
+        _generation_cache().set(STATE_KEY, _new_state(), None)
+        _bump_owed = False
+    except Exception:
+        _bump_owed = True
+        logger.exception(
+            "Could not start a new content generation; this process will not use the page cache until it can"
+        )
+
+
+def _bump_after_commit():
+    bump_generation()
+
+
+def content_changed(using=None):
+    """Call after changing anything a public page shows by other means than a model save or delete (bulk
+    updates, raw SQL, bulk_create of bylines without a saved article). Saves and deletes of the content models
+    call it through signals.
+
+    The generation changes at once and, inside a transaction, once more after the commit: a page rendered between
+    the change and the commit (from the old rows) is filed under the first new token, which the second one makes
+    unreachable.
+    """
+    bump_generation()
+    connection = transaction.get_connection(using)
+    if connection.in_atomic_block:
+        # One callback per transaction however many rows change (an article with its inlines: dozens).
+        # run_on_commit holds (savepoint ids, callable, robust); a rolled-back savepoint drops its entries.
+        if not any(entry[1] is _bump_after_commit for entry in connection.run_on_commit):
+            transaction.on_commit(_bump_after_commit, using=using, robust=True)
+
+
+def _read_state():
+    cache = _generation_cache()
+    state = cache.get(STATE_KEY)
+    if state is None:
+        cache.add(STATE_KEY, _new_state(), None)
+        state = cache.get(STATE_KEY)
+    return state
+
+
+def generation_token():
+    """The current content generation's token. Another cache keyed on it is retired by every content change, in
+    every process (e.g. a cached menu: ``f"menu:{generation_token()}"``)."""
+    return _read_state()[0]
+
+
+_next_change_memo = (None, None)  # (token, next change timestamp or NO_NEXT_CHANGE), for this process
+
+
+def _compute_next_change(started_at):
+    """The first moment (a timestamp) after ``started_at`` at which the public pages change by themselves, or
+    NO_NEXT_CHANGE: a scheduled story goes live at its ``published_at``; a story leaves the Google News sitemap
+    ``NEWS_WINDOW`` after it. One aggregate query, once per generation (the result is shared).
+
+    Counted from the generation's start rather than from now, the answer is the same whenever it is computed
+    (should the shared value be lost and computed again later, a moment already past still ends the generation).
+    """
+    from articles.models import Article
+    from articles.sitemaps import NEWS_WINDOW
+
+    started = datetime.fromtimestamp(started_at, tz=UTC)
+    live_or_scheduled = Article.objects.published() | Article.objects.scheduled()
+    found = live_or_scheduled.filter(published_at__gt=started - NEWS_WINDOW).aggregate(
+        goes_live=Min("published_at", filter=Q(published_at__gt=started)),
+        first_in_news=Min("published_at"),
+    )
+    moments = [found["goes_live"], found["first_in_news"] and found["first_in_news"] + NEWS_WINDOW]
+    moments = [moment for moment in moments if moment is not None]
+    return min(moments).timestamp() if moments else NO_NEXT_CHANGE
+
+
+def _next_change(token, started_at):
+    global _next_change_memo
+    memo_token, value = _next_change_memo
+    if memo_token == token:
+        return value
+    cache = _generation_cache()
+    key = NEXT_CHANGE_KEY.format(token=token)
+    value = cache.get(key)
+    if value is None:
+        value = _compute_next_change(started_at)
+        cache.set(key, value, 60 * 60)  # the same answer whenever computed again (see above)
+    _next_change_memo = (token, value)
+    return value
+
+
+def current_generation():
+    """The generation to read and store pages under, or None when the cache should not be used this time (the
+    scheduled moment of the current generation has just passed and another process is replacing it)."""
+    if _bump_owed:
+        bump_generation()
+        if _bump_owed:
+            raise CacheUnavailable("a content change is not recorded yet")
+    token, started_at = _read_state()
+    next_change = _next_change(token, started_at)
+    if next_change != NO_NEXT_CHANGE and timezone.now().timestamp() >= next_change:
+        # A scheduled story went live (or one left the news window): the generation ends. One process replaces it.
+        if _generation_cache().add(f"{STATE_KEY}:ended:{token}", True, 60):
+            bump_generation()
+        token, started_at = _read_state()
+        next_change = _next_change(token, started_at)
+        if next_change != NO_NEXT_CHANGE and timezone.now().timestamp() >= next_change:
+            return None
+    return Generation(token, started_at)
+
+
+# --- signals ------------------------------------------------------------------------------------------------
+
+
+def _on_save_or_delete(sender, using=None, **kwargs):
+    content_changed(using)
+
+
+def _on_m2m_changed(sender, action, using=None, **kwargs):
+    if action.startswith("post_"):
+        content_changed(using)
+
+
+def connect_signals():
+    """Every saved or deleted row of a content model of the articles app, and every change of their many-to-many
+    links, starts a new content generation. Signals rather than calls in each service, so that no way of
+    changing content is forgotten (admin forms and inlines, services, commands, history restores)."""
+    from django.apps import apps
+
+    for model in apps.get_app_config("articles").get_models(include_auto_created=True):
+        if model._meta.model_name in NOT_PUBLIC_MODELS:
+            continue
+        if model._meta.auto_created:  # a many-to-many link table: m2m_changed names it as the sender
+            m2m_changed.connect(_on_m2m_changed, sender=model, dispatch_uid=f"newsroom-cache-m2m-{model.__name__}")
+            continue
+        post_save.connect(_on_save_or_delete, sender=model, dispatch_uid=f"newsroom-cache-save-{model.__name__}")
+        post_delete.connect(_on_save_or_delete, sender=model, dispatch_uid=f"newsroom-cache-delete-{model.__name__}")
+
+
+# --- the middleware -----------------------------------------------------------------------------------------
+
+
+class PageEntry:
+    """A stored answer: status, headers and body, and the body's ETag."""
+
+    __slots__ = ("status", "headers", "content", "etag")
+
+    def __init__(self, status, headers, content, etag):
+        self.status, self.headers, self.content, self.etag = status, headers, content, etag
+
+    def __getstate__(self):
+        return (self.status, self.headers, self.content, self.etag)
+
+    def __setstate__(self, state):
+        self.status, self.headers, self.content, self.etag = state
+
+
+def body_etag(request, content):
+    """A strong ETag of the body, with this request's CSP nonce taken out (it differs on every render)."""
+    nonce = getattr(request, "_csp_nonce", None)
+    if isinstance(nonce, str) and nonce:
+        content = content.replace(nonce.encode(), b"")
+    return '"' + hashlib.blake2b(content, digest_size=16).hexdigest() + '"'
+
+
+def _view_name(request):
+    match = getattr(request, "resolver_match", None)
+    return match.view_name if match is not None else None
+
+
+def is_public_view(view_name):
+    if view_name is None:
+        return False
+    if view_name in PUBLIC_NOT_STORED_VIEW_NAMES:
+        return True
+    return is_stored_view(view_name)
+
+
+def is_stored_view(view_name):
+    if view_name is None or view_name in NOT_STORED_VIEW_NAMES:
+        return False
+    return view_name in STORED_VIEW_NAMES or view_name.split(":", 1)[0] in STORED_NAMESPACES
+
+
+def _says_private(response):
+    value = response.get("Cache-Control", "").lower()
+    return any(word in value for word in ("private", "no-cache", "no-store"))
+
+
+def _without_cookie_vary(response):
+    """Drop ``Vary: Cookie`` (see the module's documentation): the session middleware adds it when anything
+    looked at the session, which an anonymous answer never depends on."""
+    if not response.has_header("Vary"):
+        return
+    kept = [v.strip() for v in response["Vary"].split(",") if v.strip() and v.strip().lower() != "cookie"]
+    if kept:
+        response["Vary"] = ", ".join(kept)
+    else:
+        del response["Vary"]
+
+
+def _may_lag(request, generation, request_started_at):
+    """Whether the page was read from a read replica (newsroom/routers.py marks such requests) while the generation
+    is younger than NEWSROOM_REPLICA_PIN_SECONDS, the time the replica is assumed to need to catch up: the page may
+    show rows from before the change, so it must be neither stored nor dated with the generation."""
+    if getattr(request, "_replica_retry", None) is None:
+        return False
+    return request_started_at - generation.started_at < getattr(settings, "NEWSROOM_REPLICA_PIN_SECONDS", 15)
+
+
+def _last_modified(generation, request_started_at):
+    """When the generation began, in whole seconds rounded up, once that second is over when the request began.
+
+    HTTP dates have whole seconds: a page sent with the Last-Modified of a generation still in its first second
+    would look unchanged after a second change in that same second. A generation that starts after this request
+    began starts after the date sent, so If-Modified-Since can always tell it apart.
+    """
+    if generation is None:
+        return None
+    rounded = math.ceil(generation.started_at)
+    return rounded if request_started_at >= rounded else None
+
+
+def _not_modified(request, etag, generation):
+    """Whether the client's copy is current: If-None-Match against the ETag; else If-Modified-Since against the
+    generation's start (only when no If-None-Match was sent, as RFC 9110 says)."""
+    if_none_match = request.META.get("HTTP_IF_NONE_MATCH")
+    if if_none_match:
+        wanted = parse_etags(if_none_match)
+        return "*" in wanted or any(tag.removeprefix("W/") == etag for tag in wanted)
+    if_modified_since = parse_http_date_safe(request.META.get("HTTP_IF_MODIFIED_SINCE") or "")
+    if if_modified_since is not None and generation is not None:
+        return generation.started_at <= if_modified_since
+    return False
+
+
+def _cache_failed():
+    global _unavailable_until
+    _unavailable_until = time.monotonic() + RETRY_SECONDS
+
+
+class PageCacheMiddleware:
+    """Serves and stores anonymous public pages (see the module's documentation); sets ETag, Last-Modified and
+    Cache-Control, and answers conditional requests with 304.
+
+    It sits above django-csp's middleware so that a stored page keeps the Content-Security-Policy header written
+    with the nonce in its body: both are served together, and every reader of a cached copy gets the same nonce
+    until the page changes. That weakens the nonce (it is no longer unique per response, and the nginx
+    micro-cache or a CDN shares it anyway); it protects one inline script, the article's JSON-LD, which is data,
+    and all stored rich text is sanitised with nh3, so no injected markup could use it. Serving a cached body
+    with a fresh nonce in the header would block that script instead.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self._skipped_prefixes = None
+
+    def skipped_prefixes(self):
+        if self._skipped_prefixes is None:
+            prefixes = [reverse("admin:index"), "/" + settings.STATIC_URL.lstrip("/")]
+            if settings.MEDIA_URL.startswith("/"):
+                prefixes.append(settings.MEDIA_URL)
+            self._skipped_prefixes = tuple(prefixes)
+        return self._skipped_prefixes
+
+    def __call__(self, request):
+        if not settings.NEWSROOM_PAGE_CACHE or request.method not in ("GET", "HEAD"):
+            return self.get_response(request)
+        if request.path_info.startswith(self.skipped_prefixes()):
+            return self.get_response(request)
+        if settings.SESSION_COOKIE_NAME in request.COOKIES:
+            return self.staff_response(request, self.get_response(request))
+
+        request_started_at = timezone.now().timestamp()
+        # Scheme, host (checked against ALLOWED_HOSTS: a bad one is a 400 here already), path and query string:
+        # pages carry absolute canonical and sharing URLs.
+        digest = hashlib.blake2b(request.build_absolute_uri().encode(), digest_size=16).hexdigest()
+        generation = key = None
+        try:
+            if time.monotonic() < _unavailable_until:
+                raise CacheUnavailable("the caches failed a moment ago")
+            generation = current_generation()
+            if generation is not None:
+                key = PAGE_KEY.format(token=generation.token, digest=digest)
+                entry = caches[PAGE_CACHE_ALIAS].get(key)
+                if entry is not None:
+                    return self.respond(request, self.rebuild(entry), entry.etag, generation, request_started_at, "hit")
+        except CacheUnavailable:
+            generation = key = None
+        except Exception:
+            # A cache that cannot be reached is no reason to fail: render the page (fresh, so never stale).
+            logger.exception("Page cache unavailable; serving without it for %s s", RETRY_SECONDS)
+            _cache_failed()
+            generation = key = None
+
+        response = self.get_response(request)
+        view_name = _view_name(request)
+        if not is_public_view(view_name) or response.status_code != 200 or response.streaming:
+            return response
+        if _says_private(response):
+            return response
+        if response.cookies:  # a cookie for this visitor: no shared cache may keep the answer
+            patch_cache_control(response, private=True, no_cache=True)
+            return response
+        _without_cookie_vary(response)
+        etag = body_etag(request, response.content)
+        if generation is not None and _may_lag(request, generation, request_started_at):
+            # Read from a replica that may not have the change behind this generation yet: serve, do not keep.
+            generation = key = None
+        if key is not None and request.method == "GET" and is_stored_view(view_name):
+            headers = [(name, value) for name, value in response.items() if name.lower() not in RECOMPUTED_HEADERS]
+            try:
+                caches[PAGE_CACHE_ALIAS].set(key, PageEntry(response.status_code, headers, response.content, etag))
+            except Exception:
+                logger.exception("Could not store a page in the cache")
+                _cache_failed()
+        return self.respond(request, response, etag, generation, request_started_at, "miss")
+
+    @staticmethod
+    def rebuild(entry):
+        response = HttpResponse(entry.content, status=entry.status)
+        for name, value in entry.headers:
+            response[name] = value
+        return response
+
+    @staticmethod
+    def respond(request, response, etag, generation, request_started_at, cache_status):
+        """Add the caching headers to ``response`` (served or stored), or answer 304 when the client's copy is
+        current."""
+        response["ETag"] = etag
+        last_modified = _last_modified(generation, request_started_at)
+        if last_modified is not None:
+            response["Last-Modified"] = http_date(last_modified)
+        elif response.has_header("Last-Modified"):
+            # Feeds and sitemaps date themselves by their newest item, which goes back in time when a story is
+            # unpublished: conditional requests are judged on the generation instead.
+            del response["Last-Modified"]
+        response["Cache-Control"] = f"public, max-age=0, s-maxage={settings.NEWSROOM_CACHE_SECONDS}"
+        response[CACHE_HEADER] = cache_status
+        if _not_modified(request, etag, generation):
+            not_modified = HttpResponseNotModified()
+            for name in ("Cache-Control", "ETag", "Last-Modified", "Vary", CACHE_HEADER):
+                if response.has_header(name):
+                    not_modified[name] = response[name]
+            # The rendered answer is dropped unclosed: closing it would send request_finished a second time.
+            return not_modified
+        return response
+
+    @staticmethod
+    def staff_response(request, response):
+        """A request with a session (staff): never cached here, and no shared cache may keep what it gets."""
+        if is_public_view(_view_name(request)) and not response.has_header("Cache-Control"):
+            patch_cache_control(response, private=True, no_cache=True)
+        if is_public_view(_view_name(request)):
+            response[CACHE_HEADER] = "bypass"
+        return response
