@@ -1,5 +1,6 @@
 """The newsroom's admin: articles with their bylines, photos and experience entries."""
 
+import logging
 from datetime import timedelta
 from urllib.parse import urljoin
 
@@ -11,6 +12,7 @@ from django.contrib.admin.utils import unquote
 from django.contrib.contenttypes import views as contenttype_views
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
+from django.db import connections, router
 from django.db.models import Prefetch, Value
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
@@ -19,8 +21,9 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from articles import manuscripts, services
+from articles import manuscripts, services, tasks
 from articles import search as article_search
+from articles.middleware import DATABASE_UNAVAILABLE_ERRORS
 from articles.models import (
     Article,
     ArticlePhoto,
@@ -42,6 +45,8 @@ from articles.models import (
 )
 from articles.querysets import edits_any_article
 from articles.widgets import UPLOAD_URL, CKEditorWidget
+
+logger = logging.getLogger(__name__)
 
 admin.site.site_header = _("Newsroom")
 admin.site.site_title = _("Newsroom")
@@ -217,6 +222,9 @@ class ArticleAdminForm(forms.ModelForm):
     # The edit count and latest version this form was opened on: a save from an older form is refused.
     seen_edit_count = forms.IntegerField(widget=forms.HiddenInput, required=False)
     seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # Set by ArticleAdmin.changeform_view when a save failed because the database went away: the form comes back
+    # with the editor's text and this message instead of being saved.
+    save_failure = None
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -242,6 +250,8 @@ class ArticleAdminForm(forms.ModelForm):
                 latest = services.article_versions(self.instance).first()
                 self.data["seen_version"] = latest.pk if latest else ""
                 raise forms.ValidationError(conflict, code="edit_conflict")
+        if self.save_failure:
+            raise forms.ValidationError(self.save_failure, code="database_unavailable")
         return cleaned
 
 
@@ -362,6 +372,10 @@ class ArticleAdmin(admin.ModelAdmin):
     list_display = ["headline", "section", "status", "published_at", "live_now", "review_progress", "byline_names"]
     list_filter = [WorkflowFilter, "status", "section", "topics"]
     list_select_related = ["section"]
+    # At archive scale: no second COUNT of the whole table on a filtered list; the ordering (with its tie-breaker)
+    # and every filter are served by an index (articles_article_admin_idx and friends, see tests/test_list_indexes.py).
+    show_full_result_count = False
+    ordering = ["-published_at", "-id"]
     search_fields = ["headline", "subtitle", "kicker", "summary", "bylines__reporter__name"]
     date_hierarchy = "published_at"
     autocomplete_fields = ["lead_photo", "topics", "package_lead"]
@@ -431,6 +445,7 @@ class ArticleAdmin(admin.ModelAdmin):
         form = super().get_form(request, obj, change=change, **kwargs)
         if obj is not None:
             _set_upload_article(form, obj)
+        form.save_failure = getattr(request, "newsroom_save_failure", None)  # a new class per call: this request's
         return form
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
@@ -643,9 +658,23 @@ class ArticleAdmin(admin.ModelAdmin):
     # --- Versions, and two people on one story ---
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        # Every save through the admin keeps a version of the article with its bylines, photos and entries.
-        with reversion.create_revision():
-            reversion.set_user(request.user)
+        try:
+            # Every save through the admin keeps a version of the article with its bylines, photos and entries.
+            with reversion.create_revision():
+                reversion.set_user(request.user)
+                return super().changeform_view(request, object_id, form_url, extra_context)
+        except DATABASE_UNAVAILABLE_ERRORS as error:
+            if request.method != "POST" or getattr(request, "newsroom_save_failure", None):
+                raise
+            # The database went away during the save: its transaction is rolled back, nothing was stored. The form
+            # comes back, unsaved, with what the editor typed and why, on a new connection. Should the database
+            # still be away, rendering it fails too and the 503 page shows the typed text instead.
+            logger.warning("Article save failed, database unavailable: %s", error)
+            connections[router.db_for_write(Article)].close()
+            request.newsroom_save_failure = _(
+                "Not saved: the connection to the database was lost while saving. Your text is still in the form "
+                "below; save again in a moment."
+            )
             return super().changeform_view(request, object_id, form_url, extra_context)
 
     def history_view(self, request, object_id, extra_context=None):
@@ -955,8 +984,8 @@ class ReporterAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        if change and "name" in form.changed_data:  # bylines are searched by name
-            services.reindex_articles(Article.objects.bylined(obj).filter(status=Status.PUBLISHED))
+        if change and "name" in form.changed_data:  # bylines are searched by name: reindexed in the background
+            tasks.enqueue_on_commit(tasks.reindex_reporter_articles, obj.pk)
 
     @admin.display(description=_("has login"), boolean=True, ordering="user")
     def has_login(self, obj):
@@ -997,7 +1026,7 @@ class OrganizationAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if change and {"name", "short_name"} & set(form.changed_data):  # entries are searched by organisation
-            services.reindex_articles(Article.objects.with_entries_from(obj).filter(status=Status.PUBLISHED))
+            tasks.enqueue_on_commit(tasks.reindex_organization_articles, obj.pk)
 
 
 class PhotoAdminForm(CheckedImageFormMixin, forms.ModelForm):
@@ -1017,7 +1046,12 @@ class PhotoAdminForm(CheckedImageFormMixin, forms.ModelForm):
             if name in self.fields:
                 self.fields[name].required = False  # left out: stays where it was (the centre for a new photo)
 
+    # Set by PhotoAdmin.changeform_view when the file could not be written (a full media disk): shown on the field.
+    upload_failure = None
+
     def clean_image(self):
+        if self.upload_failure:
+            raise forms.ValidationError(self.upload_failure, code="media_write_failed")
         return self._clean_image_field("image")
 
     def _clean_focal(self, name):
@@ -1105,6 +1139,22 @@ class PhotoAdmin(admin.ModelAdmin):
         if not super().has_delete_permission(request, obj):
             return False
         return obj is None or Photo.objects.editable_by(request.user).filter(pk=obj.pk).exists()
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.upload_failure = getattr(request, "newsroom_upload_failure", None)  # a new class per call
+        return form
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except services.MediaWriteError as error:
+            if request.method != "POST" or getattr(request, "newsroom_upload_failure", None):
+                raise
+            # Nothing was kept (the transaction rolled back, the service removed every file): the form comes back
+            # with the reason on the image field instead of a 500.
+            request.newsroom_upload_failure = " ".join(error.messages)
+            return super().changeform_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request, obj, form, change):
         if "image" in form.uploaded_names:

@@ -1,11 +1,18 @@
-"""Request hygiene shared by every view."""
+"""Request hygiene shared by every view, and the answer when the database is away."""
 
 import ipaddress
+import logging
+import sys
 
 from csp.middleware import CSPMiddleware
 from django.conf import settings
-from django.http import QueryDict
-from django.urls import reverse
+from django.core.exceptions import FieldDoesNotExist
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse, QueryDict
+from django.template import loader
+from django.urls import Resolver404, resolve, reverse
+from django.utils.cache import add_never_cache_headers
+from django.views import defaults
 
 from articles.services import clean_text
 
@@ -74,3 +81,97 @@ def client_ip_address(request):
         return str(ipaddress.ip_address(hops[-settings.PROXY_COUNT]))
     except ValueError:
         return remote
+
+
+# --- The database is away ------------------------------------------------------------------------
+# PostgreSQL restarting, failing over or unreachable raises OperationalError (no connection, connection lost,
+# server shutting down) or InterfaceError (a connection already closed). Readers and editors then get a Chinese
+# 503 page with Retry-After instead of a 500, and nothing else is needed when the database returns: each request
+# opens a new connection, and CONN_HEALTH_CHECKS replaces a kept connection that died meanwhile.
+
+logger = logging.getLogger(__name__)
+
+DATABASE_UNAVAILABLE_ERRORS = (OperationalError, InterfaceError)
+RETRY_AFTER_SECONDS = 30
+# POST fields never echoed back on the 503 page: secrets, tokens and the bookkeeping of forms and formsets.
+_NOT_ECHOED = ("password", "csrfmiddlewaretoken", "token")
+_FORMSET_BOOKKEEPING = ("-TOTAL_FORMS", "-INITIAL_FORMS", "-MIN_NUM_FORMS", "-MAX_NUM_FORMS")
+
+
+def is_database_unavailable(error):
+    """True for a database error that means "the database is not there right now" (also when re-raised as the
+    cause of another exception, e.g. by a template tag)."""
+    seen = 0
+    while error is not None and seen < 10:
+        if isinstance(error, DATABASE_UNAVAILABLE_ERRORS):
+            return True
+        error, seen = error.__cause__, seen + 1
+    return False
+
+
+def _field_label(request, name):
+    """The model field's own label for an admin form field (no database needed), else the field name."""
+    try:
+        model_admin = getattr(resolve(request.path_info).func, "model_admin", None)
+    except Resolver404:
+        model_admin = None
+    if model_admin is not None:
+        try:
+            return str(model_admin.model._meta.get_field(name).verbose_name)
+        except FieldDoesNotExist:  # an inline's field ("bylines-0-role") keeps its form name
+            pass
+    return name
+
+
+def unsaved_text(request):
+    """What a staff member typed into an admin form whose save could not reach the database: (label, text)
+    pairs shown on the 503 page so that nothing they wrote is lost. Only for POSTs to the admin, whose sender
+    is the only reader (the page is never cached); secrets, ids and empty fields are left out."""
+    if request.method != "POST" or not request.path_info.startswith(admin_prefix()):
+        return []
+    fields = []
+    for name, values in request.POST.lists():  # already read by the CSRF check before any view ran
+        lowered = name.lower()
+        if any(word in lowered for word in _NOT_ECHOED) or name.endswith(_FORMSET_BOOKKEEPING):
+            continue
+        for value in values:
+            value = value.strip()
+            if value and not value.isdigit():
+                fields.append({"name": name, "label": _field_label(request, name), "text": value})
+    return fields
+
+
+def database_unavailable_response(request):
+    """The 503 page, rendered without the request: context processors (menus, the user) would need the database."""
+    body = loader.get_template("503.html").render({"unsaved_fields": unsaved_text(request) if request else []})
+    response = HttpResponse(body, status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    add_never_cache_headers(response)  # neither the outage nor an editor's text may be kept by a cache
+    return response
+
+
+class DatabaseUnavailableMiddleware:
+    """A view (or a template rendered after it, or the session and user it loads) that finds the database away
+    answers the 503 page. Errors raised by other middleware, such as the session being saved on the way out, reach
+    ``server_error`` below instead (Django turns them into the 500 handler's response before any middleware sees
+    them)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not is_database_unavailable(exception):
+            return None
+        logger.warning("Database unavailable, answered 503 for %s %s: %s", request.method, request.path, exception)
+        return database_unavailable_response(request)
+
+
+def server_error(request, template_name="500.html"):
+    """``handler500``: the 503 page when the unhandled error is the database being away, else Django's own."""
+    error = sys.exc_info()[1]
+    if is_database_unavailable(error):
+        return database_unavailable_response(request)
+    return defaults.server_error(request, template_name)

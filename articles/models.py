@@ -6,7 +6,7 @@ Names follow DOMAIN.md. Everything the public may see starts from ``published()`
 import uuid
 
 from django.conf import settings
-from django.contrib.postgres.search import SearchVectorField
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -293,6 +293,14 @@ class Photo(models.Model):
         help_text=_("Where the photo's subject is, from 0 (top edge) to 1 (bottom edge). Cards crop around it."),
     )
 
+    rendition_set = models.JSONField(
+        _("renditions made"),
+        default=list,
+        blank=True,
+        editable=False,
+        help_text=_("Filled when the renditions are made, so that pages show them without a query."),
+    )
+
     objects = PhotoQuerySet.as_manager()
 
     class Meta:
@@ -498,6 +506,36 @@ class Article(Publishable):
             models.Index(fields=["status", "-published_at"], name="articles_article_public_idx"),
             models.Index(fields=["section", "status", "-published_at"], name="articles_article_section_idx"),
             models.Index(fields=["print_issue_on", "print_page_number"], name="articles_article_print_idx"),
+            # Public lists (newest first, every page including deep ones) and the admin's list and filters: the
+            # orderings with their tie-breaker, on the rows they can show (see tests/test_list_indexes.py).
+            models.Index(
+                fields=["-published_at", "-id"],
+                condition=Q(status=Status.PUBLISHED, deleted_at__isnull=True),
+                name="articles_article_live_idx",
+            ),
+            models.Index(
+                fields=["section", "-published_at", "-id"],
+                condition=Q(status=Status.PUBLISHED, deleted_at__isnull=True),
+                name="articles_article_live_sec_idx",
+            ),
+            models.Index(
+                fields=["-published_at", "-id"], condition=Q(deleted_at__isnull=True), name="articles_article_admin_idx"
+            ),
+            models.Index(
+                fields=["status", "-published_at", "-id"],
+                condition=Q(deleted_at__isnull=True),
+                name="articles_article_adm_stat_idx",
+            ),
+            models.Index(
+                fields=["section", "-published_at", "-id"],
+                condition=Q(deleted_at__isnull=True),
+                name="articles_article_adm_sec_idx",
+            ),
+            models.Index(
+                fields=["submitted_at", "id"],
+                condition=Q(status=Status.IN_REVIEW, deleted_at__isnull=True),
+                name="articles_article_queue_idx",
+            ),
         ]
         constraints = [
             *Publishable.Meta.constraints,
@@ -829,13 +867,25 @@ class TrashedArticle(Article):
         verbose_name_plural = _("trash")
 
 
+class TokenCodes(ArrayField):
+    """An int4[] on PostgreSQL; on other databases an always empty column (no PostgreSQL cast in their SQL)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("base_field", models.IntegerField())
+        super().__init__(**kwargs)
+
+    def get_placeholder(self, value, compiler, connection):
+        return super().get_placeholder(value, compiler, connection) if connection.vendor == "postgresql" else "%s"
+
+
 class SearchDocument(models.Model):
     """What public search looks in: one row per published (or scheduled) article and per experience entry in it.
 
-    Written only by ``services.reindex_article`` (and ``rebuild_search_index``); searches still go through
-    ``Article.objects.published()``, so a scheduled story is found the moment its time passes. The index itself
-    (the tokens of articles/search.py) is a ``tsvector`` of bigrams with a GIN index on PostgreSQL and an FTS5 table
-    on SQLite (see the search_index migration); the texts are kept to check, rank and highlight the candidates.
+    Written only by ``services.reindex_article`` (and ``rebuild_search_index``); ``published_at`` is the
+    article's, so a scheduled story is found the moment its time passes (and searches still check
+    ``Article.objects.published()``). The index itself (articles/search.py) is an int4[] of token codes with a GIN
+    index on PostgreSQL and an FTS5 table on SQLite (see the search migrations); the texts are kept to check, rank
+    and highlight the candidates.
     """
 
     class Kind(models.TextChoices):
@@ -857,10 +907,13 @@ class SearchDocument(models.Model):
     title = models.TextField(_("title"), blank=True)  # weight A: kicker, headline, deck; entry title
     meta = models.TextField(_("summary and names"), blank=True)  # weight B: summary, bylines, organisation
     body = models.TextField(_("body"), blank=True)  # weight C: body text, captions
-    vector = SearchVectorField(null=True, editable=False)  # PostgreSQL only: the distinct tokens, no positions
+    published_at = models.DateTimeField(_("publishing time"), null=True, editable=False)  # the article's, copied
+    # PostgreSQL only: the distinct token codes of articles/search.py (int4, no positions), with a GIN index.
+    grams = TokenCodes(null=True, editable=False)
 
     class Meta:
         ordering = ["id"]
+        indexes = [models.Index(fields=["-published_at", "-id"], name="articles_searchdoc_newest_idx")]
         verbose_name = _("search document")
         verbose_name_plural = _("search documents")
         constraints = [

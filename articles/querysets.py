@@ -3,11 +3,28 @@
 "Published" is defined once, in PublishableQuerySet.published(); every public path starts from it.
 """
 
+import datetime
+import json
+
 from django.apps import apps
-from django.db import models
-from django.db.models import Case, Exists, F, Max, Min, OuterRef, Prefetch, Q, Subquery, Value, When, Window
-from django.db.models.functions import RowNumber
+from django.db import connections, models
+from django.db.models import (
+    Aggregate,
+    Count,
+    Exists,
+    F,
+    Func,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    Subquery,
+    Window,
+)
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import JSONObject, RowNumber
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 
@@ -26,11 +43,24 @@ class Status(models.TextChoices):
 
 
 class PublishableQuerySet(models.QuerySet):
-    def published(self):
-        return self.filter(status=Status.PUBLISHED, published_at__lte=timezone.now())
+    def published(self, now=None):
+        return self.filter(status=Status.PUBLISHED, published_at__lte=now or timezone.now())
 
     def scheduled(self):
         return self.filter(status=Status.PUBLISHED, published_at__gt=timezone.now())
+
+    def live_or_scheduled(self):
+        """Published now or at a set time: ``published()`` without its condition on the time."""
+        return self.filter(status=Status.PUBLISHED)
+
+    def count_and_next(self):
+        """(how many are published now, when the next scheduled one goes live or None), in one query over
+        ``live_or_scheduled()`` rows: a cached count stays right until that moment (see views.SeekPaginator)."""
+        now = timezone.now()
+        found = self.live_or_scheduled().aggregate(
+            live=Count("pk", filter=Q(published_at__lte=now)), next=Min("published_at", filter=Q(published_at__gt=now))
+        )
+        return found["live"], found["next"]
 
 
 class PhotoQuerySet(models.QuerySet):
@@ -63,7 +93,384 @@ class PhotoQuerySet(models.QuerySet):
         )
 
 
+# --- An article's small parts in its own row ---------------------------------------------------------
+# Bylines, topics, corrections and captioned photos are few per article. Instead of one prefetch query each, they
+# come as JSON arrays in the article's row (a correlated subquery per part, served by the foreign-key indexes), and
+# are turned into the same model instances a prefetch gives, in the same prefetch cache: ``article.bylines.all()``
+# and friends read them without a query, in templates, tags and feeds alike.
+
+
+class JSONRows(Aggregate):
+    """The rows of a group as a JSON array (``JSON_GROUP_ARRAY`` on SQLite, ``JSONB_AGG`` on PostgreSQL)."""
+
+    function = "JSON_GROUP_ARRAY"
+    output_field = models.JSONField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return super().as_sql(compiler, connection, function="JSONB_AGG", **extra_context)
+
+
+def json_rows(queryset, **fields):
+    """A subquery giving, for the outer article, ``queryset``'s rows as a JSON array of ``fields``."""
+    rows = (
+        queryset.filter(article=OuterRef("pk"))
+        .order_by()
+        .values("article")
+        .annotate(rows=JSONRows(JSONObject(**{name: F(path) for name, path in fields.items()})))
+        .values("rows")
+    )
+    return Subquery(rows, output_field=models.JSONField())
+
+
+_OUTER_ID = -918273645  # stands for the outer article's id while a part's SQL is compiled
+_OUTER_MARK = "\x00outer-article\x00"
+_compiled_parts = {}
+
+
+class JSONPart(models.Expression):
+    """``json_rows()`` of one of JSON_PARTS, compiled once per database vendor and process.
+
+    Building and compiling four JSON subqueries of a dozen expressions each was a large part of a page's time;
+    their SQL does not change, only the outer article's column (its alias depends on the outer query) is put in.
+    """
+
+    output_field = models.JSONField()
+
+    def __init__(self, name, outer=None):
+        super().__init__()
+        self.name = name
+        self.outer = outer if outer is not None else F("pk")
+
+    def get_source_expressions(self):
+        return [self.outer]
+
+    def set_source_expressions(self, exprs):
+        (self.outer,) = exprs
+
+    def _inner(self, connection):
+        key = (connection.vendor, connection.alias, self.name)
+        compiled = _compiled_parts.get(key)
+        if compiled is None:
+            _cache_name, model_name, fields, _build = JSON_PARTS[self.name]
+            rows = (
+                _part_queryset(model_name)
+                .filter(article_id=_OUTER_ID)
+                .order_by()
+                .values("article")
+                .annotate(rows=JSONRows(JSONObject(**{name: F(path) for name, path in fields.items()})))
+                .values("rows")
+            )
+            sql, params = rows.query.get_compiler(connection=connection).as_sql()
+            at = list(params).index(_OUTER_ID)
+            pieces = sql.split("%s")
+            sql = "%s".join(pieces[: at + 1]) + _OUTER_MARK + "%s".join(pieces[at + 1 :])
+            compiled = _compiled_parts[key] = (f"({sql})", (*params[:at], *params[at + 1 :]), at)
+        return compiled
+
+    def as_sql(self, compiler, connection):
+        sql, params, at = self._inner(connection)
+        outer_sql, outer_params = compiler.compile(self.outer)
+        return sql.replace(_OUTER_MARK, outer_sql), [*params[:at], *outer_params, *params[at:]]
+
+
+def _nested(value):
+    """A JSON field inside a JSON object: already data on PostgreSQL, a string of JSON on SQLite."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _moment(value):
+    moment = parse_datetime(value) if isinstance(value, str) else value
+    if moment is not None and timezone.is_naive(moment):
+        moment = timezone.make_aware(moment, datetime.UTC)
+    return moment
+
+
+def _build_bylines(rows):
+    Byline, Reporter, BylineRole = model("Byline"), model("Reporter"), model("BylineRole")
+    bylines = []
+    for row in sorted(rows, key=lambda r: (r["order"], r["id"])):
+        byline = Byline(id=row["id"], article_id=row["article_id"], reporter_id=row["reporter_id"], order=row["order"])
+        byline.role_id = row["role_id"]
+        byline.reporter = Reporter(id=row["reporter_id"], name=row["reporter_name"], slug=row["reporter_slug"])
+        byline.role = BylineRole(id=row["role_id"], name=row["role_name"], order=row["role_order"])
+        bylines.append(byline)
+    return bylines
+
+
+def _build_topics(rows):
+    Topic = model("Topic")
+    topics = [Topic(id=row["id"], title=row["title"], slug=row["slug"]) for row in rows]
+    return sorted(topics, key=lambda topic: (topic.title, topic.id))
+
+
+def _build_corrections(rows):
+    Correction = model("Correction")
+    corrections = [
+        Correction(
+            id=row["id"],
+            article_id=row["article_id"],
+            kind=row["kind"],
+            text=row["text"],
+            noted_at=_moment(row["noted_at"]),
+        )
+        for row in rows
+    ]
+    return sorted(corrections, key=lambda correction: (correction.noted_at, correction.id))
+
+
+def _build_article_photos(rows):
+    ArticlePhoto, Photo, Reporter = model("ArticlePhoto"), model("Photo"), model("Reporter")
+    items = []
+    for row in sorted(rows, key=lambda r: (r["order"], r["id"])):
+        item = ArticlePhoto(
+            id=row["id"],
+            article_id=row["article_id"],
+            photo_id=row["photo_id"],
+            caption=row["caption"],
+            order=row["order"],
+        )
+        if row["photo_id"] is not None:
+            photo = Photo(
+                id=row["photo_id"],
+                image=row["image"],
+                width=row["width"],
+                height=row["height"],
+                alt_text=row["alt_text"],
+                credit_text=row["credit_text"],
+                credit_reporter_id=row["credit_reporter_id"],
+                rendition_set=_nested(row["rendition_set"]) or [],
+            )
+            if row["credit_reporter_id"] is not None:
+                photo.credit_reporter = Reporter(id=row["credit_reporter_id"], name=row["credit_name"])
+            item.photo = photo
+        items.append(item)
+    return items
+
+
+def _photo_from_row(row, prefix="photo_"):
+    """The Photo (with its credited reporter) of a JSON row's ``photo_*`` fields, or None."""
+    Photo, Reporter = model("Photo"), model("Reporter")
+    photo_id = row[f"{prefix}id"]
+    if photo_id is None:
+        return None
+    photo = Photo(
+        id=photo_id,
+        image=row[f"{prefix}image"],
+        width=row[f"{prefix}width"],
+        height=row[f"{prefix}height"],
+        alt_text=row[f"{prefix}alt_text"],
+        credit_text=row[f"{prefix}credit_text"],
+        credit_reporter_id=row[f"{prefix}credit_reporter_id"],
+        rendition_set=_nested(row[f"{prefix}rendition_set"]) or [],
+    )
+    if photo.credit_reporter_id is not None:
+        photo.credit_reporter = Reporter(id=photo.credit_reporter_id, name=row[f"{prefix}credit_name"])
+    return photo
+
+
+def _build_entries(rows):
+    """Experience entries with their organisation and photo, the oral ones first, then in the editor's order."""
+    ExperienceEntry, Organization = model("ExperienceEntry"), model("Organization")
+    entries = []
+    for row in sorted(rows, key=lambda r: (r["form"] != ExperienceEntry.Form.ORAL, r["order"], r["id"])):
+        entry = ExperienceEntry(
+            id=row["id"],
+            article_id=row["article_id"],
+            organization_id=row["organization_id"],
+            title=row["title"],
+            highlight=row["highlight"],
+            body=row["body"],
+            photo_id=row["photo_id"],
+            caption=row["caption"],
+            form=row["form"],
+            order=row["order"],
+        )
+        entry.organization = Organization(
+            id=row["organization_id"],
+            name=row["organization_name"],
+            short_name=row["organization_short_name"],
+            slug=row["organization_slug"],
+            level=row["organization_level"],
+            parent_id=row["organization_parent_id"],
+        )
+        entry.photo = _photo_from_row(row)
+        entries.append(entry)
+    return entries
+
+
+PHOTO_FIELDS = {
+    "photo_id": "photo_id",
+    "photo_image": "photo__image",
+    "photo_width": "photo__width",
+    "photo_height": "photo__height",
+    "photo_alt_text": "photo__alt_text",
+    "photo_credit_text": "photo__credit_text",
+    "photo_credit_reporter_id": "photo__credit_reporter_id",
+    "photo_credit_name": "photo__credit_reporter__name",
+    "photo_rendition_set": "photo__rendition_set",
+}
+ENTRY_FIELDS = {
+    "id": "id",
+    "article_id": "article_id",
+    "organization_id": "organization_id",
+    "title": "title",
+    "highlight": "highlight",
+    "body": "body",
+    "caption": "caption",
+    "form": "form",
+    "order": "order",
+    "organization_name": "organization__name",
+    "organization_short_name": "organization__short_name",
+    "organization_slug": "organization__slug",
+    "organization_level": "organization__level",
+    "organization_parent_id": "organization__parent_id",
+    **PHOTO_FIELDS,
+}
+BYLINE_FIELDS = {
+    "id": "id",
+    "article_id": "article_id",
+    "order": "order",
+    "reporter_id": "reporter_id",
+    "reporter_name": "reporter__name",
+    "reporter_slug": "reporter__slug",
+    "role_id": "role_id",
+    "role_name": "role__name",
+    "role_order": "role__order",
+}
+JSON_PARTS = {
+    # attribute in the article's row: (relation's prefetch cache name, fields, builder)
+    "bylines_json": ("bylines", "Byline", BYLINE_FIELDS, _build_bylines),
+    "topics_json": (
+        "topics",
+        "Topic",
+        {"id": "topic_id", "title": "topic__title", "slug": "topic__slug"},
+        _build_topics,
+    ),
+    "corrections_json": (
+        "corrections",
+        "Correction",
+        {"id": "id", "article_id": "article_id", "kind": "kind", "text": "text", "noted_at": "noted_at"},
+        _build_corrections,
+    ),
+    "photos_json": (
+        "article_photos",
+        "ArticlePhoto",
+        {
+            "id": "id",
+            "article_id": "article_id",
+            "order": "order",
+            "caption": "caption",
+            "photo_id": "photo_id",
+            "image": "photo__image",
+            "width": "photo__width",
+            "height": "photo__height",
+            "alt_text": "photo__alt_text",
+            "credit_text": "photo__credit_text",
+            "credit_reporter_id": "photo__credit_reporter_id",
+            "credit_name": "photo__credit_reporter__name",
+            "rendition_set": "photo__rendition_set",
+        },
+        _build_article_photos,
+    ),
+    "entries_json": ("experience_entries", "ExperienceEntry", ENTRY_FIELDS, _build_entries),
+}
+
+
+def _part_queryset(model_name):
+    if model_name == "Topic":  # through the many-to-many table
+        return model("Article").topics.through.objects.all()
+    return model(model_name).objects.all()
+
+
+def attach_json_parts(articles, names):
+    """Turn the JSON columns ``names`` of each article into its prefetched relations (no query)."""
+    for article in articles:
+        cache = article.__dict__.setdefault("_prefetched_objects_cache", {})
+        for name in names:
+            cache_name, _model_name, _fields, build = JSON_PARTS[name]
+            objects = build(_nested(article.__dict__.pop(name, None)) or [])
+            queryset = getattr(article, cache_name).all()
+            queryset._result_cache = objects
+            queryset._prefetch_done = True
+            cache[cache_name] = queryset
+
+
+CARD_FIELDS = (
+    "id",
+    "kicker",
+    "headline",
+    "summary",
+    "published_at",
+    "section__name",
+    "section__slug",
+    "lead_photo_id",
+    "lead_photo__image",
+    "lead_photo__width",
+    "lead_photo__height",
+    "lead_photo__alt_text",
+    "lead_photo__rendition_set",
+    "print_page_number",
+    "print_page_name",
+)
+
+
+_STAND_IN_NOW = datetime.datetime(2001, 2, 3, 4, 5, 6, 789012, tzinfo=datetime.UTC)
+_compiled_queries = {}
+COMPILED_QUERIES = 64  # kept per process; the memo starts again when full
+
+
+def compiled_once(key, build, using="default"):
+    """``build(now)`` (a queryset of ids depending on the current time only through ``now``) as SQL compiled once
+    per process and database, then run with the current time: for a query of many parts whose building and
+    compiling would cost more than running it. Returns a RawSQL for ``pk__in``.
+    """
+    connection = connections[using]
+    memo_key = (connection.alias, key)
+    compiled = _compiled_queries.get(memo_key)
+    if compiled is None:
+        sql, params = build(_STAND_IN_NOW).query.get_compiler(connection=connection).as_sql()
+        stand_in = connection.ops.adapt_datetimefield_value(_STAND_IN_NOW)
+        slots = [i for i, param in enumerate(params) if param == stand_in or param == _STAND_IN_NOW]
+        if len(_compiled_queries) >= COMPILED_QUERIES:
+            _compiled_queries.clear()
+        compiled = _compiled_queries[memo_key] = (sql, tuple(params), slots)
+    sql, params, slots = compiled
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    params = list(params)
+    for i in slots:
+        params[i] = now
+    return RawSQL(sql, params)  # noqa: S611  # nosec: SQL compiled by Django from a queryset, values as params
+
+
+def published_count(articles):
+    """A subquery counting ``articles`` (filtered on OuterRef), each once: for a page's object and its list's length
+    in one query."""
+    counted = articles.order_by().annotate(
+        _count=Func(F("pk"), function="COUNT", template="%(function)s(DISTINCT %(expressions)s)")
+    )
+    return Subquery(counted.values("_count")[:1], output_field=models.IntegerField())
+
+
 class ArticleQuerySet(PublishableQuerySet):
+    _json_parts = ()
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._json_parts = self._json_parts
+        return clone
+
+    def _fetch_all(self):
+        fresh = self._result_cache is None
+        super()._fetch_all()
+        if fresh and self._json_parts and self._result_cache and isinstance(self._result_cache[0], models.Model):
+            attach_json_parts(self._result_cache, self._json_parts)
+
+    def with_parts(self, *names):
+        """Annotate the parts ``names`` (keys of JSON_PARTS) as JSON, read into the prefetch cache on fetch."""
+        clone = self.annotate(**{name: JSONPart(name) for name in names})
+        clone._json_parts = tuple(dict.fromkeys((*self._json_parts, *names)))
+        return clone
+
     def in_section(self, section):
         return self.filter(section=section)
 
@@ -86,7 +493,8 @@ class ArticleQuerySet(PublishableQuerySet):
     def related_to(self, article, limit=4):
         """Up to ``limit`` other articles sharing a topic with ``article`` (those first), else its section.
 
-        One query; pass the article with its topics prefetched so that reading them costs nothing.
+        One query giving rows (id, headline, published_at) for headline lists (``cards.headline_card``); pass the
+        article with its topics prefetched so that reading them costs nothing.
         """
         topic_ids = [topic.pk for topic in article.topics.all()]
         in_shared_topic = model("Article").topics.through.objects.filter(
@@ -96,9 +504,8 @@ class ArticleQuerySet(PublishableQuerySet):
             self.exclude(pk=article.pk)
             .annotate(shares_topic=Exists(in_shared_topic))
             .filter(Q(shares_topic=True) | Q(section_id=article.section_id))
-            .select_related("section")
-            .defer("body")
-            .order_by("-shares_topic", "-published_at", "-id")[:limit]
+            .order_by("-shares_topic", "-published_at", "-id")
+            .values("id", "headline", "published_at", "shares_topic")[:limit]
         )
 
     def latest_per_section(self, per_section):
@@ -115,6 +522,38 @@ class ArticleQuerySet(PublishableQuerySet):
             .annotate(row_in_section=newest_first)
             .filter(row_in_section__lte=per_section)
             .order_by("section__order", "section__name", "section_id", "row_in_section")
+        )
+
+    def for_home(self, section_ids, per_section, fallbacks):
+        """Card rows of every story the home page may show, in one query: those placed in a front-page slot
+        (``slot``: the lowest position), the latest ``fallbacks``, and the newest ``per_section`` of each section of
+        ``section_ids``. Each part is a short scan of an index (a subquery with LIMIT); pick them apart in Python.
+        """
+        slots = model("FrontPageSlot").objects.filter(article=OuterRef("pk")).order_by("position")
+
+        def ids(now):
+            newest = model("Article").objects.published(now).order_by("-published_at", "-id").values("pk")
+            parts = [
+                model("FrontPageSlot").objects.filter(article__isnull=False).order_by().values("article_id"),
+                newest[:fallbacks],
+                *(newest.filter(section_id=section_id)[:per_section] for section_id in section_ids),
+            ]
+            if connections[self.db].features.supports_slicing_ordering_in_compound:
+                # PostgreSQL: one list of ids, a UNION ALL of short index scans.
+                return parts[0].union(*parts[1:], all=True)
+            wanted = Q()  # SQLite allows no LIMIT inside a UNION: one IN per part (fine at SQLite's sizes)
+            for part in parts:
+                wanted |= Q(pk__in=part)
+            return model("Article").objects.filter(wanted).values("pk")
+
+        key = ("home", tuple(section_ids), per_section, fallbacks)
+        rows = self.filter(pk__in=compiled_once(key, ids, self.db)).annotate(
+            slot=Subquery(slots.values("position")[:1])
+        )
+        return (
+            rows.with_parts("bylines_json")
+            .order_by("-published_at", "-id")
+            .values(*CARD_FIELDS, "section_id", "bylines_json", "slot")
         )
 
     def front_page_candidates(self, fallbacks):
@@ -140,50 +579,32 @@ class ArticleQuerySet(PublishableQuerySet):
         )
 
     def for_print_issue(self):
-        """An issue's articles grouped by page: page number, then the order they went live; bylines; no body."""
-        return self.for_listing().order_by("print_page_number", "published_at", "id")
+        """An issue's articles as card rows grouped by page: page number, then the order they went live."""
+        return self.for_cards().order_by("print_page_number", "published_at", "id")
 
     def for_listing(self):
-        """Cards: section, lead photo with its renditions (one query for the page) and bylines; no body."""
+        """Cards: section, lead photo (its renditions are kept on it) and bylines (in the row, as JSON); no body."""
         return (
             self.select_related("section", "lead_photo")
-            .prefetch_related(
-                Prefetch(
-                    "bylines",
-                    queryset=model("Byline").objects.select_related("reporter", "role").order_by("order", "id"),
-                ),
-                Prefetch("lead_photo__renditions", queryset=model("Rendition").objects.order_by("kind", "width")),
-            )
+            .with_parts("bylines_json")
             .defer("body")
             .order_by("-published_at", "-id")
         )
 
-    def for_detail(self):
-        """Everything the article page shows, in a fixed number of queries.
+    def for_cards(self):
+        """Rows for the cards of list pages (articles/cards.py): plain dicts, no model instance; the section's
+        name and slug, the lead photo with its renditions, the bylines as JSON; newest first."""
+        return self.with_parts("bylines_json").order_by("-published_at", "-id").values(*CARD_FIELDS, "bylines_json")
 
-        The renditions of its photos (lead, article photos, entries' photos, images in the rich text) come in one
-        more query from services.load_renditions, which the page's view calls.
+    def for_detail(self):
+        """Everything the article page shows, in one query: the article with its section and lead photo, and its
+        bylines, topics, corrections, captioned photos and experience entries (with organisation and photo) as JSON
+        in its row.
+
+        The photos of images in the rich text come from services.rich_text_photos (cached; one query when not).
         """
-        form_first = Case(When(form="oral", then=Value(0)), default=Value(1))
-        return self.select_related("section", "lead_photo", "lead_photo__credit_reporter").prefetch_related(
-            Prefetch(
-                "bylines", queryset=model("Byline").objects.select_related("reporter", "role").order_by("order", "id")
-            ),
-            Prefetch(
-                "article_photos",
-                queryset=model("ArticlePhoto")
-                .objects.select_related("photo", "photo__credit_reporter")
-                .order_by("order", "id"),
-            ),
-            Prefetch(
-                "experience_entries",
-                queryset=model("ExperienceEntry")
-                .objects.select_related("organization", "photo", "photo__credit_reporter")
-                .annotate(form_rank=form_first)
-                .order_by("form_rank", "order", "id"),
-            ),
-            Prefetch("topics", queryset=model("Topic").objects.order_by("title")),
-            Prefetch("corrections", queryset=model("Correction").objects.order_by("noted_at", "id")),
+        return self.select_related("section", "lead_photo", "lead_photo__credit_reporter").with_parts(
+            "bylines_json", "topics_json", "corrections_json", "photos_json", "entries_json"
         )
 
     def filed_by(self, user):
@@ -235,6 +656,18 @@ class ExperienceEntryQuerySet(models.QuerySet):
     def in_year(self, year):
         """Entries whose article went live in ``year``, newsroom time (Beijing)."""
         return self.filter(article__published_at__year=year)
+
+    def latest(self, count):
+        """The ``count`` newest entries (by their article's time) as cards, reading only the newest articles that
+        carry entries (an index scan) rather than ordering every entry."""
+        with_entries = (
+            model("Article")
+            .objects.published()
+            .filter(Exists(model("ExperienceEntry").objects.filter(article=OuterRef("pk"))))
+            .order_by("-published_at", "-id")
+            .values("pk")[:count]
+        )
+        return self.filter(article__in=with_entries).for_listing()[:count]
 
     def for_listing(self):
         """Entry cards: organisation and article (headline, time); neither body is loaded."""

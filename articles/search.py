@@ -1,22 +1,27 @@
 """Chinese full-text search: one tokenizer and one query builder for PostgreSQL and SQLite (no database access here).
 
 - Text and queries are normalised the same way: NFKC (full-width letters and digits become half-width) and casefold.
-- Tokens: every run of CJK characters becomes its overlapping character bigrams plus its last character alone (so
-  every character starts a token: a one-character query is a prefix search); a run of Latin letters or digits is one
-  word. 株洲市妇联 → 株洲 洲市 市妇 妇联 联.
-- A query word is matched by all of its bigrams (the index stores no positions: that keeps it small); the candidates
-  are then checked in Python (``Matcher``): the word must really occur, and not only across a word boundary
-  (妇联 inside 夫妇联系, 执委 inside 争执委员会). The check segments a few characters around each occurrence with a
-  compact dictionary of common words (articles/search_words.txt) plus the query word itself, and refuses the
-  occurrence when splitting the text there needs more words than the best segmentation: a name no dictionary knows
-  is kept (a tie keeps it), a word inside a longer one (株洲 in 株洲市) too.
+- Tokens: every run of CJK characters becomes its overlapping character pairs, a run of Latin letters or digits is
+  one word. SQLite's FTS5 gets them as strings (plus each run's last character, so a one-character query is a prefix
+  search); PostgreSQL gets them as int4 codes (``document_codes``) in an int4[] with GIN.
+  株洲市妇联 → 株洲 洲市 市妇 妇联.
+- A query word is matched by all of its pairs (the index stores no positions: that keeps it small), and the database
+  also finds the word itself in the text (``strpos``/``instr``), so scattered pairs and shared codes drop out
+  there. The candidates are then checked in Python (``check``): the word must not occur only across a word
+  boundary (妇联 inside 夫妇联系, 执委 inside 争执委员会). The check segments a few characters around each
+  occurrence with a compact dictionary of common words (articles/search_words.txt) plus the query word itself, and
+  refuses the occurrence when splitting the text there needs more words than the best segmentation: a name no
+  dictionary knows is kept (a tie keeps it), a word inside a longer one (株洲 in 株洲市) too.
 """
 
+import array
 import functools
 import html
 import math
 import re
+import sys
 import unicodedata
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +40,10 @@ _CJK = (
 )
 _RUN = re.compile(f"[{_CJK}]+|[^\\W_{_CJK}]+")
 _CJK_RUN = re.compile(f"[{_CJK}]+")
+_WORD_RUN = re.compile(f"[^\\W_{_CJK}]+")
+_NOT_CJK = re.compile(f"[^{_CJK}]")
+_CJK_TAIL = re.compile(f"[{_CJK}]*\\Z")
+_CJK_HEAD = re.compile(f"[{_CJK}]*")
 # Unicode's format characters (category Cf): invisible, they must not split a word.
 _FORMAT_CHARACTERS = re.compile(
     "[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f\u202a-\u202e"
@@ -83,6 +92,72 @@ def document_tokens(*texts):
     return sorted({token for text in texts for token in tokens(text)})
 
 
+# PostgreSQL keeps a document's tokens as an int4[] of codes with a GIN index: every pair of adjacent CJK characters
+# and every Latin/digit word. A pair's code is made of the low 12 bits of each of its two characters (the CJK blocks
+# hold about five characters per 12-bit value), which keeps the GIN index's keys fewer than the distinct pairs of a
+# large corpus. The price: now and then two pairs share a code, so the database also finds every CJK word as a
+# substring, and the checks here drop the rest. The codes are read from the UTF-16LE bytes of the text, with no Python
+# loop over its characters.
+_LITTLE_ENDIAN = sys.byteorder == "little"
+# The high byte of a UTF-16 unit: its 4 low bits kept, marked with 0x10 (so a reduced character is never NUL).
+_HIGH_BYTE = bytes([0] + [(byte & 0x0F) | 0x10 for byte in range(1, 256)])
+
+
+def _reduced(point):
+    """A character's low 12 bits, as a character of U+1000-U+1FFF."""
+    return 0x1000 | (point & 0xFFF)
+
+
+# A pair with a NUL half (a CJK character next to something else) is no pair of the text.
+_NUL_PAIRS = frozenset([0, *range(0x1000, 0x2000), *(reduced << 16 for reduced in range(0x1000, 0x2000))])
+
+
+def _int4s(data):
+    """The little-endian int4s of ``data``."""
+    values = array.array("i")
+    values.frombytes(data[: len(data) // 4 * 4])
+    if not _LITTLE_ENDIAN:
+        values.byteswap()
+    return values
+
+
+def _pair_code(first, second):
+    return _reduced(ord(second)) << 16 | _reduced(ord(first))
+
+
+def code(token):
+    """The code of a token: a pair of CJK characters, or a Latin/digit word."""
+    if len(token) == 2 and is_cjk(token):
+        return _pair_code(*token)
+    value = zlib.crc32(token.encode("utf-8", "surrogatepass"))
+    return value - (1 << 32) if value >= 1 << 31 else value
+
+
+def document_codes(*texts):
+    """The distinct codes of a document's parts (``prepare``d texts), sorted: every pair of adjacent CJK characters,
+    every Latin/digit word."""
+    found = set()
+    for text in texts:
+        text = text.casefold()
+        if not text:
+            continue
+        found.update(code(word[:MAX_WORD_LENGTH]) for word in _WORD_RUN.findall(text))
+        masked = _NOT_CJK.sub("\0", text)
+        data = bytearray(masked.encode("utf-16-le"))
+        if len(data) != 2 * len(masked):  # characters beyond the BMP (surrogate pairs): pair by pair
+            for run in _CJK_RUN.findall(text):
+                found.update(_pair_code(run[i], run[i + 1]) for i in range(len(run) - 1))
+            continue
+        # The whole text at once: all but CJK becomes NUL, each CJK character its low 12 bits (in its high byte),
+        # and every pair is read from the bytes (from even and from odd positions) as an int4: high half the second
+        # character, low half the first.
+        data[1::2] = data[1::2].translate(_HIGH_BYTE)
+        pairs = set(_int4s(data))
+        pairs.update(_int4s(data[2:]))
+        found.update(pairs.difference(_NUL_PAIRS))
+    return sorted(found)
+
+
 # --- Queries ------------------------------------------------------------------------------------
 
 
@@ -92,7 +167,7 @@ class Term:
 
     text: str
 
-    @property
+    @functools.cached_property
     def is_cjk(self):
         return is_cjk(self.text)
 
@@ -100,6 +175,13 @@ class Term:
     def is_prefix(self):
         """A single CJK character: matched as the start of any token."""
         return self.is_cjk and len(self.text) == 1
+
+    @property
+    def codes(self):
+        """PostgreSQL: the codes a document containing the word has (each pair of it; none for one character)."""
+        if self.is_cjk:
+            return [code(self.text[i : i + 2]) for i in range(len(self.text) - 1)]
+        return [code(self.text)]
 
     @property
     def tokens(self):
@@ -117,14 +199,14 @@ class Query:
     def __bool__(self):
         return bool(self.terms)
 
-    def tsquery(self):
-        """PostgreSQL tsquery input (cast with ``::tsquery``, no parser involved): every token, AND-ed."""
-        parts = []
-        for term in self.terms:
-            for token in term.tokens:
-                quoted = "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
-                parts.append(quoted + ":*" if term.is_prefix else quoted)
-        return " & ".join(parts)
+    def codes(self):
+        """PostgreSQL: the codes every matching document has (``grams @> codes``), distinct, sorted."""
+        return sorted({value for term in self.terms for value in term.codes})
+
+    def substrings(self):
+        """CJK words the database must find as they are (``strpos``/``instr``): the codes and FTS5 tokens only say
+        that a document has every pair of the word, somewhere."""
+        return [term.text for term in self.terms if term.is_cjk]
 
     def fts5(self):
         """SQLite FTS5 MATCH expression: every token as a quoted string (never user syntax), AND-ed."""
@@ -163,18 +245,34 @@ def dictionary():
         return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
 
 
-def _fewest_words(text, words, extra, longest, allowed=None):
-    """The fewest words (``words``, the word ``extra`` or single characters) ``text`` splits into; ``allowed(i, j)``
-    may forbid some words."""
-    best = [0] + [len(text) + 1] * len(text)
-    for end in range(1, len(text) + 1):
-        for start in range(max(0, end - longest), end):
-            if end - start > 1 and text[start:end] not in words and text[start:end] != extra:
-                continue
-            if allowed is not None and end - start > 1 and not allowed(start, end):
-                continue
-            best[end] = min(best[end], best[start] + 1)
-    return best[-1]
+def _fewest_words(length, words):
+    """The fewest pieces a text of ``length`` characters splits into: the spans ``words`` ((start, end) pairs) or
+    single characters."""
+    starts = [[] for _ in range(length + 1)]
+    for i, j in words:
+        starts[j].append(i)
+    best = [0] * (length + 1)
+    for end in range(1, length + 1):
+        fewest = best[end - 1]
+        for i in starts[end]:
+            if best[i] < fewest:
+                fewest = best[i]
+        best[end] = fewest + 1
+    return best[length]
+
+
+@functools.lru_cache(maxsize=8192)
+def _is_whole_word_in(window, s, e):
+    dictionary_words, extra = dictionary(), window[s:e]
+    longest, length = max(_WINDOW, e - s), len(window)
+    spans = [
+        (i, j)
+        for i in range(length - 1)
+        for j in range(i + 2, min(length, i + longest) + 1)
+        if window[i:j] == extra or window[i:j] in dictionary_words
+    ]
+    kept = [(i, j) for i, j in spans if j <= s or i >= e or (s <= i and j <= e) or (i <= s and e <= j)]
+    return len(kept) == len(spans) or _fewest_words(length, kept) <= _fewest_words(length, spans)
 
 
 def is_whole_word(text, start, end):
@@ -183,22 +281,11 @@ def is_whole_word(text, start, end):
     Looks at a few characters around it: the occurrence is refused only when the best segmentation of that
     window (common words plus the query word) needs a word that crosses the occurrence's start or end.
     """
-    run_start, run_end = start, end
-    while run_start > max(0, start - _WINDOW) and is_cjk(text[run_start - 1]):
-        run_start -= 1
-    while run_end < min(len(text), end + _WINDOW) and is_cjk(text[run_end]):
-        run_end += 1
-    if run_start == start and run_end == end:
+    before = len(_CJK_TAIL.search(text, max(0, start - _WINDOW), start).group())
+    after = len(_CJK_HEAD.match(text, end, end + _WINDOW).group())
+    if not before and not after:
         return True
-    window = text[run_start:run_end]
-    s, e = start - run_start, end - run_start
-    words, extra = dictionary(), window[s:e]
-    longest = max(_WINDOW, e - s)
-
-    def not_crossing(i, j):
-        return j <= s or i >= e or (s <= i and j <= e) or (i <= s and e <= j)
-
-    return _fewest_words(window, words, extra, longest, not_crossing) <= _fewest_words(window, words, extra, longest)
+    return _is_whole_word_in(text[start - before : end + after], before, before + end - start)
 
 
 def occurrences(text, term, limit=20):
@@ -305,4 +392,5 @@ def highlight(text, query, snippet=False):
         position = end
     out.append(html.escape(text[position:hi]))
     out.append("…" if hi < len(text) else "")
-    return mark_safe("".join(out))  # every piece of the text was escaped above
+    # Every piece of the text was escaped above; only our own <mark> tags are markup.
+    return mark_safe("".join(out))  # noqa: S308  # nosec B308, B703

@@ -1,7 +1,10 @@
 """Work that spans models or the outside world: sanitising rich text, checking uploads, roles."""
 
+import contextlib
 import datetime
+import hashlib
 import io
+import logging
 import re
 import unicodedata
 import uuid
@@ -14,6 +17,7 @@ from urllib.parse import unquote
 import nh3
 from django.conf import settings
 from django.core import signing
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -24,6 +28,8 @@ from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from PIL import Image, ImageCms, ImageFile, PngImagePlugin
+
+logger = logging.getLogger(__name__)
 
 # --- Rich text ------------------------------------------------------------------------------------
 
@@ -378,6 +384,37 @@ def prepare_image_upload(uploaded):
     return ContentFile(buffer.getvalue(), name=f"upload.{extension}")
 
 
+class MediaWriteError(ValidationError):
+    """A file could not be written to the media storage (a full disk, a read-only or failing one)."""
+
+
+def store_file(field_file, filename, content):
+    """Write ``content`` for a file field through its storage, as ``FieldFile.save(..., save=False)`` does.
+
+    A write that fails (ENOSPC from a full media disk, or any other OSError) leaves no partial file (Django's file
+    system storage keeps what it wrote before the error) and becomes a refusal with a clear message.
+    """
+    field, storage = field_file.field, field_file.storage
+    name = field.generate_filename(field_file.instance, filename)
+    name = storage.get_available_name(name, max_length=field.max_length)  # the name save() will use: known here
+    try:
+        name = storage.save(name, content, max_length=field.max_length)
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            storage.delete(name)
+        logger.error("Could not write %s to the media storage: %s", name, error)
+        raise MediaWriteError(
+            _(
+                "The photo could not be stored: the server's media disk is full or cannot be written. Nothing was "
+                "saved; please try again later or tell the technical staff."
+            ),
+            code="media_write_failed",
+        ) from error
+    field_file.name = name
+    setattr(field_file.instance, field.attname, name)
+    field_file._committed = True
+
+
 def create_photo(uploaded, *, alt_text, user=None, credit_text=""):
     """Check an upload and store it as a Photo with its renditions, in one transaction.
 
@@ -389,7 +426,7 @@ def create_photo(uploaded, *, alt_text, user=None, credit_text=""):
     original_name = clean_text(getattr(uploaded, "name", "") or "")[-255:]
     photo = Photo(alt_text=clean_text(alt_text).strip(), credit_text=credit_text, original_filename=original_name)
     photo.uploaded_by = user if user is not None and user.is_authenticated else None
-    photo.image.save(clean_file.name, clean_file, save=False)
+    store_file(photo.image, clean_file.name, clean_file)
     try:
         with transaction.atomic():
             photo.save()
@@ -406,6 +443,8 @@ def save_photo(photo, *, new_image=False, moved_focal_point=False):
     A new image (already checked and re-encoded by prepare_image_upload) gets all its renditions made again; a
     moved focal point, its card crops. If anything fails, the new file is removed with the rolled-back row.
     """
+    if new_image and photo.image and not photo.image._committed:
+        store_file(photo.image, photo.image.name, photo.image.file)  # a full disk is a refusal, not a partial file
     try:
         with transaction.atomic():
             photo.save()
@@ -537,6 +576,8 @@ def make_renditions(photo, *, kinds=("full", "card"), replace=False, formats=REN
 
     existing = {(r.kind, r.width, r.format): r for r in Rendition.objects.filter(photo=photo, kind__in=kinds)}
     if not replace and existing and set(expected_renditions(photo, kinds, formats)) <= set(existing):
+        if not photo.rendition_set:
+            store_rendition_set(photo)  # made before pages read them from the photo
         return []  # all there: the photo is not even opened
     stored, made = [], []
     try:
@@ -556,16 +597,37 @@ def make_renditions(photo, *, kinds=("full", "card"), replace=False, formats=REN
                             photo=photo, kind=kind, width=width, height=image.height, format=rendition_format
                         )
                         content = encode_rendition(image, rendition_format)
-                        wanted.file.save("rendition", ContentFile(content), save=False)
+                        store_file(wanted.file, "rendition", ContentFile(content))
                         stored.append(wanted.file.name)
                         wanted.save()
                         made.append(wanted)
+            store_rendition_set(photo)
     except BaseException:
         storage = Rendition._meta.get_field("file").storage
         for name in stored:
             storage.delete(name)
         raise
     return made
+
+
+def rendition_set_of(renditions):
+    """What Photo.rendition_set keeps of its renditions: [kind, width, height, format, stored name] each."""
+    return [[r.kind, r.width, r.height, r.format, r.file.name] for r in sorted(renditions, key=_rendition_order)]
+
+
+def _rendition_order(rendition):
+    return (rendition.kind, rendition.format, rendition.width)
+
+
+def store_rendition_set(photo):
+    """Copy the photo's renditions onto the photo itself (pages then show them without a query) and forget what
+    pages remembered of the photo's image in rich text."""
+    from articles.models import Photo, Rendition
+
+    photo.rendition_set = rendition_set_of(Rendition.objects.filter(photo=photo))
+    Photo.objects.filter(pk=photo.pk).update(rendition_set=photo.rendition_set)
+    name = photo.image.name
+    transaction.on_commit(lambda: cache.delete(_rich_text_photo_key(name)))
 
 
 def photos_missing_renditions():
@@ -628,25 +690,44 @@ class Picture:
 
     @classmethod
     def of(cls, photo, kind="full", preferred_width=800):
-        """Built from the renditions prefetched with the photo, never with a query; missing kinds fall back to the
-        whole photo's renditions, a missing JPEG set to the original as ``src``, no renditions to the original."""
-        cache = getattr(photo, "_prefetched_objects_cache", {}).get("renditions")
-        renditions = list(cache) if cache is not None else []
-        chosen = [r for r in renditions if r.kind == kind] or [r for r in renditions if r.kind == "full"]
+        """Built from the renditions kept on the photo (``rendition_set``), else from renditions prefetched with it,
+        never with a query; missing kinds fall back to the whole photo's renditions, a missing JPEG set to the
+        original as ``src``, no renditions to the original."""
+        rows = photo.__dict__.get("rendition_set")  # not read when deferred: that would be a query
+        if not rows:
+            prefetched = getattr(photo, "_prefetched_objects_cache", {}).get("renditions")
+            rows = rendition_set_of(prefetched) if prefetched is not None else []
+        return cls.of_rows(rows, photo.image.name, photo.width, photo.height, kind, preferred_width)
+
+    @classmethod
+    def of_rows(cls, rows, image_name, image_width, image_height, kind="full", preferred_width=800):
+        """From rendition_set rows ([kind, width, height, format, name], sorted by kind, format and width)."""
+        chosen = [row for row in rows if row[0] == kind] or [row for row in rows if row[0] == "full"]
         if not chosen:
-            return cls(src=photo.image.url if photo.image else "", width=photo.width, height=photo.height, srcsets={})
+            return cls(
+                src=_media_url(image_name) if image_name else "", width=image_width, height=image_height, srcsets={}
+            )
         by_format = {}
-        for rendition in sorted(chosen, key=lambda r: r.width):
-            by_format.setdefault(rendition.format, []).append(rendition)
-        srcsets = {fmt: ", ".join(f"{r.file.url} {r.width}w" for r in items) for fmt, items in by_format.items()}
-        largest = max(chosen, key=lambda r: r.width)
+        for row in chosen:
+            by_format.setdefault(row[3], []).append(row)
+        srcsets = {
+            fmt: ", ".join(f"{_media_url(row[4])} {row[1]}w" for row in items) for fmt, items in by_format.items()
+        }
+        largest = max(chosen, key=lambda row: row[1])
         jpegs = by_format.get("jpeg")
         if jpegs:
-            fallback = next((r for r in jpegs if r.width >= preferred_width), jpegs[-1])
-            src = fallback.file.url
+            fallback = next((row for row in jpegs if row[1] >= preferred_width), jpegs[-1])
+            src = _media_url(fallback[4])
         else:
-            src = photo.image.url
-        return cls(src=src, width=largest.width, height=largest.height, srcsets=srcsets)
+            src = _media_url(image_name)
+        return cls(src=src, width=largest[1], height=largest[2], srcsets=srcsets)
+
+
+def _media_url(name):
+    """The URL of a stored file (what ``FieldFile.url`` gives) without building a FieldFile."""
+    from django.core.files.storage import default_storage
+
+    return default_storage.url(name)
 
 
 _RICH_TEXT_IMAGE = re.compile(r"<img\s[^>]*>")
@@ -672,49 +753,64 @@ def rich_text_image_names(*fragments):
     return names
 
 
-def load_renditions(photos=(), rich_text=()):
-    """Load, in ONE query, the renditions of ``photos`` and of the photos shown in the ``rich_text`` fragments.
+def _rich_text_photo_key(name):
+    return "newsroom:rich-text-photo:" + hashlib.sha256(name.encode()).hexdigest()[:32]
 
-    Each photo gets them as its prefetched ``renditions``; returns {stored name: Photo} for the rich-text images,
-    for the ``responsive_images`` filter. Nothing runs when there is nothing to show.
+
+RICH_TEXT_PHOTO_SECONDS = 24 * 3600  # a photo's renditions rarely change; making them forgets the entry at once
+
+
+def rich_text_photos(*fragments):
+    """{stored name: (rendition_set rows, width, height)} of our own photos shown in the rich-text ``fragments``.
+
+    Read from Django's cache; the photos not found there come in ONE query on photos (their renditions are kept on
+    the photo), and are remembered. Making a photo's renditions forgets its entry (``store_rendition_set``).
+    Nothing runs when the text shows no photo of ours.
     """
-    from articles.models import Rendition
+    from articles.models import Photo
 
-    photos = {photo.pk: photo for photo in photos if photo is not None and photo.pk is not None}
-    names = rich_text_image_names(*rich_text)
-    if not photos and not names:
+    names = rich_text_image_names(*fragments)
+    if not names:
         return {}
-    found = {}
-    by_photo = {}
-    rows = Rendition.objects.filter(Q(photo__in=list(photos)) | Q(photo__image__in=names)).select_related("photo")
-    for rendition in rows.order_by("photo_id", "kind", "format", "width"):
-        photo = photos.get(rendition.photo_id) or found.get(rendition.photo_id) or rendition.photo
-        found[photo.pk] = photo
-        rendition.photo = photo
-        by_photo.setdefault(photo.pk, []).append(rendition)
-    for pk, photo in {**found, **photos}.items():
-        queryset = photo.renditions.all()
-        queryset._result_cache = by_photo.get(pk, [])
-        queryset._prefetch_done = True
-        photo._prefetched_objects_cache = {**getattr(photo, "_prefetched_objects_cache", {}), "renditions": queryset}
-    return {photo.image.name: photo for photo in found.values() if photo.image.name in names}
+    keys = {_rich_text_photo_key(name): name for name in names}
+    found = {keys[key]: value for key, value in cache.get_many(list(keys)).items()}
+    missing = names - set(found)
+    if missing:
+        fresh = {
+            name: (rows, width, height)
+            for name, rows, width, height in Photo.objects.filter(image__in=missing).values_list(
+                "image", "rendition_set", "width", "height"
+            )
+        }
+        cache.set_many({_rich_text_photo_key(name): value for name, value in fresh.items()}, RICH_TEXT_PHOTO_SECONDS)
+        found.update(fresh)
+    return found
+
+
+def load_renditions(photos=(), rich_text=()):
+    """The photos shown in the ``rich_text`` fragments, for the ``responsive_images`` filter (see rich_text_photos).
+
+    ``photos`` is accepted for older callers: their renditions are kept on the photos themselves now.
+    """
+    return rich_text_photos(*rich_text)
 
 
 def responsive_images(html, photos, sizes):
     """Rich text with each of our own photos as a <picture>: WebP and JPEG srcsets, sizes, width and height.
 
     ``html`` was sanitised on save (so its <img> tags hold only src, alt, width and height, double-quoted);
-    images that are not ours or have no renditions stay as they are.
+    ``photos`` is what rich_text_photos returned; images that are not ours or have no renditions stay as they are.
     """
     if not html or not photos:
         return html
 
     def replace(match):
         attributes = dict(_ATTRIBUTE.findall(match.group(0)))
-        photo = photos.get(_media_name(html_unescape(attributes.get("src", ""))))
-        if photo is None:
+        name = _media_name(html_unescape(attributes.get("src", "")))
+        found = photos.get(name)
+        if not found or not found[0]:  # not ours, or no renditions yet
             return match.group(0)
-        picture = Picture.of(photo, "full")
+        picture = Picture.of_rows(found[0], name, found[1], found[2], "full")
         source = ""
         if picture.webp_srcset:
             source = format_html('<source type="image/webp" srcset="{}" sizes="{}">', picture.webp_srcset, sizes)
@@ -930,7 +1026,8 @@ def compare_versions(old_version, new_version):
     for label in labels:
         old_text, new_text = old_parts.get(label, ""), new_by_label.get(label, "")
         if old_text != new_text:
-            changes.append((label, mark_safe(_diff_html(old_text, new_text))))  # every piece was escaped above
+            # _diff_html escapes every piece of both texts; only its own <ins>/<del> tags are markup.
+            changes.append((label, mark_safe(_diff_html(old_text, new_text))))  # noqa: S308  # nosec B308, B703
     return changes
 
 
@@ -2253,11 +2350,15 @@ def import_manuscripts(files, *, user, section=None, dry_run=False, progress=Non
 
 SEARCH_CANDIDATES = 500  # matches checked and ranked per search, newest first: enough for 25 pages of 20
 FTS_TABLE = "articles_searchdocument_fts"  # SQLite's FTS5 table (created by the search_index migration)
-GIN_INDEX = "articles_searchdocument_vector_idx"  # PostgreSQL's index (created by the search_index migration)
+GIN_INDEX = "articles_searchdocument_grams_idx"  # PostgreSQL's index (created by the search_speed migration)
+_SEARCH_COLUMNS = ["kind", "article_id", "entry_id", "title", "meta", "body", "published_at", "grams"]
 
 
 def _search_documents(article):
-    """The SearchDocuments of an article (prefetched as in ``_articles_to_index``), each with its tokens."""
+    """The SearchDocuments of an article (prefetched as in ``_articles_to_index``), each with its index tokens: token
+    codes on PostgreSQL (kept in ``grams``), token strings for SQLite's FTS5 table."""
+    from django.db import connection
+
     from articles import search
     from articles.models import SearchDocument
 
@@ -2286,34 +2387,45 @@ def _search_documents(article):
             "body": "\n".join(filter(None, [html_to_text(entry.body), entry.caption])),
         }
         documents.append(SearchDocument(kind=SearchDocument.Kind.ENTRY, article=article, entry=entry, **parts))
+    pairs = []
     for document in documents:
+        document.published_at = article.published_at
         document.title, document.meta, document.body = (
             search.prepare(clean_text(text)) for text in (document.title, document.meta, document.body)
         )
-    return [(document, search.document_tokens(document.title, document.meta, document.body)) for document in documents]
+        if connection.vendor == "postgresql":
+            document.grams = search.document_codes(document.title, document.meta, document.body)
+            pairs.append((document, document.grams))
+        else:
+            pairs.append((document, search.document_tokens(document.title, document.meta, document.body)))
+    return pairs
 
 
 def _store_search_documents(pairs):
     """Insert (SearchDocument, tokens) pairs and their index entries."""
     from django.db import connection
-    from django.db.models.expressions import RawSQL
 
     from articles.models import SearchDocument
 
     if not pairs:
         return
-    if connection.vendor == "postgresql":
-        for document, tokens in pairs:
-            document.vector = RawSQL("array_to_tsvector(%s::text[])", (tokens or [" "],))
-        SearchDocument.objects.bulk_create([document for document, _tokens in pairs])
-        return
     SearchDocument.objects.bulk_create([document for document, _tokens in pairs])
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
+            # FTS_TABLE is our own constant; the values are parameters.
             cursor.executemany(
-                f"INSERT INTO {FTS_TABLE}(rowid, tokens) VALUES (%s, %s)",
+                f"INSERT INTO {FTS_TABLE}(rowid, tokens) VALUES (%s, %s)",  # noqa: S608  # nosec B608
                 [(document.pk, " ".join(tokens)) for document, tokens in pairs],
             )
+
+
+def _copy_search_documents(cursor, pairs):
+    """PostgreSQL: load (SearchDocument, codes) pairs with COPY, many times faster than INSERTs for a rebuild."""
+    columns = ", ".join(_SEARCH_COLUMNS)
+    with cursor.cursor.copy(f"COPY articles_searchdocument ({columns}) FROM STDIN") as copy:
+        for document, codes in pairs:
+            row = [getattr(document, name) for name in _SEARCH_COLUMNS[:-1]]
+            copy.write_row([*row, "{" + ",".join(map(str, codes)) + "}"])  # an int4[] literal: quick to write
 
 
 def _articles_to_index():
@@ -2358,30 +2470,43 @@ def rebuild_search_index(batch_size=500, progress=None):
 
     from articles.models import SearchDocument
 
+    postgresql = connection.vendor == "postgresql"
     with transaction.atomic():
         if connection.vendor == "sqlite":
             with connection.cursor() as cursor:
-                cursor.execute(f"DELETE FROM {FTS_TABLE}")
-        elif connection.vendor == "postgresql":
+                # FTS_TABLE is our own constant.
+                cursor.execute(f"DELETE FROM {FTS_TABLE}")  # noqa: S608  # nosec B608
+        elif postgresql:
             # Filling a GIN index row by row is many times slower than building it once over the loaded rows.
             with connection.cursor() as cursor:
                 cursor.execute(f"DROP INDEX IF EXISTS {GIN_INDEX}")
-        SearchDocument.objects.all().delete()
+        if postgresql:
+            with connection.cursor() as cursor:
+                cursor.execute("TRUNCATE articles_searchdocument")
+        else:
+            SearchDocument.objects.all().delete()
         ids = list(_articles_to_index().order_by("pk").values_list("pk", flat=True))
         for start in range(0, len(ids), batch_size):
             batch = ids[start : start + batch_size]
             pairs = []
             for article in _articles_to_index().filter(pk__in=batch).order_by("pk"):
                 pairs.extend(_search_documents(article))
-            _store_search_documents(pairs)
+            if postgresql:
+                with connection.cursor() as cursor:
+                    _copy_search_documents(cursor, pairs)
+            else:
+                _store_search_documents(pairs)
             if progress is not None:
                 progress(min(start + batch_size, len(ids)), len(ids))
-        if connection.vendor == "postgresql":
+        if postgresql:
             with connection.cursor() as cursor:
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # check the deferred foreign keys now: an index
                 cursor.execute("SET CONSTRAINTS ALL DEFERRED")  # cannot be created with their checks pending
-                cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
-                cursor.execute(f"CREATE INDEX {GIN_INDEX} ON articles_searchdocument USING gin (vector)")
+                cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")  # the whole index in memory: one pass
+                # No pending list: a saved story is searchable at once and searches never scan unsorted entries.
+                cursor.execute(
+                    f"CREATE INDEX {GIN_INDEX} ON articles_searchdocument USING gin (grams) WITH (fastupdate = off)"
+                )
     return len(ids)
 
 
@@ -2408,12 +2533,16 @@ def search_documents(raw_query, *, section=None, year=None, kind=None, limit=SEA
     """Published articles and experience entries matching ``raw_query`` (anything a reader types), ranked: headline
     hits first, then density, then freshness. One query. Filters: a Section, a year (Beijing time), a kind.
 
-    The candidates come as plain rows (ids, texts, time): checking hundreds costs no model instances; the page shown
-    is loaded by load_search_page.
+    The database finds the newest ``limit`` documents that have every token of the query (GIN index or FTS5) and
+    contain each CJK word as it is (``strpos``/``instr``: pairs scattered over the text, or a shared code, do
+    not count); they come as plain rows (ids, texts, time) and are checked and ranked here. The page shown is loaded
+    by load_search_page.
     """
     from django.db import connection
-    from django.db.models import BooleanField, Exists, OuterRef
+    from django.db.models import Exists, OuterRef, Value
     from django.db.models.expressions import RawSQL
+    from django.db.models.functions import StrIndex
+    from django.db.models.lookups import GreaterThan
 
     from articles import search
     from articles.models import Article, SearchDocument
@@ -2421,30 +2550,36 @@ def search_documents(raw_query, *, section=None, year=None, kind=None, limit=SEA
     query = search.parse_query(raw_query)
     if not query:
         return SearchResults(query=query, results=[])
-    # Public is what published() says: checked per matching document (a correlated EXISTS, not a list of every
-    # published article's id).
-    documents = SearchDocument.objects.filter(Exists(Article.objects.published().filter(pk=OuterRef("article_id"))))
+    now = timezone.now()
+    # The document's copy of the publishing time finds the newest public matches with no join; the article's
+    # status is still checked for them (a correlated EXISTS per candidate), as every public page does.
+    documents = SearchDocument.objects.filter(published_at__lte=now)
     if connection.vendor == "postgresql":
-        matches = RawSQL(
-            '"articles_searchdocument"."vector" @@ %s::tsquery', (query.tsquery(),), output_field=BooleanField()
-        )
-        documents = documents.filter(matches)
+        if query.codes():  # a query of single characters has none: then the newest texts are read in order
+            documents = documents.filter(grams__contains=query.codes())
     else:
+        # FTS_TABLE is our own constant; the reader's query is a parameter, built by the tokenizer (search.py).
         documents = documents.filter(
-            pk__in=RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", (query.fts5(),))
+            pk__in=RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", (query.fts5(),))  # noqa: S608, S611  # nosec B608, B611
         )
+    for text in query.substrings():
+        documents = documents.filter(
+            GreaterThan(StrIndex("title", Value(text)), 0)
+            | GreaterThan(StrIndex("meta", Value(text)), 0)
+            | GreaterThan(StrIndex("body", Value(text)), 0)
+        )
+    documents = documents.filter(Exists(Article.objects.published().filter(pk=OuterRef("article_id"))))
     if section is not None:
         documents = documents.filter(article__section=section)
     if year is not None:
-        documents = documents.filter(article__published_at__year=year)
+        documents = documents.filter(published_at__year=year)
     if kind is not None:
         documents = documents.filter(kind=kind)
     candidates = list(
-        documents.order_by("-article__published_at", "-id").values_list(
-            "pk", "entry_id", "title", "meta", "body", "article__published_at"
+        documents.order_by("-published_at", "-id").values_list(
+            "pk", "entry_id", "title", "meta", "body", "published_at"
         )[:limit]
     )
-    now = timezone.now()
     results = []
     for pk, entry_id, title, meta, body, published_at in candidates:
         hit = search.check(query, title, meta, body, (now - published_at).total_seconds() / 86400)
@@ -2459,7 +2594,7 @@ def load_search_page(results):
     from articles.models import SearchDocument
 
     documents = SearchDocument.objects.select_related("article__section", "entry__organization").defer(
-        "vector", "article__body", "entry__body"
+        "grams", "article__body", "entry__body"
     )
     by_id = documents.in_bulk([result.document_id for result in results])
     for result in results:

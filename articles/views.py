@@ -1,14 +1,21 @@
 """Public pages, and the image-upload endpoint of the admin's rich-text editor."""
 
 import itertools
+import logging
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Max, Prefetch
+from django.core.paginator import Paginator
+from django.db.models import Count, Max, OuterRef, Subquery
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
+from django.utils.functional import cached_property
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.generic import (
@@ -21,9 +28,52 @@ from django.views.generic import (
     YearArchiveView,
 )
 
-from articles import search, services
+from articles import cache as page_cache
+from articles import cards, menu, search, services
 from articles.forms import ExperienceEntryFilterForm, PrintIssueForm, SearchFilterForm
-from articles.models import Article, Byline, ExperienceEntry, FrontPageSlot, Organization, Reporter, Section, Topic
+from articles.models import Article, ExperienceEntry, FrontPageSlot, Organization, Reporter, Section, Topic
+from articles.querysets import published_count
+
+logger = logging.getLogger(__name__)
+
+
+class SeekPaginator(Paginator):
+    """Pages of a long list that cost about the same however deep: the page's ids are read first, from the
+    ordering's index alone (the skipped entries are index entries, never table rows: an index-only scan on
+    PostgreSQL), then only those rows are loaded with their parts. One query, like a plain page."""
+
+    count_key = None  # set by the view: a name for this list's length (e.g. "section:3")
+    count_source = None  # and the list's stories whatever their time (``count_and_next()`` counts them)
+
+    @cached_property
+    def count(self):
+        """The list's length. With a ``count_key`` it is kept in the cache under the current content generation
+        (articles/cache.py: any change of content starts a new one) until the next scheduled story of the list
+        goes live, so that a list of 100,000 stories is not counted on every request."""
+        if self.count_key is None:
+            return super().count
+        try:
+            key = f"newsroom:count:{page_cache.generation_token()}:{self.count_key}"
+            found = cache.get(key)
+        except Exception:  # the caches are away (Redis down): count every time
+            return super().count
+        if found is not None and (found[1] is None or timezone.now() < found[1]):
+            return found[0]
+        count, next_moment = self.count_source.count_and_next()
+        try:
+            cache.set(key, (count, next_moment), settings.NEWSROOM_PAGE_CACHE_TIMEOUT)
+        except Exception:  # counted again next time
+            logger.warning("A list's length could not be kept in the cache", exc_info=True)
+        return count
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        ids = self.object_list.values("pk")[bottom:top]
+        return self._get_page(self.object_list.filter(pk__in=ids), number, self)
 
 
 class HomeView(TemplateView):
@@ -36,44 +86,88 @@ class HomeView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        published = Article.objects.published()
-        lead, *secondary = self.front_page_stories(published) or [None]
-        context["lead"] = lead
-        context["secondary"] = secondary
-        by_section = itertools.groupby(published.latest_per_section(self.per_section), lambda a: a.section_id)
-        context["section_blocks"] = [(articles[0].section, articles) for articles in (list(g) for _, g in by_section)]
+        sections = menu.menu_sections()
+        positions = FrontPageSlot.Position.values
+        rows = list(
+            Article.objects.published().for_home(
+                [section.pk for section in sections], per_section=self.per_section, fallbacks=len(positions)
+            )
+        )
+        lead, *secondary = self.front_page_stories(rows, positions) or [None]
+        context["lead"] = [cards.article_card(lead, lead=True)] if lead else []
+        context["secondary"] = cards.article_cards(secondary)
+        blocks = []
+        for section in sections:  # menu order; each section's newest first (the rows come newest first)
+            in_section = [row for row in rows if row["section_id"] == section.pk][: self.per_section]
+            if in_section:
+                blocks.append(
+                    {
+                        "slug": section.slug,
+                        "name": section.name,
+                        "url": cards.slug_url("articles:section_detail", section.slug),
+                        "cards": cards.article_cards(in_section),
+                    }
+                )
+        context["section_blocks"] = blocks
         context["topics"] = Topic.objects.filter(is_featured=True)[: self.featured_topics]
-        context["entries"] = ExperienceEntry.objects.published().for_listing()[: self.entry_highlights]
+        context["entries"] = cards.entry_cards(ExperienceEntry.objects.published().latest(self.entry_highlights))
         return context
 
-    def front_page_stories(self, published):
+    @staticmethod
+    def front_page_stories(rows, positions):
         """One story per slot, in slot order: the editors' pick, or else the latest story not already shown."""
-        positions = FrontPageSlot.Position.values
-        candidates = list(published.front_page_candidates(fallbacks=len(positions)))
-        picked = {article.slot: article for article in candidates if article.slot is not None}
-        latest = (article for article in candidates if article.slot is None)
+        picked = {}
+        for row in sorted((row for row in rows if row["slot"] is not None), key=lambda row: row["slot"]):
+            picked.setdefault(row["slot"], row)
+        latest = (row for row in rows if row["slot"] is None)
         stories = [picked.get(position) or next(latest, None) for position in positions]
         return [story for story in stories if story is not None]
 
 
-class ArticleListView(ListView):
+class CardListMixin:
+    """A paginated list of stories shown as cards (articles/cards.py): the page's rows become cards once."""
+
+    context_object_name = "articles"
+    paginate_by = 20
+    paginator_class = SeekPaginator
+    count_key = None  # a name for the list's length, cached (see SeekPaginator)
+    count_source = None  # the list's stories whatever their time, for that count
+    known_count = None  # the list's length, when it came with the page's object
+
+    def get_paginator(self, queryset, per_page, orphans=0, allow_empty_first_page=True, **kwargs):
+        paginator = super().get_paginator(queryset, per_page, orphans, allow_empty_first_page, **kwargs)
+        if self.known_count is not None:
+            paginator.__dict__["count"] = self.known_count  # the cached_property's value
+        elif self.count_key is not None:
+            paginator.count_key, paginator.count_source = self.count_key, self.count_source
+        return paginator
+
+    def card_options(self):
+        return {}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context[self.context_object_name] = cards.article_cards(
+            context[self.context_object_name], **self.card_options()
+        )
+        return context
+
+
+class ArticleListView(CardListMixin, ListView):
     """The latest published articles, newest first."""
 
     template_name = "articles/article_list.html"
-    context_object_name = "articles"
-    paginate_by = 20
+    count_key = "latest"
 
     def get_queryset(self):
-        return Article.objects.published().for_listing()
+        self.count_source = Article.objects.all()
+        return Article.objects.published().for_cards()
 
 
-def load_article_renditions(article, entries):
-    """One query for the renditions of every photo on an article page (loaded with for_detail); returns the photos
-    shown in its rich text, for the ``responsive_images`` filter."""
-    photos = [article.lead_photo if article.lead_photo_id else None]
-    photos += [item.photo for item in article.article_photos.all()]
-    photos += [entry.photo for entry in entries if entry.photo_id]
-    return services.load_renditions(photos, [article.body, *(entry.body for entry in entries)])
+def rich_text_photos(article, entries):
+    """Our own photos shown in the article's and its entries' rich text, for the ``responsive_images`` filter
+    (the other photos of the page carry their renditions themselves)."""
+    return services.rich_text_photos(article.body, *(entry.body for entry in entries))
 
 
 class ArticleDetailView(DetailView):
@@ -99,10 +193,11 @@ class ArticleDetailView(DetailView):
         entries = list(self.object.experience_entries.all())
         context["oral_entries"] = [e for e in entries if e.form == e.Form.ORAL]
         context["written_entries"] = [e for e in entries if e.form != e.Form.ORAL]
-        context["body_photos"] = load_article_renditions(self.object, entries)
-        context["related_articles"] = list(
-            Article.objects.published().related_to(self.object, limit=self.related_articles)
-        )
+        context["body_photos"] = rich_text_photos(self.object, entries)
+        context["related_articles"] = [
+            cards.headline_card(row)
+            for row in Article.objects.published().related_to(self.object, limit=self.related_articles)
+        ]
         return context
 
     def render_to_response(self, context, **response_kwargs):
@@ -150,23 +245,29 @@ class ShareLinkPreviewView(DetailView):
         context["is_preview"] = True  # no links to pages of the print edition
         context["oral_entries"] = [e for e in entries if e.form == e.Form.ORAL]
         context["written_entries"] = [e for e in entries if e.form != e.Form.ORAL]
-        context["body_photos"] = load_article_renditions(self.object, entries)
+        context["body_photos"] = rich_text_photos(self.object, entries)
         return context
 
 
-class ArticlesOfView(ListView):
+class ArticlesOfView(CardListMixin, ListView):
     """A page about one object (section, topic, reporter) listing its published articles."""
 
     model = None  # the object the page is about, looked up by its slug
-    context_object_name = "articles"
-    paginate_by = 20
 
     def articles_of(self, obj):
         raise NotImplementedError
 
+    def counted_articles_of(self, outer):
+        """``articles_of`` for the object of the outer query (``outer``: an OuterRef), each article once or more
+        (they are counted DISTINCT)."""
+        return self.articles_of(outer)
+
     def get_queryset(self):
-        self.object = get_object_or_404(self.model, slug=self.kwargs["slug"])
-        return self.articles_of(self.object).for_listing()
+        # The object with the length of its list, in one query.
+        count = published_count(self.counted_articles_of(OuterRef("pk")))
+        self.object = get_object_or_404(self.model.objects.annotate(published_count=count), slug=self.kwargs["slug"])
+        self.known_count = self.object.published_count
+        return self.articles_of(self.object).for_cards()
 
     def get_template_names(self):
         return [f"articles/{self.model._meta.model_name}_detail.html"]
@@ -177,6 +278,14 @@ class ArticlesOfView(ListView):
 
 class SectionDetailView(ArticlesOfView):
     model = Section
+
+    def get_queryset(self):
+        self.object = menu.section_by_slug(self.kwargs["slug"])  # the cached menu holds whole sections: no query
+        if self.object is None:
+            raise Http404(_("No section found matching the query"))
+        self.count_key = f"section:{self.object.pk}"
+        self.count_source = Article.objects.in_section(self.object)
+        return self.articles_of(self.object).for_cards()
 
     def articles_of(self, section):
         return Article.objects.published().in_section(section)
@@ -194,13 +303,15 @@ class TopicDetailView(ArticlesOfView):
     """A topic (专题): its introduction, its published articles and the experience entries they carry."""
 
     model = Topic
+    entries_shown = 20  # the newest experience entries of its articles: a page of constant size
 
     def articles_of(self, topic):
         return Article.objects.published().in_topic(topic)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["entries"] = ExperienceEntry.objects.published().in_topic(self.object).for_listing()
+        entries = ExperienceEntry.objects.published().in_topic(self.object).for_listing()[: self.entries_shown]
+        context["entries"] = cards.entry_cards(entries)
         return context
 
 
@@ -212,10 +323,11 @@ class ReporterDetailView(ArticlesOfView):
     def articles_of(self, reporter):
         return Article.objects.published().bylined(reporter)
 
-    def get_queryset(self):
-        articles = super().get_queryset()  # looks up self.object
-        own_bylines = Byline.objects.filter(reporter=self.object).select_related("role").order_by("order", "id")
-        return articles.prefetch_related(Prefetch("bylines", queryset=own_bylines, to_attr="reporter_bylines"))
+    def counted_articles_of(self, outer):
+        return Article.objects.published().filter(bylines__reporter=outer)
+
+    def card_options(self):
+        return {"reporter_id": self.object.pk}  # the role(s) they had, from the bylines loaded with the card
 
 
 class OrganizationDetailView(ListView):
@@ -240,6 +352,7 @@ class OrganizationDetailView(ListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        context["entries"] = cards.entry_cards(context["entries"])
         context["organization"] = self.organization
         context["children"] = self.organization.children.with_published_entries()
         return context
@@ -269,7 +382,9 @@ class ExperienceEntryListView(ListView):
         return entries.for_listing()
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(form=self.form, **kwargs)
+        context = super().get_context_data(form=self.form, **kwargs)
+        context["entries"] = cards.entry_cards(context["entries"])
+        return context
 
 
 class SearchView(ListView):
@@ -337,15 +452,15 @@ class PrintIssueView(ListView):
         context = super().get_context_data(**kwargs)
         issue_on = self.kwargs["issue_on"]
         pages = []
-        for number, group in itertools.groupby(context["articles"], key=lambda article: article.print_page_number):
-            articles = list(group)
-            names = [article.print_page_name for article in articles if article.print_page_name]
+        for number, group in itertools.groupby(context["articles"], key=lambda row: row["print_page_number"]):
+            rows = list(group)
+            names = [row["print_page_name"] for row in rows if row["print_page_name"]]
             pages.append(
                 {
                     "number": number,
                     "name": names[0] if names else "",
-                    "anchor": articles[0].print_page_anchor,
-                    "articles": articles,
+                    "anchor": f"page-{slugify(number)}" if number else "",
+                    "articles": cards.article_cards(rows),
                 }
             )
         context["issue_on"] = issue_on
@@ -356,39 +471,118 @@ class PrintIssueView(ListView):
 
 
 class ArticleArchiveMixin:
-    """The date archive: published articles by Beijing date (USE_TZ with TIME_ZONE = Asia/Shanghai)."""
+    """The date archive: published articles by Beijing date (USE_TZ with TIME_ZONE = Asia/Shanghai).
+
+    A fixed number of queries: the period's count and its neighbouring periods (previous and next day, month or
+    year with a story) come in one query, which also tells an empty period (404) without a query of its own; then
+    the list of dates, then the page's cards.
+    """
 
     date_field = "published_at"
     allow_future = False
     paginate_by = 20
+    paginator_class = SeekPaginator
     context_object_name = "articles"
     template_name = "articles/article_archive.html"
     month_format = "%m"
     day_format = "%d"
+    neighbour_periods = ()  # the periods whose previous and next the page links to
+    known_count = None
 
     def get_queryset(self):
-        # Plain published articles: the lists of dates and the previous/next lookups use this queryset too.
+        # Plain published articles: the lists of dates use this queryset too.
         return Article.objects.published().defer("body")
+
+    def get_dated_queryset(self, **lookup):
+        """The period's articles; with its count and neighbours loaded (one query), 404 when it has none."""
+        articles = self.get_queryset().filter(**lookup)
+        since = lookup[f"{self.date_field}__gte"]
+        day = timezone.localtime(since).date() if timezone.is_aware(since) else since.date()
+        published = Article.objects.published().order_by()
+        neighbours = {}
+        for period in self.neighbour_periods:
+            start = self._make_date_lookup_arg(getattr(self, f"_get_current_{period}")(day))
+            end = self._make_date_lookup_arg(getattr(self, f"_get_next_{period}")(day))
+            before = published.filter(published_at__lt=start).order_by("-published_at").values("published_at")[:1]
+            after = published.filter(published_at__gte=end).order_by("published_at").values("published_at")[:1]
+            neighbours[f"previous_{period}"] = Max(Subquery(before))  # one value: MAX over the period's rows
+            neighbours[f"next_{period}"] = Max(Subquery(after))
+        found = articles.order_by().aggregate(count=Count("pk"), **neighbours)
+        if not found["count"]:
+            raise Http404(
+                _("No %(verbose_name_plural)s available") % {"verbose_name_plural": Article._meta.verbose_name_plural}
+            )
+        self.known_count = found.pop("count")
+        self.neighbours = found
+        return articles
+
+    def _neighbour(self, name, period):
+        moment = self.neighbours.get(name)
+        if moment is None:
+            return None
+        return getattr(self, f"_get_current_{period}")(timezone.localtime(moment).date())
+
+    def get_previous_day(self, date):
+        return self._neighbour("previous_day", "day")
+
+    def get_next_day(self, date):
+        return self._neighbour("next_day", "day")
+
+    def get_previous_month(self, date):
+        return self._neighbour("previous_month", "month")
+
+    def get_next_month(self, date):
+        return self._neighbour("next_month", "month")
+
+    def get_previous_year(self, date):
+        return self._neighbour("previous_year", "year")
+
+    def get_next_year(self, date):
+        return self._neighbour("next_year", "year")
+
+    def get_paginator(self, queryset, per_page, orphans=0, allow_empty_first_page=True, **kwargs):
+        paginator = super().get_paginator(queryset, per_page, orphans, allow_empty_first_page, **kwargs)
+        if self.known_count is not None:
+            paginator.__dict__["count"] = self.known_count  # the cached_property's value
+        return paginator
 
     def get_dated_items(self):
         date_list, articles, extra_context = super().get_dated_items()
-        return date_list, articles.for_listing(), extra_context
+        return date_list, articles.for_cards(), extra_context
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["articles"] = cards.article_cards(context["articles"])
+        return context
 
 
 class ArticleArchiveIndexView(ArticleArchiveMixin, ArchiveIndexView):
-    pass
+    def get_dated_queryset(self, **lookup):
+        return self.get_queryset()  # every published story: their number is the latest list's (cached)
+
+    def get_paginator(self, queryset, per_page, orphans=0, allow_empty_first_page=True, **kwargs):
+        paginator = super().get_paginator(queryset, per_page, orphans, allow_empty_first_page, **kwargs)
+        paginator.count_key, paginator.count_source = ArticleListView.count_key, Article.objects.all()
+        return paginator
+
+    def get_dated_items(self):
+        date_list, articles, extra_context = super().get_dated_items()
+        if not date_list:
+            raise Http404(_("Nothing has been published yet."))
+        return date_list, articles, extra_context
 
 
 class ArticleYearArchiveView(ArticleArchiveMixin, YearArchiveView):
     make_object_list = True
+    neighbour_periods = ("year",)
 
 
 class ArticleMonthArchiveView(ArticleArchiveMixin, MonthArchiveView):
-    pass
+    neighbour_periods = ("month",)
 
 
 class ArticleDayArchiveView(ArticleArchiveMixin, DayArchiveView):
-    pass
+    neighbour_periods = ("day", "month")
 
 
 @require_POST

@@ -1,13 +1,27 @@
 #!/usr/bin/env bash
 # `make bench`: the benchmarks, each with the project's virtualenv Python.
+# BENCH_ONLY="pages" (or "renditions search", ...) runs only those; the default runs them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-.venv/bin/python}"
-echo "=== renditions of a 24-megapixel JPEG ==="
-"$PYTHON" bench/renditions.py --upload
-# Search: SEARCH_ARTICLES=2000 make bench for a quick run (default 100,000 articles, ~15 minutes for both).
+BENCH_ONLY="${BENCH_ONLY:-renditions search pages}"
+wanted() { [[ " $BENCH_ONLY " == *" $1 "* ]]; }
+if wanted renditions; then
+    echo "=== renditions of a 24-megapixel JPEG ==="
+    "$PYTHON" bench/renditions.py --upload
+fi
+# Search: SEARCH_ARTICLES=2000 make bench for a quick run (default 100,000 articles on both databases: about 10
+# minutes for SQLite and 10 for PostgreSQL on an idle 2-core machine).
 SEARCH_ARTICLES="${SEARCH_ARTICLES:-100000}"
-echo "=== search, SQLite ==="
-"$PYTHON" bench/search.py --engine sqlite --articles "$SEARCH_ARTICLES"
-echo "=== search, PostgreSQL 15 ==="
-.ci/with_postgres.sh "$PYTHON" bench/search.py --engine postgresql --articles "$SEARCH_ARTICLES"
+if wanted search; then
+    echo "=== search, SQLite ==="
+    "$PYTHON" bench/search.py --engine sqlite --articles "$SEARCH_ARTICLES"
+    echo "=== search, PostgreSQL 15 ==="
+    .ci/with_postgres.sh "$PYTHON" bench/search.py --engine postgresql --articles "$SEARCH_ARTICLES"
+fi
+# Pages over HTTP (gunicorn, nginx micro-cache, wrk) at 1,000 and BENCH_ARTICLES articles (default 100,000,
+# under 15 minutes on 2 cores); BENCH_SECONDS per wrk run (10), BENCH_WORKERS / BENCH_WORKER_CLASS / BENCH_THREADS.
+if wanted pages; then
+    echo "=== pages over HTTP: gunicorn, nginx, wrk, PostgreSQL 15 ==="
+    .ci/with_postgres.sh "$PYTHON" bench/pages.py --articles "${BENCH_ARTICLES:-100000}"
+fi

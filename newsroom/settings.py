@@ -33,7 +33,8 @@ SECRET_KEY = env_str("DJANGO_SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("Set DJANGO_SECRET_KEY (or DJANGO_DEBUG=true for local development only).")
-    SECRET_KEY = "django-insecure-local-development-only-never-in-production"
+    # Only with DEBUG on, on a developer's machine: without DEBUG, startup fails above when no key is set.
+    SECRET_KEY = "django-insecure-local-development-only-never-in-production"  # noqa: S105  # nosec B105
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
@@ -50,12 +51,19 @@ INSTALLED_APPS = [
     "reversion",
     "csp",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "articles",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # A view, template, session or user load that finds the database away answers a 503 page (Retry-After).
+    "articles.middleware.DatabaseUnavailableMiddleware",
     "articles.middleware.PermissionsPolicyMiddleware",
+    # Anonymous public pages from Django's cache, ETag/Last-Modified/304, Cache-Control (articles/cache.py). Above
+    # django-csp's middleware: a stored page keeps the CSP header that matches the nonce in its body.
+    "articles.cache.PageCacheMiddleware",
     "articles.middleware.NewsroomCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -63,6 +71,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Anonymous public reads go to the read replica (when there is one); see newsroom/routers.py.
+    "newsroom.routers.ReplicaRoutingMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last: it turns a locked-out login into the lockout page (see AXES_* below).
@@ -103,6 +113,81 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# A streaming replica of that database (PostgreSQL hot standby): anonymous public reads go there, everything else
+# (admin, staff, writes, preview links, a browser that has just written) to the primary. Tests mirror it.
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = {
+        **dj_database_url.parse(
+            DATABASE_REPLICA_URL,
+            conn_max_age=int(env_str("DJANGO_CONN_MAX_AGE", "60")),
+            conn_health_checks=True,
+        ),
+        "TEST": {"MIRROR": "default"},
+    }
+    # A replica that does not answer is given up quickly (reads then go to the primary).
+    DATABASES["replica"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
+NEWSROOM_REPLICA_DATABASE = "replica" if DATABASE_REPLICA_URL else ""
+DATABASE_ROUTERS = ["newsroom.routers.ReplicaRouter"]
+# After a write, the browser reads from the primary for this long (replication lag never shows it stale data).
+NEWSROOM_REPLICA_PIN_SECONDS = int(env_str("NEWSROOM_REPLICA_PIN_SECONDS", "15"))
+# A replica that failed is left alone for this long before it is tried again (reads go to the primary).
+NEWSROOM_REPLICA_RETRY_SECONDS = int(env_str("NEWSROOM_REPLICA_RETRY_SECONDS", "10"))
+
+# Sessions (staff only) in the database by default, so any app server knows them; "cache" or "cached_db" keeps
+# them in the cache too, which then must be shared (REDIS_URL).
+SESSION_ENGINE = "django.contrib.sessions.backends." + env_str("DJANGO_SESSION_STORE", "db")
+
+# Background work (django-tasks with its database backend): jobs are rows in the database, so the worker of any
+# app server (`manage.py db_worker`) can take any job. NEWSROOM_TASKS=immediate runs them at once in the request
+# instead (no worker needed: local development, tests).
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend"
+        if env_str("NEWSROOM_TASKS", "database") == "database"
+        else "django_tasks.backends.immediate.ImmediateBackend",
+    }
+}
+
+# Caches (articles/cache.py). "default" holds anonymous pages: this process's memory, or Redis when REDIS_URL is set
+# (redis://host:6379/0; shared by every app server). "generation" holds the content generation every process must
+# agree on (a random token replaced by every change): the same Redis, or else a small file in NEWSROOM_CACHE_DIR,
+# which every process that changes content (gunicorn workers, manage.py commands, the task worker) must be able to
+# write. Stored pages expire after NEWSROOM_PAGE_CACHE_TIMEOUT seconds at the latest; a change retires them at once.
+REDIS_URL = env_str("REDIS_URL")
+NEWSROOM_CACHE_DIR = Path(env_str("NEWSROOM_CACHE_DIR", str(BASE_DIR / ".tmp" / "cache")))
+NEWSROOM_PAGE_CACHE_TIMEOUT = int(env_str("NEWSROOM_PAGE_CACHE_TIMEOUT", "600"))
+if REDIS_URL:
+    _redis = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        # A Redis that does not answer costs a request at most this long; the page is then rendered without it.
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    }
+    CACHES = {
+        "default": {**_redis, "TIMEOUT": NEWSROOM_PAGE_CACHE_TIMEOUT, "KEY_PREFIX": "newsroom"},
+        "generation": {**_redis, "TIMEOUT": None, "KEY_PREFIX": "newsroom"},
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "newsroom",
+            "TIMEOUT": NEWSROOM_PAGE_CACHE_TIMEOUT,
+            # 20-60 KB a page: at most ~50 MB per process; the least recently used pages go first.
+            "OPTIONS": {"MAX_ENTRIES": int(env_str("NEWSROOM_PAGE_CACHE_ENTRIES", "1000"))},
+        },
+        "generation": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(NEWSROOM_CACHE_DIR / "generation"),
+            "TIMEOUT": None,
+        },
+    }
+# NEWSROOM_PAGE_CACHE=false turns the page cache and its HTTP headers off (the test suite does, except
+# tests/test_cache.py, so that query budgets measure rendering). NEWSROOM_CACHE_SECONDS is the s-maxage of anonymous
+# pages: how long a CDN or reverse proxy may serve one without asking (and so how long it may lag behind a change).
+NEWSROOM_PAGE_CACHE = env_bool("NEWSROOM_PAGE_CACHE", True)
+NEWSROOM_CACHE_SECONDS = int(env_str("NEWSROOM_CACHE_SECONDS", "30"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -156,6 +241,40 @@ WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [
 
 MEDIA_URL = env_str("DJANGO_MEDIA_URL", "/media/")
 MEDIA_ROOT = Path(env_str("DJANGO_MEDIA_ROOT", str(BASE_DIR / "media")))
+
+# Media on S3-compatible object storage (django-storages) when a bucket is named: no app server keeps a file of its
+# own. Keys come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (read by boto3); AWS_S3_ENDPOINT_URL names a store
+# other than Amazon's. Readers fetch media from AWS_S3_CUSTOM_DOMAIN (a CDN or the bucket's own domain) if set, else
+# from the bucket under the endpoint; the bucket (or CDN) must allow anonymous reads, since URLs are not signed.
+AWS_STORAGE_BUCKET_NAME = env_str("AWS_STORAGE_BUCKET_NAME")
+if AWS_STORAGE_BUCKET_NAME:
+    _s3_endpoint = env_str("AWS_S3_ENDPOINT_URL").rstrip("/")
+    _s3_region = env_str("AWS_S3_REGION_NAME", "us-east-1")
+    _media_host = env_str("AWS_S3_CUSTOM_DOMAIN") or (
+        f"{_s3_endpoint.split('://', 1)[-1]}/{AWS_STORAGE_BUCKET_NAME}"
+        if _s3_endpoint
+        else f"{AWS_STORAGE_BUCKET_NAME}.s3.{_s3_region}.amazonaws.com"
+    )
+    _media_protocol = env_str("AWS_S3_URL_PROTOCOL") or (
+        _s3_endpoint.split("://", 1)[0] + ":" if _s3_endpoint else "https:"
+    )
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": _s3_endpoint or None,
+            "region_name": _s3_region,
+            "addressing_style": "path" if _s3_endpoint else None,
+            # storage.url(name) is exactly MEDIA_URL + name (rich text refers to stored images by that URL).
+            "custom_domain": _media_host,
+            "url_protocol": _media_protocol,
+            "querystring_auth": False,
+            "default_acl": None,
+            "file_overwrite": False,
+            "object_parameters": {"CacheControl": "public, max-age=86400"},
+        },
+    }
+    MEDIA_URL = f"{_media_protocol}//{_media_host}/"
 
 # Uploads: bytes and pixels an image may have before it is refused.
 NEWSROOM_MAX_UPLOAD_BYTES = int(env_str("NEWSROOM_MAX_UPLOAD_BYTES", str(25 * 1024 * 1024)))

@@ -8,6 +8,7 @@ from django.views.generic import TemplateView
 from articles import feeds
 from articles.admin import view_on_site
 from articles.sitemaps import NEWS_SITEMAPS, SITEMAP_INDEX, SITEMAPS
+from newsroom.health import health
 
 feed_patterns = [
     path("latest.rss", feeds.ArticleFeed(), name="latest_rss"),
@@ -53,8 +54,13 @@ urlpatterns = [
         TemplateView.as_view(template_name="robots.txt", content_type="text/plain; charset=utf-8"),
         name="robots_txt",
     ),
+    # For load balancers: database and cache reachable (newsroom/health.py).
+    path("healthz", health, name="healthz"),
     path("", include("articles.urls")),
 ]
+
+# The database being away is a 503 page (articles.middleware), also when a middleware hits it, not a 500.
+handler500 = "articles.middleware.server_error"
 
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.cache import caches
 from django.utils import timezone
 
 from articles.services import ensure_newsroom_groups
@@ -21,6 +22,24 @@ def _test_settings(settings, tmp_path):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches(settings, tmp_path):
+    """Every test starts with empty caches of its own (never the developer's REDIS_URL, never another test run's
+    content generation), and with the page cache off: query budgets measure rendering. tests/test_cache.py turns
+    the page cache on."""
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "newsroom-tests"},
+        "generation": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(tmp_path / "cache-generation"),
+            "TIMEOUT": None,
+        },
+    }
+    settings.NEWSROOM_PAGE_CACHE = False
+    for alias in settings.CACHES:
+        caches[alias].clear()
 
 
 @pytest.fixture

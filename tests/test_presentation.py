@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 from django.contrib.staticfiles import finders
+from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.test import RequestFactory
 from django.urls import NoReverseMatch, include, path, reverse
@@ -130,11 +131,34 @@ def test_header_links_the_site_wide_pages_that_exist(client, db, url_name, label
     assert f'<a href="{url}">{label}</a>' in html
 
 
-def test_section_menu_is_one_query_whatever_the_number_of_sections(client, db, django_assert_num_queries):
+@pytest.fixture
+def empty_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def test_section_menu_is_one_query_whatever_the_number_of_sections(client, db, empty_cache, django_assert_num_queries):
     SectionFactory.create_batch(6)
     with django_assert_num_queries(1):  # the 404 page runs nothing but the menu
         html = client.get("/no-such-page/").content.decode()
     assert html.count('href="/sections/') == 6
+    with django_assert_num_queries(0):  # then the menu comes from the cache
+        assert client.get("/no-such-page/").content.decode() == html
+
+
+def test_cached_section_menu_changes_at_once_when_a_section_does(client, db, empty_cache):
+    news = SectionFactory(name="要闻", slug="news")
+    client.get("/no-such-page/")  # the menu is now cached
+    news.name = "本地要闻"
+    news.save()
+    SectionFactory(name="法治", slug="law")
+    html = client.get("/no-such-page/").content.decode()
+    assert ">本地要闻</a>" in html and ">法治</a>" in html and ">要闻</a>" not in html
+    news.delete()
+    html = client.get("/no-such-page/").content.decode()
+    assert 'href="/sections/news/"' not in html and ">法治</a>" in html
+    assert client.get("/sections/news/").status_code == 404  # the section page reads the same cached menu
 
 
 # --- Large-text reading mode ----------------------------------------------------------------------------------

@@ -152,3 +152,47 @@ def test_staff_user_outside_the_newsroom_groups_sees_only_their_own(newsroom_art
     user = UserFactory(staff=True)
     mine = ArticleFactory(created_by=user)
     assert list(Article.objects.editable_by(user)) == [mine]
+
+
+# --- An article's parts in its own row (issue 8: fewer queries per page) ---------------------------------
+
+
+@pytest.mark.django_db
+def test_parts_in_the_article_row_are_what_prefetching_gives(django_assert_num_queries):
+    from tests.factories import ArticlePhotoFactory, CorrectionFactory, TopicFactory
+
+    article = ArticleFactory(published=True)
+    for order in (2, 0, 1):
+        BylineFactory(article=article, order=order)
+    ArticlePhotoFactory.create_batch(2, article=article)
+    CorrectionFactory.create_batch(2, article=article)
+    article.topics.add(*TopicFactory.create_batch(3))
+    expected = Article.objects.prefetch_related("bylines__reporter", "bylines__role", "topics", "corrections")
+    expected = expected.prefetch_related("article_photos__photo").get(pk=article.pk)
+
+    with django_assert_num_queries(1):
+        loaded = Article.objects.with_parts("bylines_json", "topics_json", "corrections_json", "photos_json").get(
+            pk=article.pk
+        )
+        bylines = [(b.pk, b.reporter.name, b.reporter.get_absolute_url(), b.role.name) for b in loaded.bylines.all()]
+        topics = [(t.pk, t.title, t.get_absolute_url()) for t in loaded.topics.all()]
+        corrections = [(c.pk, c.text, c.noted_at, c.get_kind_display()) for c in loaded.corrections.all()]
+        photos = [(p.pk, p.caption, p.photo.alt_text, p.photo.image.name) for p in loaded.article_photos.all()]
+
+    ordered = sorted(expected.bylines.all(), key=lambda b: (b.order, b.pk))
+    assert bylines == [(b.pk, b.reporter.name, b.reporter.get_absolute_url(), b.role.name) for b in ordered]
+    assert topics == [
+        (t.pk, t.title, t.get_absolute_url()) for t in sorted(expected.topics.all(), key=lambda t: t.title)
+    ]
+    assert corrections == [
+        (c.pk, c.text, c.noted_at, c.get_kind_display())
+        for c in sorted(expected.corrections.all(), key=lambda c: (c.noted_at, c.pk))
+    ]
+    assert photos == [(p.pk, p.caption, p.photo.alt_text, p.photo.image.name) for p in expected.article_photos.all()]
+
+
+@pytest.mark.django_db
+def test_an_article_without_parts_has_empty_parts():
+    article = ArticleFactory(published=True)
+    loaded = Article.objects.for_listing().get(pk=article.pk)
+    assert list(loaded.bylines.all()) == []

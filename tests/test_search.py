@@ -59,6 +59,15 @@ def test_tokens_are_bigrams_of_cjk_runs_and_words_of_latin_runs():
     ]
 
 
+def test_a_document_has_the_codes_of_every_word_in_it():
+    codes = set(search.document_codes(search.prepare("株洲市妇联 ＡＰＥＣ会议"), search.prepare("记者覃晓岚")))
+
+    for word in ["株洲", "株洲市妇联", "市妇", "apec", "ＡｐＥｃ 会议", "覃晓岚"]:
+        assert set(search.parse_query(word).codes()) <= codes, word
+    assert not set(search.parse_query("岚记").codes()) <= codes  # pairs are not taken across parts or runs
+    assert search.parse_query("株").codes() == []  # one character: the database reads the newest texts
+
+
 @pytest.mark.parametrize(
     ("text", "word", "is_match"),
     [
@@ -107,6 +116,8 @@ def test_unknown_names_and_places_are_found(client):
 
     assert found(client, "覃晓岚") == ["乡村振兴一线见闻"]
     assert found(client, "龙潭铺") == ["乡村振兴一线见闻"]
+    assert found(client, "覃") == ["乡村振兴一线见闻"]  # one character
+    assert found(client, "岚 铺") == ["乡村振兴一线见闻"]
 
 
 def test_full_width_half_width_and_case_do_not_matter(client):

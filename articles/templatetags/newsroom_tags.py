@@ -7,6 +7,7 @@ import json
 
 from django import template
 from django.conf import settings
+from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
@@ -39,7 +40,32 @@ def responsive_images(html, photos):
     only on rich-text fields."""
     from articles.services import responsive_images as rewrite
 
-    return mark_safe(rewrite(html or "", photos or {}, RICH_TEXT_IMAGE_SIZES))
+    # Sanitised with nh3 when saved; the rewrite only adds <picture> markup built with format_html.
+    return mark_safe(rewrite(html or "", photos or {}, RICH_TEXT_IMAGE_SIZES))  # noqa: S308  # nosec B308, B703
+
+
+@register.filter
+def page_url(obj):
+    """The public URL of an article, section, topic, reporter or organisation (what ``get_absolute_url()`` gives),
+    without resolving the URL configuration again (articles/cards.py)."""
+    from articles.cards import page_url as url_of
+
+    return url_of(obj)
+
+
+@register.simple_tag
+def photo_picture(photo, sizes, eager=False):
+    """includes/_picture.html for the whole photo (its renditions are kept on it), made once per photo and size."""
+    from articles.cards import picture_html
+
+    rows = photo.__dict__.get("rendition_set")  # not read when deferred: that would be a query
+    if not rows:  # renditions prefetched the older way, or none (the original is shown)
+        context = {"picture": photo.full_picture, "alt": photo.alt_text, "sizes": sizes, "eager": eager}
+        markup = render_to_string("includes/_picture.html", context)  # escaped by the template
+        return mark_safe(markup.removesuffix("\n"))  # noqa: S308  # nosec B308, B703
+    return picture_html(
+        rows, photo.image.name, photo.width, photo.height, photo.alt_text, sizes, kind="full", eager=eager
+    )
 
 
 @register.filter
@@ -78,6 +104,31 @@ def absolute_uri(request, location):
     return request.build_absolute_uri(location)
 
 
+@register.simple_tag(takes_context=True)
+def site_header(context):
+    """The site's header (includes/_header.html with the section menu), rendered once and reused (articles/menu.py)."""
+    from articles.menu import header_html
+
+    return header_html(context.get("request"), context.get("site_name") or settings.NEWSROOM_SITE_NAME)
+
+
+@register.simple_tag(takes_context=True)
+def site_footer(context):
+    """The site's footer (includes/_footer.html), rendered once and reused (articles/menu.py)."""
+    from articles.menu import footer_html
+
+    return footer_html(context.get("site_name") or settings.NEWSROOM_SITE_NAME)
+
+
+@register.simple_tag(takes_context=True)
+def site_fragment(context, template_name):
+    """A part of every page that depends on nothing but the site's name, its addresses and the language (the
+    stylesheets and scripts, the feed links), rendered once and reused (articles/menu.py)."""
+    from articles.menu import fragment_html
+
+    return fragment_html(template_name, context.get("site_name") or settings.NEWSROOM_SITE_NAME)
+
+
 @register.simple_tag
 def site_name():
     """The paper's name from the settings, for templates rendered without context processors (500.html)."""
@@ -114,7 +165,7 @@ def canonical_url(context):
 
 def article_json_ld_data(article, request):
     """schema.org NewsArticle and BreadcrumbList of an article, as Python data (see ``article_json_ld``)."""
-    url = request.build_absolute_uri(article.get_absolute_url())
+    url = request.build_absolute_uri(page_url(article))
     home = request.build_absolute_uri(reverse("articles:home"))
     site = settings.NEWSROOM_SITE_NAME
     news_article = {
@@ -139,7 +190,7 @@ def article_json_ld_data(article, request):
             "@type": "Person",
             "name": byline.reporter.name,
             "jobTitle": byline.role.name,
-            "url": request.build_absolute_uri(byline.reporter.get_absolute_url()),
+            "url": request.build_absolute_uri(page_url(byline.reporter)),
         }
         for byline in article.bylines.all()
     ]
@@ -172,7 +223,7 @@ def article_json_ld_data(article, request):
                 "@type": "ListItem",
                 "position": 2,
                 "name": article.section.name,
-                "item": request.build_absolute_uri(article.section.get_absolute_url()),
+                "item": request.build_absolute_uri(page_url(article.section)),
             },
             {"@type": "ListItem", "position": 3, "name": article.headline, "item": url},
         ],
@@ -186,7 +237,8 @@ def article_json_ld(article, request):
 
     Uses only what ``ArticleQuerySet.for_detail()`` loaded (section, lead photo, bylines with reporter and role).
     """
-    data = mark_safe(json_for_script(article_json_ld_data(article, request)))
+    # json_for_script escapes <, > and & (no </script> can be closed from the data).
+    data = mark_safe(json_for_script(article_json_ld_data(article, request)))  # noqa: S308  # nosec B308, B703
     # The Content-Security-Policy allows no inline script without the request's nonce (set by django-csp's
     # middleware; reading it is what adds it to the header).
     nonce = getattr(request, "csp_nonce", None)  # a lazy object: false until read, so test it against None

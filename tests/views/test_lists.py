@@ -1,9 +1,11 @@
 """Lists of articles: the latest news, section, topic and reporter pages; what they never show; query counts."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.factories import (
     ArticleFactory,
@@ -30,7 +32,7 @@ pytestmark = pytest.mark.django_db
 
 # menu, count for the paginator, articles (section, lead photo joined), bylines, renditions of the lead photos
 # (one query for all the cards; run when at least one card has a photo, as here)
-LIST_PAGE_QUERIES = MENU_QUERIES + 4
+LIST_PAGE_QUERIES = MENU_QUERIES + 2  # the paginator's count, the page (bylines and photos in its rows)
 
 
 # --- Latest news --------------------------------------------------------------------------------------
@@ -118,6 +120,17 @@ def test_topic_page_shows_introduction_articles_and_entries(client):
     assert "专题导语。" in main_of(response) and "桐溪市" in main_of(response)
     assert headlines_in(response) == ["已发布"]
     assert entry_titles_in(response) == ["桐溪市妇联：三张清单"]
+
+
+def test_topic_page_shows_the_newest_twenty_entries(client):
+    """A topic gathering hundreds of entries keeps a page of constant size: the 20 newest."""
+    topic = TopicFactory()
+    for day in range(1, 24):
+        article = ArticleFactory(published=True, published_at=timezone.now() - timedelta(days=day))
+        article.topics.add(topic)
+        ExperienceEntryFactory(article=article, title=f"经验{day:02d}")
+    titles = entry_titles_in(client.get(topic.get_absolute_url()))
+    assert [title.split("：")[1] for title in titles] == [f"经验{day:02d}" for day in range(1, 21)]
 
 
 @pytest.mark.parametrize("state", UNPUBLISHED.values(), ids=UNPUBLISHED.keys())
@@ -220,14 +233,36 @@ def test_list_page_queries_do_not_grow(client, django_assert_num_queries, kind, 
     }[kind]
     expected = {
         "latest": LIST_PAGE_QUERIES,
-        "section": LIST_PAGE_QUERIES + 1,  # the section
-        "topic": LIST_PAGE_QUERIES + 2,  # the topic, its experience entries
-        "reporter": LIST_PAGE_QUERIES + 2,  # the reporter, their own bylines (roles)
+        "section": LIST_PAGE_QUERIES,  # the section comes with the cached menu
+        "topic": LIST_PAGE_QUERIES + 1,  # the topic (its articles counted in the same query), its entries
+        "reporter": LIST_PAGE_QUERIES,  # the reporter with the count (their roles are in the cards' bylines)
     }[kind]
 
     with django_assert_num_queries(expected):
         response = client.get(url)
+    assert expected <= 4  # issue 8: list pages run 4 queries at most, menu included
     assert len(headlines_in(response)) == n
+    if kind in ("latest", "section"):  # long lists: their length is kept in the cache, the menu too
+        with django_assert_num_queries(1):
+            again = client.get(url)
+        assert main_of(again) == main_of(response)
+
+
+def test_a_cached_list_length_follows_publishing_and_scheduled_stories(client, clock):
+    """The latest and section lists keep their length in the cache: a story published, or a scheduled one going
+    live, shows at once with the right page count."""
+    section = SectionFactory()
+    ArticleFactory.create_batch(20, published=True, section=section)
+    ArticleFactory(scheduled=True, section=section, published_at=timezone.now() + timedelta(hours=1))
+    for url in (reverse("articles:article_list"), section.get_absolute_url()):
+        assert "共 2 页" not in main_of(client.get(url))  # 20 stories: one page
+    ArticleFactory(published=True, section=section)  # saved: a new content generation
+    for url in (reverse("articles:article_list"), section.get_absolute_url()):
+        assert "共 2 页" in main_of(client.get(url))
+        assert len(headlines_in(client.get(url + "?page=2"))) == 1
+    clock.advance(hours=2)  # the scheduled story goes live: no save, no signal
+    for url in (reverse("articles:article_list"), section.get_absolute_url()):
+        assert len(headlines_in(client.get(url + "?page=2"))) == 2
 
 
 @pytest.mark.parametrize("n", [1, 12])

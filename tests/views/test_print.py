@@ -13,7 +13,7 @@ from tests.views.pages import MENU_QUERIES, UNPUBLISHED, headlines_in, links_in,
 pytestmark = pytest.mark.django_db
 
 # menu, articles of the issue (section, lead photo joined), bylines, previous/next/first/last issue dates
-PRINT_ISSUE_QUERIES = MENU_QUERIES + 3
+PRINT_ISSUE_QUERIES = MENU_QUERIES + 2
 
 ISSUE = date(2026, 11, 20)
 

@@ -1,0 +1,162 @@
+"""The header's section menu, kept in Django's cache: pages read it without a query; and the site's header and
+footer, rendered once per menu, address and language in each process and then reused.
+
+The menu is forgotten whenever a section is saved or deleted (signals connected in ArticlesConfig.ready()), at once
+and again when the transaction commits, so that a request running meanwhile cannot put the old menu back. Changes
+that send no signal (``QuerySet.update()``, ``bulk_create``, raw SQL, fixtures) need ``forget_sections()``.
+
+The cache holds a version token (a short string, read on every request) and, under it, the sections; each process
+keeps the sections of the versions it has seen, so a request unpickles nothing but the token.
+"""
+
+import logging
+import uuid
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.signals import setting_changed
+from django.db import transaction
+from django.dispatch import receiver
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, get_script_prefix, reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+
+logger = logging.getLogger(__name__)
+
+MENU_KEY = "newsroom:menu-sections:v2"  # the current version token
+MENU_SECTIONS_KEY = "newsroom:menu-sections:v2:{token}"
+MEMO_SIZE = 256  # rendered headers kept per process (one per menu version, address and current page)
+
+_sections_by_token = {}
+_rendered = {}
+
+
+def _menu():
+    """(version token, sections in menu order)."""
+    from articles.models import Section
+
+    try:
+        token = cache.get(MENU_KEY)
+    except Exception:  # the cache is away (Redis down): read the sections, as often as it takes
+        logger.warning("The section menu could not be read from the cache", exc_info=True)
+        return None, tuple(Section.objects.all())
+    if token is not None:
+        sections = _sections_by_token.get(token)
+        if sections is None:
+            sections = cache.get(MENU_SECTIONS_KEY.format(token=token))
+            if sections is not None:
+                _sections_by_token.clear()  # only the current version is worth keeping
+                _sections_by_token[token] = sections
+        if sections is not None:
+            return token, sections
+    token = uuid.uuid4().hex
+    sections = tuple(Section.objects.all())
+    try:
+        cache.set(MENU_SECTIONS_KEY.format(token=token), sections, None)
+        cache.set(MENU_KEY, token, None)
+    except Exception:
+        logger.warning("The section menu could not be kept in the cache", exc_info=True)
+        return None, sections
+    return token, sections
+
+
+def menu_sections():
+    """Every section, in menu order (whole rows: the section page reads its description from here too). Shared
+    by the requests of this process: read them, never change them."""
+    return _menu()[1]
+
+
+def section_by_slug(slug):
+    """The section with this slug, from the cached menu; None when there is none."""
+    return next((section for section in menu_sections() if section.slug == slug), None)
+
+
+def forget_sections(**_kwargs):
+    cache.delete(MENU_KEY)
+    transaction.on_commit(lambda: cache.delete(MENU_KEY))
+
+
+def _url(name):
+    try:
+        return reverse(name)
+    except NoReverseMatch:  # a URL configuration without that page (the header leaves the link out)
+        return ""
+
+
+NAV_VIEWS = (
+    "articles:home",
+    "articles:topic_list",
+    "articles:experience_entry_list",
+    "articles:print_issue_latest",
+    "articles:article_archive",
+)
+
+
+def _memo(key, render):
+    html = _rendered.get(key)
+    if html is None or settings.DEBUG:  # DEBUG: templates may change while the server runs
+        html = render()
+        if len(_rendered) >= MEMO_SIZE:
+            _rendered.clear()
+        _rendered[key] = html
+    return html
+
+
+def header_html(request, site_name):
+    """includes/_header.html for this request: the same for every page but for the link marked as the current page,
+    so rendered once per menu version, script prefix, language and current menu link (every time when the cache
+    is away: no version to file it under)."""
+    token, sections = _menu()
+    if token is None:
+        context = {"site_name": site_name, "menu_sections": sections, "request": request}
+        return render_to_string("includes/_header.html", context)
+    prefix, language = get_script_prefix(), get_language()
+    nav_key = ("nav", token, prefix)
+    nav_urls = _rendered.get(nav_key)
+    if nav_urls is None:
+        nav_urls = frozenset(
+            filter(None, [*(_url(name) for name in NAV_VIEWS), *(s.get_absolute_url() for s in sections)])
+        )
+        _rendered[nav_key] = nav_urls
+    path = getattr(request, "path", "")
+    current = path if path in nav_urls else ""
+
+    def render():
+        context = {"site_name": site_name, "menu_sections": sections, "request": {"path": current}}
+        return render_to_string("includes/_header.html", context)
+
+    return _memo(("header", token, prefix, language, site_name, current), render)
+
+
+def fragment_html(template_name, site_name):
+    """A template that depends only on the site's name, its URLs and static files and the language, rendered once
+    per script prefix and language."""
+    key = ("fragment", template_name, get_script_prefix(), get_language(), site_name)
+    return _memo(key, lambda: render_to_string(template_name, {"site_name": site_name}))
+
+
+def footer_html(site_name):
+    """includes/_footer.html, rendered once per script prefix, language and year."""
+    year = timezone.localdate().year
+    key = ("footer", get_script_prefix(), get_language(), site_name, year)
+    return _memo(key, lambda: render_to_string("includes/_footer.html", {"site_name": site_name}))
+
+
+@receiver(setting_changed)
+def _forget_rendered(setting, **_kwargs):
+    """Tests change the URLs, templates and languages: rendered headers and footers are made again."""
+    _rendered.clear()
+
+
+class LazySections:
+    """The menu for templates, read from the cache only when a template iterates it (the 500 page does not)."""
+
+    def __iter__(self):
+        return iter(menu_sections())
+
+    def __len__(self):
+        return len(menu_sections())
+
+    def __bool__(self):
+        return bool(menu_sections())
