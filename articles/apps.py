@@ -14,16 +14,8 @@ class ArticlesConfig(AppConfig):
         configure_pillow()
         register_history()
 
-        # The header's section menu is cached (articles/menu.py): forgotten when a section changes.
-        from django.db.models.signals import post_delete, post_save
-
-        from articles.menu import forget_sections
-
-        section = self.get_model("Section")
-        post_save.connect(forget_sections, sender=section, dispatch_uid="articles.menu.saved")
-        post_delete.connect(forget_sections, sender=section, dispatch_uid="articles.menu.deleted")
-
-        # Anonymous pages in the cache are retired by any change to what they show (articles/cache.py).
+        # Anonymous pages in the cache, and the section menu, are retired by any change to what they show
+        # (articles/cache.py, articles/menu.py).
         from articles.cache import connect_signals
 
         connect_signals()

@@ -1,21 +1,16 @@
-"""The header's section menu, kept in Django's cache: pages read it without a query; and the site's header and
-footer, rendered once per menu, address and language in each process and then reused.
+"""The header's section menu, kept per process under the current content generation (articles/cache.py): pages
+read it without a query; and the site's header and footer, rendered once per menu, address and language in each
+process and then reused.
 
-The menu is forgotten whenever a section is saved or deleted (signals connected in ArticlesConfig.ready()), at once
-and again when the transaction commits, so that a request running meanwhile cannot put the old menu back. Changes
-that send no signal (``QuerySet.update()``, ``bulk_create``, raw SQL, fixtures) need ``forget_sections()``.
-
-The cache holds a version token (a short string, read on every request) and, under it, the sections; each process
-keeps the sections of the versions it has seen, so a request unpickles nothing but the token.
+Every content change, in any process (a section renamed in another gunicorn worker or by a management command),
+starts a new generation, and with it a new menu: read once per process and generation with one small query. When
+the generation cannot be read (the shared cache is away), the sections are read on every request.
 """
 
 import logging
-import uuid
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.signals import setting_changed
-from django.db import transaction
 from django.dispatch import receiver
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, get_script_prefix, reverse
@@ -24,8 +19,6 @@ from django.utils.translation import get_language
 
 logger = logging.getLogger(__name__)
 
-MENU_KEY = "newsroom:menu-sections:v2"  # the current version token
-MENU_SECTIONS_KEY = "newsroom:menu-sections:v2:{token}"
 MEMO_SIZE = 256  # rendered headers kept per process (one per menu version, address and current page)
 
 _sections_by_token = {}
@@ -33,31 +26,20 @@ _rendered = {}
 
 
 def _menu():
-    """(version token, sections in menu order)."""
+    """(version token, sections in menu order); the token is None when the menu could not be shared."""
+    from articles.cache import generation_token
     from articles.models import Section
 
     try:
-        token = cache.get(MENU_KEY)
+        token = generation_token()
     except Exception:  # the cache is away (Redis down): read the sections, as often as it takes
-        logger.warning("The section menu could not be read from the cache", exc_info=True)
+        logger.warning("The content generation could not be read for the section menu", exc_info=True)
         return None, tuple(Section.objects.all())
-    if token is not None:
-        sections = _sections_by_token.get(token)
-        if sections is None:
-            sections = cache.get(MENU_SECTIONS_KEY.format(token=token))
-            if sections is not None:
-                _sections_by_token.clear()  # only the current version is worth keeping
-                _sections_by_token[token] = sections
-        if sections is not None:
-            return token, sections
-    token = uuid.uuid4().hex
-    sections = tuple(Section.objects.all())
-    try:
-        cache.set(MENU_SECTIONS_KEY.format(token=token), sections, None)
-        cache.set(MENU_KEY, token, None)
-    except Exception:
-        logger.warning("The section menu could not be kept in the cache", exc_info=True)
-        return None, sections
+    sections = _sections_by_token.get(token)
+    if sections is None:
+        sections = tuple(Section.objects.all())
+        _sections_by_token.clear()  # only the current generation is worth keeping
+        _sections_by_token[token] = sections
     return token, sections
 
 
@@ -70,11 +52,6 @@ def menu_sections():
 def section_by_slug(slug):
     """The section with this slug, from the cached menu; None when there is none."""
     return next((section for section in menu_sections() if section.slug == slug), None)
-
-
-def forget_sections(**_kwargs):
-    cache.delete(MENU_KEY)
-    transaction.on_commit(lambda: cache.delete(MENU_KEY))
 
 
 def _url(name):

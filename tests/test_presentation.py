@@ -161,6 +161,20 @@ def test_cached_section_menu_changes_at_once_when_a_section_does(client, db, emp
     assert client.get("/sections/news/").status_code == 404  # the section page reads the same cached menu
 
 
+def test_section_menu_follows_a_rename_made_in_another_process(client, db, empty_cache):
+    """Another gunicorn worker or a management command renames a section: its signal starts a new content generation
+    in the shared generation cache, and nothing in this process's memory; the menu here must follow all the same."""
+    from articles import cache as page_cache
+    from articles.models import Section
+
+    news = SectionFactory(name="要闻", slug="news")
+    client.get("/no-such-page/")  # this process now holds the menu
+    Section.objects.filter(pk=news.pk).update(name="本地要闻")  # the row, as the other process left it
+    page_cache.bump_generation()  # what the other process's signal did to the shared cache
+
+    assert ">本地要闻</a>" in client.get("/no-such-page/").content.decode()
+
+
 # --- Large-text reading mode ----------------------------------------------------------------------------------
 
 
