@@ -244,3 +244,23 @@ def test_a_recovered_replica_is_used_again_after_the_retry_delay(client, replica
         client.get(article.get_absolute_url())
 
     assert queries.on_replica > 0
+
+
+@both_databases
+def test_a_page_read_from_the_replica_just_after_a_change_is_served_but_not_cached(client, replica, settings, article):
+    """The replica may not have replayed a change yet: a page it gave within NEWSROOM_REPLICA_PIN_SECONDS of the
+    change must not be stored for every later reader. Once the replica has had that time, pages are stored again."""
+    from articles import cache as page_cache
+
+    settings.NEWSROOM_PAGE_CACHE = True
+    settings.NEWSROOM_REPLICA_PIN_SECONDS = 15
+    page_cache.bump_generation()  # a change, just now
+    url = article.get_absolute_url()
+
+    first, second = client.get(url), client.get(url)
+    assert first.status_code == second.status_code == 200
+    assert first[page_cache.CACHE_HEADER] == second[page_cache.CACHE_HEADER] == "miss"  # never stored
+
+    settings.NEWSROOM_REPLICA_PIN_SECONDS = 0  # the replica has surely caught up by now
+    client.get(url)
+    assert client.get(url)[page_cache.CACHE_HEADER] == "hit"
