@@ -5,6 +5,7 @@
 The tests run in this order and change the cluster: app server 1 is killed, then the replica is stopped.
 """
 
+import html
 import os
 import re
 import shlex
@@ -13,16 +14,29 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 from pathlib import Path
 
 import pytest
 
 requests = pytest.importorskip("requests")
 
+from tests.cluster.admin_browser import (  # noqa: E402 (needs requests)
+    Browser,
+    login,
+    messages,
+    save_and_continue,
+    workflow_buttons,
+    workflow_step,
+)
+
 CLUSTER = os.environ.get("NEWSROOM_CLUSTER", "")
 pytestmark = pytest.mark.skipif(not CLUSTER, reason="set NEWSROOM_CLUSTER to a running cluster (make test-cluster)")
 ROOT = Path(__file__).resolve().parents[2]
 HEADLINE = "集群测试：县妇联召开执委会议"
+SECTION = "集群"
+REPORTER = "覃晓岚"
+PHOTO_ALT = "执委会议现场"
 PASSWORD = "cluster-editor-password"
 
 
@@ -58,30 +72,6 @@ def manage_shell(cluster, code):
     return result.stdout.strip()
 
 
-class Browser:
-    """A browser on plain HTTP: the cluster runs production settings, whose cookies are marked Secure, so they are
-    kept and sent back by hand (requests would hold them back over http)."""
-
-    def __init__(self, base):
-        self.base = base
-        self.cookies = {}
-
-    def request(self, method, path, **kwargs):
-        headers = kwargs.pop("headers", {})
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        response = requests.request(
-            method, self.base + path, headers=headers, allow_redirects=False, timeout=30, **kwargs
-        )
-        self.cookies.update(response.cookies.get_dict())
-        return response
-
-    def csrf_token(self, path):
-        page = self.request("GET", path)
-        assert page.status_code == 200, (path, page.status_code)
-        return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
-
-
 def replica_caught_up(cluster):
     primary = subprocess.run(
         ["psql", "-XAtq", cluster["DATABASE_URL"], "-c", "SELECT pg_current_wal_lsn()"],
@@ -108,59 +98,81 @@ def wait_until(condition, attempts=100, pause=0.05):
 
 @pytest.fixture(scope="module")
 def published(cluster):
-    """An editor logs in on app server 1, uploads a photo there and publishes a story with it."""
+    """An editor does everything in the admin of app server 1, over HTTP like a browser: logs in, adds the section
+    and the reporter, uploads a photo, writes the story (photo in the body and as the lead photo, a byline),
+    submits it for review and publishes it with the workflow buttons. Only the login is made beforehand."""
     manage_shell(
         cluster,
         "from django.contrib.auth import get_user_model; from articles.services import ensure_newsroom_groups\n"
-        "from articles.models import Section, Reporter\n"
         "groups = {g.name: g for g in ensure_newsroom_groups()}\n"
         "user, _ = get_user_model().objects.get_or_create(username='cluster-editor', defaults={'is_staff': True})\n"
-        f"user.set_password({PASSWORD!r}); user.save(); user.groups.add(groups['编辑'])\n"
-        "Section.objects.get_or_create(slug='cluster', defaults={'name': '集群'})\n"
-        "Reporter.objects.get_or_create(slug='cluster-reporter', defaults={'name': '覃晓岚'})\n",
+        f"user.set_password({PASSWORD!r}); user.save(); user.groups.add(groups['编辑'])\n",
     )
     editor = Browser(cluster["apps"][0])
-    token = editor.csrf_token("/admin/login/")
-    login = editor.request(
-        "POST",
-        "/admin/login/?next=/admin/",
-        data={"csrfmiddlewaretoken": token, "username": "cluster-editor", "password": PASSWORD, "next": "/admin/"},
-    )
-    assert login.status_code == 302 and "sessionid" in editor.cookies, login.text[:500]
+    login(editor, "cluster-editor", PASSWORD)
 
+    section = editor.form("/admin/articles/section/add/", "section_form")
+    section.set("name", SECTION)
+    section.set("slug", "cluster")  # what the page's script would fill in from the name
+    save_and_continue(editor, "/admin/articles/section/add/", section)
+
+    reporter = editor.form("/admin/articles/reporter/add/", "reporter_form")
+    reporter.set("name", REPORTER)
+    reporter.set("slug", "cluster-reporter")
+    save_and_continue(editor, "/admin/articles/reporter/add/", reporter)
+
+    photo = editor.form("/admin/articles/photo/add/", "photo_form")
+    photo.set("alt_text", PHOTO_ALT)
+    photo.set("credit_text", "本报记者")
     photo_bytes = (ROOT / "tests" / "cluster" / "photo.jpg").read_bytes()
-    token = editor.csrf_token("/admin/articles/photo/add/")
-    upload = editor.request(
-        "POST",
-        "/admin/articles/photo/add/",
-        data={
-            "csrfmiddlewaretoken": token,
-            "alt_text": "执委会议现场",
-            "credit_text": "本报记者",
-            "focal_x": "0.5",
-            "focal_y": "0.5",
-        },
-        files={"image": ("会议现场.jpg", photo_bytes, "image/jpeg")},
+    photo_path = save_and_continue(
+        editor, "/admin/articles/photo/add/", photo, files={"image": ("会议现场.jpg", photo_bytes, "image/jpeg")}
     )
-    assert upload.status_code == 302, upload.text[:2000]
     assert "newsroom_primary" in editor.cookies  # this browser now reads its own writes from the primary
+    # The photo's page links the stored original: in the bucket, not on the app server.
+    photo_page = editor.page(photo_path)
+    image_url = html.unescape(re.search(r'<p class="file-upload">[^<]*<a href="([^"]+)">', photo_page).group(1))
+    assert image_url.startswith(f"{cluster['S3_ENDPOINT']}/{cluster['S3_BUCKET']}/photos/"), image_url
 
-    article_url = manage_shell(
-        cluster,
-        "from django.contrib.auth import get_user_model; from articles import services\n"
-        "from articles.models import Article, Byline, BylineRole, Photo, Reporter, Section\n"
-        "editor = get_user_model().objects.get(username='cluster-editor')\n"
-        "photo = Photo.objects.filter(alt_text='执委会议现场').latest('pk')\n"
-        f"article = Article.objects.create(headline={HEADLINE!r}, section=Section.objects.get(slug='cluster'),\n"
-        "    body='<p>会议通报了全年工作。</p>', lead_photo=photo, created_by=editor)\n"
-        "role = BylineRole.objects.order_by('order').first() or BylineRole.objects.create(name='记者')\n"
-        "Byline.objects.create(article=article, reporter=Reporter.objects.get(slug='cluster-reporter'), role=role,\n"
-        "    order=0)\n"
-        "services.submit_for_review(article, editor)\n"
-        "services.publish(article, editor)\n"
-        "print(article.get_absolute_url())",
-    ).splitlines()[-1]
-    return article_url
+    # The story, as the add form's fields would be filled in: the select2 fields through the admin's autocomplete,
+    # one byline row added to the inline (its management form counts it).
+    article = editor.form("/admin/articles/article/add/", "article_form")
+    article.set("headline", HEADLINE)
+    article.set("section", article.choice("section", SECTION))
+    article.set(
+        "body",
+        "<p>会议通报了全年工作。</p>"
+        f'<figure class="image"><img src="{html.escape(image_url)}" alt="{PHOTO_ALT}"></figure>'
+        "<p>会议部署了下一阶段任务。</p>",
+    )
+    [(photo_id, _text)] = editor.autocomplete("article", "lead_photo", PHOTO_ALT)
+    assert photo_path == f"/admin/articles/photo/{photo_id}/change/"
+    article.set("lead_photo", photo_id)
+    article.set("lead_photo_caption", "县妇联执委会议现场。")
+    [(reporter_id, _text)] = editor.autocomplete("byline", "reporter", REPORTER)
+    article.set("bylines-TOTAL_FORMS", "1")
+    for name, value in [("id", ""), ("article", ""), ("order", "0"), ("reporter", reporter_id)]:
+        article.set(f"bylines-0-{name}", value)
+    article.set("bylines-0-role", article.choice("bylines-__prefix__-role", "记者"))
+    change_path = save_and_continue(editor, "/admin/articles/article/add/", article)
+
+    # The workflow buttons of its change page: submit for review, then publish (which signs the one review level).
+    page = editor.page(change_path)
+    assert workflow_buttons(page) == ["submit"], workflow_buttons(page)
+    page = workflow_step(editor, change_path, "submit")
+    assert [level for level, _text in messages(page)] == ["success"], messages(page)
+    assert "publish" in workflow_buttons(page), workflow_buttons(page)
+    page = workflow_step(editor, change_path, "publish")
+    assert [level for level, _text in messages(page)] == ["success"], messages(page)
+    assert workflow_buttons(page) == ["unpublish"], workflow_buttons(page)
+    history = re.search(r'<div class="module workflow-history".*?</table>', page, re.S).group(0)
+    assert history.count("<td>cluster-editor</td>") == 3  # submitted, signed off, published: by the editor
+
+    # "View on site" from the change page: the story's public address.
+    view_on_site = re.search(r'<a href="(/admin/r/\d+/\d+/)" class="viewsitelink"', page).group(1)
+    response = editor.request("GET", view_on_site)
+    assert response.status_code == 302, response.status_code
+    return urllib.parse.urlsplit(response.headers["Location"]).path
 
 
 def test_readers_see_the_story_on_both_app_servers_with_photos_from_object_storage(cluster, published):
@@ -173,10 +185,15 @@ def test_readers_see_the_story_on_both_app_servers_with_photos_from_object_stora
         assert HEADLINE in page.text
     page = requests.get(cluster["NGINX_URL"] + published, timeout=10)
     assert page.status_code == 200 and HEADLINE in page.text
+    assert REPORTER in page.text  # the byline added in the form's inline
 
-    picture = re.search(r"<picture>.*?</picture>", page.text, re.S).group(0)
-    image_urls = set(re.findall(r"(https?://[^\s\"]+\.(?:webp|jpg))", picture))
-    assert len(image_urls) >= 4  # renditions in WebP and JPEG
+    pictures = re.findall(r"<picture>.*?</picture>", page.text, re.S)
+    assert len(pictures) >= 2  # the lead photo, and the same photo in the body
+    image_urls = set()
+    for picture in pictures:
+        urls = set(re.findall(r"(https?://[^\s\"]+\.(?:webp|jpg))", picture))
+        assert len(urls) >= 4, picture  # renditions in WebP and JPEG
+        image_urls |= urls
     for url in image_urls:
         assert url.startswith(f"{cluster['S3_ENDPOINT']}/{cluster['S3_BUCKET']}/renditions/")
         image = requests.get(url, timeout=10)
