@@ -691,17 +691,19 @@ class Correction(models.Model):
 
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
-        self.touch_article()
+        self.touch_article(self.noted_at)
 
     def delete(self, *args, **kwargs):
         result = super().delete(*args, **kwargs)
-        self.touch_article()
+        self.touch_article(timezone.now())
         return result
 
-    def touch_article(self):
+    def touch_article(self, moment):
         """A correction changes what readers see: the article's feeds and sitemap entries must say so, even when
-        the correction is saved on its own (an update, not a save, so no edit conflict and no new version)."""
-        Article.all_objects.filter(pk=self.article_id).update(updated_at=timezone.now())
+        the correction is saved on its own (an update, not a save, so no edit conflict and no new version). The
+        article's last change becomes the correction's time (the time it was noted, which an editor may set),
+        never earlier than it was."""
+        Article.all_objects.filter(pk=self.article_id, updated_at__lt=moment).update(updated_at=moment)
 
 
 class FrontPageSlot(models.Model):

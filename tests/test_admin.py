@@ -10,6 +10,7 @@ from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from articles import services
 from articles.models import Article, FrontPageSlot, Status, TrashedArticle
@@ -119,6 +120,12 @@ def admin_url(model_or_obj, view, *args):
 # --- Every page opens ---------------------------------------------------------------------------------
 
 
+def _a_queued_job():
+    from articles.tasks import reindex_reporter_articles
+
+    return DBTaskResult.objects.get(pk=reindex_reporter_articles.enqueue(ReporterFactory().pk).id)
+
+
 def an_object_of(model):
     makers = {
         "article": lambda: ArticleFactory(published=True),
@@ -139,6 +146,8 @@ def an_object_of(model):
             username="bianji", ip_address="10.0.0.1", user_agent="", failures_since_start=5
         ),
         "accesslog": lambda: AccessLog.objects.create(username="bianji", ip_address="10.0.0.1", user_agent=""),
+        # django-tasks-db's queue (read-only in the admin: jobs are enqueued by the code).
+        "dbtaskresult": _a_queued_job,
         "accessfailurelog": lambda: AccessFailureLog.objects.create(
             username="bianji", ip_address="10.0.0.1", user_agent=""
         ),
@@ -160,8 +169,9 @@ def test_admin_opens_changelist_add_and_change_pages(admin_client, model):
     obj = an_object_of(model)
 
     assert admin_client.get(admin_url(model, "changelist")).status_code == 200
-    # Nothing is added to the trash by hand (stories get there by being deleted), nor to the login records.
-    no_add = {TrashedArticle, AccessAttempt, AccessLog, AccessFailureLog}
+    # Nothing is added to the trash by hand (stories get there by being deleted), nor to the login records or the
+    # job queue.
+    no_add = {TrashedArticle, AccessAttempt, AccessLog, AccessFailureLog, DBTaskResult}
     assert admin_client.get(admin_url(model, "add")).status_code == (403 if model in no_add else 200)
     response = admin_client.get(admin_url(model, "change", obj.pk))
     assert response.status_code == 200

@@ -21,8 +21,8 @@ from tests.views.pages import MENU_QUERIES, main_of
 
 pytestmark = pytest.mark.django_db
 
-# link, article (section and lead photo joined), bylines, photos, entries, topics, corrections
-PREVIEW_QUERIES = MENU_QUERIES + 7
+# link, then the article with all its parts in its row (bylines, photos, entries, topics, corrections as JSON)
+PREVIEW_QUERIES = MENU_QUERIES + 2
 
 
 @pytest.fixture
