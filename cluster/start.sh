@@ -69,6 +69,7 @@ fi
 mkdir -p "$DIR"
 DIR="$(cd "$DIR" && pwd)"
 chmod 755 "$DIR"
+touch "$DIR/.newsroom-cluster" # cluster/stop.sh deletes only a folder with this mark
 trap 'status=$?; if [ $status -ne 0 ]; then log "start failed (logs in $DIR/*.log); stopping"; "$ROOT/cluster/stop.sh" --dir "$DIR" --keep || true; fi' EXIT
 
 free_port() { "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }

@@ -14,6 +14,11 @@ while [ "$#" -gt 0 ]; do
     esac
 done
 [ -d "$DIR" ] || exit 0
+# Only a folder that cluster/start.sh made (it leaves a mark): a mistyped --dir must not be deleted.
+if [ ! -f "$DIR/.newsroom-cluster" ]; then
+    echo "cluster: $DIR has no .newsroom-cluster mark: not a cluster folder, left alone" >&2
+    exit 1
+fi
 PG_BIN=/usr/lib/postgresql/15/bin
 as_pg=()
 if [ "$(id -u)" -eq 0 ]; then
@@ -25,6 +30,8 @@ stop_group() { # stop_group PIDFILE
     local pid
     [ -f "$1" ] || return 0
     pid="$(cat "$1")"
+    # A stale pid file (the folder outlived a reboot) may name someone else's process: only ours are stopped.
+    grep -qas -e "$DIR" -e moto.server -e gunicorn -e db_worker "/proc/$pid/cmdline" || return 0
     kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || return 0
     for _i in $(seq 1 100); do
         kill -0 "$pid" 2>/dev/null || return 0

@@ -27,7 +27,10 @@ def judge(report):
         lines.append(f"  NOT CHECKED {item['name']}: {item['skip_reason']}")
     if vulnerable:
         return 1, lines
-    if skipped or not checked:
+    unknown = [item for item in dependencies if "vulns" not in item and "skip_reason" not in item]
+    for item in unknown:
+        lines.append(f"  NOT CHECKED {item.get('name', '?')}: the report says neither its vulnerabilities nor why")
+    if skipped or unknown or not checked:
         lines.append(
             "pip-audit could not check every package (no access to its vulnerability database?): "
             "this is not a pass, whatever pip-audit itself printed."

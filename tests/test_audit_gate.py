@@ -52,3 +52,10 @@ def test_known_vulnerability_fails_and_names_the_fix(tmp_path):
 def test_no_report_at_all_fails(tmp_path):
     assert gate(tmp_path, "").returncode == 2
     assert gate(tmp_path, {"dependencies": []}).returncode == 2
+
+
+def test_a_package_the_report_says_nothing_about_is_not_a_pass(tmp_path):
+    report = {"dependencies": [{"name": "nh3", "version": "0.3.7", "vulns": []}, {"name": "django"}]}
+    result = gate(tmp_path, report)
+    assert result.returncode == 2
+    assert "NOT CHECKED django" in result.stdout
