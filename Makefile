@@ -125,10 +125,10 @@ pg-client:
 		$(APT_GET) update && $(APT_GET) install -y --no-install-recommends postgresql-client-15; \
 	fi
 
-backup: setup pg-client ## database (pg_dump custom format, or SQLite backup) + tar of MEDIA_ROOT into BACKUP_DIR/<UTC time>/
+backup: $(PY_STAMP) pg-client ## database (pg_dump custom format, or SQLite backup) + tar of MEDIA_ROOT into BACKUP_DIR/<UTC time>/
 	$(MANAGE) backup_site --output "$(BACKUP_DIR)"
 
-restore: setup pg-client ## make restore BACKUP=backups/<time> [FORCE=1]: into an empty database and media folder
+restore: $(PY_STAMP) pg-client ## make restore BACKUP=backups/<time> [FORCE=1]: into an empty database and media folder
 	@if [ -z "$(BACKUP)" ]; then echo "usage: make restore BACKUP=$(BACKUP_DIR)/<time> [FORCE=1]" >&2; exit 2; fi
 	$(MANAGE) restore_site "$(BACKUP)" $(if $(filter 1 true yes,$(FORCE)),--force)
 

@@ -1,9 +1,15 @@
 """Backups of the whole site: the database (pg_dump's custom format, or SQLite's online backup) and the media folder
 (a tar of MEDIA_ROOT), side by side in one folder with a manifest; and the restore into an empty database and an
-empty media folder. Used by ``manage.py backup_site`` and ``manage.py restore_site`` (``make backup``/``restore``)."""
+empty media folder. Used by ``manage.py backup_site`` and ``manage.py restore_site`` (``make backup``/``restore``).
+
+The manifest's row counts come from the same snapshot as the dump (a live site keeps writing meanwhile), so the
+restore can check them. A restore changes nothing until it is sure to succeed: the media is extracted beside
+MEDIA_ROOT and swapped in by renames, the database is replaced in one transaction (pg_restore) or one backup step
+(SQLite), and the page caches are retired at the end."""
 
 import hashlib
 import json
+import logging
 import os
 import shutil
 import sqlite3
@@ -11,13 +17,20 @@ import sqlite3
 # pg_dump and pg_restore, called with an argument list, never through a shell.
 import subprocess  # nosec B404
 import tarfile
+import uuid
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 
 import django
 from django.apps import apps
 from django.conf import settings
-from django.db import connections
+from django.core.cache import caches
+from django.db import connections, transaction
+
+from articles import cache as page_cache
+
+logger = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
 FORMAT_VERSION = 1
@@ -83,42 +96,77 @@ def _sha256(path):
 
 
 def _media_files(root):
-    return sorted(path for path in root.rglob("*") if path.is_file()) if root.exists() else []
+    """Every file under ``root``, sorted. os.walk skips a folder that vanishes while it is listed."""
+    files = []
+    for folder, _subfolders, names in os.walk(root):
+        files.extend(Path(folder) / name for name in names)
+    return sorted(path for path in files if path.is_file())
+
+
+def _counted_tables():
+    """The table of every installed model (unmanaged and proxy models left out)."""
+    tables = set()
+    for model in apps.get_models():
+        meta = model._meta
+        if not meta.proxy and meta.managed:
+            tables.add(meta.db_table)
+    return sorted(tables)
+
+
+def _count_rows(cursor, quote):
+    counts = {}
+    for table in _counted_tables():
+        # Table names from the models' own Meta, quoted: nothing from a request.
+        cursor.execute(f"SELECT COUNT(*) FROM {quote(table)}")  # noqa: S608  # nosec B608
+        counts[table] = cursor.fetchone()[0]
+    return counts
 
 
 def row_counts(alias="default"):
-    """Rows per table of every installed model (unmanaged and proxy models left out): what a restore must give."""
-    counts = {}
-    for model in apps.get_models():
-        meta = model._meta
-        if meta.proxy or not meta.managed:
-            continue
-        counts[meta.db_table] = model._base_manager.using(alias).count()
-    return dict(sorted(counts.items()))
+    """Rows per table of every installed model: what a restore must give."""
+    connection = connections[alias]
+    with connection.cursor() as cursor:
+        return _count_rows(cursor, connection.ops.quote_name)
+
+
+def _sqlite_row_counts(path):
+    """The same counts, read from a SQLite file (the backup's copy, not the live database)."""
+    with closing(_sqlite_read_only(path)) as database:
+        return _count_rows(database.cursor(), lambda name: '"' + name.replace('"', '""') + '"')
+
+
+def _sqlite_read_only(path):
+    return sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True)
 
 
 def create_backup(output_parent, *, alias="default", now=None):
     """Write ``<output_parent>/<UTC time>/`` with the database, the media tar and manifest.json; return the folder.
 
     Written under a ``.partial`` name and renamed at the end, so a folder without that suffix is always complete.
+    Only its owner may read it (mode 0700): the dump holds password hashes and session keys.
     """
     stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
     output_parent = Path(output_parent)
     final = output_parent / stamp
     if final.exists():
         raise BackupError(f"{final} already exists")
+    output_parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     partial = output_parent / f"{stamp}.partial"
-    partial.mkdir(parents=True)
+    partial.mkdir(mode=0o700)
+    partial.chmod(0o700)  # whatever the umask
     try:
+        database, rows = _dump_database(partial, alias)
         manifest = {
             "format": FORMAT_VERSION,
             "created_at": stamp,
             "django": django.get_version(),
-            "database": _dump_database(partial, alias),
+            "database": database,
             "media": _archive_media(partial),
-            "rows": row_counts(alias),
+            "rows": rows,
         }
         (partial / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        for part in partial.iterdir():
+            part.chmod(0o600)
         partial.rename(final)
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
@@ -127,11 +175,22 @@ def create_backup(output_parent, *, alias="default", now=None):
 
 
 def _dump_database(folder, alias):
+    """Write the database into ``folder``; return its manifest entry and the row counts of the same snapshot."""
     database, vendor = _database(alias), _vendor(alias)
     if vendor == "postgresql":
         target = folder / POSTGRES_DUMP
-        # Custom format: compressed, restorable table by table; owners and grants belong to the target server.
-        _run([_pg_tool("pg_dump"), "--format=custom", "--no-owner", "--no-privileges", f"--file={target}"], database)
+        connection = connections[alias]
+        # One snapshot for the counts and the dump: a REPEATABLE READ transaction exports it, counts in it and
+        # stays open while pg_dump reads the same snapshot (--snapshot); rows saved meanwhile are in neither.
+        with transaction.atomic(using=alias):
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                cursor.execute("SELECT pg_export_snapshot()")
+                snapshot = cursor.fetchone()[0]
+            rows = row_counts(alias)
+            # Custom format: compressed, restorable table by table; owners and grants belong to the target server.
+            argv = [_pg_tool("pg_dump"), "--format=custom", "--no-owner", "--no-privileges", f"--snapshot={snapshot}"]
+            _run([*argv, f"--file={target}"], database)
     elif vendor == "sqlite":
         target = folder / SQLITE_COPY
         connections[alias].close()
@@ -140,29 +199,42 @@ def _dump_database(folder, alias):
             source.backup(copy)
         copy.close()
         source.close()
+        rows = _sqlite_row_counts(target)  # from the copy: what a restore gives, whatever was saved since
     else:
         raise BackupError(f"backups of a {vendor} database are not supported")
-    return {"vendor": vendor, "file": target.name, "sha256": _sha256(target), "bytes": target.stat().st_size}
+    entry = {"vendor": vendor, "file": target.name, "sha256": _sha256(target), "bytes": target.stat().st_size}
+    return entry, dict(sorted(rows.items()))
 
 
 def _archive_media(folder):
+    """Tar every file of MEDIA_ROOT. A file removed after it was listed (a rendition replaced, the trash emptied)
+    is left out and named in the manifest's ``skipped``; it is gone from the site too."""
     root = Path(settings.MEDIA_ROOT)
-    files = _media_files(root)
     target = folder / MEDIA_ARCHIVE
+    archived = size = 0
+    skipped = []
     # Photos are already compressed: a plain tar, paths relative to MEDIA_ROOT, no owners.
     with tarfile.open(target, "w", format=tarfile.PAX_FORMAT) as archive:
-        for path in files:
-            info = archive.gettarinfo(str(path), arcname=str(path.relative_to(root)))
-            info.uid = info.gid = 0
-            info.uname = info.gname = ""
-            with open(path, "rb") as stream:
+        for path in _media_files(root):
+            name = str(path.relative_to(root))
+            try:
+                stream = open(path, "rb")  # noqa: SIM115 - closed below; opened first so it cannot vanish mid-read
+            except FileNotFoundError:
+                skipped.append(name)
+                continue
+            with stream:
+                # Size and times of the open file: a file replaced meanwhile is archived as it was when opened.
+                info = archive.gettarinfo(arcname=name, fileobj=stream)
+                info.uid = info.gid = 0
+                info.uname = info.gname = ""
                 archive.addfile(info, stream)
-    return {
-        "file": target.name,
-        "sha256": _sha256(target),
-        "files": len(files),
-        "bytes": sum(path.stat().st_size for path in files),
-    }
+            archived += 1
+            size += info.size
+    entry = {"file": target.name, "sha256": _sha256(target), "files": archived, "bytes": size}
+    if skipped:
+        entry["skipped"] = skipped
+        entry["skipped_note"] = "removed from MEDIA_ROOT while the backup was being written"
+    return entry
 
 
 # --- Restore -------------------------------------------------------------------------------------------------
@@ -200,6 +272,8 @@ def restore_backup(folder, *, alias="default", force=False):
     """Restore a backup into this site's database and MEDIA_ROOT; return the manifest.
 
     Both must be empty unless ``force``: then the database's tables and the media folder's files are replaced.
+    Nothing is changed when the restore fails: the media is extracted into a folder beside MEDIA_ROOT first, the
+    database is replaced in one transaction, and only then is the new media folder renamed into place.
     """
     folder = Path(folder)
     manifest = read_manifest(folder)
@@ -211,8 +285,15 @@ def restore_backup(folder, *, alias="default", force=False):
             raise BackupError("the database is not empty: restore into an empty one, or pass --force (FORCE=1)")
         if not media_is_empty():
             raise BackupError(f"{settings.MEDIA_ROOT} is not empty: use an empty folder, or pass --force (FORCE=1)")
-    _restore_database(folder / manifest["database"]["file"], alias, replace=force)
-    _restore_media(folder / manifest["media"]["file"], replace=force)
+    root = Path(settings.MEDIA_ROOT)
+    staged = _extract_media(folder / manifest["media"]["file"], root)
+    try:
+        _restore_database(folder / manifest["database"]["file"], alias)
+    except BaseException:
+        shutil.rmtree(staged, ignore_errors=True)
+        raise
+    _swap_media(staged, root)
+    _retire_caches()
     restored = row_counts(alias)
     if restored != manifest["rows"]:
         differing = sorted(table for table in manifest["rows"] if manifest["rows"][table] != restored.get(table))
@@ -220,18 +301,18 @@ def restore_backup(folder, *, alias="default", force=False):
     return manifest
 
 
-def _restore_database(dump, alias, *, replace):
+def _restore_database(dump, alias):
     database, connection = _database(alias), connections[alias]
+    connection.close()
     if connection.vendor == "postgresql":
-        if replace:
-            with connection.cursor() as cursor:
-                cursor.execute("DROP SCHEMA public CASCADE")
-                cursor.execute("CREATE SCHEMA public")
-        connection.close()
-        argv = [_pg_tool("pg_restore"), "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction"]
-        _run([*argv, f"--dbname={database['NAME']}", str(dump)], database)
+        # --clean --if-exists drops the dump's objects before creating them, inside the one transaction: a restore
+        # that fails (a damaged dump, a lock) rolls back and leaves the database as it was; into an empty
+        # database the drops do nothing.
+        argv = [_pg_tool("pg_restore"), "--no-owner", "--no-privileges", "--clean", "--if-exists"]
+        argv += ["--single-transaction", "--exit-on-error", f"--dbname={database['NAME']}", str(dump)]
+        _run(argv, database)
     else:
-        connection.close()
+        _check_sqlite_copy(dump)
         target = Path(str(database["NAME"]))
         target.parent.mkdir(parents=True, exist_ok=True)
         # The backup API replaces the whole target database, page by page, in one transaction.
@@ -241,15 +322,78 @@ def _restore_database(dump, alias, *, replace):
         source.close()
 
 
-def _restore_media(archive_path, *, replace):
-    root = Path(settings.MEDIA_ROOT)
-    root.mkdir(parents=True, exist_ok=True)
-    if replace:
-        for child in root.iterdir():
-            if child.is_dir() and not child.is_symlink():
-                shutil.rmtree(child)
-            else:
-                child.unlink()
-    with tarfile.open(archive_path) as archive:
-        # The "data" filter refuses absolute paths, "..", links out of the folder and device files.
-        archive.extractall(root, filter="data")
+def _check_sqlite_copy(dump):
+    """Refuse a SQLite copy that is not a sound database before anything of the site is replaced."""
+    try:
+        with closing(_sqlite_read_only(dump)) as database:
+            result = database.execute("PRAGMA quick_check").fetchall()
+    except sqlite3.DatabaseError as error:
+        raise BackupError(f"{dump} is not a usable SQLite database: {error}") from error
+    if result != [("ok",)]:
+        raise BackupError(f"{dump} is damaged: {'; '.join(str(row[0]) for row in result[:5])}")
+
+
+def _staging_folder(root):
+    """Where the new media is extracted: beside ``root``, on the same file system so that renames swap them; inside
+    ``root`` when it is a mount point (which cannot be renamed)."""
+    token = uuid.uuid4().hex[:12]
+    if root.is_dir() and os.path.ismount(root):
+        return root / f".restoring-{token}"
+    return root.parent / f".{root.name}.restoring-{token}"
+
+
+def _extract_media(archive_path, root):
+    """Extract the archive into a new folder (see _staging_folder) and return it; ``root``'s files are untouched."""
+    staged = _staging_folder(root)
+    staged.parent.mkdir(parents=True, exist_ok=True)
+    staged.mkdir()
+    try:
+        if root.is_dir():
+            # The web server reads MEDIA_ROOT: the new folder gets the old one's mode (and owner, when we may).
+            shutil.copymode(root, staged)
+            status = root.stat()
+            try:
+                os.chown(staged, status.st_uid, status.st_gid)
+            except PermissionError:
+                pass
+        with tarfile.open(archive_path) as archive:
+            # The "data" filter refuses absolute paths, "..", links out of the folder and device files.
+            archive.extractall(staged, filter="data")
+    except BaseException:
+        shutil.rmtree(staged, ignore_errors=True)
+        raise
+    return staged
+
+
+def _swap_media(staged, root):
+    """Put the extracted folder in the place of ``root`` by renames; the old files are deleted only once the new
+    ones are in place."""
+    if not root.exists():
+        staged.rename(root)
+        return
+    retired_name = f".replaced-{uuid.uuid4().hex[:12]}"
+    if staged.parent != root:
+        retired = root.parent / f".{root.name}{retired_name}"
+        root.rename(retired)
+        staged.rename(root)
+    else:  # a mount point: move its entries aside, then the new ones in
+        retired = root / retired_name
+        retired.mkdir()
+        for child in list(root.iterdir()):
+            if child not in (retired, staged):
+                child.rename(retired / child.name)
+        for child in list(staged.iterdir()):
+            child.rename(root / child.name)
+        staged.rmdir()
+    shutil.rmtree(retired, ignore_errors=True)
+
+
+def _retire_caches():
+    """No signal fires during a restore: start a new content generation (every process's stored pages become
+    unreachable) and empty the default cache (pages and the other values derived from the old rows)."""
+    page_cache.content_changed()
+    try:
+        caches[page_cache.PAGE_CACHE_ALIAS].clear()
+    except Exception:
+        # The generation changed already, so no page from before is served; the rest expires with its timeout.
+        logger.exception("Could not clear the default cache after the restore")

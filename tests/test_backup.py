@@ -14,6 +14,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tarfile
 from pathlib import Path
 
 import pytest
@@ -95,6 +96,18 @@ class Site:
         if check and result.returncode != 0:
             pytest.fail(f"manage.py {' '.join(argv)} failed:\n{result.stdout}\n{result.stderr}")
         return result
+
+    def python(self, code, *argv):
+        """Run ``code`` in a configured Django process of this site (argv in sys.argv[1:]); return its stdout."""
+        result = subprocess.run(  # noqa: S603 - fixed argv
+            [PYTHON, "-c", f"import django, sys\ndjango.setup()\n{code}", *argv],
+            cwd=BASE_DIR,
+            env=self.env,
+            capture_output=True,
+            text=True,
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout
 
     def snapshot(self):
         code = (
@@ -210,3 +223,171 @@ def test_restore_refuses_a_damaged_backup(source, empty_target, tmp_path):
     assert refused.returncode != 0
     assert "damaged" in refused.stderr
     assert not empty_target.media_root.exists()
+
+
+def media_state(root):
+    """Every file under a media folder with its checksum."""
+    return {
+        str(path.relative_to(root)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(Path(root).rglob("*"))
+        if path.is_file()
+    }
+
+
+# An editor saves (a new user, from another process) while the backup runs: during pg_dump (inside the snapshot's
+# transaction, PostgreSQL only) and after the database was dumped, before the media is archived.
+WRITE_DURING_BACKUP = """
+import subprocess
+from articles import backups
+
+def editor_saves(name):
+    subprocess.run([sys.executable, "manage.py", "createsuperuser", "--noinput", "--username", name,
+                    "--email", name + "@example.com"], check=True, capture_output=True)
+
+run, archive_media = backups._run, backups._archive_media
+
+def run_while_an_editor_saves(argv, database):
+    if "pg_dump" in argv[0]:
+        editor_saves("saved-during-dump")
+    return run(argv, database)
+
+def archive_after_an_editor_saved(folder):
+    editor_saves("saved-after-dump")
+    return archive_media(folder)
+
+backups._run, backups._archive_media = run_while_an_editor_saves, archive_after_an_editor_saved
+print(backups.create_backup(sys.argv[1]))
+"""
+
+
+def test_a_backup_of_a_site_being_written_restores_with_the_counts_of_its_dump(source, empty_target, tmp_path):
+    site = source["site"]
+    site.env["DJANGO_SUPERUSER_PASSWORD"] = "a-long-enough-password-1"
+    users_before = source["snapshot"]["rows"]["auth_user"]
+    try:
+        folder = Path(site.python(WRITE_DURING_BACKUP, str(tmp_path / "backups")).strip().splitlines()[-1])
+        users_now = json.loads(
+            site.python("from articles import backups; print(__import__('json').dumps(backups.row_counts()))")
+        )["auth_user"]
+    finally:
+        site.manage(
+            "shell",
+            "-c",
+            "from django.contrib.auth.models import User; User.objects.filter(username__startswith='saved-').delete()",
+        )
+    expected_late_users = 2 if source["vendor"] == "postgresql" else 1
+    assert users_now == users_before + expected_late_users, "the editor's saves reached the live database"
+
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["rows"]["auth_user"] == users_before, "the manifest counts the rows of the dump, not the live site"
+    assert folder.stat().st_mode & 0o777 == 0o700
+    assert all(part.stat().st_mode & 0o077 == 0 for part in folder.iterdir())
+
+    restored = empty_target.manage("restore_site", str(folder), check=False)
+    assert restored.returncode == 0, restored.stderr
+    after = empty_target.snapshot()
+    assert after["rows"] == manifest["rows"] == source["snapshot"]["rows"]
+    assert after["articles"] == source["snapshot"]["articles"]
+
+
+def test_a_backup_skips_a_media_file_removed_while_it_runs(source, tmp_path):
+    site = source["site"]
+    vanishing = site.media_root / "renditions" / "replaced-meanwhile.webp"
+    vanishing.parent.mkdir(parents=True, exist_ok=True)
+    vanishing.write_bytes(b"an old rendition")
+    code = """
+from pathlib import Path
+from articles import backups
+listed = backups._media_files
+def listed_then_one_removed(root):
+    files = listed(root)
+    (Path(root) / "renditions" / "replaced-meanwhile.webp").unlink()
+    return files
+backups._media_files = listed_then_one_removed
+print(backups.create_backup(sys.argv[1]))
+"""
+    try:
+        folder = Path(site.python(code, str(tmp_path / "backups")).strip().splitlines()[-1])
+    finally:
+        vanishing.unlink(missing_ok=True)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["media"]["skipped"] == ["renditions/replaced-meanwhile.webp"]
+    assert manifest["media"]["files"] == len(media_state(site.media_root)) > 0
+    with tarfile.open(folder / "media.tar") as archive:
+        assert sorted(archive.getnames()) == sorted(media_state(site.media_root))
+
+
+def damaged_database_copy(backup, destination):
+    """The backup with its database file cut in half and a manifest whose checksum matches it: the checksum check
+    passes, the database restore itself fails."""
+    shutil.copytree(backup, destination)
+    manifest = json.loads((destination / "manifest.json").read_text())
+    dump = destination / manifest["database"]["file"]
+    content = dump.read_bytes()
+    dump.write_bytes(content[: len(content) // 2])
+    manifest["database"]["sha256"] = hashlib.sha256(dump.read_bytes()).hexdigest()
+    manifest["database"]["bytes"] = dump.stat().st_size
+    (destination / "manifest.json").write_text(json.dumps(manifest))
+    return destination
+
+
+def test_a_forced_restore_that_fails_leaves_the_database_and_media_as_they_were(source, empty_target, tmp_path):
+    target = empty_target
+    target.manage("restore_site", str(source["backup"]))
+    # The site lives on after the backup: a new editor, a changed story, a new photo file.
+    target.env["DJANGO_SUPERUSER_PASSWORD"] = "a-long-enough-password-1"
+    target.manage("createsuperuser", "--noinput", "--username", "new-editor", "--email", "new@example.com")
+    target.manage(
+        "shell",
+        "-c",
+        "from articles.models import Article; a = Article.objects.first(); a.headline = 'Changed'; a.save()",
+    )
+    (target.media_root / "photos" / "uploaded-since.jpg").write_bytes(b"new photo")
+    before, media_before = target.snapshot(), media_state(target.media_root)
+    assert before["rows"]["auth_user"] == source["snapshot"]["rows"]["auth_user"] + 1
+
+    damaged = damaged_database_copy(source["backup"], tmp_path / "damaged")
+    failed = target.manage("restore_site", str(damaged), "--force", check=False)
+    assert failed.returncode != 0
+    assert "pg_restore failed" in failed.stderr or "database.sqlite3" in failed.stderr, failed.stderr
+
+    assert target.snapshot() == before, "the database is the one from before the failed restore"
+    assert media_state(target.media_root) == media_before, "the media folder is the one from before"
+    assert sorted(path.name for path in target.media_root.parent.iterdir() if "media" in path.name) == ["media"]
+
+    # The same backup undamaged replaces the site: a database with tables and rows, a media folder with files.
+    target.manage("restore_site", str(source["backup"]), "--force")
+    assert target.snapshot() == source["snapshot"]
+    assert media_state(target.media_root) == media_state(source["site"].media_root)
+
+
+RESTORE_AFTER_A_CACHED_PAGE = """
+from django.test import Client
+from articles import backups
+from articles.models import Article
+
+client = Client(HTTP_HOST="localhost")
+article = Article.objects.published().order_by("pk").first()
+article.headline = "Headline edited after the backup"
+article.save()
+url = article.get_absolute_url()
+client.get(url)
+cached = client.get(url)
+backups.restore_backup(sys.argv[1], force=True)
+served = client.get(url)
+print(json.dumps({
+    "cached": [cached["X-Newsroom-Cache"], "edited after the backup" in cached.content.decode()],
+    "served": [served.status_code, served.get("X-Newsroom-Cache"), "edited after the backup" in served.content.decode()],
+}))
+"""
+
+
+def test_a_restore_retires_the_pages_cached_before_it(source, empty_target):
+    target = empty_target
+    target.manage("restore_site", str(source["backup"]))
+    target.env["NEWSROOM_PAGE_CACHE"] = "true"
+    result = json.loads(
+        target.python("import json\n" + RESTORE_AFTER_A_CACHED_PAGE, str(source["backup"])).strip().splitlines()[-1]
+    )
+    assert result["cached"] == ["hit", True], "the edited page was served from the cache before the restore"
+    assert result["served"] == [200, "miss", False], "after the restore the page is rendered from the restored rows"

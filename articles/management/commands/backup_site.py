@@ -33,3 +33,5 @@ class Command(BaseCommand):
                 f"{sum(manifest['rows'].values())} rows."
             )
         )
+        for name in media.get("skipped", []):
+            self.stderr.write(f"Skipped {name}: removed from the media folder while the backup was being written.")
