@@ -23,7 +23,6 @@ from django.utils.translation import gettext_lazy as _
 
 from articles import manuscripts, services, tasks
 from articles import search as article_search
-from articles.middleware import DATABASE_UNAVAILABLE_ERRORS
 from articles.models import (
     Article,
     ArticlePhoto,
@@ -45,6 +44,7 @@ from articles.models import (
 )
 from articles.querysets import edits_any_article
 from articles.widgets import UPLOAD_URL, CKEditorWidget
+from newsroom.db_errors import DATABASE_UNAVAILABLE_ERRORS
 
 logger = logging.getLogger(__name__)
 

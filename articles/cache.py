@@ -45,13 +45,17 @@ analytics or other scripts set cookies, which is no cache at all during a spike.
 import hashlib
 import logging
 import math
+import os
+import re
 import time
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import caches
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, transaction
 from django.db.models import Min, Q
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpResponse, HttpResponseNotModified
@@ -66,7 +70,7 @@ PAGE_CACHE_ALIAS = "default"
 GENERATION_CACHE_ALIAS = "generation"
 STATE_KEY = "newsroom:generation"
 NEXT_CHANGE_KEY = "newsroom:next-change:{token}"
-PAGE_KEY = "newsroom:page:{token}:{digest}"
+PAGE_KEY = "newsroom:page:{release}:{token}:{digest}"
 CACHE_HEADER = "X-Newsroom-Cache"
 NO_NEXT_CHANGE = "none"  # stored for "nothing is scheduled": None would read as a missing key
 
@@ -83,6 +87,25 @@ STORED_VIEW_NAMES = {"sitemap_index", "sitemap_news", "sitemap_section", "robots
 NOT_STORED_VIEW_NAMES = {"articles:share_preview", "articles:editor_image_upload", "articles:search"}
 PUBLIC_NOT_STORED_VIEW_NAMES = {"articles:search"}
 
+# Query parameters that public views read (request.GET in articles/views.py and forms.py, Django's ListView and
+# sitemap views): a page is stored under these only when the view used them (see ``_query_is_storable``). Search
+# reads q, section, year and kind, but its answers are never stored.
+PAGE_PARAMETERS = {"page", "p"}  # ListView's page number (or "last"); the paginated sitemaps' page number
+FILTER_PARAMETERS = {"level", "form", "year", "organization"}  # the experience index's ExperienceEntryFilterForm
+STORED_QUERY_PARAMETERS = PAGE_PARAMETERS | FILTER_PARAMETERS
+# Read by some public view but never part of a stored page: search's filters, the print edition's date picker, the
+# editor's upload view. Any other parameter is read by no view, so it cannot change a page: it is left out of the
+# key (the page is served and stored as if it were not there). Links shared on WeChat arrive with
+# ``?from=timeline&isappinstalled=0``, others with ``utm_*``: exactly the spike the cache is for. A view that starts
+# reading a new parameter must add it to one of these sets.
+OTHER_READ_PARAMETERS = {"q", "section", "kind", "date", "article"}
+READ_PARAMETERS = STORED_QUERY_PARAMETERS | OTHER_READ_PARAMETERS
+SITEMAP_VIEW_NAMES = {"sitemap_news", "sitemap_section"}
+_PAGE_NUMBER = re.compile(r"[1-9][0-9]{0,5}")
+# Children of an article: saving one changes no page while its article is not and was not published.
+ARTICLE_CHILDREN = {"byline", "articlephoto", "experienceentry", "correction"}
+_UNKNOWN = object()
+
 # Headers recomputed on every answer (from the current generation and settings), never stored with a page.
 RECOMPUTED_HEADERS = {"cache-control", "etag", "last-modified", "x-newsroom-cache", "date"}
 
@@ -91,17 +114,41 @@ RECOMPUTED_HEADERS = {"cache-control", "etag", "last-modified", "x-newsroom-cach
 
 
 class Generation:
-    """The current content generation: ``token`` files pages, ``started_at`` (a timestamp) is when it began."""
+    """The current content generation: ``token`` files pages, ``started_at`` (a timestamp) is when it began.
+    ``checked`` is False when its next-change moment could not be read (the database is away): its pages may be
+    served, but none is stored under it."""
 
-    __slots__ = ("token", "started_at")
+    __slots__ = ("token", "started_at", "checked")
 
-    def __init__(self, token, started_at):
+    def __init__(self, token, started_at, checked=True):
         self.token = token
         self.started_at = started_at
+        self.checked = checked
 
 
 def _generation_cache():
     return caches[GENERATION_CACHE_ALIAS]
+
+
+_release = None
+
+
+def release_id():
+    """This code's release, part of every page key: during a rolling deploy, servers of the old and the new version
+    share Redis, and neither may serve a page rendered by the other's templates (with the other's hashed static
+    file names). A hash of the static files' manifest (STATIC_ROOT/staticfiles.json, written by collectstatic)
+    and of the NEWSROOM_RELEASE environment variable (set it to the release's version or commit when templates
+    change without static files), computed once per process."""
+    global _release
+    if _release is None:
+        digest = hashlib.blake2b(os.environ.get("NEWSROOM_RELEASE", "").encode(), digest_size=8)
+        if settings.STATIC_ROOT:
+            try:
+                digest.update((Path(settings.STATIC_ROOT) / "staticfiles.json").read_bytes())
+            except OSError:  # no manifest (development, tests): the environment variable alone
+                pass
+        _release = digest.hexdigest()
+    return _release
 
 
 def _new_state():
@@ -113,6 +160,8 @@ def _new_state():
 RETRY_SECONDS = 5
 _unavailable_until = 0.0  # time.monotonic()
 _bump_owed = False
+# Whether this process read the generation since it last replaced it (see content_changed).
+_token_read = True
 
 
 class CacheUnavailable(Exception):
@@ -121,10 +170,11 @@ class CacheUnavailable(Exception):
 
 def bump_generation():
     """Start a new content generation: every page stored so far is unreachable from now on."""
-    global _bump_owed
+    global _bump_owed, _token_read
     try:
         _generation_cache().set(STATE_KEY, _new_state(), None)
         _bump_owed = False
+        _token_read = False
     except Exception:
         _bump_owed = True
         logger.exception(
@@ -143,18 +193,27 @@ def content_changed(using=None):
 
     The generation changes at once and, inside a transaction, once more after the commit: a page rendered between
     the change and the commit (from the old rows) is filed under the first new token, which the second one makes
-    unreachable.
+    unreachable. Further changes in the same transaction (an article with its inlines, a photo's 14 renditions)
+    change it again at once only when this process has read the generation since (it may have filed something
+    under it from this transaction's rows, e.g. a test rendering pages inside its transaction); other processes see
+    none of the transaction's rows before the commit, whose change retires whatever they filed meanwhile.
     """
-    bump_generation()
     connection = transaction.get_connection(using)
-    if connection.in_atomic_block:
-        # One callback per transaction however many rows change (an article with its inlines: dozens).
-        # run_on_commit holds (savepoint ids, callable, robust); a rolled-back savepoint drops its entries.
-        if not any(entry[1] is _bump_after_commit for entry in connection.run_on_commit):
-            transaction.on_commit(_bump_after_commit, using=using, robust=True)
+    if not connection.in_atomic_block:
+        bump_generation()
+        return
+    # One callback per transaction however many rows change. run_on_commit holds (savepoint ids, callable,
+    # robust); a rolled-back savepoint drops its entries.
+    if not any(entry[1] is _bump_after_commit for entry in connection.run_on_commit):
+        bump_generation()
+        transaction.on_commit(_bump_after_commit, using=using, robust=True)
+    elif _token_read or _bump_owed:
+        bump_generation()
 
 
 def _read_state():
+    global _token_read
+    _token_read = True
     cache = _generation_cache()
     state = cache.get(STATE_KEY)
     if state is None:
@@ -184,7 +243,9 @@ def _compute_next_change(started_at):
     from articles.sitemaps import NEWS_WINDOW
 
     started = datetime.fromtimestamp(started_at, tz=UTC)
-    live_or_scheduled = Article.objects.published() | Article.objects.scheduled()
+    # From the primary: a replica may not have replayed the change that began this generation yet.
+    articles = Article.objects.using(DEFAULT_DB_ALIAS)
+    live_or_scheduled = articles.published() | articles.scheduled()
     found = live_or_scheduled.filter(published_at__gt=started - NEWS_WINDOW).aggregate(
         goes_live=Min("published_at", filter=Q(published_at__gt=started)),
         first_in_news=Min("published_at"),
@@ -217,13 +278,22 @@ def current_generation():
         if _bump_owed:
             raise CacheUnavailable("a content change is not recorded yet")
     token, started_at = _read_state()
-    next_change = _next_change(token, started_at)
+    try:
+        next_change = _next_change(token, started_at)
+    except DatabaseError:
+        # The database is away (or failing): the caches are fine, so what they hold is served; nothing is stored
+        # under a generation whose end could not be checked, and the check is made again by the next request.
+        logger.warning("The next content change could not be read; serving stored pages as they are", exc_info=True)
+        return Generation(token, started_at, checked=False)
     if next_change != NO_NEXT_CHANGE and timezone.now().timestamp() >= next_change:
         # A scheduled story went live (or one left the news window): the generation ends. One process replaces it.
         if _generation_cache().add(f"{STATE_KEY}:ended:{token}", True, 60):
             bump_generation()
         token, started_at = _read_state()
-        next_change = _next_change(token, started_at)
+        try:
+            next_change = _next_change(token, started_at)
+        except DatabaseError:
+            return None
         if next_change != NO_NEXT_CHANGE and timezone.now().timestamp() >= next_change:
             return None
     return Generation(token, started_at)
@@ -232,12 +302,46 @@ def current_generation():
 # --- signals ------------------------------------------------------------------------------------------------
 
 
-def _on_save_or_delete(sender, using=None, **kwargs):
-    content_changed(using)
+def _known(instance, name):
+    """An attribute of a model instance as held in memory (never loaded now), or _UNKNOWN."""
+    return instance.__dict__.get(name, _UNKNOWN)
 
 
-def _on_m2m_changed(sender, action, using=None, **kwargs):
-    if action.startswith("post_"):
+def _never_public(instance):
+    """Whether the saved or deleted row is no part of any public page before or after the change: an article that
+    was not published when loaded (``_loaded_status``, kept by Article.from_db) and is not published now (a draft,
+    a story in review), or a byline, photo link, entry or correction of such an article when that article is at
+    hand (no query is made to find out). A scheduled story counts as published (its time is a next-change moment);
+    anything unknown counts as public."""
+    from articles.models import Article, Status
+
+    if isinstance(instance, Article):
+        article = instance
+    elif instance._meta.model_name in ARTICLE_CHILDREN:
+        field = instance._meta.get_field("article")
+        article = field.get_cached_value(instance) if field.is_cached(instance) else None
+        if article is None:
+            return False
+    else:
+        return False
+    before, now = _known(article, "_loaded_status"), _known(article, "status")
+    return all(status is not _UNKNOWN and status != Status.PUBLISHED for status in (before, now))
+
+
+def _on_save_or_delete(sender, instance=None, using=None, created=False, **kwargs):
+    from articles.models import Article
+
+    is_article = isinstance(instance, Article)
+    if is_article and created:
+        instance._loaded_status = None  # a new row: nobody could see it before
+    if instance is None or not _never_public(instance):
+        content_changed(using)
+    if is_article and "status" in instance.__dict__:
+        instance._loaded_status = instance.status  # what the row holds now, for the next save of this instance
+
+
+def _on_m2m_changed(sender, action, instance=None, using=None, **kwargs):
+    if action.startswith("post_") and (instance is None or not _never_public(instance)):
         content_changed(using)
 
 
@@ -354,6 +458,51 @@ def _not_modified(request, etag, generation):
     return False
 
 
+def canonical_query(request):
+    """The query string as part of a page key: the parameters stored views read, sorted by name (parameters no
+    view reads are left out: ``?x=<random>`` is the page without it, served from the cache); or None when it has
+    a parameter only an unstored view reads, the same parameter twice, or a page number that is not a plain one
+    (``?page=01``) — such addresses are rendered and served, never stored."""
+    if not request.META.get("QUERY_STRING"):
+        return ""
+    items = []
+    for name, values in request.GET.lists():
+        if name not in READ_PARAMETERS:
+            continue  # no view reads it: it cannot change the page
+        if name not in STORED_QUERY_PARAMETERS or len(values) != 1:
+            return None
+        value = values[0]
+        if name in PAGE_PARAMETERS and not (_PAGE_NUMBER.fullmatch(value) or (name == "page" and value == "last")):
+            return None
+        items.append((name, value))
+    return urlencode(sorted(items))
+
+
+def _query_is_storable(request, view_name, response):
+    """Whether the page may be stored under its canonical query: every parameter was read by this view. A page
+    number only on a paginated list (``page_obj``: a page past the end is a 404 already) or a paginated sitemap;
+    filters only when the view's filter form took them all as valid choices."""
+    query = canonical_query(request)
+    if query is None:
+        return False
+    if not query:
+        return True
+    context = getattr(response, "context_data", None) or {}
+    form = context.get("form")
+    for name in request.GET:
+        if name not in READ_PARAMETERS:
+            continue
+        if name == "page":
+            used = context.get("page_obj") is not None
+        elif name == "p":
+            used = view_name in SITEMAP_VIEW_NAMES
+        else:
+            used = form is not None and form.is_bound and name in form.fields and not form.errors
+        if not used:
+            return False
+    return True
+
+
 def _cache_failed():
     global _unavailable_until
     _unavailable_until = time.monotonic() + RETRY_SECONDS
@@ -392,16 +541,19 @@ class PageCacheMiddleware:
             return self.staff_response(request, self.get_response(request))
 
         request_started_at = timezone.now().timestamp()
-        # Scheme, host (checked against ALLOWED_HOSTS: a bad one is a 400 here already), path and query string:
-        # pages carry absolute canonical and sharing URLs.
-        digest = hashlib.blake2b(request.build_absolute_uri().encode(), digest_size=16).hexdigest()
+        # Scheme, host (checked against ALLOWED_HOSTS: a bad one is a 400 here already), path and the query string
+        # in a canonical order: pages carry absolute canonical and sharing URLs. An address with a parameter no
+        # public view reads is not looked up (nor stored).
+        query = canonical_query(request)
+        address = request.build_absolute_uri(request.path) + (f"?{query}" if query else "")
+        digest = hashlib.blake2b(address.encode(), digest_size=16).hexdigest()
         generation = key = None
         try:
             if time.monotonic() < _unavailable_until:
                 raise CacheUnavailable("the caches failed a moment ago")
             generation = current_generation()
-            if generation is not None:
-                key = PAGE_KEY.format(token=generation.token, digest=digest)
+            if generation is not None and query is not None:
+                key = PAGE_KEY.format(release=release_id(), token=generation.token, digest=digest)
                 entry = caches[PAGE_CACHE_ALIAS].get(key)
                 if entry is not None:
                     return self.respond(request, self.rebuild(entry), entry.etag, generation, request_started_at, "hit")
@@ -427,6 +579,11 @@ class PageCacheMiddleware:
         if generation is not None and _may_lag(request, generation, request_started_at):
             # Read from a replica that may not have the change behind this generation yet: serve, do not keep.
             generation = key = None
+        if generation is not None and not generation.checked:
+            key = None  # the database was away when the generation's end was to be checked: serve, do not keep
+        bypass = is_stored_view(view_name) and not _query_is_storable(request, view_name, response)
+        if bypass:
+            key = None
         if key is not None and request.method == "GET" and is_stored_view(view_name):
             headers = [(name, value) for name, value in response.items() if name.lower() not in RECOMPUTED_HEADERS]
             try:
@@ -434,7 +591,7 @@ class PageCacheMiddleware:
             except Exception:
                 logger.exception("Could not store a page in the cache")
                 _cache_failed()
-        return self.respond(request, response, etag, generation, request_started_at, "miss")
+        return self.respond(request, response, etag, generation, request_started_at, "bypass" if bypass else "miss")
 
     @staticmethod
     def rebuild(entry):

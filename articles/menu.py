@@ -3,14 +3,17 @@ read it without a query; and the site's header and footer, rendered once per men
 process and then reused.
 
 Every content change, in any process (a section renamed in another gunicorn worker or by a management command),
-starts a new generation, and with it a new menu: read once per process and generation with one small query. When
-the generation cannot be read (the shared cache is away), the sections are read on every request.
+starts a new generation, and with it a new menu: read once per process and generation with one small query, on the
+primary database (the first request after a change is an anonymous reader's, routed to a read replica that may not
+have replayed the change yet: the old menu would be kept for the whole generation). When the generation cannot be
+read (the shared cache is away), the sections are read on every request, from wherever the request reads.
 """
 
 import logging
 
 from django.conf import settings
 from django.core.signals import setting_changed
+from django.db import DEFAULT_DB_ALIAS
 from django.dispatch import receiver
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, get_script_prefix, reverse
@@ -37,7 +40,7 @@ def _menu():
         return None, tuple(Section.objects.all())
     sections = _sections_by_token.get(token)
     if sections is None:
-        sections = tuple(Section.objects.all())
+        sections = tuple(Section.objects.using(DEFAULT_DB_ALIAS).all())
         _sections_by_token.clear()  # only the current generation is worth keeping
         _sections_by_token[token] = sections
     return token, sections

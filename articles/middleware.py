@@ -7,7 +7,6 @@ import sys
 from csp.middleware import CSPMiddleware
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
-from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, QueryDict
 from django.template import loader
 from django.urls import Resolver404, resolve, reverse
@@ -15,6 +14,7 @@ from django.utils.cache import add_never_cache_headers
 from django.views import defaults
 
 from articles.services import clean_text
+from newsroom.db_errors import is_database_unavailable
 
 
 class CleanQueryStringMiddleware:
@@ -85,28 +85,17 @@ def client_ip_address(request):
 
 # --- The database is away ------------------------------------------------------------------------
 # PostgreSQL restarting, failing over or unreachable raises OperationalError (no connection, connection lost,
-# server shutting down) or InterfaceError (a connection already closed). Readers and editors then get a Chinese
+# server shutting down) or InterfaceError (a connection already closed): newsroom/db_errors.py, shared with the read
+# replica's fallback (newsroom/routers.py). Readers and editors then get a Chinese
 # 503 page with Retry-After instead of a 500, and nothing else is needed when the database returns: each request
 # opens a new connection, and CONN_HEALTH_CHECKS replaces a kept connection that died meanwhile.
 
 logger = logging.getLogger(__name__)
 
-DATABASE_UNAVAILABLE_ERRORS = (OperationalError, InterfaceError)
 RETRY_AFTER_SECONDS = 30
 # POST fields never echoed back on the 503 page: secrets, tokens and the bookkeeping of forms and formsets.
 _NOT_ECHOED = ("password", "csrfmiddlewaretoken", "token")
 _FORMSET_BOOKKEEPING = ("-TOTAL_FORMS", "-INITIAL_FORMS", "-MIN_NUM_FORMS", "-MAX_NUM_FORMS")
-
-
-def is_database_unavailable(error):
-    """True for a database error that means "the database is not there right now" (also when re-raised as the
-    cause of another exception, e.g. by a template tag)."""
-    seen = 0
-    while error is not None and seen < 10:
-        if isinstance(error, DATABASE_UNAVAILABLE_ERRORS):
-            return True
-        error, seen = error.__cause__, seen + 1
-    return False
 
 
 def _field_label(request, name):

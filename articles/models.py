@@ -548,6 +548,20 @@ class Article(Publishable):
     def get_absolute_url(self):
         return reverse("articles:article_detail", kwargs={"pk": self.pk})
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        """Keeps the status as loaded: a save that leaves an unpublished story unpublished changes no public page
+        and keeps the page cache (articles/cache.py)."""
+        instance = super().from_db(db, field_names, values)
+        if "status" in instance.__dict__:
+            instance._loaded_status = instance.status
+        return instance
+
+    def refresh_from_db(self, using=None, fields=None, from_queryset=None):
+        super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
+        if (fields is None or "status" in fields) and "status" in self.__dict__:
+            self._loaded_status = self.status
+
     @property
     def print_reference(self):
         """E.g. "2026年11月20日 A03版 要闻"; empty when the story was not in print."""

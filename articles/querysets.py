@@ -415,30 +415,46 @@ CARD_FIELDS = (
 
 
 _STAND_IN_NOW = datetime.datetime(2001, 2, 3, 4, 5, 6, 789012, tzinfo=datetime.UTC)
+_STAND_IN_ARTICLE, _STAND_IN_SECTION, _STAND_IN_TOPIC = -918273001, -918273002, -918273100  # topics: -100, -101...
 _compiled_queries = {}
 COMPILED_QUERIES = 64  # kept per process; the memo starts again when full
 
 
-def compiled_once(key, build, using="default"):
-    """``build(now)`` (a queryset of ids depending on the current time only through ``now``) as SQL compiled once
-    per process and database, then run with the current time: for a query of many parts whose building and
-    compiling would cost more than running it. Returns a RawSQL for ``pk__in``.
+def compiled_sql(key, build, using="default", values=None):
+    """``build(now)``'s SQL and parameters, compiled once per process, database and ``key``, then given the current
+    time for ``now`` and ``values`` ({stand-in: value}) for the stand-in values ``build`` put in the query: for a
+    query of many parts whose building and compiling would cost more than running it. ``key`` must name every
+    choice that changes the SQL's shape (not the values passed through ``values``).
     """
     connection = connections[using]
+    values = values or {}
     memo_key = (connection.alias, key)
     compiled = _compiled_queries.get(memo_key)
     if compiled is None:
         sql, params = build(_STAND_IN_NOW).query.get_compiler(connection=connection).as_sql()
-        stand_in = connection.ops.adapt_datetimefield_value(_STAND_IN_NOW)
-        slots = [i for i, param in enumerate(params) if param == stand_in or param == _STAND_IN_NOW]
+        stand_in_now = connection.ops.adapt_datetimefield_value(_STAND_IN_NOW)
+        slots = []
+        for i, param in enumerate(params):
+            if param == stand_in_now or param == _STAND_IN_NOW:
+                slots.append((i, _STAND_IN_NOW))
+            elif isinstance(param, int) and param in values:
+                slots.append((i, param))
         if len(_compiled_queries) >= COMPILED_QUERIES:
             _compiled_queries.clear()
         compiled = _compiled_queries[memo_key] = (sql, tuple(params), slots)
     sql, params, slots = compiled
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    values = {**values, _STAND_IN_NOW: connection.ops.adapt_datetimefield_value(timezone.now())}
     params = list(params)
-    for i in slots:
-        params[i] = now
+    for i, stand_in in slots:
+        params[i] = values[stand_in]
+    return sql, params
+
+
+def compiled_once(key, build, using="default"):
+    """``build(now)`` (a queryset of ids depending on the current time only through ``now``) as SQL compiled once
+    per process and database (``compiled_sql``), then run with the current time. Returns a RawSQL for ``pk__in``.
+    """
+    sql, params = compiled_sql(key, build, using)
     return RawSQL(sql, params)  # noqa: S611  # nosec: SQL compiled by Django from a queryset, values as params
 
 
@@ -491,21 +507,56 @@ class ArticleQuerySet(PublishableQuerySet):
         return self.filter(print_issue_on=issue_on)
 
     def related_to(self, article, limit=4):
-        """Up to ``limit`` other articles sharing a topic with ``article`` (those first), else its section.
+        """Up to ``limit`` other published articles sharing a topic with ``article`` (those first), else its section,
+        newest first: rows (id, headline, published_at, shares_topic) for headline lists (``cards.headline_card``).
+        Pass the article with its topics prefetched so that reading them costs nothing. Published articles only,
+        whatever this queryset's filters.
 
-        One query giving rows (id, headline, published_at) for headline lists (``cards.headline_card``); pass the
-        article with its topics prefetched so that reading them costs nothing.
+        One query. The candidates are read first, as two short scans of an index however big the archive: the
+        newest ``limit`` articles sharing a topic (through the topic links) and the newest ``limit`` of the
+        section (``articles_article_live_sec_idx``); only those few rows are then ordered. Ordering every story of
+        the section by "shares a topic" read all of them (tests/test_list_indexes.py). The SQL is compiled once
+        per number of topics (``compiled_sql``): building it cost more than running it.
         """
-        topic_ids = [topic.pk for topic in article.topics.all()]
-        in_shared_topic = model("Article").topics.through.objects.filter(
-            article_id=OuterRef("pk"), topic_id__in=topic_ids
+        topic_ids = sorted(topic.pk for topic in article.topics.all())
+        values = {_STAND_IN_ARTICLE: article.pk, _STAND_IN_SECTION: article.section_id}
+        values.update({_STAND_IN_TOPIC - i: pk for i, pk in enumerate(topic_ids)})
+        vendor = connections[self.db].vendor
+        sql, params = compiled_sql(
+            ("related", len(topic_ids), limit, vendor),
+            lambda now: self._related_query(now, len(topic_ids), limit),
+            self.db,
+            values,
         )
+        with connections[self.db].cursor() as cursor:
+            cursor.execute(sql, params)
+            return [
+                {"id": pk, "headline": headline, "published_at": _moment(published_at), "shares_topic": bool(shares)}
+                for pk, headline, published_at, shares in cursor.fetchall()
+            ]
+
+    def _related_query(self, now, topics, limit):
+        """``related_to``'s query with stand-in ids (``topics`` of them) for ``compiled_sql``."""
+        topic_ids = [_STAND_IN_TOPIC - i for i in range(topics)]
+        articles = model("Article").objects
+        links = articles.model.topics.through.objects
+        in_shared_topic = links.filter(article_id=OuterRef("pk"), topic_id__in=topic_ids)
+        others = articles.published(now).exclude(pk=_STAND_IN_ARTICLE).order_by("-published_at", "-id").values("pk")
+        parts = [others.filter(section_id=_STAND_IN_SECTION)[:limit]]
+        if topic_ids:
+            parts.insert(0, others.filter(pk__in=links.filter(topic_id__in=topic_ids).values("article_id"))[:limit])
+        if len(parts) == 1:
+            candidates = parts[0]
+        elif connections[self.db].features.supports_slicing_ordering_in_compound:
+            candidates = parts[0].union(*parts[1:], all=True)  # PostgreSQL: a UNION ALL of two index scans
+        else:  # SQLite allows no LIMIT inside a UNION: one IN per part
+            candidates = articles.filter(Q(pk__in=parts[0]) | Q(pk__in=parts[1])).values("pk")
         return (
-            self.exclude(pk=article.pk)
+            articles.published(now)
+            .filter(pk__in=candidates)
             .annotate(shares_topic=Exists(in_shared_topic))
-            .filter(Q(shares_topic=True) | Q(section_id=article.section_id))
             .order_by("-shares_topic", "-published_at", "-id")
-            .values("id", "headline", "published_at", "shares_topic")[:limit]
+            .values_list("id", "headline", "published_at", "shares_topic")[:limit]
         )
 
     def latest_per_section(self, per_section):
@@ -657,17 +708,24 @@ class ExperienceEntryQuerySet(models.QuerySet):
         """Entries whose article went live in ``year``, newsroom time (Beijing)."""
         return self.filter(article__published_at__year=year)
 
-    def latest(self, count):
-        """The ``count`` newest entries (by their article's time) as cards, reading only the newest articles that
-        carry entries (an index scan) rather than ordering every entry."""
-        with_entries = (
-            model("Article")
-            .objects.published()
-            .filter(Exists(model("ExperienceEntry").objects.filter(article=OuterRef("pk"))))
-            .order_by("-published_at", "-id")
-            .values("pk")[:count]
-        )
-        return self.filter(article__in=with_entries).for_listing()[:count]
+    def latest_published(self, count):
+        """The ``count`` newest published entries (by their article's time) as cards, whatever this queryset's
+        filters: reading only the newest articles that carry entries (an index scan) rather than ordering every
+        entry. The ids' SQL is compiled once per process (``compiled_once``): building it cost more than running
+        it, on the home page of every request."""
+
+        def ids(now):
+            with_entries = (
+                model("Article")
+                .objects.published(now)
+                .filter(Exists(model("ExperienceEntry").objects.filter(article=OuterRef("pk"))))
+                .order_by("-published_at", "-id")
+                .values("pk")[:count]
+            )
+            return model("ExperienceEntry").objects.filter(article__in=with_entries).values("pk")
+
+        newest = compiled_once(("latest entries", count), ids, self.db)
+        return model("ExperienceEntry").objects.filter(pk__in=newest).for_listing()[:count]
 
     def for_listing(self):
         """Entry cards: organisation and article (headline, time); neither body is loaded."""

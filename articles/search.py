@@ -265,6 +265,16 @@ def _fewest_words(length, words):
 def _is_whole_word_in(window, s, e):
     dictionary_words, extra = dictionary(), window[s:e]
     longest, length = max(_WINDOW, e - s), len(window)
+    # Most occurrences have no dictionary word across their start or end: then nothing can refuse them.
+    crossing = any(
+        window[i:j] in dictionary_words
+        for edge in (s, e)
+        for i in range(max(0, edge - longest + 1), edge)
+        for j in range(edge + 1, min(length, i + longest) + 1)
+        if j - i >= 2 and not (i <= s and e <= j)
+    )
+    if not crossing:
+        return True
     spans = [
         (i, j)
         for i in range(length - 1)
@@ -315,7 +325,9 @@ class Hit:
 
 def check(query, title, meta, body, age_days=0.0):
     """Check a candidate and score it: headline hits first, then density, then freshness."""
-    parts = {"title": title.casefold(), "meta": meta.casefold(), "body": body.casefold()}  # kept prepare()d
+    parts = {"title": title, "meta": meta, "body": body}  # kept prepare()d
+    if not all(term.is_cjk for term in query.terms):  # Chinese has no case: a long body need not be copied for it
+        parts = {name: text.casefold() for name, text in parts.items()}
     counts = dict.fromkeys(parts, 0)
     in_title = 0
     snippet_field = ""

@@ -388,20 +388,35 @@ class MediaWriteError(ValidationError):
     """A file could not be written to the media storage (a full disk, a read-only or failing one)."""
 
 
+def storage_errors():
+    """The exceptions a media storage raises when it cannot store a file: OSError (a full or read-only disk), and
+    with S3 object storage botocore's (the endpoint unreachable, the bucket missing, access refused)."""
+    try:
+        from botocore.exceptions import BotoCoreError, ClientError
+    except ImportError:  # no object storage support installed
+        return (OSError,)
+    return (OSError, BotoCoreError, ClientError)
+
+
 def store_file(field_file, filename, content):
     """Write ``content`` for a file field through its storage, as ``FieldFile.save(..., save=False)`` does.
 
-    A write that fails (ENOSPC from a full media disk, or any other OSError) leaves no partial file (Django's file
-    system storage keeps what it wrote before the error) and becomes a refusal with a clear message.
+    A write that fails (ENOSPC from a full media disk, any other OSError, an object store that cannot be reached
+    or refuses the write) leaves no partial file (Django's file system storage keeps what it wrote before the
+    error) and becomes a refusal with a clear message.
     """
     field, storage = field_file.field, field_file.storage
+    errors = storage_errors()
     name = field.generate_filename(field_file.instance, filename)
-    name = storage.get_available_name(name, max_length=field.max_length)  # the name save() will use: known here
+    written = False
     try:
+        name = storage.get_available_name(name, max_length=field.max_length)  # the name save() will use
+        written = True  # from here on, a failure may leave part of the file under that name
         name = storage.save(name, content, max_length=field.max_length)
-    except OSError as error:
-        with contextlib.suppress(OSError):
-            storage.delete(name)
+    except errors as error:
+        if written:
+            with contextlib.suppress(*errors):
+                storage.delete(name)
         logger.error("Could not write %s to the media storage: %s", name, error)
         raise MediaWriteError(
             _(
@@ -764,8 +779,9 @@ def rich_text_photos(*fragments):
     """{stored name: (rendition_set rows, width, height)} of our own photos shown in the rich-text ``fragments``.
 
     Read from Django's cache; the photos not found there come in ONE query on photos (their renditions are kept on
-    the photo), and are remembered. Making a photo's renditions forgets its entry (``store_rendition_set``).
-    Nothing runs when the text shows no photo of ours.
+    the photo), on the primary database (what is remembered must not come from a read replica that has not
+    replayed the new renditions yet), and are remembered. Making a photo's renditions forgets its entry
+    (``store_rendition_set``). Nothing runs when the text shows no photo of ours.
     """
     from articles.models import Photo
 
@@ -778,21 +794,13 @@ def rich_text_photos(*fragments):
     if missing:
         fresh = {
             name: (rows, width, height)
-            for name, rows, width, height in Photo.objects.filter(image__in=missing).values_list(
-                "image", "rendition_set", "width", "height"
-            )
+            for name, rows, width, height in Photo.objects.using("default")
+            .filter(image__in=missing)
+            .values_list("image", "rendition_set", "width", "height")
         }
         cache.set_many({_rich_text_photo_key(name): value for name, value in fresh.items()}, RICH_TEXT_PHOTO_SECONDS)
         found.update(fresh)
     return found
-
-
-def load_renditions(photos=(), rich_text=()):
-    """The photos shown in the ``rich_text`` fragments, for the ``responsive_images`` filter (see rich_text_photos).
-
-    ``photos`` is accepted for older callers: their renditions are kept on the photos themselves now.
-    """
-    return rich_text_photos(*rich_text)
 
 
 def responsive_images(html, photos, sizes):
@@ -2348,7 +2356,7 @@ def import_manuscripts(files, *, user, section=None, dry_run=False, progress=Non
 # step that changes what is public (publish, unpublish, trash, restore, a reset of a scheduled story, a restored
 # version) and by the admin after a save; ``manage.py rebuild_search_index`` rebuilds everything.
 
-SEARCH_CANDIDATES = 500  # matches checked and ranked per search, newest first: enough for 25 pages of 20
+SEARCH_CANDIDATES = 500  # matches checked and ranked per search (headline hits, then the newest): 25 pages of 20
 FTS_TABLE = "articles_searchdocument_fts"  # SQLite's FTS5 table (created by the search_index migration)
 GIN_INDEX = "articles_searchdocument_grams_idx"  # PostgreSQL's index (created by the search_speed migration)
 _SEARCH_COLUMNS = ["kind", "article_id", "entry_id", "title", "meta", "body", "published_at", "grams"]
@@ -2529,59 +2537,163 @@ class SearchResults:
     capped: bool = False  # more matches than SEARCH_CANDIDATES: only the newest were ranked
 
 
-def search_documents(raw_query, *, section=None, year=None, kind=None, limit=SEARCH_CANDIDATES):
-    """Published articles and experience entries matching ``raw_query`` (anything a reader types), ranked: headline
-    hits first, then density, then freshness. One query. Filters: a Section, a year (Beijing time), a kind.
-
-    The database finds the newest ``limit`` documents that have every token of the query (GIN index or FTS5) and
-    contain each CJK word as it is (``strpos``/``instr``: pairs scattered over the text, or a shared code, do
-    not count); they come as plain rows (ids, texts, time) and are checked and ranked here. The page shown is loaded
-    by load_search_page.
-    """
+def _search_matches(query, *, now, section=None, year=None, kind=None):
+    """Visible SearchDocuments that have every index token of ``query`` (GIN codes or FTS5), filtered; nothing is
+    read from their texts yet. A query of single characters has no code on PostgreSQL: then every document."""
     from django.db import connection
-    from django.db.models import Exists, OuterRef, Value
     from django.db.models.expressions import RawSQL
-    from django.db.models.functions import StrIndex
-    from django.db.models.lookups import GreaterThan
 
-    from articles import search
-    from articles.models import Article, SearchDocument
+    from articles.models import SearchDocument
 
-    query = search.parse_query(raw_query)
-    if not query:
-        return SearchResults(query=query, results=[])
-    now = timezone.now()
-    # The document's copy of the publishing time finds the newest public matches with no join; the article's
-    # status is still checked for them (a correlated EXISTS per candidate), as every public page does.
+    # The document's copy of the publishing time finds the newest public matches with no join.
     documents = SearchDocument.objects.filter(published_at__lte=now)
     if connection.vendor == "postgresql":
-        if query.codes():  # a query of single characters has none: then the newest texts are read in order
+        if query.codes():
             documents = documents.filter(grams__contains=query.codes())
     else:
         # FTS_TABLE is our own constant; the reader's query is a parameter, built by the tokenizer (search.py).
         documents = documents.filter(
             pk__in=RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", (query.fts5(),))  # noqa: S608, S611  # nosec B608, B611
         )
-    for text in query.substrings():
-        documents = documents.filter(
-            GreaterThan(StrIndex("title", Value(text)), 0)
-            | GreaterThan(StrIndex("meta", Value(text)), 0)
-            | GreaterThan(StrIndex("body", Value(text)), 0)
-        )
-    documents = documents.filter(Exists(Article.objects.published().filter(pk=OuterRef("article_id"))))
     if section is not None:
         documents = documents.filter(article__section=section)
     if year is not None:
         documents = documents.filter(published_at__year=year)
     if kind is not None:
         documents = documents.filter(kind=kind)
-    candidates = list(
-        documents.order_by("-published_at", "-id").values_list(
-            "pk", "entry_id", "title", "meta", "body", "published_at"
-        )[:limit]
+    return documents
+
+
+def _containing(documents, query):
+    """``documents`` that contain each CJK word of ``query`` as it is (``strpos``/``instr``): pairs scattered over a
+    text, or a shared code, do not count. The short title is tested first, the long body last."""
+    from django.db.models import Value
+    from django.db.models.functions import StrIndex
+    from django.db.models.lookups import GreaterThan
+
+    for text in query.substrings():
+        documents = documents.filter(
+            GreaterThan(StrIndex("title", Value(text)), 0)
+            | GreaterThan(StrIndex("meta", Value(text)), 0)
+            | GreaterThan(StrIndex("body", Value(text)), 0)
+        )
+    return documents
+
+
+_TEXT_COLUMNS = ("pk", "entry_id", "title", "meta", "body", "published_at", "article_id")
+
+
+def _candidate_rows(query, matches, size, after=None):
+    """Up to ``size`` of ``matches``, as (in title, publishing time, pk, entry id, title, meta, body, article id, is
+    the article public): those with a query word in the title first (lower-cased: a cheap test of the short title,
+    read with the row), then the others, newest first; after the row keyed ``after`` if given. One query.
+
+    The candidates are chosen from ids and times alone, then only they are joined to their texts and their
+    articles. PostgreSQL would otherwise walk the publishing-time index and test every row's codes (thousands for
+    a common word): the inner subquery's OFFSET 0 makes it take the GIN index's matches first and sort only their
+    times.
+    """
+    from django.db import connection
+    from django.db.models import BooleanField, ExpressionWrapper, F, Value
+    from django.db.models.expressions import RawSQL
+    from django.db.models.functions import Lower, StrIndex
+    from django.db.models.lookups import GreaterThan
+
+    from articles.models import Article
+
+    in_title = Q()
+    for term in query.terms:
+        in_title |= GreaterThan(StrIndex(Lower("title"), Value(term.text)), 0)
+    keys = matches.annotate(
+        m_title=ExpressionWrapper(in_title, output_field=BooleanField()), m_time=F("published_at"), m_id=F("pk")
     )
+    keys_sql, params = keys.order_by().values_list("m_title", "m_time", "m_id").query.sql_with_params()
+    public = Article.objects.published().filter(pk=RawSQL("d.article_id", ())).order_by().values("pk")
+    public_sql, public_params = public.query.sql_with_params()
+    fence = " OFFSET 0" if connection.vendor == "postgresql" else ""
+    where = ""
+    if after is not None:
+        where = " WHERE (k.m_title, k.m_time, k.m_id) < (%s, %s, %s)"
+        params = (*params, *after)
+    # The inner SQL is Django's, with its parameters; the reader's words reach the database only as parameters.
+    # PostgreSQL reads the texts in a LATERAL subquery kept apart (OFFSET 0): one lookup by id per chosen row,
+    # rather than a hash join over the whole table. SQLite does that lookup for a plain join.
+    texts = f"EXISTS ({public_sql}) AS public FROM articles_searchdocument AS d"
+    if connection.vendor == "postgresql":
+        texts = f"CROSS JOIN LATERAL (SELECT d.*, {texts} WHERE d.id = m.m_id OFFSET 0) AS d"
+    else:
+        texts = f"JOIN (SELECT d.*, {texts}) AS d ON d.id = m.m_id"
+    sql = (
+        "SELECT m.m_title, m.m_time, m.m_id, d.entry_id, d.title, d.meta, d.body, d.article_id, d.public "  # noqa: S608  # nosec B608
+        f"FROM (SELECT k.m_title, k.m_time, k.m_id FROM ({keys_sql}{fence}) AS k{where} "
+        f"ORDER BY k.m_title DESC, k.m_time DESC, k.m_id DESC LIMIT %s) AS m {texts} "
+        "ORDER BY m.m_title DESC, m.m_time DESC, m.m_id DESC"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (*params, size, *public_params))
+        return cursor.fetchall()
+
+
+def _aware(value):
+    """A time read by raw SQL as an aware datetime (SQLite gives the stored UTC text)."""
+    if isinstance(value, str):
+        value = datetime.datetime.fromisoformat(value)
+    return value if timezone.is_aware(value) else timezone.make_aware(value, datetime.UTC)
+
+
+def _candidates(query, matches, limit):
+    """The texts of up to ``limit`` documents of ``matches`` that contain the query's CJK words as they are, as
+    ``_TEXT_COLUMNS``: those with a query word in the headline first (newest first), then the newest others.
+
+    Few texts are read, each once: the candidates are chosen from ids and times, then only those are fetched and
+    tested here for the words as they are (pairs scattered over a text, or a shared code, do not count), batch
+    after batch, until ``limit`` are found or the matches run out. A query of single characters has no index on
+    PostgreSQL: then the database reads the newest texts in one query until ``limit`` contain it.
+    """
+    from django.db import connection
+    from django.db.models import Exists, OuterRef
+
+    from articles.models import Article
+
+    if connection.vendor == "postgresql" and not query.codes():
+        public = Exists(Article.objects.published().filter(pk=OuterRef("article_id")))
+        documents = _containing(matches, query).filter(public).order_by("-published_at", "-id")
+        return list(documents.values_list(*_TEXT_COLUMNS)[:limit])
+    words = query.substrings()
+    found, after = [], None
+    size = limit + limit // 5 + 10  # a few candidates do not contain the words as they are
+    while len(found) < limit:
+        rows = _candidate_rows(query, matches, size, after)
+        for _in_title, published_at, pk, entry_id, title, meta, body, article_id, public in rows:
+            if public and all(word in title or word in meta or word in body for word in words):
+                found.append((pk, entry_id, title, meta, body, _aware(published_at), article_id))
+        del found[limit:]
+        if len(rows) < size:
+            break
+        after = rows[-1][:3]
+    return found
+
+
+def search_documents(raw_query, *, section=None, year=None, kind=None, limit=SEARCH_CANDIDATES):
+    """Published articles and experience entries matching ``raw_query`` (anything a reader types), ranked: headline
+    hits first, then density, then freshness. Filters: a Section, a year (Beijing time), a kind.
+
+    At most ``limit`` candidates: the documents that have every token of the query (GIN index or FTS5) and contain
+    each CJK word as it is, those with a query word in the headline first (however old: headline hits rank first
+    across all matches), then the newest others, whose articles are public (checked as every public page does).
+    They come as plain rows (ids, texts, time) and are checked for word boundaries and ranked here. The page shown
+    is loaded by load_search_page.
+    """
+    from articles import search
+
+    query = search.parse_query(raw_query)
+    if not query:
+        return SearchResults(query=query, results=[])
+    now = timezone.now()
+    matches = _search_matches(query, now=now, section=section, year=year, kind=kind)
+    candidates = _candidates(query, matches, limit)
     results = []
-    for pk, entry_id, title, meta, body, published_at in candidates:
+    for pk, entry_id, title, meta, body, published_at, _article_id in candidates:
         hit = search.check(query, title, meta, body, (now - published_at).total_seconds() / 86400)
         if hit.ok:
             results.append(SearchResult(document_id=pk, entry_id=entry_id, hit=hit))

@@ -7,8 +7,9 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.db.models import Count, Max, OuterRef, Subquery
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.db import DEFAULT_DB_ALIAS
+from django.db.models import Count, F, Func, IntegerField, Max, OuterRef, Subquery
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
@@ -37,6 +38,9 @@ from articles.querysets import published_count
 logger = logging.getLogger(__name__)
 
 
+MAX_PAGE_NUMBER = 1_000_000
+
+
 class SeekPaginator(Paginator):
     """Pages of a long list that cost about the same however deep: the page's ids are read first, from the
     ordering's index alone (the skipped entries are index entries, never table rows: an index-only scan on
@@ -59,7 +63,8 @@ class SeekPaginator(Paginator):
             return super().count
         if found is not None and (found[1] is None or timezone.now() < found[1]):
             return found[0]
-        count, next_moment = self.count_source.count_and_next()
+        # From the primary: a lagging replica's count would be kept for the whole generation.
+        count, next_moment = self.count_source.using(DEFAULT_DB_ALIAS).count_and_next()
         try:
             cache.set(key, (count, next_moment), settings.NEWSROOM_PAGE_CACHE_TIMEOUT)
         except Exception:  # counted again next time
@@ -74,6 +79,38 @@ class SeekPaginator(Paginator):
             top = self.count
         ids = self.object_list.values("pk")[bottom:top]
         return self._get_page(self.object_list.filter(pk__in=ids), number, self)
+
+
+class CountedPagePaginator(Paginator):
+    """Pages whose rows bring the list's length with them: the count is a subquery of the page's query (computed
+    once: it does not depend on the row), so a page costs one query instead of a count and then the rows, and the
+    database does the same work. A page past the end has no row to tell the length; it is refused as Django's
+    paginator refuses it, and page 1 of an empty list is an empty page. No orphans."""
+
+    def page(self, number):
+        if "count" in self.__dict__:  # already counted (``?page=last`` asks for the number of pages first)
+            return super().page(number)
+        try:
+            if isinstance(number, float) and not number.is_integer():
+                raise ValueError
+            number = int(number)
+        except (TypeError, ValueError):
+            raise PageNotAnInteger(self.error_messages["invalid_page"]) from None
+        if number < 1:
+            raise EmptyPage(self.error_messages["min_page"])
+        if number > MAX_PAGE_NUMBER:  # no list is that long; such an OFFSET overflows SQLite's integers
+            raise EmptyPage(self.error_messages["no_results"])
+        bottom = (number - 1) * self.per_page
+        length = self.object_list.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")
+        counted = self.object_list.annotate(list_length_=Subquery(length, output_field=IntegerField()))
+        rows = list(counted[bottom : bottom + self.per_page])
+        if rows:
+            self.__dict__["count"] = rows[0].list_length_
+        elif number == 1 and self.allow_empty_first_page:
+            self.__dict__["count"] = 0
+        else:
+            raise EmptyPage(self.error_messages["no_results"])
+        return self._get_page(rows, number, self)
 
 
 class HomeView(TemplateView):
@@ -110,7 +147,7 @@ class HomeView(TemplateView):
                 )
         context["section_blocks"] = blocks
         context["topics"] = Topic.objects.filter(is_featured=True)[: self.featured_topics]
-        context["entries"] = cards.entry_cards(ExperienceEntry.objects.published().latest(self.entry_highlights))
+        context["entries"] = cards.entry_cards(ExperienceEntry.objects.latest_published(self.entry_highlights))
         return context
 
     @staticmethod
@@ -339,6 +376,7 @@ class OrganizationDetailView(ListView):
     template_name = "articles/organization_detail.html"
     context_object_name = "entries"
     paginate_by = 20
+    paginator_class = CountedPagePaginator
 
     def get_queryset(self):
         self.organization = get_object_or_404(Organization.objects.for_detail(), slug=self.kwargs["slug"])
@@ -363,6 +401,7 @@ class ExperienceEntryListView(ListView):
 
     context_object_name = "entries"
     paginate_by = 20
+    paginator_class = CountedPagePaginator
 
     def get_queryset(self):
         published = ExperienceEntry.objects.published()

@@ -119,13 +119,15 @@ def timed(client, url, requests, warmup):
     return statistics.median(times), times[int(len(times) * 0.9) - 1], len(queries) / requests, statistics.median(cpu)
 
 
-def measure(requests=300, warmup=20, admin_requests=None):
+def measure(requests=300, warmup=20, admin_requests=None, search=True):
     from django.contrib.auth import get_user_model
     from django.test import Client
 
     results = {}
     public = Client()
     for name, url in page_urls().items():
+        if name == "search" and not search:
+            continue
         results[name] = (*timed(public, url, requests, warmup), url)
     user_model = get_user_model()
     admin = user_model.objects.filter(username="bench-admin").first() or user_model.objects.create_superuser(
@@ -158,6 +160,7 @@ def main():
     parser.add_argument("--requests", type=int, default=300, help="timed requests per public page (default 300)")
     parser.add_argument("--admin-requests", type=int, default=30, help="timed requests per admin page (default 30)")
     parser.add_argument("--warmup", type=int, default=20)
+    parser.add_argument("--no-search", dest="search", action="store_false", help="skip the search page (no index)")
     args = parser.parse_args()
     configure()
     from django.core.management import call_command
@@ -172,7 +175,7 @@ def main():
 
         counts = build_corpus(args.articles)
         print(f"corpus built in {counts['seconds']} s")
-    results = measure(args.requests, args.warmup, args.admin_requests)
+    results = measure(args.requests, args.warmup, args.admin_requests, search=args.search)
     report(results, Article.all_objects.count(), connection.vendor)
 
 

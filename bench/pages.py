@@ -11,7 +11,8 @@ and drives it with wrk at 16 and 64 connections over a rotating list of URLs per
     static       nginx serving that saved page as a file
     uncached     the pages with the anonymous-page cache off (NEWSROOM_PAGE_CACHE=false)
     cached       the pages with the anonymous-page cache on (local memory, as in production without Redis)
-    micro-cache  the pages through nginx's micro-cache (deploy/nginx/microcache.conf) in front of gunicorn
+    micro-cache  the pages through nginx's micro-cache (deploy/nginx/microcache.conf) in front of gunicorn, over
+                 the first --micro-urls (50) of each list, filled first: a spike asks the same pages many times
 
 and prints per page type requests/s, p50/p99 latency, errors (non-2xx and socket errors), queries per request
 (X-Bench-Queries, from probes outside the timed runs), the ratio to the floor and to nginx static, the peak
@@ -37,6 +38,7 @@ from bench.harness import log  # noqa: E402
 
 PAGE_TYPES = ["article", "home", "section", "reporter", "search", "feed"]
 PROBES_PER_TYPE = 25
+MICRO_URLS = 50  # URLs per page type through the micro-cache: each is asked many times a second, as in a spike
 NOT_STORED = {"search"}  # Django's page cache does not keep search results (any text is a key); nginx does, 1 s
 
 # Targets of issue 8: (what, mode, page types, compared with, minimum ratio).
@@ -188,24 +190,26 @@ def build(size, database_url, tmp, args):
     env = harness.django_env(database_url, tmp)
     log(f"--- corpus: {size:,} articles ---")
     seconds, _ = harness.run([harness.PYTHON, "bench/corpus.py", "--articles", size], env)
-    timings = {"corpus": seconds}
-    seconds, _ = harness.run([harness.PYTHON, "manage.py", "rebuild_search_index", "-v", "0"], env)
-    timings["search index"] = seconds
-    log(f"search index rebuilt in {seconds:.1f} s")
+    timings = {"corpus": seconds, "search index": None}
+    if args.search:
+        seconds, _ = harness.run([harness.PYTHON, "manage.py", "rebuild_search_index", "-v", "0"], env)
+        timings["search index"] = seconds
+        log(f"search index rebuilt in {seconds:.1f} s")
     harness.run(["psql", "-q", "-X", "-d", database_url, "-c", "VACUUM ANALYZE"], env)
     urls_dir = Path(tmp) / f"urls-{size}"
     harness.run([harness.PYTHON, "bench/pages.py", "--write-urls", urls_dir], env)
     return env, timings, read_urls(urls_dir)
 
 
-def inprocess(env, size, requests):
+def inprocess(env, size, requests, search=True):
     script = harness.ROOT / "bench" / "inprocess.py"
     if not script.exists():
         log("(bench/inprocess.py not found: no in-process timings)")
         return ""
     log(f"--- in-process timings at {size:,} articles (bench/inprocess.py) ---")
     result = subprocess.run(
-        [harness.PYTHON, str(script), "--articles", "0", "--requests", str(requests)],
+        [harness.PYTHON, str(script), "--articles", "0", "--requests", str(requests)]
+        + ([] if search else ["--no-search"]),
         cwd=harness.ROOT,
         env=env,
         capture_output=True,
@@ -231,7 +235,7 @@ def save_copy(gunicorn, urls, tmp):
 def run_size(results, size, database_url, tmp, args, full):
     env, timings, urls = build(size, database_url, tmp, args)
     # 300 timed requests per page at the full size (issue 8's figure); fewer at the small one.
-    timings["inprocess"] = inprocess(env, size, 300 if full else 100)
+    timings["inprocess"] = inprocess(env, size, 300 if full else 100, search=args.search)
     connections = args.connections if full else [min(args.connections)]
     sub_args = argparse.Namespace(**{**vars(args), "connections": connections})
     if not full:
@@ -246,7 +250,7 @@ def run_size(results, size, database_url, tmp, args, full):
         copy = save_copy(server, urls, tmp)
         info = probe(server.url, ["/bench/floor/"], 3)
         measure(results, size, "floor", "floor", server.url, ["/bench/floor/"], sub_args, tmp, server, info, warm=1)
-        for page in PAGE_TYPES:
+        for page in args.page_types:
             info = probe(server.url, urls[page])
             measure(results, size, "uncached", page, server.url, urls[page], sub_args, tmp, server, info)
     finally:
@@ -256,7 +260,7 @@ def run_size(results, size, database_url, tmp, args, full):
     server = harness.Gunicorn(env, tmp, name=f"gunicorn-cached-{size}", **gunicorn_options)
     nginx = None
     try:
-        for page in PAGE_TYPES:
+        for page in args.page_types:
             info = warm(server.url, urls[page], tmp)
             measure(results, size, "cached", page, server.url, urls[page], sub_args, tmp, server, info)
         if full:
@@ -276,10 +280,13 @@ def run_size(results, size, database_url, tmp, args, full):
                 probe(nginx.url, static, 2),
                 warm=1,
             )
-            for page in PAGE_TYPES:
-                harness.run_wrk(nginx.url, urls[page], 1, 16, tmp=tmp)
-                info = probe(nginx.url, urls[page])
-                measure(results, size, "micro-cache", page, nginx.url, urls[page], sub_args, tmp, server, info)
+            for page in args.page_types:
+                # A spike: the same few dozen pages asked by everyone. Each of them is filled once (from the
+                # Django cache warmed above), then the timed run asks each many times within the cache's second.
+                paths = urls[page][: args.micro_urls]
+                harness.run_wrk(nginx.url, paths, 2, 16, tmp=tmp)
+                info = probe(nginx.url, paths)
+                measure(results, size, "micro-cache", page, nginx.url, paths, sub_args, tmp, server, info)
     finally:
         if nginx:
             nginx.stop()
@@ -306,7 +313,8 @@ def report(results, sizes, timings, args):
     )
     for size in sizes:
         t = timings[size]
-        log(f"corpus {size:,} articles built in {t['corpus']:.1f} s, search index in {t['search index']:.1f} s")
+        index = "not built (--no-search)" if t["search index"] is None else f"in {t['search index']:.1f} s"
+        log(f"corpus {size:,} articles built in {t['corpus']:.1f} s, search index {index}")
     header = (
         f"{'page':<8} {'mode':<11} {'conn':>4} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>8} {'errors':>10} "
         f"{'q/req':>6} {'×floor':>7} {'×static':>8} {'RSS MB':>7}  target"
@@ -361,7 +369,7 @@ def report(results, sizes, timings, args):
         log("")
         log(f"--- how cost grows: {small:,} → {full:,} articles (uncached, {conn} connections) ---")
         log(f"{'page':<8} {'req/s':>16} {'p50 ms':>16} {'queries':>14}")
-        for page in PAGE_TYPES:
+        for page in args.page_types:
             a, b = results.find(small, "uncached", page, conn), results.find(full, "uncached", page, conn)
             if a and b:
                 qa, qb = a["queries"], b["queries"]
@@ -397,6 +405,11 @@ def main():
     parser.add_argument("--workers", type=int, default=int(os.environ.get("BENCH_WORKERS", os.cpu_count() or 2)))
     parser.add_argument("--worker-class", default=os.environ.get("BENCH_WORKER_CLASS", "gthread"))
     parser.add_argument("--threads", type=int, default=int(os.environ.get("BENCH_THREADS", 8)))
+    parser.add_argument("--micro-urls", type=int, default=int(os.environ.get("BENCH_MICRO_URLS", MICRO_URLS)),
+                        help="URLs per page type through the nginx micro-cache (default 50)")  # fmt: skip
+    parser.add_argument("--no-search", dest="search", action="store_false",
+                        default=os.environ.get("BENCH_SEARCH", "true").lower() not in ("0", "false", "no"),
+                        help="skip the search index and the search page (BENCH_SEARCH=false): minutes shorter")  # fmt: skip
     parser.add_argument("--strict", action="store_true", help="exit non-zero when a target is missed")
     parser.add_argument("--write-urls", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -404,6 +417,7 @@ def main():
         write_urls(args.write_urls)
         return 0
     args.connections = [int(c) for c in str(args.connections).split(",") if c.strip()]
+    args.page_types = [page for page in PAGE_TYPES if args.search or page != "search"]
     database_url = os.environ.get("DATABASE_URL", "")
     if not database_url.startswith("postgres"):
         sys.exit("bench/pages.py needs a PostgreSQL DATABASE_URL: run it under .ci/with_postgres.sh")

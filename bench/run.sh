@@ -10,8 +10,8 @@ if wanted renditions; then
     echo "=== renditions of a 24-megapixel JPEG ==="
     "$PYTHON" bench/renditions.py --upload
 fi
-# Search: SEARCH_ARTICLES=2000 make bench for a quick run (default 100,000 articles on both databases: about 10
-# minutes for SQLite and 10 for PostgreSQL on an idle 2-core machine).
+# Search: SEARCH_ARTICLES=2000 make bench for a quick run (default 100,000 articles on both databases: about 25
+# minutes each measured on a busy 2-core machine, mostly the index builds).
 SEARCH_ARTICLES="${SEARCH_ARTICLES:-100000}"
 if wanted search; then
     echo "=== search, SQLite ==="

@@ -8,11 +8,19 @@ e.g. a throwaway server from .ci/with_postgres.sh), times `rebuild_search_index`
 latency of a search (the query plus the highlighting of the first page) per query class, and precision/recall
 against the planted answer sets. Text comes from the common-word list of articles/search_words.txt, without the
 query words; planted words are known exactly, and traps put a query word across two words (夫妇联系 for 妇联).
+
+The ground truth is exact: no query word occurs anywhere in an article except where it was planted, as a real
+word or inside a planted trap. A filler sentence in which two neighbouring words happen to spell a query word
+(大家 + 风格 gives 家风) is drawn again, and a planted word or trap whose neighbours would spell one with it is moved
+(see ``clean`` and ``plant``). Precision is therefore measured against planted real occurrences and planted traps
+only: 1.0 means that every trap was refused and nothing else was found; recall is measured against the planted real
+occurrences.
 """
 
 import argparse
 import os
 import random
+import re
 import statistics
 import sys
 import tempfile
@@ -64,19 +72,58 @@ def vocabulary():
     return [word for word in words if not any(p in word for p in planted)]
 
 
+QUERY_WORDS = sorted({word for query in QUERIES.values() for q in query for word in q.split()})
+_ANY_QUERY_WORD = re.compile("|".join(map(re.escape, QUERY_WORDS)))
+_EACH_QUERY_WORD = re.compile("(?=(" + "|".join(map(re.escape, QUERY_WORDS)) + "))")  # overlapping occurrences
+
+
+def clean(text):
+    """Does ``text`` contain no query word at all?"""
+    return _ANY_QUERY_WORD.search(text) is None
+
+
+def query_word_counts(text):
+    """{query word: occurrences in ``text``}, overlapping ones included."""
+    counts = {}
+    for match in _EACH_QUERY_WORD.finditer(text):
+        counts[match.group(1)] = counts.get(match.group(1), 0) + 1
+    return counts
+
+
 def sentence(rng, words, length):
     """Words and punctuation (a list) adding up to about ``length`` characters: a comma or full stop after every
-    eight words. The words are drawn in one call (the corpus takes millions)."""
-    drawn = rng.choices(words, k=length // 2 + 8)  # the common words average more than two characters
-    marks = rng.choices("，，，。", k=len(drawn) // 8 + 1)
-    text, size = [], 0
-    for start in range(0, len(drawn), 8):
-        chunk = drawn[start : start + 8]
-        text += [*chunk, marks[start // 8]]
-        size += sum(map(len, chunk)) + 1
-        if size >= length:
-            break
-    return text
+    eight words. The words are drawn in one call (the corpus takes millions). Drawn again until no query word
+    appears in it, across two neighbouring words either (a sentence starts and ends with no CJK neighbour: it is
+    followed by its mark and joined to others only through marks or paragraph breaks)."""
+    while True:
+        drawn = rng.choices(words, k=length // 2 + 8)  # the common words average more than two characters
+        marks = rng.choices("，，，。", k=len(drawn) // 8 + 1)
+        text, size = [], 0
+        for start in range(0, len(drawn), 8):
+            chunk = drawn[start : start + 8]
+            text += [*chunk, marks[start // 8]]
+            size += sum(map(len, chunk)) + 1
+            if size >= length:
+                break
+        if clean("".join(text)):
+            return text
+
+
+def plant(rng, part, piece):
+    """Insert ``piece`` (a planted word or trap) between two words of ``part`` (a list of words and marks) where
+    its neighbours spell no further query word with it: the part's query words are then exactly those of the
+    pieces planted in it."""
+    expected = query_word_counts("".join(part))
+    for word, count in query_word_counts(piece).items():
+        expected[word] = expected.get(word, 0) + count
+    positions = list(range(len(part) + 1))
+    rng.shuffle(positions)
+    for position in positions:
+        if query_word_counts("".join([*part[:position], piece, *part[position:]])) == expected:
+            part.insert(position, piece)
+            return
+    part.append("。")  # no clean place between words (never seen): after a full stop, it has no CJK neighbour
+    part.append(piece)
 
 
 def store(articles):
@@ -124,7 +171,7 @@ def build_corpus(n, seed, chars):
         ]
         for piece in extra:  # between two words, punctuation or none: the neighbours are random words
             part = headline if piece in planted and rng.random() < HEADLINE_SHARE else rng.choice(paragraphs)
-            part.insert(rng.randrange(len(part) + 1), piece)
+            plant(rng, part, piece)
         for word in plant_words:
             if number in planted[word]:
                 truth_index[word].add(number)

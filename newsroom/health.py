@@ -4,10 +4,13 @@
 cache stores and returns a value. 503 ``{"status": "unavailable", ...}`` when the database fails, so the load
 balancer sends traffic elsewhere. A failing cache (Redis away) gives 200 ``{"status": "degraded", ...}``: pages are
 then rendered without it (articles/cache.py), and since every app server shares the one Redis, failing the check
-would take every server out of the balancer at once. A read replica is checked and reported too, but its failure does not fail the
-check (public reads then go to the primary, see newsroom/routers.py); it is left alone for a while instead.
+would take every server out of the balancer at once. A read replica is checked and reported too, but its failure
+does not fail the check (public reads then go to the primary, see newsroom/routers.py); it is left alone for
+NEWSROOM_REPLICA_RETRY_SECONDS instead, by this check too (reported as "error: marked down, not checked"): a
+replica that does not answer would otherwise cost every poll its connect timeout.
 """
 
+import contextlib
 import uuid
 
 from django.conf import settings
@@ -17,9 +20,11 @@ from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from newsroom.routers import mark_replica_down
+from newsroom.routers import mark_replica_down, replica_alias
 
-CACHE_KEY = "newsroom:healthz"
+# One key per check (a random suffix): polls answered at the same time by several processes sharing Redis must not
+# read each other's value and report a failure that is not there.
+CACHE_KEY = "newsroom:healthz:{check}"
 
 
 def _check_database(alias):
@@ -34,10 +39,12 @@ def _check_database(alias):
 
 def _check_cache():
     token = uuid.uuid4().hex
+    key = CACHE_KEY.format(check=token)
     try:
-        cache.set(CACHE_KEY, token, 30)
-        if cache.get(CACHE_KEY) != token:
+        cache.set(key, token, 30)
+        if cache.get(key) != token:
             return "error: value not returned"
+        cache.delete(key)
     except Exception as error:  # noqa: BLE001 - e.g. redis.exceptions.ConnectionError
         return f"error: {type(error).__name__}"
     return "ok"
@@ -51,8 +58,13 @@ def health(request):
     status = "unavailable" if not healthy else "ok" if checks["cache"] == "ok" else "degraded"
     replica = getattr(settings, "NEWSROOM_REPLICA_DATABASE", "")
     if replica and replica in settings.DATABASES:
-        checks["replica"] = _check_database(replica)
-        if checks["replica"] != "ok":
-            mark_replica_down()
-            connections[replica].close()
+        if replica_alias() is None:
+            checks["replica"] = "error: marked down, not checked"
+        else:
+            checks["replica"] = _check_database(replica)
+            if checks["replica"] != "ok":
+                mark_replica_down()
+                # A dead connection may fail to close; it is dropped either way.
+                with contextlib.suppress(Exception):
+                    connections[replica].close()
     return JsonResponse({"status": status, "checks": checks}, status=200 if healthy else 503)

@@ -23,8 +23,10 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.urls import reverse
+
+from newsroom.db_errors import is_database_unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -89,15 +91,6 @@ class ReplicaRouter:
         return False if db == replica else None
 
 
-def _is_connection_failure(error):
-    seen = 0
-    while error is not None and seen < 10:
-        if isinstance(error, OperationalError | InterfaceError):
-            return True
-        error, seen = error.__cause__ or error.__context__, seen + 1
-    return False
-
-
 class ReplicaRoutingMiddleware:
     """Chooses the database a request reads from (see the module's docstring); after AuthenticationMiddleware."""
 
@@ -160,7 +153,7 @@ class ReplicaRoutingMiddleware:
         retry = getattr(request, "_replica_retry", None)
         if routing is None or retry is None or routing.reads_from == DEFAULT_DB_ALIAS:
             return None
-        if not _is_connection_failure(exception):
+        if not is_database_unavailable(exception):
             return None
         replica = routing.reads_from
         logger.warning("Read replica %r failed, reading from the primary: %s", replica, exception)

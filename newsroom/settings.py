@@ -128,6 +128,11 @@ if DATABASE_REPLICA_URL:
     # A replica that does not answer is given up quickly (reads then go to the primary).
     DATABASES["replica"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
 NEWSROOM_REPLICA_DATABASE = "replica" if DATABASE_REPLICA_URL else ""
+# PostgreSQL's JIT compiler pays ~150 ms to compile any query it costs high; page queries are short index scans,
+# so it is off for our connections (set PGOPTIONS or the server's jit to override).
+for _database in DATABASES.values():
+    if _database["ENGINE"] == "django.db.backends.postgresql":
+        _database.setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 DATABASE_ROUTERS = ["newsroom.routers.ReplicaRouter"]
 # After a write, the browser reads from the primary for this long (replication lag never shows it stale data).
 NEWSROOM_REPLICA_PIN_SECONDS = int(env_str("NEWSROOM_REPLICA_PIN_SECONDS", "15"))
@@ -154,6 +159,9 @@ TASKS = {
 # agree on (a random token replaced by every change): the same Redis, or else a small file in NEWSROOM_CACHE_DIR,
 # which every process that changes content (gunicorn workers, manage.py commands, the task worker) must be able to
 # write. Stored pages expire after NEWSROOM_PAGE_CACHE_TIMEOUT seconds at the latest; a change retires them at once.
+# Without Redis, every one of those processes must run as the same system user: Django's file cache creates the
+# generation file with mode 0600, so a process running as another user can neither read nor replace it (a change
+# it makes is then not seen by the others, and its pages are never retired).
 REDIS_URL = env_str("REDIS_URL")
 NEWSROOM_CACHE_DIR = Path(env_str("NEWSROOM_CACHE_DIR", str(BASE_DIR / ".tmp" / "cache")))
 NEWSROOM_PAGE_CACHE_TIMEOUT = int(env_str("NEWSROOM_PAGE_CACHE_TIMEOUT", "600"))

@@ -3,8 +3,11 @@
 import json
 
 import pytest
+from django.core.cache import caches
 from django.db import connections
 from django.urls import reverse
+
+from newsroom import health as health_module
 
 
 def health(client):
@@ -68,3 +71,25 @@ def test_unreachable_database_fails_the_check(client, unreachable_database):
 
     assert response.status_code == 503
     assert body == {"status": "unavailable", "checks": {"database": "error: OperationalError", "cache": "ok"}}
+
+
+@pytest.mark.django_db
+def test_concurrent_polls_do_not_report_a_spurious_cache_failure(client, monkeypatch):
+    """Load balancers poll every app server at once, and the servers share Redis: a poll that writes between
+    another's write and read must not make that other one report the cache as failing."""
+    shared = caches["default"]
+    real_get = shared.get
+    other_polls = []
+
+    def get_while_another_poll_writes(key, *args, **kwargs):
+        if not other_polls:
+            other_polls.append(None)
+            other_polls[0] = health_module._check_cache()  # another server's poll, in between
+        return real_get(key, *args, **kwargs)
+
+    monkeypatch.setattr(shared, "get", get_while_another_poll_writes)
+    response, body = health(client)
+
+    assert other_polls == ["ok"]
+    assert response.status_code == 200
+    assert body["status"] == "ok" and body["checks"]["cache"] == "ok"

@@ -196,3 +196,41 @@ def test_an_article_without_parts_has_empty_parts():
     article = ArticleFactory(published=True)
     loaded = Article.objects.for_listing().get(pk=article.pk)
     assert list(loaded.bylines.all()) == []
+
+
+@pytest.mark.parametrize("topics_of_article", [0, 1, 2])
+def test_related_articles_match_the_plain_definition(topics_of_article):
+    """``related_to`` reads only a few candidates (the newest sharing a topic, the newest of the section); its
+    answer is the plain definition's: sharing a topic first, then the section, newest first, never itself, never
+    an unpublished story, a story sharing a topic and the section shown once."""
+    import random
+
+    from tests.factories import SectionFactory, TopicFactory
+
+    rng = random.Random(topics_of_article)
+    sections, topics = SectionFactory.create_batch(2), TopicFactory.create_batch(3)
+    now = timezone.now()
+    states = [{"published": True}] * 4 + [{}, {"scheduled": True}]
+    articles = []
+    for _ in range(40):
+        state = rng.choice(states)
+        if state.get("published"):
+            state = {"published": True, "published_at": now - timedelta(hours=rng.randrange(1, 500))}
+        articles.append(ArticleFactory(section=rng.choice(sections), **state))
+        articles[-1].topics.add(*rng.sample(topics, rng.choice([0, 0, 1, 2])))
+    article = ArticleFactory(published=True, section=sections[0])
+    article.topics.add(*topics[:topics_of_article])
+    article = Article.objects.for_detail().get(pk=article.pk)
+
+    published = list(Article.objects.published().exclude(pk=article.pk).prefetch_related("topics"))
+    shared = {t.pk for t in topics[:topics_of_article]}
+
+    def key(other):
+        shares = bool(shared & {t.pk for t in other.topics.all()})
+        return (not shares, -other.published_at.timestamp(), -other.pk)
+
+    candidates = [a for a in published if shared & {t.pk for t in a.topics.all()} or a.section_id == sections[0].pk]
+    expected = [a.pk for a in sorted(candidates, key=key)[:4]]
+    assert len(expected) == 4
+    for limit in (4, 2):
+        assert [row["id"] for row in Article.objects.published().related_to(article, limit=limit)] == expected[:limit]

@@ -7,7 +7,7 @@ replica only ever sees committed rows. The real streaming replica is exercised b
 
 import pytest
 from django.conf import settings as django_settings
-from django.db import connections
+from django.db import InterfaceError, connections
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -63,6 +63,12 @@ class Queries:
         return len(self.contexts["default"].captured_queries)
 
     @property
+    def reads_on_primary(self):
+        """The primary's queries but the fills of the caches kept per content generation (the section menu), which
+        read from the primary on the first request after a change (articles/menu.py)."""
+        return [q["sql"] for q in self.contexts["default"].captured_queries if '"articles_section"' not in q["sql"]]
+
+    @property
     def on_replica(self):
         """Queries the replica ran (None when it was not watched: a broken one cannot be)."""
         return len(self.contexts[REPLICA].captured_queries) if REPLICA in self.contexts else None
@@ -81,8 +87,62 @@ def test_anonymous_reader_reads_from_the_replica(client, replica, article):
     assert response.status_code == 200
     assert "县妇联召开执委会议" in response.content.decode()
     assert queries.on_replica > 0
-    assert queries.on_primary == 0
+    assert queries.reads_on_primary == []
     assert routers.PIN_COOKIE_NAME not in response.cookies
+
+    with Queries() as queries:
+        client.get(article.get_absolute_url())
+    assert queries.on_primary == 0  # the menu is read once per generation
+
+
+@both_databases
+def test_the_caches_filled_once_per_change_read_from_the_primary(client, replica, article):
+    """The first request after a change is an anonymous reader's, read from a replica that may not have replayed
+    the change yet: the section menu and the photos of rich text, kept until the next change (or a day), are read
+    from the primary; the page itself from the replica."""
+    photo = ArticlePhotoFactory(article=article).photo
+    article.body = f'<p>正文</p><p><img src="{photo.image.url}" alt="图"></p>'
+    article.save()
+
+    with Queries() as queries:
+        response = client.get(article.get_absolute_url())
+
+    assert response.status_code == 200
+    primary = [q["sql"] for q in queries.contexts["default"].captured_queries]
+    replica_sql = [q["sql"] for q in queries.contexts[REPLICA].captured_queries]
+    assert any('FROM "articles_section"' in sql for sql in primary)
+    assert any('FROM "articles_photo"' in sql and "rendition_set" in sql for sql in primary)
+    assert not any('FROM "articles_section"' in sql and '"articles_article"' not in sql for sql in replica_sql)
+    assert any('FROM "articles_article"' in sql for sql in replica_sql)
+
+
+@both_databases
+def test_health_leaves_a_replica_marked_down_alone(client, replica):
+    """A replica that failed is not asked again before NEWSROOM_REPLICA_RETRY_SECONDS: a dead one would cost every
+    poll its connect timeout."""
+    routers.mark_replica_down()
+    with Queries() as queries:
+        response = client.get(reverse("healthz"))
+
+    assert response.status_code == 200
+    assert response.json()["checks"]["replica"] == "error: marked down, not checked"
+    assert queries.on_replica == 0
+
+
+@both_databases
+def test_health_survives_a_replica_connection_that_fails_to_close(client, replica, broken_replica):
+    def close_fails():
+        raise InterfaceError("connection already closed")
+
+    connections[REPLICA].close = close_fails  # an instance attribute, removed before the fixture closes it
+    try:
+        response = client.get(reverse("healthz"))
+    finally:
+        del connections[REPLICA].close
+
+    assert response.status_code == 200
+    assert response.json()["checks"]["replica"].startswith("error: ")
+    assert routers.replica_alias() is None
 
 
 @both_databases
@@ -98,7 +158,7 @@ def test_reading_a_page_with_bylines_and_photos_does_not_pin_the_reader(client, 
 
         assert response.status_code == 200
         assert routers.PIN_COOKIE_NAME not in response.cookies, url
-        assert queries.on_primary == 0, url
+        assert queries.reads_on_primary == [], url
 
 
 @both_databases

@@ -162,6 +162,45 @@ def test_headline_hits_rank_first(client):
     assert found(client, "家风") == ["好家风代代传", "年度工作总结"]
 
 
+def test_a_headline_hit_older_than_the_newest_matches_still_ranks_first():
+    """Only the newest matches are ranked (``limit``), but every headline match is a candidate, however old."""
+    old = indexed(headline="好家风代代传", published_at=timezone.now() - timedelta(days=2000))
+    for number in range(4):
+        indexed(
+            headline=f"工作动态{number}",
+            body="<p>家风建设。</p>",
+            published_at=timezone.now() - timedelta(hours=number),
+        )
+
+    found_ = services.search_documents("家风", limit=3)
+
+    assert found_.capped
+    assert len(found_.results) == 3
+    assert SearchDocument.objects.get(pk=found_.results[0].document_id).article_id == old.pk
+
+
+def test_stories_with_only_the_pairs_of_a_word_do_not_use_up_the_candidates():
+    """覃晓 and 晓岚 in a story do not make 覃晓岚: such newer stories are read and passed over, batch after batch."""
+    real = [
+        indexed(
+            headline=f"乡村报道{number}",
+            body="<p>记者覃晓岚报道。</p>",
+            published_at=timezone.now() - timedelta(days=9),
+        )
+        for number in range(2)
+    ]
+    for number in range(13):
+        indexed(
+            headline=f"人物{number}",
+            body="<p>覃晓同志和王晓岚一起。</p>",
+            published_at=timezone.now() - timedelta(hours=number),
+        )
+
+    results = services.search_documents("覃晓岚", limit=2).results
+
+    assert {SearchDocument.objects.get(pk=result.document_id).article_id for result in results} == {a.pk for a in real}
+
+
 def test_results_are_highlighted_and_escaped(client):
     indexed(headline="<script>妇联</script>", body="<p>市妇联 &lt;b&gt;会议</p>")
 

@@ -91,3 +91,15 @@ def test_unpadded_chinese_date_is_understood():
 def test_nonsense_date_is_refused():
     with translation.override("zh-hans"):
         assert not _DateForm({"day": "2026年13月40日"}).is_valid()
+
+
+@pytest.mark.django_db
+def test_postgresql_connections_run_without_the_jit_compiler():
+    """A query PostgreSQL costs high would pay ~150 ms of JIT compiling: page queries are short index scans."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone() == ("off",)

@@ -36,7 +36,7 @@ RICH_TEXT_IMAGE_SIZES = "(max-width: 40em) 100vw, 36em"
 @register.filter
 def responsive_images(html, photos):
     """Rich text, sanitised by services.sanitize_html when it was saved, with our own photos as responsive
-    <picture>s (``photos``: what services.load_renditions returned for the page). Output is marked safe: use it
+    <picture>s (``photos``: what services.rich_text_photos returned for the page). Output is marked safe: use it
     only on rich-text fields."""
     from articles.services import responsive_images as rewrite
 

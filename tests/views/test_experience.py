@@ -7,12 +7,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.factories import ArticleFactory, ExperienceEntryFactory, OrganizationFactory
-from tests.views.pages import MENU_QUERIES, UNPUBLISHED, entry_titles_in, main_of
+from tests.views.pages import MENU_QUERIES, UNPUBLISHED, entry_titles_in, main_of, text_of
 
 pytestmark = pytest.mark.django_db
 
-# menu, organisations to pick from, years to pick from, count for the paginator, entries
-EXPERIENCE_INDEX_QUERIES = MENU_QUERIES + 4
+# menu, organisations to pick from, years to pick from, the page's entries with the list's length (a subquery)
+EXPERIENCE_INDEX_QUERIES = MENU_QUERIES + 3
 
 URL = "/experience/"
 
@@ -97,6 +97,21 @@ def test_filters_are_kept_in_pagination_links(client):
     assert len(titles(client.get(f"{URL}?form=oral&level=county&page=2"))) == 1
 
 
+def test_pages_show_the_whole_count_and_refuse_pages_past_the_end(client):
+    """The list's length comes with the page's rows: every page shows it, pages past the end are 404."""
+    ExperienceEntryFactory.create_batch(21, article=ArticleFactory(published=True), oral=True)
+    for page in ("", "?page=2", "?page=last"):
+        html = client.get(URL + page).content.decode()
+        assert "21" in text_of(html[html.index('class="result-count"') :][:80]), page
+        assert "2" in text_of(html[html.index('class="pagination"') :][:400]), page
+    assert len(titles(client.get(f"{URL}?page=last"))) == 1
+    for page in ("3", "0", "x"):
+        assert client.get(f"{URL}?page={page}").status_code == 404, page
+    empty = client.get(f"{URL}?form=written")
+    assert empty.status_code == 200 and titles(empty) == []
+    assert client.get(f"{URL}?form=written&page=2").status_code == 404
+
+
 @pytest.mark.parametrize("state", UNPUBLISHED.values(), ids=UNPUBLISHED.keys())
 def test_index_never_shows_entries_of_unpublished_articles(client, state):
     ExperienceEntryFactory(article=ArticleFactory(**state), title="不该出现")
@@ -118,6 +133,7 @@ def test_index_queries_do_not_grow(client, django_assert_num_queries, n):
     for article in ArticleFactory.create_batch(n, published=True):
         ExperienceEntryFactory.create_batch(2, article=article, oral=True)
 
+    assert EXPERIENCE_INDEX_QUERIES <= 4  # issue 8: list pages run 4 queries at most, menu included
     with django_assert_num_queries(EXPERIENCE_INDEX_QUERIES):
         response = client.get(f"{URL}?form=oral&level=city")
     assert len(titles(response)) == min(2 * n, 20)

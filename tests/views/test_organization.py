@@ -11,8 +11,9 @@ from tests.views.pages import MENU_QUERIES, UNPUBLISHED, entry_titles_in, links_
 
 pytestmark = pytest.mark.django_db
 
-# menu, organisation (parent joined), count for the paginator, entries (article joined), child organisations
-ORGANIZATION_PAGE_QUERIES = MENU_QUERIES + 4
+# menu, organisation (parent joined), the page's entries (article joined) with the list's length (a subquery),
+# child organisations
+ORGANIZATION_PAGE_QUERIES = MENU_QUERIES + 3
 
 
 def at(year, month, day):
@@ -106,6 +107,9 @@ def test_organization_page_is_paginated(client):
     url = organization.get_absolute_url()
     assert len(entry_titles_in(client.get(url))) == 20
     assert len(entry_titles_in(client.get(f"{url}?page=2"))) == 1
+    assert "第 2 页，共 2 页" in text_of(main_of(client.get(f"{url}?page=2")))
+    assert len(entry_titles_in(client.get(f"{url}?page=last"))) == 1
+    assert client.get(f"{url}?page=3").status_code == 404
 
 
 @pytest.mark.parametrize("n", [1, 12])
@@ -117,6 +121,7 @@ def test_organization_page_queries_do_not_grow(client, django_assert_num_queries
         ExperienceEntryFactory(article=article, organization=organization)
         ExperienceEntryFactory(article=article, organization=OrganizationFactory(parent=organization))
 
+    assert ORGANIZATION_PAGE_QUERIES <= 4  # issue 8: list pages run 4 queries at most, menu included
     with django_assert_num_queries(ORGANIZATION_PAGE_QUERIES):
         response = client.get(organization.get_absolute_url())
     assert len(entry_titles_in(response)) == n
