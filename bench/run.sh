@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # `make bench`: the benchmarks, each with the project's virtualenv Python.
-# BENCH_ONLY="pages" (or "renditions search", ...) runs only those; the default runs them all.
+# BENCH_ONLY="pages" (or "renditions search scaleout", ...) runs only those; the default runs them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-.venv/bin/python}"
-BENCH_ONLY="${BENCH_ONLY:-renditions search pages}"
+BENCH_ONLY="${BENCH_ONLY:-renditions search pages scaleout}"
 wanted() { [[ " $BENCH_ONLY " == *" $1 "* ]]; }
 if wanted renditions; then
     echo "=== renditions of a 24-megapixel JPEG ==="
@@ -24,4 +24,10 @@ fi
 if wanted pages; then
     echo "=== pages over HTTP: gunicorn, nginx, wrk, PostgreSQL 15 ==="
     .ci/with_postgres.sh "$PYTHON" bench/pages.py --articles "${BENCH_ARTICLES:-100000}"
+fi
+# Scale-out: the cluster of cluster/start.sh (demo content, no replica) with 1 and then 2 app servers behind nginx,
+# as deployed and uncached, at BENCH_CONNECTIONS for BENCH_SECONDS each; about 3 minutes (4 cluster starts).
+if wanted scaleout; then
+    echo "=== scale-out: 1 and 2 app servers behind nginx (cluster/start.sh) ==="
+    "$PYTHON" bench/scaleout.py
 fi

@@ -163,7 +163,7 @@ set +a
 (cd "$ROOT" && "$PY" manage.py migrate --no-input >"$DIR/migrate.log" 2>&1)
 (cd "$ROOT" && "$PY" manage.py collectstatic --no-input >"$DIR/collectstatic.log" 2>&1)
 if [ -n "$SEED" ]; then
-    (cd "$ROOT" && "$PY" manage.py seed_demo_content >"$DIR/seed.log" 2>&1)
+    (cd "$ROOT" && "$PY" manage.py seed_demo_content --force >"$DIR/seed.log" 2>&1)
 fi
 
 # --- app servers: gunicorn + a task worker each, from an empty working folder -------------------------------
