@@ -64,9 +64,14 @@ class Queries:
 
     @property
     def reads_on_primary(self):
-        """The primary's queries but the fills of the caches kept per content generation (the section menu), which
-        read from the primary on the first request after a change (articles/menu.py)."""
-        return [q["sql"] for q in self.contexts["default"].captured_queries if '"articles_section"' not in q["sql"]]
+        """The primary's queries but the fills of the caches kept per content generation (the section menu, a
+        list's length), which read from the primary on the first request after a change (articles/menu.py,
+        SeekPaginator.count in articles/views.py)."""
+        return [
+            q["sql"]
+            for q in self.contexts["default"].captured_queries
+            if '"articles_section"' not in q["sql"] and not q["sql"].startswith("SELECT COUNT(")
+        ]
 
     @property
     def on_replica(self):
