@@ -2702,15 +2702,25 @@ def search_documents(raw_query, *, section=None, year=None, kind=None, limit=SEA
 
 
 def load_search_page(results):
-    """Load the documents of one page of results (one query) into ``result.document``."""
+    """Load the documents of one page of results (one query) into ``result.document``; returns the results whose
+    document is still there. Read from the primary, like the candidates: a replica a moment behind may not have
+    a story published a second ago, and a story unpublished in between is simply left out."""
+    from django.db import DEFAULT_DB_ALIAS
+
     from articles.models import SearchDocument
 
-    documents = SearchDocument.objects.select_related("article__section", "entry__organization").defer(
-        "grams", "article__body", "entry__body"
+    documents = (
+        SearchDocument.objects.using(DEFAULT_DB_ALIAS)
+        .select_related("article__section", "entry__organization")
+        .defer("grams", "article__body", "entry__body")
     )
     by_id = documents.in_bulk([result.document_id for result in results])
+    loaded = []
     for result in results:
-        result.document = by_id[result.document_id]
+        result.document = by_id.get(result.document_id)
+        if result.document is None:
+            continue
         if result.document.entry_id is not None:
             result.document.entry.article = result.document.article  # for entry.get_absolute_url(), no query
-    return results
+        loaded.append(result)
+    return loaded

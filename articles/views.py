@@ -456,7 +456,8 @@ class SearchView(ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         query = self.search.query
-        for result in services.load_search_page(context["results"]):  # only the shown page is loaded, highlighted
+        context["results"] = services.load_search_page(context["results"])  # only the shown page, highlighted
+        for result in context["results"]:
             document = result.document
             heading = str(document.entry) if result.is_entry else document.article.headline
             result.heading_html = search.highlight(heading, query)

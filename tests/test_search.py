@@ -379,3 +379,20 @@ def test_admin_search_finds_drafts_and_survives_nul(admin_client):
 
     assert "妇联草稿" in admin_client.get(url, {"q": "妇联"}).content.decode()
     assert admin_client.get(url, {"q": "妇联\x00"}).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_result_whose_story_left_between_the_search_and_the_page_is_left_out():
+    """Unpublished (or not yet on a lagging replica) between choosing the candidates and loading the page: the page
+    shows the others instead of failing."""
+    kept = ArticleFactory(published=True, headline="妇联走访困难家庭")
+    gone = ArticleFactory(published=True, headline="妇联举办培训班")
+    services.reindex_article(kept)
+    services.reindex_article(gone)
+    found = services.search_documents("妇联").results
+    assert len(found) == 2
+
+    SearchDocument.objects.filter(article=gone).delete()
+    shown = services.load_search_page(found)
+
+    assert [result.document.article_id for result in shown] == [kept.pk]
