@@ -240,6 +240,20 @@ def timed_search(query):
     return (time.perf_counter() - start) * 1000
 
 
+def report_misses(query, wrong, missed, shown=3):
+    """Name the stories a query got wrong, with the text around each occurrence, so a miss can be understood."""
+    from articles.models import SearchDocument
+
+    print(f"  {query}: {len(wrong)} found but not planted, {len(missed)} planted but not found")
+    for article_id in (wrong + missed)[:shown]:
+        document = SearchDocument.objects.filter(article_id=article_id, kind="article").first()
+        text = "\n".join([document.title, document.meta, document.body]) if document else ""
+        word = query.split()[0]
+        at = text.find(word)
+        context = text[max(0, at - 12) : at + len(word) + 12].replace("\n", " ") if at >= 0 else "(word not in text)"
+        print(f"    article {article_id}: …{context}…")
+
+
 def measure(truth, repeats):
     from articles import services
     from articles.models import SearchDocument
@@ -260,6 +274,9 @@ def measure(truth, repeats):
             )
             precisions.append(len(got & expected) / len(got) if got else 1.0)
             recalls.append(len(got & expected) / len(expected) if expected else 1.0)
+            wrong, missed = sorted(got - expected), sorted(expected - got)
+            if wrong or missed:
+                report_misses(query, wrong, missed)
         latencies.sort()
         p95 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.95))]
         print(
