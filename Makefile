@@ -2,10 +2,12 @@
 #
 #   make run                      set up, migrate, seed demo content, serve on http://127.0.0.1:8000/
 #   make run PORT=8123 HOST=0.0.0.0
-#   make test                     ruff, Django checks, then pytest on SQLite and on PostgreSQL 15
+#   make test                     ruff, bandit, Django checks, pytest on SQLite and on PostgreSQL 15, cluster test
+#   make bench / make loadtest    benchmarks (not part of make test)
+#   make cluster / cluster-stop   the scaled-out layout on 127.0.0.1; make backup / restore / audit: operations
 #
 # Works on a fresh Debian 12 with Python 3.11, make and apt: missing system packages (Node.js/npm, chromium,
-# PostgreSQL 15) are installed with apt-get, which needs root (or sudo).
+# PostgreSQL 15, redis-server, nginx-light, wrk) are installed with apt-get, which needs root (or sudo).
 
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV   ?= .venv
