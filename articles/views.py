@@ -347,8 +347,12 @@ class TopicDetailView(ArticlesOfView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        entries = ExperienceEntry.objects.published().in_topic(self.object).for_listing()[: self.entries_shown]
-        context["entries"] = cards.entry_cards(entries)
+        # One more than shown, to tell whether there are older ones (they are in the topic's articles, listed above).
+        entries = list(
+            ExperienceEntry.objects.published().in_topic(self.object).for_listing()[: self.entries_shown + 1]
+        )
+        context["entries"] = cards.entry_cards(entries[: self.entries_shown])
+        context["more_entries"] = len(entries) > self.entries_shown
         return context
 
 

@@ -129,8 +129,20 @@ def test_topic_page_shows_the_newest_twenty_entries(client):
         article = ArticleFactory(published=True, published_at=timezone.now() - timedelta(days=day))
         article.topics.add(topic)
         ExperienceEntryFactory(article=article, title=f"经验{day:02d}")
-    titles = entry_titles_in(client.get(topic.get_absolute_url()))
+    response = client.get(topic.get_absolute_url())
+    titles = entry_titles_in(response)
     assert [title.split("：")[1] for title in titles] == [f"经验{day:02d}" for day in range(1, 21)]
+    assert "其余经验交流见上方本专题的文章" in text_of(main_of(response))
+
+
+def test_topic_page_with_few_entries_does_not_promise_more(client):
+    topic = TopicFactory()
+    article = ArticleFactory(published=True)
+    article.topics.add(topic)
+    ExperienceEntryFactory.create_batch(20, article=article)
+    response = client.get(topic.get_absolute_url())
+    assert len(entry_titles_in(response)) == 20
+    assert "其余经验交流" not in text_of(main_of(response))
 
 
 @pytest.mark.parametrize("state", UNPUBLISHED.values(), ids=UNPUBLISHED.keys())
