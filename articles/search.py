@@ -53,7 +53,11 @@ _FORMAT_CHARACTERS = re.compile(
 _FORBIDDEN = re.compile("[\x00-\x1f\x7f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
 _OPERATORS = re.compile(r"\b(?:AND|OR|NOT|NEAR)\b")
 _WORDS_FILE = Path(__file__).with_name("search_words.txt")
-_WINDOW = 4  # characters looked at on each side of an occurrence (the dictionary's longest word)
+_LONGEST = 4  # the dictionary's longest word, in characters
+# Characters looked at on each side of an occurrence: enough that a word crossing its edge and the word next to that
+# one are both seen whole (2 × _LONGEST - 1); a shorter window cuts the neighbour (心甘情愿 after 夫妇联手) and turns
+# a clear cross-word occurrence into a tie, which keeps it.
+_WINDOW = 2 * _LONGEST - 1
 
 
 def normalize(text):
@@ -246,25 +250,28 @@ def dictionary():
 
 
 def _fewest_words(length, words):
-    """The fewest pieces a text of ``length`` characters splits into: the spans ``words`` ((start, end) pairs) or
-    single characters."""
+    """The best split of a text of ``length`` characters into the spans ``words`` ((start, end) pairs) and single
+    characters: (pieces, single characters), fewest pieces first, then fewest single characters (蒙古|国家|风险
+    beats 蒙古国|家风|险: a lone character is the sign of a forced split)."""
     starts = [[] for _ in range(length + 1)]
     for i, j in words:
         starts[j].append(i)
-    best = [0] * (length + 1)
+    best = [(0, 0)] * (length + 1)
     for end in range(1, length + 1):
-        fewest = best[end - 1]
+        pieces, singles = best[end - 1]
+        fewest = (pieces + 1, singles + 1)
         for i in starts[end]:
-            if best[i] < fewest:
-                fewest = best[i]
-        best[end] = fewest + 1
+            candidate = (best[i][0] + 1, best[i][1])
+            if candidate < fewest:
+                fewest = candidate
+        best[end] = fewest
     return best[length]
 
 
 @functools.lru_cache(maxsize=8192)
 def _is_whole_word_in(window, s, e):
     dictionary_words, extra = dictionary(), window[s:e]
-    longest, length = max(_WINDOW, e - s), len(window)
+    longest, length = max(_LONGEST, e - s), len(window)
     # Most occurrences have no dictionary word across their start or end: then nothing can refuse them.
     crossing = any(
         window[i:j] in dictionary_words

@@ -78,6 +78,12 @@ def test_a_document_has_the_codes_of_every_word_in_it():
         ("来到株洲市调研", "株洲", True),
         ("当选妇联执委", "执委", True),
         ("记者覃晓岚报道", "覃晓岚", True),  # a name no dictionary knows
+        # Found by the 100,000-article benchmark: the neighbour of the crossing word (心甘情愿, 先发制人) was cut
+        # by a too short window, and 蒙古国|家风|险 tied with 蒙古|国家|风险 on the number of words.
+        ("榆林夫妇联手心甘情愿放下", "妇联", False),
+        ("薄壁先发制人大家风雨同舟不做声", "家风", False),
+        ("长工蒙古国家风险美容迷人", "家风", False),
+        ("好家风代代传", "家风", True),
     ],
 )
 def test_a_word_split_across_two_words_is_not_a_match(text, word, is_match):
