@@ -9,6 +9,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import pytest
+
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 
 
@@ -116,3 +118,16 @@ class Cluster:
             except subprocess.CalledProcessError:
                 self.stop("immediate")
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def throwaway_cluster():
+    """For a module fixture (``yield from throwaway_cluster()``): an initialised cluster, destroyed afterwards;
+    the tests are skipped where PostgreSQL 15 cannot run."""
+    reason = unavailable_reason()
+    if reason:
+        pytest.skip(reason)
+    cluster = Cluster().init()
+    try:
+        yield cluster
+    finally:
+        cluster.destroy()

@@ -122,14 +122,7 @@ class Site:
 
 @pytest.fixture(scope="module")
 def cluster():
-    reason = pgcluster.unavailable_reason()
-    if reason:
-        pytest.skip(reason)
-    cluster = pgcluster.Cluster().init()
-    try:
-        yield cluster
-    finally:
-        cluster.destroy()
+    yield from pgcluster.throwaway_cluster()
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])

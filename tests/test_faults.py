@@ -134,14 +134,7 @@ def form_fields(page, form_id):
 
 @pytest.fixture(scope="module")
 def cluster():
-    reason = pgcluster.unavailable_reason()
-    if reason:
-        pytest.skip(reason)
-    cluster = pgcluster.Cluster().init()
-    try:
-        yield cluster
-    finally:
-        cluster.destroy()
+    yield from pgcluster.throwaway_cluster()
 
 
 @pytest.fixture(scope="module")
