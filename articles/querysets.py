@@ -219,7 +219,7 @@ def _build_corrections(rows):
 
 
 def _build_article_photos(rows):
-    ArticlePhoto, Photo, Reporter = model("ArticlePhoto"), model("Photo"), model("Reporter")
+    ArticlePhoto = model("ArticlePhoto")
     items = []
     for row in sorted(rows, key=lambda r: (r["order"], r["id"])):
         item = ArticlePhoto(
@@ -230,27 +230,16 @@ def _build_article_photos(rows):
             order=row["order"],
         )
         if row["photo_id"] is not None:
-            photo = Photo(
-                id=row["photo_id"],
-                image=row["image"],
-                width=row["width"],
-                height=row["height"],
-                alt_text=row["alt_text"],
-                credit_text=row["credit_text"],
-                credit_reporter_id=row["credit_reporter_id"],
-                rendition_set=_nested(row["rendition_set"]) or [],
-            )
-            if row["credit_reporter_id"] is not None:
-                photo.credit_reporter = Reporter(id=row["credit_reporter_id"], name=row["credit_name"])
-            item.photo = photo
+            item.photo = _photo_from_row(row, prefix="", id_key="photo_id")
         items.append(item)
     return items
 
 
-def _photo_from_row(row, prefix="photo_"):
-    """The Photo (with its credited reporter) of a JSON row's ``photo_*`` fields, or None."""
+def _photo_from_row(row, prefix="photo_", id_key=None):
+    """The Photo (with its credited reporter) of a JSON row's ``photo_*`` fields (or unprefixed ones, the id under
+    ``id_key``), or None."""
     Photo, Reporter = model("Photo"), model("Reporter")
-    photo_id = row[f"{prefix}id"]
+    photo_id = row[id_key or f"{prefix}id"]
     if photo_id is None:
         return None
     photo = Photo(
