@@ -380,6 +380,11 @@ class Rendition(models.Model):
 # --- Articles -----------------------------------------------------------------------------------
 
 
+def print_page_anchor(number):
+    """The fragment of a print page on the print-edition view ("A03" → "page-a03"), or "" without a number."""
+    return f"page-{slugify(number)}" if number else ""
+
+
 class ArticleManager(models.Manager.from_queryset(ArticleQuerySet)):
     """Articles outside the trash: what the admin, the public site and every query start from."""
 
@@ -577,7 +582,7 @@ class Article(Publishable):
     @property
     def print_page_anchor(self):
         """The fragment of this story's page on the print-edition view, e.g. "page-a03"."""
-        return f"page-{slugify(self.print_page_number)}" if self.print_page_number else ""
+        return print_page_anchor(self.print_page_number)
 
     def get_print_url(self):
         """The print-edition view of this story's issue, at its page; empty when the story was not in print."""

@@ -16,7 +16,6 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.functional import cached_property
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.generic import (
@@ -32,7 +31,16 @@ from django.views.generic import (
 from articles import cache as page_cache
 from articles import cards, menu, search, services
 from articles.forms import ExperienceEntryFilterForm, PrintIssueForm, SearchFilterForm
-from articles.models import Article, ExperienceEntry, FrontPageSlot, Organization, Reporter, Section, Topic
+from articles.models import (
+    Article,
+    ExperienceEntry,
+    FrontPageSlot,
+    Organization,
+    Reporter,
+    Section,
+    Topic,
+    print_page_anchor,
+)
 from articles.querysets import published_count
 
 logger = logging.getLogger(__name__)
@@ -503,7 +511,7 @@ class PrintIssueView(ListView):
                 {
                     "number": number,
                     "name": names[0] if names else "",
-                    "anchor": f"page-{slugify(number)}" if number else "",
+                    "anchor": print_page_anchor(number),
                     "articles": cards.article_cards(rows),
                 }
             )
