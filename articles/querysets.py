@@ -110,25 +110,14 @@ class JSONRows(Aggregate):
         return super().as_sql(compiler, connection, function="JSONB_AGG", **extra_context)
 
 
-def json_rows(queryset, **fields):
-    """A subquery giving, for the outer article, ``queryset``'s rows as a JSON array of ``fields``."""
-    rows = (
-        queryset.filter(article=OuterRef("pk"))
-        .order_by()
-        .values("article")
-        .annotate(rows=JSONRows(JSONObject(**{name: F(path) for name, path in fields.items()})))
-        .values("rows")
-    )
-    return Subquery(rows, output_field=models.JSONField())
-
-
 _OUTER_ID = -918273645  # stands for the outer article's id while a part's SQL is compiled
 _OUTER_MARK = "\x00outer-article\x00"
 _compiled_parts = {}
 
 
 class JSONPart(models.Expression):
-    """``json_rows()`` of one of JSON_PARTS, compiled once per database vendor and process.
+    """One of JSON_PARTS for the outer article (its rows as a JSON array, JSONRows), compiled once per database
+    vendor and process.
 
     Building and compiling four JSON subqueries of a dozen expressions each was a large part of a page's time;
     their SQL does not change, only the outer article's column (its alias depends on the outer query) is put in.
