@@ -130,9 +130,19 @@ if DATABASE_REPLICA_URL:
 NEWSROOM_REPLICA_DATABASE = "replica" if DATABASE_REPLICA_URL else ""
 # PostgreSQL's JIT compiler pays ~150 ms to compile any query it costs high; page queries are short index scans,
 # so it is off for our connections (set PGOPTIONS or the server's jit to override).
+#
+# Prepared statements: a page's queries are the same few SQL texts with other values, and planning one (its JSON
+# parts, joins) took about as long as running it. With the values bound on the server, psycopg prepares a query
+# the NEWSROOM_DB_PREPARE_THRESHOLD-th time a connection runs it and then only executes it. Behind a pooler in
+# transaction mode that cannot keep prepared statements (PgBouncer before 1.21), set it to 0.
+NEWSROOM_DB_PREPARE_THRESHOLD = int(env_str("NEWSROOM_DB_PREPARE_THRESHOLD", "3"))
 for _database in DATABASES.values():
     if _database["ENGINE"] == "django.db.backends.postgresql":
-        _database.setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+        _options = _database.setdefault("OPTIONS", {})
+        _options.setdefault("options", "-c jit=off")
+        if NEWSROOM_DB_PREPARE_THRESHOLD > 0:
+            _options.setdefault("server_side_binding", True)
+            _options.setdefault("prepare_threshold", NEWSROOM_DB_PREPARE_THRESHOLD)
 DATABASE_ROUTERS = ["newsroom.routers.ReplicaRouter"]
 # After a write, the browser reads from the primary for this long (replication lag never shows it stale data).
 NEWSROOM_REPLICA_PIN_SECONDS = int(env_str("NEWSROOM_REPLICA_PIN_SECONDS", "15"))
