@@ -6,17 +6,47 @@ line of text, and the lead photo's ``<picture>`` markup is made once per photo a
 come from ``ArticleQuerySet.for_cards()`` (a ``values()`` query with the bylines as JSON): no model instance is
 built for a card.
 
-Escaping: every string here is plain text that the template escapes on output, except ``picture`` (markup built
-with ``format_html``, so escaped here).
+The markup of the items lists print many times (a story card, an entry card, a line of a headline list) is here
+too, as format strings (``CARD_HTML``, ``ENTRY_CARD_HTML``, ``HEADLINE_ITEM_HTML``) that the templates print with a
+tag of articles/templatetags/newsroom_tags.py: a template would cost about five times as much per item. Edit the
+markup there; the page around the items stays in the templates.
+
+Escaping: every string of a card is plain text, except ``picture`` (markup built with ``format_html``, so escaped
+here); the ``*_html`` functions escape every value they put in their markup (``escape``, ``format_markup``).
 """
 
 import datetime
+from html import escape as escape_text
 
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext
+
+# --- markup -------------------------------------------------------------------------------------------------------
+
+
+def escape(value):
+    """``conditional_escape(value)`` (markup as it is, anything else as escaped text) without the lazy-string
+    checks around Django's: for markup built many times a page."""
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return escape_text(str(value))  # what django.utils.html.escape does
+
+
+def markup(text):
+    """``text`` marked safe: only for a template of this module filled with values that went through ``escape``
+    (as ``format_html`` does)."""
+    return SafeString(text)  # nosec B703: every value in it was escaped by escape()
+
+
+def format_markup(template, *args):
+    """``format_html(template, *args)``: the arguments escaped (``escape``), the template taken as it is."""
+    return markup(template.format(*map(escape, args)))
+
 
 # --- URLs without a reverse() per row -----------------------------------------------------------------------
 
@@ -25,15 +55,24 @@ _INT_SENTINEL = 987654321  # stands for an id
 _prefixes = {}
 
 
-def _split(viewname, sentinel):
+def _split(viewname, sentinel, name=None):
     key = (get_script_prefix(), viewname)
     parts = _prefixes.get(key)
     if parts is None:
-        name = "slug" if isinstance(sentinel, str) else "pk"
+        name = name or ("slug" if isinstance(sentinel, str) else "pk")
         url = reverse(viewname, kwargs={name: sentinel})
         head, _sep, tail = url.partition(str(sentinel))
         parts = _prefixes[key] = (head, tail)
     return parts
+
+
+def plain_url(viewname):
+    """``reverse(viewname)`` for a page without arguments (e.g. ``articles:home``), once per script prefix."""
+    key = ("plain", get_script_prefix(), viewname)
+    url = _prefixes.get(key)
+    if url is None:
+        url = _prefixes[key] = reverse(viewname)
+    return url
 
 
 def article_url(pk):
@@ -49,6 +88,22 @@ def slug_url(viewname, slug):
     """
     head, tail = _split(viewname, _SENTINEL)
     return f"{head}{slug}{tail}"
+
+
+_DATE_SENTINEL = "1901-02-03"  # stands for an issue date
+
+
+def print_issue_url(issue_on, page_number=""):
+    """``Article.get_print_url()`` for a story in the issue of ``issue_on`` (a date; "" without) on the page
+    numbered ``page_number``: the print-edition view of that issue at its page."""
+    from articles.models import print_page_anchor
+
+    if not issue_on:
+        return ""
+    head, tail = _split("articles:print_issue", _DATE_SENTINEL, "issue_on")
+    url = f"{head}{issue_on.isoformat()}{tail}"
+    anchor = print_page_anchor(page_number)
+    return f"{url}#{anchor}" if anchor else url
 
 
 SLUG_VIEWS = {
@@ -70,10 +125,10 @@ def page_url(obj):
 # --- dates in newsroom time -----------------------------------------------------------------------------------
 
 
-def local(moment):
-    """A datetime in the current (newsroom) time zone, as the ``date`` filter shows it."""
-    if isinstance(moment, datetime.datetime) and timezone.is_aware(moment):
-        return timezone.localtime(moment)
+def local(moment, zone=None):
+    """A datetime in the current (newsroom) time zone (or ``zone``), as the ``date`` filter shows it."""
+    if isinstance(moment, datetime.datetime) and moment.utcoffset() is not None:  # aware
+        return moment.astimezone(timezone.get_current_timezone() if zone is None else zone)  # as localtime() does
     return moment
 
 
@@ -148,20 +203,33 @@ def byline_rows(row):
     return sorted(_nested(row.get("bylines_json")) or (), key=lambda b: (b["order"], b["id"]))
 
 
-def article_card(row, *, lead=False, reporter_id=None):
+class Shared:
+    """What every card of a list needs and reads from the request's state: the URL prefixes of articles and
+    sections, and the time zone. Read once per list (each is a context-local lookup)."""
+
+    __slots__ = ("article_head", "article_tail", "section_head", "section_tail", "zone")
+
+    def __init__(self):
+        self.article_head, self.article_tail = _split("articles:article_detail", _INT_SENTINEL)
+        self.section_head, self.section_tail = _split("articles:section_detail", _SENTINEL)
+        self.zone = timezone.get_current_timezone()
+
+
+def article_card(row, *, lead=False, reporter_id=None, shared=None):
     """One card from a ``for_cards()`` row: what includes/_article_cards.html prints.
 
     ``lead``: the home page's lead story (a larger, eagerly loaded photo); ``reporter_id``: on a reporter's page,
-    the roles that reporter had in the story (``roles``).
+    the roles that reporter had in the story (``roles``); ``shared``: the list's ``Shared`` (read here without).
     """
-    published = local(row["published_at"])
+    shared = shared or Shared()
+    published = local(row["published_at"], shared.zone)
     bylines = byline_rows(row)
     card = {
-        "url": article_url(row["id"]),
+        "url": f"{shared.article_head}{row['id']}{shared.article_tail}",
         "headline": row["headline"],
         "kicker": row["kicker"],
         "summary": row["summary"],
-        "section_url": slug_url("articles:section_detail", row["section__slug"]),
+        "section_url": f"{shared.section_head}{row['section__slug']}{shared.section_tail}",
         "section_name": row["section__name"],
         "iso": published.isoformat() if published else "",
         "date": long_date(published) if published else "",
@@ -189,19 +257,84 @@ def article_card(row, *, lead=False, reporter_id=None):
     return card
 
 
-def headline_card(row):
+# A story card (what includes/_article_cards.html shows for each card), filled by card_html().
+CARD_HTML = """<article class="card{lead}">
+  {picture}
+  <div class="card-text">
+    {kicker}
+    <h{level} class="card-headline"><a href="{url}">{headline}</a></h{level}>
+    {summary}
+    <p class="card-meta"><a href="{section_url}">{section_name}</a> · <time datetime="{iso}">{date}</time>{bylines}</p>
+    {roles}
+  </div>
+</article>
+"""
+
+
+def card_html(card, level=2):
+    """A card's markup (``CARD_HTML``) with ``level`` the level of its headline: every value escaped but the
+    picture, markup already."""
+    roles = card.get("roles")
+    return markup(
+        CARD_HTML.format(
+            lead=" card-lead" if card["lead"] else "",
+            picture=card["picture"] + "\n" if card["picture"] else "",
+            kicker=format_markup('<p class="kicker">{}</p>', card["kicker"]) if card["kicker"] else "",
+            level=escape(level),
+            url=escape(card["url"]),
+            headline=escape(card["headline"]),
+            summary=format_markup('<p class="card-summary">{}</p>', card["summary"]) if card["summary"] else "",
+            section_url=escape(card["section_url"]),
+            section_name=escape(card["section_name"]),
+            iso=escape(card["iso"]),
+            date=escape(card["date"]),
+            bylines=escape(card["bylines"]),
+            roles=format_markup('<p class="card-roles">{}：{}</p>', gettext("Role in this story"), roles)
+            if roles
+            else "",
+        )
+    )
+
+
+def headline_card(row, shared=None):
     """A line of a headline list (includes/_headline_list.html) from a row with id, headline and published_at."""
-    published = local(row["published_at"])
+    shared = shared or Shared()
+    published = local(row["published_at"], shared.zone)
     return {
-        "url": article_url(row["id"]),
+        "url": f"{shared.article_head}{row['id']}{shared.article_tail}",
         "headline": row["headline"],
         "iso": published.isoformat() if published else "",
         "short_date": short_date(published) if published else "",
     }
 
 
+# A line of a headline list (includes/_headline_list.html), filled by headline_items_html().
+HEADLINE_ITEM_HTML = '<li><a href="{url}">{headline}</a> <time datetime="{iso}">{short_date}</time></li>'
+
+
+def headline_items_html(cards):
+    """The ``<li>`` of each headline card (``HEADLINE_ITEM_HTML``), one after the other. Every value escaped."""
+    return markup(
+        "".join(
+            HEADLINE_ITEM_HTML.format(
+                url=escape(card["url"]),
+                headline=escape(card["headline"]),
+                iso=escape(card["iso"]),
+                short_date=escape(card["short_date"]),
+            )
+            for card in cards
+        )
+    )
+
+
 def article_cards(rows, **options):
-    return [article_card(row, **options) for row in rows]
+    shared = Shared()
+    return [article_card(row, shared=shared, **options) for row in rows]
+
+
+def headline_cards(rows):
+    shared = Shared()
+    return [headline_card(row, shared) for row in rows]
 
 
 def entry_card(entry):
@@ -224,6 +357,39 @@ def entry_card(entry):
         "date": long_date(published) if published else "",
         "year": f"{published.year}年" if published else "",
     }
+
+
+# An experience entry's card (what includes/_entry_card.html shows), filled by entry_card_html(): lists of entries
+# print dozens of them.
+ENTRY_CARD_HTML = """<article class="entry-card">
+  <h{level} class="entry-card-title"><a href="{url}">{label}：{title}</a></h{level}>
+  {highlight}
+  <p class="card-meta">{organization}{form} · <a href="{article_url}">{article_headline}</a> · <time datetime="{iso}">{date}</time></p>
+</article>"""
+
+
+def entry_card_html(entry, level=3, show_organization=False):
+    """An entry card's markup (``ENTRY_CARD_HTML``): its title at ``level``, the organisation linked in the meta
+    line when ``show_organization`` (on pages not about that organisation). Every value escaped."""
+    return markup(
+        ENTRY_CARD_HTML.format(
+            level=escape(level),
+            url=escape(entry["url"]),
+            label=escape(entry["label"]),
+            title=escape(entry["title"]),
+            highlight=format_markup('<p class="entry-highlight">{}</p>', entry["highlight"])
+            if entry["highlight"]
+            else "",
+            organization=format_markup('<a href="{}">{}</a> · ', entry["organization_url"], entry["organization_name"])
+            if show_organization
+            else "",
+            form=escape(entry["form"]),
+            article_url=escape(entry["article_url"]),
+            article_headline=escape(entry["article_headline"]),
+            iso=escape(entry["iso"]),
+            date=escape(entry["date"]),
+        )
+    )
 
 
 def entry_cards(entries):

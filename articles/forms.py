@@ -5,25 +5,126 @@ database as typed, so a NUL byte or a stray string can never reach a query), and
 """
 
 from django import forms
+from django.utils.choices import BaseChoiceIterator
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from articles.models import ExperienceEntry, Organization, SearchDocument
 
+LONG_CHOICES = 8  # long lists of choices kept per process (one per list of organisations and language)
+_long_choices = {}
+
+
+class LongChoices(BaseChoiceIterator):
+    """A long list of (value, label) choices (every organisation with an experience entry) prepared once per
+    process and list: a field and its widget take it as it is (no normalising per request), the field finds a
+    value in a set, and the widget's options are escaped once (LongSelect). Normalising and rendering thousands of
+    options on every request took most of the experience index's time."""
+
+    def __init__(self, choices):
+        self.choices = tuple((str(value), str(label)) for value, label in choices)
+        self.values = {value for value, _label in self.choices}
+        self.positions = {}  # value: (start, end) of its option in ``body``, and the option selected
+        pieces, at = [], 0
+        for value, label in self.choices:
+            option = format_html('<option value="{}">{}</option>', value, label)
+            piece = f"\n  {option}\n"
+            if value not in self.positions:
+                selected = format_html('<option value="{}" selected>{}</option>', value, label)
+                self.positions[value] = (at, at + len(piece), f"\n  {selected}\n")
+            pieces.append(piece)
+            at += len(piece)
+        self.body = "".join(pieces)
+
+    def __iter__(self):
+        return iter(self.choices)
+
+    def __len__(self):
+        return len(self.choices)
+
+    def __getitem__(self, index):
+        return self.choices[index]
+
+    @classmethod
+    def of(cls, first, many, pair=None):
+        """``first`` (a few choices, labels possibly lazy) then ``many`` (each made a choice by ``pair``; kept by
+        the caller: the same object for as long as it holds), prepared once per process, list and language."""
+        key = (id(many), pair, get_language())
+        found = _long_choices.get(key)
+        if found is None or found[0] is not many:
+            if len(_long_choices) >= LONG_CHOICES:
+                _long_choices.clear()
+            found = _long_choices[key] = (many, cls([*first, *(map(pair, many) if pair else many)]))
+        return found[1]
+
+
+def widget_attrs(attrs):
+    """HTML attributes as Django's widget template writes them (django/forms/widgets/attrs.html): in their order,
+    True as a bare name, False left out."""
+    return mark_safe(  # noqa: S308  # nosec B308 B703: names and values escaped
+        "".join(
+            format_html(" {}", name) if value is True else format_html(' {}="{}"', name, str(value))
+            for name, value in attrs.items()
+            if value is not False
+        )
+    )
+
+
+class LongSelect(forms.Select):
+    """Django's Select, rendered to the same HTML, for LongChoices: one option is selected at most, as in Select."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        choices = self.choices
+        if not isinstance(choices, LongChoices):
+            choices = LongChoices(choices)
+        body = choices.body
+        for chosen in self.format_value(value):
+            position = choices.positions.get(chosen)
+            if position is not None:
+                start, end, selected = position
+                body = f"{body[:start]}{selected}{body[end:]}"
+                break
+        head = format_html('<select name="{}"{}>', name, widget_attrs(self.build_attrs(self.attrs, attrs)))
+        return mark_safe(f"{head}{body}\n</select>")  # noqa: S308  # nosec B308 B703: every part escaped above
+
+
+class LongChoiceField(forms.ChoiceField):
+    widget = LongSelect
+
+    def valid_value(self, value):
+        if isinstance(self.choices, LongChoices):
+            return str(value) in self.choices.values
+        return super().valid_value(value)
+
+
+class LongTypedChoiceField(LongChoiceField, forms.TypedChoiceField):
+    pass
+
+
+def year_choice(year):
+    return (str(year), str(year))
+
+
+LEVELS = tuple(Organization.Level.choices)
+FORMS = tuple(ExperienceEntry.Form.choices)
+
 
 class ExperienceEntryFilterForm(forms.Form):
-    level = forms.ChoiceField(label=_("Level"), required=False)
-    form = forms.ChoiceField(label=_("Form"), required=False)
-    year = forms.TypedChoiceField(label=_("Year"), required=False, coerce=int, empty_value=None)
-    organization = forms.ChoiceField(label=_("Organisation"), required=False)
+    level = LongChoiceField(label=_("Level"), required=False)
+    form = LongChoiceField(label=_("Form"), required=False)
+    year = LongTypedChoiceField(label=_("Year"), required=False, coerce=int, empty_value=None)
+    organization = LongChoiceField(label=_("Organisation"), required=False)
 
     def __init__(self, *args, organizations=(), years=(), **kwargs):
         """``organizations``: (slug, name) pairs; ``years``: ints. Both come from published entries."""
         super().__init__(*args, **kwargs)
         anything = [("", _("All"))]
-        self.fields["level"].choices = anything + list(Organization.Level.choices)
-        self.fields["form"].choices = anything + list(ExperienceEntry.Form.choices)
-        self.fields["year"].choices = anything + [(str(year), str(year)) for year in years]
-        self.fields["organization"].choices = anything + list(organizations)
+        self.fields["level"].choices = LongChoices.of(anything, LEVELS)
+        self.fields["form"].choices = LongChoices.of(anything, FORMS)
+        self.fields["year"].choices = LongChoices.of(anything, years, year_choice)
+        self.fields["organization"].choices = LongChoices.of(anything, organizations)
 
     def filters(self):
         """The valid, non-empty filters; an invalid value is dropped rather than reported."""

@@ -669,6 +669,11 @@ class ExperienceEntry(models.Model):
     caption = models.TextField(_("caption"), blank=True)
     form = models.CharField(_("form"), max_length=16, choices=Form.choices, default=Form.WRITTEN)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
+    # Copies of the article's state for the experience lists' indexes (ExperienceEntryQuerySet.listed()): kept by
+    # database triggers (migration 0013), never by Python, so that every path that changes an article (a save, a
+    # bulk update, raw SQL, the trash) or an entry keeps them right. Whatever a save writes here is replaced.
+    article_live = models.BooleanField(default=False, editable=False)  # published and not in the trash
+    article_published_at = models.DateTimeField(null=True, editable=False)
 
     objects = ExperienceEntryQuerySet.as_manager()
 
@@ -676,7 +681,21 @@ class ExperienceEntry(models.Model):
         ordering = ["article", "order", "id"]
         verbose_name = _("experience entry")
         verbose_name_plural = _("experience entries")
-        indexes = [models.Index(fields=["organization", "article"], name="articles_entry_org_idx")]
+        indexes = [
+            models.Index(fields=["organization", "article"], name="articles_entry_org_idx"),
+            # The experience index (newest first, every page; form and organisation read from the index itself)
+            # and an organisation's page, on the entries of published articles (see tests/test_experience_speed.py).
+            models.Index(
+                fields=["-article_published_at", "-article", "order", "id", "form", "organization"],
+                condition=Q(article_live=True),
+                name="articles_entry_live_idx",
+            ),
+            models.Index(
+                fields=["organization", "-article_published_at", "-article", "order", "id"],
+                condition=Q(article_live=True),
+                name="articles_entry_live_org_idx",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.organization}：{self.title}"

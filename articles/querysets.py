@@ -3,10 +3,12 @@
 "Published" is defined once, in PublishableQuerySet.published(); every public path starts from it.
 """
 
+import copy
 import datetime
 import json
 
 from django.apps import apps
+from django.core.exceptions import EmptyResultSet
 from django.db import connections, models
 from django.db.models import (
     Aggregate,
@@ -22,7 +24,7 @@ from django.db.models import (
     Window,
 )
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import JSONObject, RowNumber
+from django.db.models.functions import ExtractYear, JSONObject, RowNumber
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
@@ -394,8 +396,40 @@ CARD_FIELDS = (
 
 _STAND_IN_NOW = datetime.datetime(2001, 2, 3, 4, 5, 6, 789012, tzinfo=datetime.UTC)
 _STAND_IN_ARTICLE, _STAND_IN_SECTION, _STAND_IN_TOPIC = -918273001, -918273002, -918273100  # topics: -100, -101...
+STAND_IN_OBJECT = -918273004  # a list page's section, topic or reporter in its compiled query (views.SeekPaginator)
 _compiled_queries = {}
-COMPILED_QUERIES = 64  # kept per process; the memo starts again when full
+COMPILED_QUERIES = 256  # kept per process, the least recently used dropped first (deep pages each have one)
+BIGGEST_ID = 2**63 - 1  # of a BigAutoField: a larger number names no row (and no database takes it as a value)
+
+
+def _compiled(key, build, using, values):
+    """The memo behind ``compiled_sql`` and ``fetch_compiled``: (the queryset ``build(now)`` and its compiler, built,
+    set up and compiled once per process, database and ``key``; the SQL; its parameters bound to the current time
+    and ``values``)."""
+    connection = connections[using]
+    memo_key = (connection.alias, key)
+    compiled = _compiled_queries.pop(memo_key, None)  # put back last: the least recently used go first
+    if compiled is None:
+        queryset = build(_STAND_IN_NOW)
+        compiler = queryset.query.get_compiler(connection=connection)
+        sql, params = compiler.as_sql()
+        stand_in_now = connection.ops.adapt_datetimefield_value(_STAND_IN_NOW)
+        slots = []
+        for i, param in enumerate(params):
+            if param == stand_in_now or param == _STAND_IN_NOW:
+                slots.append((i, _STAND_IN_NOW))
+            elif isinstance(param, int) and param in (values or {}):
+                slots.append((i, param))
+        if len(_compiled_queries) >= COMPILED_QUERIES:
+            del _compiled_queries[next(iter(_compiled_queries))]
+        compiled = (queryset, compiler, sql, tuple(params), slots)
+    _compiled_queries[memo_key] = compiled
+    queryset, compiler, sql, params, slots = compiled
+    values = {**(values or {}), _STAND_IN_NOW: connection.ops.adapt_datetimefield_value(timezone.now())}
+    params = list(params)
+    for i, stand_in in slots:
+        params[i] = values[stand_in]
+    return queryset, compiler, sql, params
 
 
 def compiled_sql(key, build, using="default", values=None):
@@ -404,28 +438,24 @@ def compiled_sql(key, build, using="default", values=None):
     query of many parts whose building and compiling would cost more than running it. ``key`` must name every
     choice that changes the SQL's shape (not the values passed through ``values``).
     """
-    connection = connections[using]
-    values = values or {}
-    memo_key = (connection.alias, key)
-    compiled = _compiled_queries.get(memo_key)
-    if compiled is None:
-        sql, params = build(_STAND_IN_NOW).query.get_compiler(connection=connection).as_sql()
-        stand_in_now = connection.ops.adapt_datetimefield_value(_STAND_IN_NOW)
-        slots = []
-        for i, param in enumerate(params):
-            if param == stand_in_now or param == _STAND_IN_NOW:
-                slots.append((i, _STAND_IN_NOW))
-            elif isinstance(param, int) and param in values:
-                slots.append((i, param))
-        if len(_compiled_queries) >= COMPILED_QUERIES:
-            _compiled_queries.clear()
-        compiled = _compiled_queries[memo_key] = (sql, tuple(params), slots)
-    sql, params, slots = compiled
-    values = {**values, _STAND_IN_NOW: connection.ops.adapt_datetimefield_value(timezone.now())}
-    params = list(params)
-    for i, stand_in in slots:
-        params[i] = values[stand_in]
+    _queryset, _compiler, sql, params = _compiled(key, build, using, values)
     return sql, params
+
+
+def fetch_compiled(key, build, using="default", values=None):
+    """The results of the queryset ``build(now)`` (model instances with their ``select_related`` objects and JSON
+    parts, or whatever the queryset yields), its query built and compiled once per process as ``compiled_sql``
+    does, then run with the current time and ``values``. The queryset's own iterable turns the rows into results
+    with the compiler kept from that first compile (a copy per call: nothing shared is changed)."""
+    try:
+        queryset, compiler, sql, params = _compiled(key, build, using, values)
+    except EmptyResultSet:  # a query that can match nothing (an empty slice): Django runs none either
+        return []
+    run = copy.copy(compiler)
+    run.as_sql = lambda *args, **kwargs: (sql, params)
+    queryset = queryset.using(using)  # a fresh query object: only this call's copy hands out ``run``
+    queryset.query.get_compiler = lambda *args, **kwargs: run
+    return list(queryset)
 
 
 def compiled_once(key, build, using="default"):
@@ -554,11 +584,13 @@ class ArticleQuerySet(PublishableQuerySet):
         )
 
     def for_home(self, section_ids, per_section, fallbacks):
-        """Card rows of every story the home page may show, in one query: those placed in a front-page slot
-        (``slot``: the lowest position), the latest ``fallbacks``, and the newest ``per_section`` of each section of
-        ``section_ids``. Each part is a short scan of an index (a subquery with LIMIT); pick them apart in Python.
+        """Card rows (dicts) of every published story the home page may show, whatever this queryset's filters, in
+        one query: those placed in a front-page slot (``slot``: the lowest position), the latest ``fallbacks``, and
+        the newest ``per_section`` of each section of ``section_ids``. Each part is a short scan of an index (a
+        subquery with LIMIT); pick them apart in Python. Built and compiled once per process and set of sections
+        (``fetch_compiled``): that cost more than running it, on every request of the busiest page.
         """
-        slots = model("FrontPageSlot").objects.filter(article=OuterRef("pk")).order_by("position")
+        using = self.db
 
         def ids(now):
             newest = model("Article").objects.published(now).order_by("-published_at", "-id").values("pk")
@@ -567,23 +599,29 @@ class ArticleQuerySet(PublishableQuerySet):
                 newest[:fallbacks],
                 *(newest.filter(section_id=section_id)[:per_section] for section_id in section_ids),
             ]
-            if connections[self.db].features.supports_slicing_ordering_in_compound:
+            if connections[using].features.supports_slicing_ordering_in_compound:
                 # PostgreSQL: one list of ids, a UNION ALL of short index scans.
-                return parts[0].union(*parts[1:], all=True)
+                union = parts[0].union(*parts[1:], all=True)
+                sql, params = union.query.get_compiler(connection=connections[using]).as_sql()
+                return RawSQL(sql, params)  # noqa: S611  # nosec: SQL compiled by Django, values as params
             wanted = Q()  # SQLite allows no LIMIT inside a UNION: one IN per part (fine at SQLite's sizes)
             for part in parts:
                 wanted |= Q(pk__in=part)
             return model("Article").objects.filter(wanted).values("pk")
 
-        key = ("home", tuple(section_ids), per_section, fallbacks)
-        rows = self.filter(pk__in=compiled_once(key, ids, self.db)).annotate(
-            slot=Subquery(slots.values("position")[:1])
-        )
-        return (
-            rows.with_parts("bylines_json")
-            .order_by("-published_at", "-id")
-            .values(*CARD_FIELDS, "section_id", "bylines_json", "slot")
-        )
+        def rows(now):
+            slots = model("FrontPageSlot").objects.filter(article=OuterRef("pk")).order_by("position")
+            return (
+                model("Article")
+                .objects.published(now)
+                .filter(pk__in=ids(now))
+                .annotate(slot=Subquery(slots.values("position")[:1]))
+                .with_parts("bylines_json")
+                .order_by("-published_at", "-id")
+                .values(*CARD_FIELDS, "section_id", "bylines_json", "slot")
+            )
+
+        return fetch_compiled(("home", tuple(section_ids), per_section, fallbacks), rows, using)
 
     def front_page_candidates(self, fallbacks):
         """Articles placed in a home-page slot (``slot`` annotated, lowest position first), then the latest.
@@ -636,6 +674,20 @@ class ArticleQuerySet(PublishableQuerySet):
             "bylines_json", "topics_json", "corrections_json", "photos_json", "entries_json"
         )
 
+    def published_detail(self, pk):
+        """The published article ``pk`` with everything its page shows (``for_detail()``), or None; whatever this
+        queryset's filters. One query, built and compiled once per process (``fetch_compiled``): building and
+        compiling it cost more than running it."""
+        if not 0 < pk <= BIGGEST_ID:
+            return None
+        found = fetch_compiled(
+            "article page",
+            lambda now: model("Article").objects.published(now).for_detail().filter(pk=_STAND_IN_ARTICLE),
+            self.db,
+            {_STAND_IN_ARTICLE: pk},
+        )
+        return found[0] if found else None
+
     def filed_by(self, user):
         """The user's own stories: created by them or bylined to them."""
         if not user.is_authenticated:
@@ -670,11 +722,42 @@ class ExperienceEntryQuerySet(models.QuerySet):
         """Entries are public exactly when their article is."""
         return self.filter(article__in=model("Article").objects.published().values("pk"))
 
+    def listed(self, now=None):
+        """``published()`` read from the entries' own copies of their article's state (``article_live``,
+        ``article_published_at``, kept by database triggers): the same entries, served by the entries' indexes
+        in the lists' order (``newest_first()``) without reading the articles."""
+        return self.live_or_scheduled().filter(article_published_at__lte=now or timezone.now())
+
+    def live_or_scheduled(self):
+        """``listed()`` without its condition on the time."""
+        return self.filter(article_live=True)
+
+    def count_and_next(self):
+        """(how many are listed now, when the next scheduled one goes live or None), in one query over
+        ``live_or_scheduled()`` rows, for a cached count (views.SeekPaginator)."""
+        now = timezone.now()
+        found = self.live_or_scheduled().aggregate(
+            live=Count("pk", filter=Q(article_published_at__lte=now)),
+            next=Min("article_published_at", filter=Q(article_published_at__gt=now)),
+        )
+        return found["live"], found["next"]
+
+    def newest_first(self):
+        """Newest article first, then the editor's order: the order of ``articles_entry_live_idx`` (and of
+        ``articles_entry_live_org_idx`` within an organisation)."""
+        return self.order_by("-article_published_at", "-article_id", "order", "id")
+
     def of_organization(self, organization):
         return self.filter(organization=organization)
 
+    def of_organization_slug(self, slug):
+        """The organisation's entries, its id read first (a scalar subquery): an equality on ``organization_id``,
+        served by ``articles_entry_live_org_idx`` in the lists' order (a join on the slug walked the whole list)."""
+        organization = model("Organization").objects.filter(slug=slug).values("pk")[:1]
+        return self.filter(organization_id=Subquery(organization))
+
     def of_level(self, level):
-        return self.filter(organization__level=level)
+        return self.filter(organization__in=model("Organization").objects.filter(level=level).values("pk"))
 
     def in_form(self, form):
         return self.filter(form=form)
@@ -683,8 +766,8 @@ class ExperienceEntryQuerySet(models.QuerySet):
         return self.filter(article__topics=topic)
 
     def in_year(self, year):
-        """Entries whose article went live in ``year``, newsroom time (Beijing)."""
-        return self.filter(article__published_at__year=year)
+        """Entries whose article went live in ``year``, newsroom time (Beijing): a range of the lists' index."""
+        return self.filter(article_published_at__year=year)
 
     def latest_published(self, count):
         """The ``count`` newest published entries (by their article's time) as cards, whatever this queryset's
@@ -714,16 +797,55 @@ class ExperienceEntryQuerySet(models.QuerySet):
         )
 
 
+class DistinctJSONRows(Func):
+    """The distinct values of an expression over a whole query, as a JSON array: an aggregate Django does not see
+    as one (no GROUP BY), for an uncorrelated subquery that the database runs once."""
+
+    function = "JSON_GROUP_ARRAY"
+    template = "%(function)s(DISTINCT %(expressions)s)"
+    output_field = models.JSONField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return super().as_sql(compiler, connection, function="JSONB_AGG", **extra_context)
+
+
 class OrganizationQuerySet(models.QuerySet):
     """An organisation is public through its published experience entries only (its page is 404 otherwise)."""
 
     def with_published_entries(self):
-        published_entries = model("ExperienceEntry").objects.published()
-        return self.filter(Exists(published_entries.filter(organization=OuterRef("pk"))))
+        """Organisations with a listed entry: one probe each of ``articles_entry_live_org_idx``."""
+        listed = model("ExperienceEntry").objects.listed()
+        return self.filter(Exists(listed.filter(organization=OuterRef("pk"))))
 
     def for_detail(self):
         """The organisation with its parent, and whether the parent has a public page (``parent_is_public``)."""
-        published_entries = model("ExperienceEntry").objects.published()
+        listed = model("ExperienceEntry").objects.listed()
         return self.select_related("parent").annotate(
-            parent_is_public=Exists(published_entries.filter(organization=OuterRef("parent")))
+            parent_is_public=Exists(listed.filter(organization=OuterRef("parent")))
         )
+
+    def experience_filter_choices(self):
+        """The experience index's filter choices in one query: (organisations with listed entries as (slug, name),
+        by name; the years with listed entries, newest first; when the next scheduled entry goes live, or None).
+        The years and the moment are uncorrelated subqueries in every organisation's row, run once. None when no
+        entry is listed (no row to carry them)."""
+        now = timezone.now()
+        entries = model("ExperienceEntry").objects.order_by()
+        years = (
+            entries.listed(now).annotate(years_=DistinctJSONRows(ExtractYear("article_published_at"))).values("years_")
+        )
+        moment = entries.live_or_scheduled().filter(article_published_at__gt=now)
+        moment = moment.annotate(next_=Func(F("article_published_at"), function="MIN")).values("next_")
+        rows = list(
+            self.model.objects.filter(Exists(entries.listed(now).filter(organization=OuterRef("pk"))))
+            .annotate(
+                years_=Subquery(years, output_field=models.JSONField()),
+                next_=Subquery(moment, output_field=models.DateTimeField()),
+            )
+            .order_by("name")
+            .values_list("slug", "name", "years_", "next_")
+        )
+        if not rows:
+            return None
+        years = sorted({int(year) for year in _nested(rows[0][2]) or []}, reverse=True)
+        return [(slug, name) for slug, name, _years, _next in rows], years, rows[0][3]

@@ -41,7 +41,7 @@ from articles.models import (
     Topic,
     print_page_anchor,
 )
-from articles.querysets import published_count
+from articles.querysets import STAND_IN_OBJECT, fetch_compiled, published_count
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +56,7 @@ class SeekPaginator(Paginator):
 
     count_key = None  # set by the view: a name for this list's length (e.g. "section:3")
     count_source = None  # and the list's stories whatever their time (``count_and_next()`` counts them)
+    compiled_list = None  # set by the view: (key, build(now), values) of the list as ``fetch_compiled`` takes them
 
     @cached_property
     def count(self):
@@ -85,8 +86,18 @@ class SeekPaginator(Paginator):
         top = bottom + self.per_page
         if top + self.orphans >= self.count:
             top = self.count
-        ids = self.object_list.values("pk")[bottom:top]
-        return self._get_page(self.object_list.filter(pk__in=ids), number, self)
+        if self.compiled_list is None:
+            ids = self.object_list.values("pk")[bottom:top]
+            return self._get_page(self.object_list.filter(pk__in=ids), number, self)
+        # The same query, built and compiled once per process and page position (querysets.fetch_compiled).
+        key, build, values = self.compiled_list
+
+        def page_rows(now):
+            rows = build(now)
+            return rows.filter(pk__in=rows.values("pk")[bottom:top])
+
+        rows = fetch_compiled((*key, bottom, top), page_rows, self.object_list.db, values)
+        return self._get_page(rows, number, self)
 
 
 class CountedPagePaginator(Paginator):
@@ -150,7 +161,7 @@ class HomeView(TemplateView):
                         "slug": section.slug,
                         "name": section.name,
                         "url": cards.slug_url("articles:section_detail", section.slug),
-                        "cards": cards.article_cards(in_section),
+                        "cards": cards.headline_cards(in_section),
                     }
                 )
         context["section_blocks"] = blocks
@@ -185,7 +196,13 @@ class CardListMixin:
             paginator.__dict__["count"] = self.known_count  # the cached_property's value
         elif self.count_key is not None:
             paginator.count_key, paginator.count_source = self.count_key, self.count_source
+        paginator.compiled_list = self.compiled_list()
         return paginator
+
+    def compiled_list(self):
+        """(key, build(now), values): the view's list for ``fetch_compiled``, built with the time ``now`` and stand-in
+        values; None to build the page's query every time."""
+        return None
 
     def card_options(self):
         return {}
@@ -208,6 +225,9 @@ class ArticleListView(CardListMixin, ListView):
         self.count_source = Article.objects.all()
         return Article.objects.published().for_cards()
 
+    def compiled_list(self):
+        return ("latest",), lambda now: Article.objects.published(now).for_cards(), {}
+
 
 def rich_text_photos(article, entries):
     """Our own photos shown in the article's and its entries' rich text, for the ``responsive_images`` filter
@@ -219,18 +239,14 @@ class ArticleDetailView(DetailView):
     context_object_name = "article"
     related_articles = 4
 
-    def get_queryset(self):
-        return Article.objects.published().for_detail()
-
     def get_object(self, queryset=None):
-        try:
-            return super().get_object(queryset)
-        except Http404:
+        article = Article.objects.published_detail(self.kwargs["pk"])
+        if article is None:
             # Whoever may edit a story can open it unpublished at its normal URL; everyone else gets 404.
             editable = Article.objects.editable_by(self.request.user).values("pk")
             article = get_object_or_404(Article.objects.filter(pk__in=editable).for_detail(), pk=self.kwargs["pk"])
             self.is_preview = True
-            return article
+        return article
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -239,10 +255,9 @@ class ArticleDetailView(DetailView):
         context["oral_entries"] = [e for e in entries if e.form == e.Form.ORAL]
         context["written_entries"] = [e for e in entries if e.form != e.Form.ORAL]
         context["body_photos"] = rich_text_photos(self.object, entries)
-        context["related_articles"] = [
-            cards.headline_card(row)
-            for row in Article.objects.published().related_to(self.object, limit=self.related_articles)
-        ]
+        context["related_articles"] = cards.headline_cards(
+            Article.objects.published().related_to(self.object, limit=self.related_articles)
+        )
         return context
 
     def render_to_response(self, context, **response_kwargs):
@@ -299,7 +314,8 @@ class ArticlesOfView(CardListMixin, ListView):
 
     model = None  # the object the page is about, looked up by its slug
 
-    def articles_of(self, obj):
+    def articles_of(self, obj, now=None):
+        """The object's published articles (at ``now``); ``obj`` may also be its id."""
         raise NotImplementedError
 
     def counted_articles_of(self, outer):
@@ -313,6 +329,14 @@ class ArticlesOfView(CardListMixin, ListView):
         self.object = get_object_or_404(self.model.objects.annotate(published_count=count), slug=self.kwargs["slug"])
         self.known_count = self.object.published_count
         return self.articles_of(self.object).for_cards()
+
+    def compiled_list(self):
+        # One compiled query for every object of the model: its id is a value.
+        return (
+            (self.model._meta.model_name,),
+            lambda now: self.articles_of(STAND_IN_OBJECT, now).for_cards(),
+            {STAND_IN_OBJECT: self.object.pk},
+        )
 
     def get_template_names(self):
         return [f"articles/{self.model._meta.model_name}_detail.html"]
@@ -332,8 +356,8 @@ class SectionDetailView(ArticlesOfView):
         self.count_source = Article.objects.in_section(self.object)
         return self.articles_of(self.object).for_cards()
 
-    def articles_of(self, section):
-        return Article.objects.published().in_section(section)
+    def articles_of(self, section, now=None):
+        return Article.objects.published(now).in_section(section)
 
 
 class TopicListView(ListView):
@@ -350,8 +374,8 @@ class TopicDetailView(ArticlesOfView):
     model = Topic
     entries_shown = 20  # the newest experience entries of its articles: a page of constant size
 
-    def articles_of(self, topic):
-        return Article.objects.published().in_topic(topic)
+    def articles_of(self, topic, now=None):
+        return Article.objects.published(now).in_topic(topic)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -369,8 +393,8 @@ class ReporterDetailView(ArticlesOfView):
 
     model = Reporter
 
-    def articles_of(self, reporter):
-        return Article.objects.published().bylined(reporter)
+    def articles_of(self, reporter, now=None):
+        return Article.objects.published(now).bylined(reporter)
 
     def counted_articles_of(self, outer):
         return Article.objects.published().filter(bylines__reporter=outer)
@@ -392,7 +416,8 @@ class OrganizationDetailView(ListView):
 
     def get_queryset(self):
         self.organization = get_object_or_404(Organization.objects.for_detail(), slug=self.kwargs["slug"])
-        return ExperienceEntry.objects.published().of_organization(self.organization).for_listing()
+        # Its entries in the order of articles_entry_live_org_idx; the length comes with them (a subquery).
+        return ExperienceEntry.objects.listed().of_organization(self.organization).for_listing().newest_first()
 
     def paginate_queryset(self, queryset, page_size):
         paginator, page, object_list, is_paginated = super().paginate_queryset(queryset, page_size)
@@ -408,20 +433,64 @@ class OrganizationDetailView(ListView):
         return context
 
 
+EXPERIENCE_FILTERS_KEY = "newsroom:experience-filters:{token}"
+_experience_filters = (None, None)  # (generation token, choices): this process's copy, read without unpickling
+
+
+def experience_filter_choices():
+    """(organisations as (slug, name), years, when the next scheduled entry goes live or None) for the experience
+    index's filters: one query (``Organization.objects.experience_filter_choices()``), then kept in the cache
+    under the current content generation (articles/cache.py: any content change starts a new one) and in this
+    process until the next scheduled entry goes live, as ``SeekPaginator.count`` keeps a list's length."""
+    global _experience_filters
+    try:
+        token = page_cache.generation_token()
+    except Exception:  # the caches are away (Redis down): read them every time
+        token = None
+    now = timezone.now()
+    if token is not None:
+        memo_token, found = _experience_filters
+        if memo_token != token or not (found[2] is None or now < found[2]):
+            key = EXPERIENCE_FILTERS_KEY.format(token=token)
+            try:
+                found = cache.get(key)
+            except Exception:
+                found = None
+            if found is not None and not (found[2] is None or now < found[2]):
+                found = None
+        if found is not None:
+            _experience_filters = (token, found)
+            return found
+    # From the primary: a lagging replica's choices would be kept for the whole generation.
+    found = Organization.objects.using(DEFAULT_DB_ALIAS).experience_filter_choices()
+    if found is None:  # nothing listed yet: nothing to keep (the next scheduled entry is not known)
+        return [], [], None
+    if token is not None:
+        _experience_filters = (token, found)
+        try:
+            cache.set(EXPERIENCE_FILTERS_KEY.format(token=token), found, settings.NEWSROOM_PAGE_CACHE_TIMEOUT)
+        except Exception:  # read again next time
+            logger.warning("The experience index's filters could not be kept in the cache", exc_info=True)
+    return found
+
+
 class ExperienceEntryListView(ListView):
-    """Every published experience entry, newest first, filtered by level, form, year and organisation."""
+    """Every published experience entry, newest first, filtered by level, form, year and organisation.
+
+    Index-served at any depth: the page's ids come from ``articles_entry_live_idx`` (or, for one organisation,
+    ``articles_entry_live_org_idx``) in the list's order (``SeekPaginator``), the list's length is kept in the cache
+    per content generation and filters, the filters' organisations and years too (``experience_filter_choices``).
+    """
 
     context_object_name = "entries"
     paginate_by = 20
-    paginator_class = CountedPagePaginator
+    paginator_class = SeekPaginator
 
     def get_queryset(self):
-        published = ExperienceEntry.objects.published()
-        organizations = Organization.objects.with_published_entries().values_list("slug", "name")
-        years = [moment.year for moment in published.datetimes("article__published_at", "year", order="DESC")]
+        organizations, years, _next = experience_filter_choices()
         self.form = ExperienceEntryFilterForm(self.request.GET, organizations=organizations, years=years)
         filters = self.form.filters()
-        entries = published
+        entries = ExperienceEntry.objects.all()
         if "level" in filters:
             entries = entries.of_level(filters["level"])
         if "form" in filters:
@@ -429,8 +498,16 @@ class ExperienceEntryListView(ListView):
         if "year" in filters:
             entries = entries.in_year(filters["year"])
         if "organization" in filters:
-            entries = entries.filter(organization__slug=filters["organization"])
-        return entries.for_listing()
+            entries = entries.of_organization_slug(filters["organization"])
+        # Every filter's value is one of the form's choices: safe in a cache key.
+        self.count_key = "experience:" + "&".join(f"{name}={value}" for name, value in sorted(filters.items()))
+        self.count_source = entries
+        return entries.listed().for_listing().newest_first()
+
+    def get_paginator(self, queryset, per_page, orphans=0, allow_empty_first_page=True, **kwargs):
+        paginator = super().get_paginator(queryset, per_page, orphans, allow_empty_first_page, **kwargs)
+        paginator.count_key, paginator.count_source = self.count_key, self.count_source
+        return paginator
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(form=self.form, **kwargs)

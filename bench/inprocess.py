@@ -7,9 +7,10 @@ Production settings (DEBUG off, the cached template loader), the anonymous-page 
 (``NEWSROOM_PAGE_CACHE = False``) so that every request renders: this measures the work of a page, not the cache.
 Builds the corpus first (bench/corpus.py) when the database holds no article and ``--articles`` is above 0.
 For each page type (article, home, latest list, section list, section page 1,000 or its last page, reporter,
-search; the admin's article list logged in as a superuser, without and with filters) it runs ``--warmup`` requests,
-then ``--requests`` timed ones, and prints the median and 90th percentile in ms, the median CPU time of this
-process per request (the database server's work excluded) and the queries per request.
+experience index, the busiest organisation, search; the admin's article list logged in as a superuser, without and
+with filters) it runs ``--warmup`` requests, then ``--requests`` timed ones, and prints the median and 90th
+percentile in ms, the median CPU time of this process per request (the database server's work excluded) and the
+queries per request.
 Importable: ``measure(requests=300, warmup=20)`` returns {page type: (median ms, p90 ms, queries, cpu ms, url)}.
 """
 
@@ -24,7 +25,17 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-TARGETS_MS = {"article": 3, "home": 6, "latest": 6, "section": 6, "section deep": 6, "reporter": 6, "search": 15}
+TARGETS_MS = {
+    "article": 3,
+    "home": 6,
+    "latest": 6,
+    "section": 6,
+    "section deep": 6,
+    "reporter": 6,
+    "experience": 6,
+    "organization": 6,
+    "search": 15,
+}
 ADMIN_TARGET_MS = 300
 
 
@@ -57,7 +68,7 @@ def page_urls():
     from django.db.models import Count
     from django.urls import reverse
 
-    from articles.models import Article, Reporter, Section
+    from articles.models import Article, Organization, Reporter, Section
 
     published = Article.objects.published()
     article = (
@@ -71,6 +82,9 @@ def page_urls():
     reporter = (
         Reporter.objects.annotate(n=Count("bylines")).order_by("-n").first() if Reporter.objects.exists() else None
     )
+    organization = (  # the busiest organisation with a public page
+        Organization.objects.with_published_entries().annotate(n=Count("experience_entries")).order_by("-n").first()
+    )
     urls = {
         "article": article.get_absolute_url() if article else None,
         "home": reverse("articles:home"),
@@ -78,6 +92,8 @@ def page_urls():
         "section": section.get_absolute_url() if section else None,
         f"section deep (page {deep})": f"{section.get_absolute_url()}?page={deep}" if section else None,
         "reporter": reporter.get_absolute_url() if reporter else None,
+        "experience": reverse("articles:experience_entry_list"),
+        "organization": organization.get_absolute_url() if organization else None,
         # A word of the corpus (its text is drawn from a word list): the newest headline's first two characters.
         "search": reverse("articles:search") + "?" + urlencode({"q": article.headline[:2] if article else "妇联"}),
     }

@@ -4,15 +4,20 @@ Load with ``{% load newsroom_tags %}``. The tags only read what the view already
 """
 
 import json
+import re
 
 from django import template
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.template.loader import render_to_string
 from django.templatetags.static import static
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
+
+from articles.cards import format_markup, markup
 
 register = template.Library()
 
@@ -20,13 +25,13 @@ register = template.Library()
 LOGO_PATH = "img/logo.png"
 LOGO_SIZE = 512
 
-# Characters that could end the <script> element or start an HTML comment or entity inside it.
-_JSON_SCRIPT_ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026"}
-
 
 def json_for_script(data):
     """``data`` as JSON that is safe inside a <script> element: no text can close it."""
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).translate(_JSON_SCRIPT_ESCAPES)
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    # <, > and & could end the <script> element or start an HTML comment or entity inside it. Three replace()
+    # calls: str.translate() with a mapping costs a Python-level lookup per character.
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 # The column rich-text images are shown in (the article's measure), for the browser to pick a rendition.
@@ -45,12 +50,141 @@ def responsive_images(html, photos):
 
 
 @register.filter
+def local_datetime(value):
+    """``|date:"Y年n月j日 H:i"`` in newsroom time, without the date filter's format parser."""
+    from articles.cards import local
+
+    if not value:
+        return ""
+    moment = local(value)
+    return f"{moment.year}年{moment.month}月{moment.day}日 {moment.hour:02d}:{moment.minute:02d}"
+
+
+@register.filter
+def long_date(value):
+    """``|date:"Y年n月j日"`` of a date (or of a datetime, in newsroom time)."""
+    from articles.cards import local
+    from articles.cards import long_date as format_long_date
+
+    return format_long_date(local(value)) if value else ""
+
+
+@register.filter
+def iso_date(value):
+    """``|date:"Y-m-d"`` of a date (or of a datetime, in newsroom time)."""
+    from articles.cards import local
+
+    moment = local(value) if value else None
+    return f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}" if moment else ""
+
+
+@register.filter
+def local_iso(value):
+    """``|date:"c"`` in newsroom time (ISO 8601 with the offset; microseconds when there are some)."""
+    from articles.cards import local
+
+    return local(value).isoformat() if value else ""
+
+
+# The column photos of the article page are shown in, for the browser to pick a rendition.
+PHOTO_SIZES = "(max-width: 40em) 100vw, 36em"
+
+
+def photo_figure_html(photo, caption, eager=False):
+    """A captioned photo of the article page: ``<figure class="photo">`` with its ``<picture>`` and a caption and
+    credit line when there is one (the credited reporter's name, else the credit text in brackets)."""
+    picture = photo_picture(photo, PHOTO_SIZES, eager)
+    figcaption = ""
+    if caption or photo.credit:
+        if photo.credit_reporter_id:
+            # As {% blocktranslate %} does: the name escaped, the translated text as it is.
+            credit = markup(gettext("Photo: %(credit)s") % {"credit": conditional_escape(photo.credit_reporter.name)})
+            credit = format_markup(' <span class="credit">{}</span>', credit)
+        elif photo.credit_text:
+            credit = format_markup(' <span class="credit">（{}）</span>', photo.credit_text)
+        else:
+            credit = ""
+        figcaption = format_markup(
+            "<figcaption>{}{}</figcaption>",
+            format_markup('<span class="caption">{}</span>', caption) if caption else "",
+            credit,
+        )
+    return format_markup('<figure class="photo">\n  {}\n\n  {}\n</figure>\n', picture, figcaption)
+
+
+@register.simple_tag
+def photo_figure(photo, caption, eager=False):
+    """``{% photo_figure photo caption eager=True %}``: a photo with its caption and credit (``photo_figure_html``);
+    ``eager`` for the first photo on the page (loaded at once, with high priority)."""
+    return photo_figure_html(photo, caption, eager)
+
+
+@register.simple_tag
+def experience_entry(entry, body_photos):
+    """``{% experience_entry entry body_photos %}``: an experience entry of a roundup, loaded with its organisation
+    and photo: the organisation (short name, linked to its page) and the title as a heading, the highlight, the rich
+    text and the photo. Its anchor ``#entry-<id>`` is what entry cards link to."""
+    organization = entry.organization
+    return format_markup(
+        '<article class="entry" id="entry-{}">\n'
+        '  <h3 class="entry-title"><a href="{}">{}</a>：{}</h3>\n'
+        "  {}\n"
+        '  <div class="entry-body">{}</div>\n'
+        "  {}\n"
+        "</article>\n",
+        entry.pk,
+        page_url(organization),
+        organization.short_name or organization.name,
+        entry.title,
+        format_markup('<p class="entry-highlight">{}</p>', entry.highlight) if entry.highlight else "",
+        responsive_images(entry.body, body_photos),
+        photo_figure_html(entry.photo, entry.caption) if entry.photo else "",
+    )
+
+
+@register.simple_tag
+def article_card(card, level=2):
+    """``{% article_card card level %}``: a story card built by articles/cards.py, its headline at ``level``
+    (the markup is cards.CARD_HTML)."""
+    from articles.cards import card_html
+
+    return card_html(card, level)
+
+
+@register.simple_tag
+def entry_card(entry, level=None, show_organization=False):
+    """``{% entry_card entry level show_organization %}``: an experience entry's card built by articles/cards.py,
+    its title at ``level`` (3 when not given); the markup is cards.ENTRY_CARD_HTML."""
+    from articles.cards import entry_card_html
+
+    return entry_card_html(entry, level or "3", show_organization)
+
+
+@register.simple_tag
+def headline_items(cards):
+    """``{% headline_items cards %}``: the lines of a headline list (headline cards built by articles/cards.py);
+    the markup of a line is cards.HEADLINE_ITEM_HTML."""
+    from articles.cards import headline_items_html
+
+    return headline_items_html(cards)
+
+
+@register.filter
 def page_url(obj):
     """The public URL of an article, section, topic, reporter or organisation (what ``get_absolute_url()`` gives),
     without resolving the URL configuration again (articles/cards.py)."""
     from articles.cards import page_url as url_of
 
     return url_of(obj)
+
+
+@register.filter
+def print_url(article):
+    """``article.get_print_url()`` (the print-edition page the story was on; "" when it was not in print), without
+    resolving the URL configuration again (articles/cards.py)."""
+    from articles.cards import print_issue_url
+
+    return print_issue_url(article.print_issue_on, article.print_page_number)
 
 
 @register.simple_tag
@@ -163,10 +297,79 @@ def canonical_url(context):
     return url
 
 
-def article_json_ld_data(article, request):
-    """schema.org NewsArticle and BreadcrumbList of an article, as Python data (see ``article_json_ld``)."""
-    url = request.build_absolute_uri(page_url(article))
-    home = request.build_absolute_uri(reverse("articles:home"))
+# A path that request.build_absolute_uri() would only append to the scheme and host: nothing to quote (the
+# characters iri_to_uri leaves as they are), no "//" authority, no "." or ".." segment to resolve.
+_PLAIN_PATH = re.compile(r"/(?![/.])(?:[A-Za-z0-9_~\-%#=:;$&()+,!?*@'\[\]]|/(?![/.])|\.(?![./]))*\Z")
+
+
+class AbsoluteURLs:
+    """``request.build_absolute_uri`` for the many paths of one page: the scheme and host (which reading checks
+    against ALLOWED_HOSTS) read once; a path with anything to quote or resolve goes through Django's way."""
+
+    def __init__(self, request):
+        self.request = request
+        self.origin = request.build_absolute_uri("/")[:-1]
+
+    def __call__(self, location):
+        if _PLAIN_PATH.match(location):
+            return self.origin + location
+        return self.request.build_absolute_uri(location)
+
+
+_static_urls = {}
+
+
+def static_url(path):
+    """``{% static path %}``, looked up once per process (the manifest does not change while it runs)."""
+    url = _static_urls.get(path)
+    if url is None:
+        url = _static_urls[path] = static(path)
+    return url
+
+
+@receiver(setting_changed)
+def _forget_static(setting, **_kwargs):
+    if setting in {"STATIC_URL", "STATIC_ROOT", "STORAGES", "FORCE_SCRIPT_NAME"}:
+        _static_urls.clear()
+
+
+@register.simple_tag
+def article_head(article, request):
+    """``{% article_head article request as head %}``: what includes/_article_head.html prints (canonical link,
+    sharing metadata, JSON-LD), each value read or made once: ``url`` (absolute), ``headline``, ``description``,
+    ``photo`` (whether there is a lead photo) with ``image`` (absolute), ``image_width``, ``image_height`` and
+    ``image_alt``, ``published`` and ``modified`` (ISO 8601, "" when unknown), ``section``, ``site_name`` and
+    ``json_ld`` (the script element)."""
+    absolute = AbsoluteURLs(request)
+    url = absolute(page_url(article))
+    photo = article.lead_photo
+    image = absolute(photo.image.url) if photo and photo.image else ""
+    return {
+        "url": url,
+        "site_name": settings.NEWSROOM_SITE_NAME,
+        "headline": article.headline,
+        "description": article.summary or article.headline,
+        "photo": bool(photo),
+        "image": image,
+        "image_width": photo.width if photo else "",
+        "image_height": photo.height if photo else "",
+        "image_alt": photo.alt_text if photo else "",
+        "published": iso8601(article.published_at),
+        "modified": iso8601(modified_at(article)),
+        "section": article.section.name,
+        "json_ld": article_json_ld(article, request, absolute=absolute, url=url, image=image),
+    }
+
+
+def article_json_ld_data(article, request, *, absolute=None, url=None, image=None):
+    """schema.org NewsArticle and BreadcrumbList of an article, as Python data (see ``article_json_ld``);
+    ``absolute``, ``url`` and ``image``: the page's AbsoluteURLs, the article's and its lead photo's absolute URLs
+    when the caller has them already."""
+    from articles.cards import plain_url
+
+    absolute = absolute or AbsoluteURLs(request)
+    url = url or absolute(page_url(article))
+    home = absolute(plain_url("articles:home"))
     site = settings.NEWSROOM_SITE_NAME
     news_article = {
         "@type": "NewsArticle",
@@ -190,7 +393,7 @@ def article_json_ld_data(article, request):
             "@type": "Person",
             "name": byline.reporter.name,
             "jobTitle": byline.role.name,
-            "url": request.build_absolute_uri(page_url(byline.reporter)),
+            "url": absolute(page_url(byline.reporter)),
         }
         for byline in article.bylines.all()
     ]
@@ -200,7 +403,7 @@ def article_json_ld_data(article, request):
         "url": home,
         "logo": {
             "@type": "ImageObject",
-            "url": request.build_absolute_uri(static(LOGO_PATH)),
+            "url": absolute(static_url(LOGO_PATH)),
             "width": LOGO_SIZE,
             "height": LOGO_SIZE,
         },
@@ -209,7 +412,7 @@ def article_json_ld_data(article, request):
     if photo:
         news_article["image"] = {
             "@type": "ImageObject",
-            "url": request.build_absolute_uri(photo.image.url),
+            "url": image or absolute(photo.image.url),
             "width": photo.width,
             "height": photo.height,
             "description": photo.alt_text,
@@ -223,7 +426,7 @@ def article_json_ld_data(article, request):
                 "@type": "ListItem",
                 "position": 2,
                 "name": article.section.name,
-                "item": request.build_absolute_uri(page_url(article.section)),
+                "item": absolute(page_url(article.section)),
             },
             {"@type": "ListItem", "position": 3, "name": article.headline, "item": url},
         ],
@@ -232,13 +435,14 @@ def article_json_ld_data(article, request):
 
 
 @register.simple_tag
-def article_json_ld(article, request):
-    """``<script type="application/ld+json">`` with the article's NewsArticle and BreadcrumbList.
+def article_json_ld(article, request, **known):
+    """``<script type="application/ld+json">`` with the article's NewsArticle and BreadcrumbList (``known``: see
+    ``article_json_ld_data``).
 
     Uses only what ``ArticleQuerySet.for_detail()`` loaded (section, lead photo, bylines with reporter and role).
     """
     # json_for_script escapes <, > and & (no </script> can be closed from the data).
-    data = mark_safe(json_for_script(article_json_ld_data(article, request)))  # noqa: S308  # nosec B308, B703
+    data = mark_safe(json_for_script(article_json_ld_data(article, request, **known)))  # noqa: S308  # nosec B308, B703
     # The Content-Security-Policy allows no inline script without the request's nonce (set by django-csp's
     # middleware; reading it is what adds it to the header).
     nonce = getattr(request, "csp_nonce", None)  # a lazy object: false until read, so test it against None

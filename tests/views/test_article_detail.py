@@ -259,6 +259,13 @@ def test_unknown_article_is_404(client):
     assert client.get(reverse("articles:article_detail", kwargs={"pk": 999999})).status_code == 404
 
 
+@pytest.mark.parametrize("pk", [0, 2**63, 10**20])
+def test_an_article_number_no_database_holds_is_404_not_an_error(client, pk):
+    # The article page runs its query precompiled with the id as a value: an id past the database's integers must
+    # be refused before it reaches the database (an overflow there was a 500).
+    assert client.get(f"/articles/{pk}/").status_code == 404
+
+
 def test_404_page_is_the_sites_chinese_page(client):
     response = client.get("/no-such-page/")
     html = response.content.decode()
