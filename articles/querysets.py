@@ -6,6 +6,7 @@
 import copy
 import datetime
 import json
+import threading
 
 from django.apps import apps
 from django.core.exceptions import EmptyResultSet
@@ -398,6 +399,7 @@ _STAND_IN_NOW = datetime.datetime(2001, 2, 3, 4, 5, 6, 789012, tzinfo=datetime.U
 _STAND_IN_ARTICLE, _STAND_IN_SECTION, _STAND_IN_TOPIC = -918273001, -918273002, -918273100  # topics: -100, -101...
 STAND_IN_OBJECT = -918273004  # a list page's section, topic or reporter in its compiled query (views.SeekPaginator)
 _compiled_queries = {}
+_compiled_lock = threading.Lock()
 COMPILED_QUERIES = 256  # kept per process, the least recently used dropped first (deep pages each have one)
 BIGGEST_ID = 2**63 - 1  # of a BigAutoField: a larger number names no row (and no database takes it as a value)
 
@@ -408,7 +410,10 @@ def _compiled(key, build, using, values):
     and ``values``)."""
     connection = connections[using]
     memo_key = (connection.alias, key)
-    compiled = _compiled_queries.pop(memo_key, None)  # put back last: the least recently used go first
+    with _compiled_lock:  # the process's threads share the memo
+        compiled = _compiled_queries.pop(memo_key, None)  # put back last: the least recently used go first
+        if compiled is not None:
+            _compiled_queries[memo_key] = compiled
     if compiled is None:
         queryset = build(_STAND_IN_NOW)
         compiler = queryset.query.get_compiler(connection=connection)
@@ -420,10 +425,11 @@ def _compiled(key, build, using, values):
                 slots.append((i, _STAND_IN_NOW))
             elif isinstance(param, int) and param in (values or {}):
                 slots.append((i, param))
-        if len(_compiled_queries) >= COMPILED_QUERIES:
-            del _compiled_queries[next(iter(_compiled_queries))]
         compiled = (queryset, compiler, sql, tuple(params), slots)
-    _compiled_queries[memo_key] = compiled
+        with _compiled_lock:
+            if len(_compiled_queries) >= COMPILED_QUERIES:
+                del _compiled_queries[next(iter(_compiled_queries))]
+            _compiled_queries[memo_key] = compiled
     queryset, compiler, sql, params, slots = compiled
     values = {**(values or {}), _STAND_IN_NOW: connection.ops.adapt_datetimefield_value(timezone.now())}
     params = list(params)
@@ -452,6 +458,7 @@ def fetch_compiled(key, build, using="default", values=None):
     except EmptyResultSet:  # a query that can match nothing (an empty slice): Django runs none either
         return []
     run = copy.copy(compiler)
+    run.connection = connections[using]  # this thread's: the memo is shared by the process's threads
     run.as_sql = lambda *args, **kwargs: (sql, params)
     queryset = queryset.using(using)  # a fresh query object: only this call's copy hands out ``run``
     queryset.query.get_compiler = lambda *args, **kwargs: run
