@@ -457,12 +457,26 @@ def fetch_compiled(key, build, using="default", values=None):
         queryset, compiler, sql, params = _compiled(key, build, using, values)
     except EmptyResultSet:  # a query that can match nothing (an empty slice): Django runs none either
         return []
+    connection = connections[using]
     run = copy.copy(compiler)
-    run.connection = connections[using]  # this thread's: the memo is shared by the process's threads
+    run.connection = connection  # this thread's: the memo is shared by the process's threads
     run.as_sql = lambda *args, **kwargs: (sql, params)
     queryset = queryset.using(using)  # a fresh query object: only this call's copy hands out ``run``
     queryset.query.get_compiler = lambda *args, **kwargs: run
-    return list(queryset)
+    if not connection.settings_dict["OPTIONS"].get("server_side_binding"):
+        return list(queryset)
+    with connection.execute_wrapper(_prepared):
+        return list(queryset)
+
+
+def _prepared(execute, sql, params, many, context):
+    """An execute wrapper (the innermost): the statement is prepared on the connection, so that PostgreSQL plans it
+    once per connection (settings: NEWSROOM_DB_PREPARED_STATEMENTS). What ``CursorWrapper._execute`` does, with
+    psycopg's ``prepare=True``."""
+    database = context["connection"]
+    database.validate_no_broken_transaction()
+    with database.wrap_database_errors:
+        return context["cursor"].cursor.execute(sql, params, prepare=True)
 
 
 def compiled_once(key, build, using="default"):

@@ -131,18 +131,21 @@ NEWSROOM_REPLICA_DATABASE = "replica" if DATABASE_REPLICA_URL else ""
 # PostgreSQL's JIT compiler pays ~150 ms to compile any query it costs high; page queries are short index scans,
 # so it is off for our connections (set PGOPTIONS or the server's jit to override).
 #
-# Prepared statements: a page's queries are the same few SQL texts with other values, and planning one (its JSON
-# parts, joins) took about as long as running it. With the values bound on the server, psycopg prepares a query
-# the NEWSROOM_DB_PREPARE_THRESHOLD-th time a connection runs it and then only executes it. Behind a pooler in
-# transaction mode that cannot keep prepared statements (PgBouncer before 1.21), set it to 0.
-NEWSROOM_DB_PREPARE_THRESHOLD = int(env_str("NEWSROOM_DB_PREPARE_THRESHOLD", "3"))
+# Prepared statements: the public pages' main queries (the article, the home page, the story lists: built once per
+# process by articles.querysets.fetch_compiled) are the same few SQL texts with other values, and planning one
+# (its JSON parts, joins) took about as long as running it. With the values bound on the server, those queries
+# (and only those: a generic plan cannot use a partial index whose condition is a bound value, which made another
+# query 10 times slower) are prepared on each connection and then only executed. Behind a pooler in transaction
+# mode that cannot keep prepared statements (PgBouncer before 1.21), set NEWSROOM_DB_PREPARED_STATEMENTS=false.
+NEWSROOM_DB_PREPARED_STATEMENTS = env_bool("NEWSROOM_DB_PREPARED_STATEMENTS", True)
 for _database in DATABASES.values():
     if _database["ENGINE"] == "django.db.backends.postgresql":
         _options = _database.setdefault("OPTIONS", {})
         _options.setdefault("options", "-c jit=off")
-        if NEWSROOM_DB_PREPARE_THRESHOLD > 0:
+        if NEWSROOM_DB_PREPARED_STATEMENTS:
             _options.setdefault("server_side_binding", True)
-            _options.setdefault("prepare_threshold", NEWSROOM_DB_PREPARE_THRESHOLD)
+            # psycopg prepares a query after this many runs: never by itself (None would forbid it even when asked).
+            _options.setdefault("prepare_threshold", 2**31 - 1)
 DATABASE_ROUTERS = ["newsroom.routers.ReplicaRouter"]
 # After a write, the browser reads from the primary for this long (replication lag never shows it stale data).
 NEWSROOM_REPLICA_PIN_SECONDS = int(env_str("NEWSROOM_REPLICA_PIN_SECONDS", "15"))
