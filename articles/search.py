@@ -11,7 +11,9 @@
   boundary (妇联 inside 夫妇联系, 执委 inside 争执委员会). The check segments a few characters around each
   occurrence with a compact dictionary of common words (articles/search_words.txt) plus the query word itself, and
   refuses the occurrence when splitting the text there needs more words than the best segmentation: a name no
-  dictionary knows is kept (a tie keeps it), a word inside a longer one (株洲 in 株洲市) too.
+  dictionary knows is kept (a tie keeps it), a word inside a longer one (株洲 in 株洲市) too. Most occurrences need
+  no segmenting: when the two characters on either side of each edge occur together in no dictionary word, no word
+  can cross it.
 """
 
 import array
@@ -249,47 +251,88 @@ def dictionary():
         return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
 
 
-def _fewest_words(length, words):
-    """The best split of a text of ``length`` characters into the spans ``words`` ((start, end) pairs) and single
-    characters: (pieces, single characters), fewest pieces first, then fewest single characters (蒙古|国家|风险
-    beats 蒙古国|家风|险: a lone character is the sign of a forced split)."""
-    starts = [[] for _ in range(length + 1)]
-    for i, j in words:
-        starts[j].append(i)
-    best = [(0, 0)] * (length + 1)
-    for end in range(1, length + 1):
-        pieces, singles = best[end - 1]
-        fewest = (pieces + 1, singles + 1)
-        for i in starts[end]:
-            candidate = (best[i][0] + 1, best[i][1])
-            if candidate < fewest:
-                fewest = candidate
-        best[end] = fewest
-    return best[length]
+# A split's cost as one integer, pieces × _PIECE + lone characters: fewest pieces first, then fewest lone characters
+# (蒙古|国家|风险 beats 蒙古国|家风|险: a lone character is the sign of a forced split). A window is far shorter than
+# _PIECE characters, so its lone characters never carry over into the pieces.
+_PIECE = 128
+_LONE = _PIECE + 1
+
+
+@functools.cache
+def _inner_pairs():
+    """Every pair of neighbouring characters inside a dictionary word. A word that crosses a position holds the two
+    characters on either side of it: where that pair is not here, no dictionary word crosses."""
+    return frozenset(word[i : i + 2] for word in dictionary() for i in range(len(word) - 1))
+
+
+@functools.cache
+def _longer_word_tails():
+    """The last two characters of the dictionary's three- and four-character words, and the last three of its
+    four-character ones: a longer word ending at a position is looked up only when its tail is one of these."""
+    words = dictionary()
+    return (
+        frozenset(word[-2:] for word in words if len(word) > 2),
+        frozenset(word[-3:] for word in words if len(word) > 3),
+    )
 
 
 @functools.lru_cache(maxsize=8192)
 def _is_whole_word_in(window, s, e):
-    dictionary_words, extra = dictionary(), window[s:e]
-    longest, length = max(_LONGEST, e - s), len(window)
+    """Is ``window[s:e]`` a word there? It is refused when the best split of the window into dictionary words, the
+    query word (wherever it occurs) and lone characters is better than the best split that keeps it whole (no piece
+    crossing s or e; a piece may hold all of it, as 株洲市 holds 株洲)."""
+    pairs, length = _inner_pairs(), len(window)
     # Most occurrences have no dictionary word across their start or end: then nothing can refuse them.
+    if (s == 0 or window[s - 1 : s + 1] not in pairs) and (e == length or window[e - 1 : e + 1] not in pairs):
+        return True
+    words = dictionary()
     crossing = any(
-        window[i:j] in dictionary_words
+        window[i:j] in words
         for edge in (s, e)
-        for i in range(max(0, edge - longest + 1), edge)
-        for j in range(edge + 1, min(length, i + longest) + 1)
-        if j - i >= 2 and not (i <= s and e <= j)
+        for i in range(max(0, edge - _LONGEST + 1), edge)
+        for j in range(edge + 1, min(length, i + _LONGEST) + 1)
+        if not (i <= s and e <= j)
     )
     if not crossing:
         return True
-    spans = [
-        (i, j)
-        for i in range(length - 1)
-        for j in range(i + 2, min(length, i + longest) + 1)
-        if window[i:j] == extra or window[i:j] in dictionary_words
-    ]
-    kept = [(i, j) for i, j in spans if j <= s or i >= e or (s <= i and j <= e) or (i <= s and e <= j)]
-    return len(kept) == len(spans) or _fewest_words(length, kept) <= _fewest_words(length, spans)
+    size, extra = e - s, window[s:e]
+    starts, at = [], window.find(extra)
+    while at != -1:
+        starts.append(at)
+        at = window.find(extra, at + 1)
+    # Only the stretch between the nearest cut points around the occurrence matters: every split breaks at a position
+    # that no piece can cross (no word holds the pair on either side of it, no occurrence of the query word spans
+    # it), and what lies beyond it costs the same whether the occurrence is kept whole or not.
+    lo, hi = s, e
+    while lo > 0 and (window[lo - 1 : lo + 1] in pairs or any(o < lo < o + size for o in starts)):
+        lo -= 1
+    while hi < length and (window[hi - 1 : hi + 1] in pairs or any(o < hi < o + size for o in starts)):
+        hi += 1
+    extra_ends = {o + size for o in starts if lo <= o and o + size <= hi}
+    tails_of_longer, tails_of_four = _longer_word_tails()
+    # best[k]: the cheapest split of window[lo:k]; kept[k]: the same with no piece crossing s or e.
+    best, kept = [0] * (hi + 1), [0] * (hi + 1)
+    for k in range(lo + 1, hi + 1):
+        ends = []  # starts of the pieces (words, occurrences of the query word) ending at k
+        if k - 2 >= lo:
+            two = window[k - 2 : k]
+            if two in words:
+                ends.append(k - 2)
+            if k - 3 >= lo and two in tails_of_longer:
+                three = window[k - 3 : k]
+                if three in words:
+                    ends.append(k - 3)
+                if k - 4 >= lo and three in tails_of_four and window[k - 4 : k] in words:
+                    ends.append(k - 4)
+        if k in extra_ends:
+            ends.append(k - size)
+        all_pieces, whole = best[k - 1] + _LONE, kept[k - 1] + _LONE
+        for i in ends:
+            all_pieces = min(all_pieces, best[i] + _PIECE)
+            if k <= s or i >= e or (s <= i and k <= e) or (i <= s and e <= k):
+                whole = min(whole, kept[i] + _PIECE)
+        best[k], kept[k] = all_pieces, whole
+    return kept[hi] <= best[hi]
 
 
 def is_whole_word(text, start, end):
@@ -309,11 +352,14 @@ def occurrences(text, term, limit=20):
     """Start offsets of ``term`` (a Term) in normalised ``text`` that count as matches, at most ``limit``."""
     found = []
     if term.is_cjk:
-        start = text.find(term.text)
+        word, size = term.text, len(term.text)
+        start = text.find(word)
         while start != -1 and len(found) < limit:
-            if len(term.text) == 1 or is_whole_word(text, start, start + len(term.text)):
+            if size == 1 or is_whole_word(text, start, start + size):
                 found.append(start)
-            start = text.find(term.text, start + 1)
+                if len(found) == limit:
+                    break  # no need to look further
+            start = text.find(word, start + 1)
     else:
         pattern = f"(?<![^\\W_{_CJK}]){re.escape(term.text)}(?![^\\W_{_CJK}])"
         found = [match.start() for match in re.finditer(pattern, text)][:limit]
@@ -341,17 +387,21 @@ def check(query, title, meta, body, age_days=0.0):
     for term in query.terms:
         found_any = False
         for name, text in parts.items():
-            # One real occurrence is enough to keep the document; the density counts them all (cheaply).
-            if not occurrences(text, term, limit=1):
-                continue
-            number = text.count(term.text) if term.is_cjk else len(occurrences(text, term))
+            if term.is_cjk:
+                # The density counts every occurrence (cheaply); one real occurrence is enough to keep the document.
+                number = text.count(term.text)
+                if not number or not occurrences(text, term, limit=1):
+                    continue
+            else:
+                number = len(occurrences(text, term))
+                if not number:
+                    continue
             counts[name] += number
-            if number:
-                found_any = True
-                if name == "title":
-                    in_title += 1
-                elif not snippet_field or (snippet_field == "meta" and name == "body" and not counts["meta"]):
-                    snippet_field = name
+            found_any = True
+            if name == "title":
+                in_title += 1
+            elif not snippet_field or (snippet_field == "meta" and name == "body" and not counts["meta"]):
+                snippet_field = name
         if not found_any:
             return Hit(ok=False)
     length = len(parts["meta"]) + len(parts["body"]) + 1

@@ -2661,7 +2661,11 @@ def _candidates(query, matches, limit):
         return list(documents.values_list(*_TEXT_COLUMNS)[:limit])
     words = query.substrings()
     found, after = [], None
-    size = limit + limit // 5 + 10  # a few candidates do not contain the words as they are
+    # A few candidates do not contain the words as they are: a shared code, or pairs scattered over the text. A
+    # two-character word is one pair, which cannot be scattered: a small margin will do (any shortfall is read in
+    # the next batch), and fewer long texts are read for the commonest queries.
+    spare = limit // 50 if all(len(word) == 2 for word in words) else limit // 5
+    size = limit + spare + 10
     while len(found) < limit:
         rows = _candidate_rows(query, matches, size, after)
         for _in_title, published_at, pk, entry_id, title, meta, body, article_id, public in rows:

@@ -91,6 +91,73 @@ def test_a_word_split_across_two_words_is_not_a_match(text, word, is_match):
     assert bool(search.occurrences(search.normalize(text), query.terms[0])) is is_match
 
 
+@pytest.mark.parametrize(
+    ("text", "is_match"),
+    [
+        # Neither edge of 马岚 has a pair of characters found inside any dictionary word (者马, 岚报): kept at once,
+        # without segmenting.
+        ("记者马岚报道", True),
+        # Only the start's pair is inside a word (拿马 of 巴拿马), the end's is not: the quick test must still
+        # segment, and 巴拿马|岚 beats 巴|拿|马岚.
+        ("访问巴拿马岚报道", False),
+    ],
+)
+def test_the_quick_test_keeps_only_words_that_nothing_crosses(text, is_match):
+    assert ("者马" in search._inner_pairs(), "拿马" in search._inner_pairs()) == (False, True)
+    assert bool(search.occurrences(text, search.parse_query("马岚").terms[0])) is is_match
+
+
+def test_the_boundary_check_knows_the_longest_dictionary_word():
+    # The check looks words up by their last two and three characters (up to _LONGEST characters): a longer word
+    # added to the list would be missed.
+    assert max(map(len, search.dictionary())) == search._LONGEST
+
+
+def test_the_segmentation_agrees_with_counting_every_split():
+    """The boundary check's dynamic programme against a brute force over every split of small windows: an
+    occurrence is kept when no split that cuts through it is better than the best split that keeps it whole."""
+    import itertools
+
+    words = search.dictionary()
+
+    def cost(window, cuts, word):
+        pieces = [window[i:j] for i, j in itertools.pairwise([0, *cuts, len(window)])]
+        if any(len(piece) > 1 and piece not in words and piece != word for piece in pieces):
+            return None
+        return (len(pieces), sum(len(piece) == 1 for piece in pieces))
+
+    windows = [
+        "夫妇联系",
+        "争执委员会",
+        "蒙古国家风险",
+        "株洲市妇联",
+        "巴拿马岚报",
+        "好家风代代传",
+        "大家风雨同舟",
+        "哈哈哈",
+    ]
+    for window in windows:
+        for s, e in itertools.combinations(range(len(window) + 1), 2):
+            if e - s < 2:
+                continue
+            word, splits = window[s:e], []
+            for n in range(len(window)):
+                for cuts in itertools.combinations(range(1, len(window)), n):
+                    found = cost(window, cuts, word)
+                    if found is not None:
+                        whole = not any(
+                            (i < s < j or i < e < j) and not (i <= s and e <= j)
+                            for i, j in itertools.pairwise([0, *cuts, len(window)])
+                        )
+                        splits.append((found, whole))
+            expected = min(c for c, whole in splits if whole) <= min(c for c, _ in splits)
+            crossing = any(
+                window[i:j] in words and (i < s < j < e or s < i < e < j)
+                for i, j in itertools.combinations(range(len(window) + 1), 2)
+            )
+            assert search._is_whole_word_in(window, s, e) is (expected or not crossing), (window, s, e)
+
+
 def test_highlight_escapes_then_marks():
     html = search.highlight("<b>株洲</b>市妇联", search.parse_query("株洲"))
     assert html == "&lt;b&gt;<mark>株洲</mark>&lt;/b&gt;市妇联"
