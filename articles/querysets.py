@@ -6,6 +6,7 @@
 import copy
 import datetime
 import json
+import re
 import threading
 
 from django.apps import apps
@@ -45,16 +46,40 @@ class Status(models.TextChoices):
     PUBLISHED = "published", _("Published")
 
 
+class Constant(models.Expression):
+    """A constant of this code (a status, a flag) written into the SQL instead of bound as a value.
+
+    A prepared statement's generic plan (settings: NEWSROOM_DB_PREPARED_STATEMENTS) cannot use a partial index
+    whose condition compares a column with a bound value (``status = $2``); with ``status = 'published'`` in the
+    text it can, as every plan can. Only fixed words and booleans: never a value that came from outside."""
+
+    _WORD = re.compile(r"[a-z_]+")
+
+    def __init__(self, value, output_field):
+        if not (isinstance(value, bool) or (isinstance(value, str) and self._WORD.fullmatch(value))):
+            raise ValueError(f"not a constant that can be written into SQL: {value!r}")
+        super().__init__(output_field=output_field)
+        self.value = value
+
+    def as_sql(self, compiler, connection):
+        if isinstance(self.value, bool):
+            return ("TRUE" if self.value else "FALSE"), []
+        return f"'{self.value}'", []
+
+
+PUBLISHED = Constant(Status.PUBLISHED.value, models.CharField())
+
+
 class PublishableQuerySet(models.QuerySet):
     def published(self, now=None):
-        return self.filter(status=Status.PUBLISHED, published_at__lte=now or timezone.now())
+        return self.filter(status=PUBLISHED, published_at__lte=now or timezone.now())
 
     def scheduled(self):
-        return self.filter(status=Status.PUBLISHED, published_at__gt=timezone.now())
+        return self.filter(status=PUBLISHED, published_at__gt=timezone.now())
 
     def live_or_scheduled(self):
         """Published now or at a set time: ``published()`` without its condition on the time."""
-        return self.filter(status=Status.PUBLISHED)
+        return self.filter(status=PUBLISHED)
 
     def count_and_next(self):
         """(how many are published now, when the next scheduled one goes live or None), in one query over
@@ -751,7 +776,7 @@ class ExperienceEntryQuerySet(models.QuerySet):
 
     def live_or_scheduled(self):
         """``listed()`` without its condition on the time."""
-        return self.filter(article_live=True)
+        return self.filter(article_live=Constant(True, models.BooleanField()))
 
     def count_and_next(self):
         """(how many are listed now, when the next scheduled one goes live or None), in one query over
