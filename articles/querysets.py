@@ -504,14 +504,6 @@ def _prepared(execute, sql, params, many, context):
         return context["cursor"].cursor.execute(sql, params, prepare=True)
 
 
-def compiled_once(key, build, using="default"):
-    """``build(now)`` (a queryset of ids depending on the current time only through ``now``) as SQL compiled once
-    per process and database (``compiled_sql``), then run with the current time. Returns a RawSQL for ``pk__in``.
-    """
-    sql, params = compiled_sql(key, build, using)
-    return RawSQL(sql, params)  # noqa: S611  # nosec: SQL compiled by Django from a queryset, values as params
-
-
 def published_count(articles):
     """A subquery counting ``articles`` (filtered on OuterRef), each once: for a page's object and its list's length
     in one query."""
@@ -816,23 +808,14 @@ class ExperienceEntryQuerySet(models.QuerySet):
         return self.filter(article_published_at__year=year)
 
     def latest_published(self, count):
-        """The ``count`` newest published entries (by their article's time) as cards, whatever this queryset's
-        filters: reading only the newest articles that carry entries (an index scan) rather than ordering every
-        entry. The ids' SQL is compiled once per process (``compiled_once``): building it cost more than running
-        it, on the home page of every request."""
-
-        def ids(now):
-            with_entries = (
-                model("Article")
-                .objects.published(now)
-                .filter(Exists(model("ExperienceEntry").objects.filter(article=OuterRef("pk"))))
-                .order_by("-published_at", "-id")
-                .values("pk")[:count]
-            )
-            return model("ExperienceEntry").objects.filter(article__in=with_entries).values("pk")
-
-        newest = compiled_once(("latest entries", count), ids, self.db)
-        return model("ExperienceEntry").objects.filter(pk__in=newest).for_listing()[:count]
+        """The ``count`` newest published entries (by their article's time), whatever this queryset's filters: the
+        first entries of ``articles_entry_live_idx`` (``listed()``), with organisation and article. Built and
+        compiled once per process (``fetch_compiled``): that cost more than running it, on every home page."""
+        return fetch_compiled(
+            ("latest entries", count),
+            lambda now: model("ExperienceEntry").objects.listed(now).for_listing().newest_first()[:count],
+            self.db,
+        )
 
     def for_listing(self):
         """Entry cards: organisation and article (headline, time); neither body is loaded."""

@@ -326,20 +326,22 @@ class ArticlesOfView(CardListMixin, ListView):
 
     model = None  # the object the page is about, looked up by its slug
 
-    def articles_of(self, obj, now=None):
-        """The object's published articles (at ``now``); ``obj`` may also be its id."""
+    def stories_of(self, obj):
+        """The object's stories whatever their state, each once (``obj`` may also be its id): the published ones
+        are listed, and counted once per content generation (``SeekPaginator.count``)."""
         raise NotImplementedError
 
-    def counted_articles_of(self, outer):
-        """``articles_of`` for the object of the outer query (``outer``: an OuterRef), each article once or more
-        (they are counted DISTINCT)."""
-        return self.articles_of(outer)
+    def articles_of(self, obj, now=None):
+        """The object's published articles (at ``now``)."""
+        return self.stories_of(obj).published(now)
+
+    def get_object(self):
+        return get_object_or_404(self.model.objects.all(), slug=self.kwargs["slug"])
 
     def get_queryset(self):
-        # The object with the length of its list, in one query.
-        count = published_count(self.counted_articles_of(OuterRef("pk")))
-        self.object = get_object_or_404(self.model.objects.annotate(published_count=count), slug=self.kwargs["slug"])
-        self.known_count = self.object.published_count
+        self.object = self.get_object()
+        self.count_key = f"{self.model._meta.model_name}:{self.object.pk}"
+        self.count_source = self.stories_of(self.object)
         return self.articles_of(self.object).for_cards()
 
     def compiled_list(self):
@@ -360,16 +362,14 @@ class ArticlesOfView(CardListMixin, ListView):
 class SectionDetailView(ArticlesOfView):
     model = Section
 
-    def get_queryset(self):
-        self.object = menu.section_by_slug(self.kwargs["slug"])  # the cached menu holds whole sections: no query
-        if self.object is None:
+    def get_object(self):
+        section = menu.section_by_slug(self.kwargs["slug"])  # the cached menu holds whole sections: no query
+        if section is None:
             raise Http404(_("No section found matching the query"))
-        self.count_key = f"section:{self.object.pk}"
-        self.count_source = Article.objects.in_section(self.object)
-        return self.articles_of(self.object).for_cards()
+        return section
 
-    def articles_of(self, section, now=None):
-        return Article.objects.published(now).in_section(section)
+    def stories_of(self, section):
+        return Article.objects.in_section(section)
 
 
 class TopicListView(ListView):
@@ -386,8 +386,15 @@ class TopicDetailView(ArticlesOfView):
     model = Topic
     entries_shown = 20  # the newest experience entries of its articles: a page of constant size
 
-    def articles_of(self, topic, now=None):
-        return Article.objects.published(now).in_topic(topic)
+    def stories_of(self, topic):
+        return Article.objects.in_topic(topic)
+
+    def get_object(self):
+        # With the length of its list in the same query (a topic's page runs one more query, for its entries).
+        count = published_count(Article.objects.published().in_topic(OuterRef("pk")))
+        topic = get_object_or_404(Topic.objects.annotate(published_count=count), slug=self.kwargs["slug"])
+        self.known_count = topic.published_count
+        return topic
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -405,11 +412,8 @@ class ReporterDetailView(ArticlesOfView):
 
     model = Reporter
 
-    def articles_of(self, reporter, now=None):
-        return Article.objects.published(now).bylined(reporter)
-
-    def counted_articles_of(self, outer):
-        return Article.objects.published().filter(bylines__reporter=outer)
+    def stories_of(self, reporter):
+        return Article.objects.bylined(reporter)
 
     def card_options(self):
         return {"reporter_id": self.object.pk}  # the role(s) they had, from the bylines loaded with the card
