@@ -423,6 +423,7 @@ CARD_FIELDS = (
 _STAND_IN_NOW = datetime.datetime(2001, 2, 3, 4, 5, 6, 789012, tzinfo=datetime.UTC)
 _STAND_IN_ARTICLE, _STAND_IN_SECTION, _STAND_IN_TOPIC = -918273001, -918273002, -918273100  # topics: -100, -101...
 STAND_IN_OBJECT = -918273004  # a list page's section, topic or reporter in its compiled query (views.SeekPaginator)
+STAND_IN_SLUG = "\x00stand-in-slug\x00"  # a page's slug in its compiled query (no slug holds NUL)
 _compiled_queries = {}
 _compiled_lock = threading.Lock()
 COMPILED_QUERIES = 256  # kept per process, the least recently used dropped first (deep pages each have one)
@@ -448,7 +449,7 @@ def _compiled(key, build, using, values):
         for i, param in enumerate(params):
             if param == stand_in_now or param == _STAND_IN_NOW:
                 slots.append((i, _STAND_IN_NOW))
-            elif isinstance(param, int) and param in (values or {}):
+            elif isinstance(param, (int, str)) and param in (values or {}):
                 slots.append((i, param))
         compiled = (queryset, compiler, sql, tuple(params), slots)
         with _compiled_lock:
@@ -846,9 +847,9 @@ class OrganizationQuerySet(models.QuerySet):
         listed = model("ExperienceEntry").objects.listed()
         return self.filter(Exists(listed.filter(organization=OuterRef("pk"))))
 
-    def for_detail(self):
+    def for_detail(self, now=None):
         """The organisation with its parent, and whether the parent has a public page (``parent_is_public``)."""
-        listed = model("ExperienceEntry").objects.listed()
+        listed = model("ExperienceEntry").objects.listed(now)
         return self.select_related("parent").annotate(
             parent_is_public=Exists(listed.filter(organization=OuterRef("parent")))
         )

@@ -41,7 +41,7 @@ from articles.models import (
     Topic,
     print_page_anchor,
 )
-from articles.querysets import STAND_IN_OBJECT, fetch_compiled, published_count
+from articles.querysets import STAND_IN_OBJECT, STAND_IN_SLUG, fetch_compiled, published_count
 
 logger = logging.getLogger(__name__)
 
@@ -111,6 +111,8 @@ class CountedPagePaginator(Paginator):
     database does the same work. A page past the end has no row to tell the length; it is refused as Django's
     paginator refuses it, and page 1 of an empty list is an empty page. No orphans."""
 
+    compiled_list = None  # set by the view: (key, build(now), values), the list for ``fetch_compiled``
+
     def page(self, number):
         if "count" in self.__dict__:  # already counted (``?page=last`` asks for the number of pages first)
             return super().page(number)
@@ -125,9 +127,17 @@ class CountedPagePaginator(Paginator):
         if number > MAX_PAGE_NUMBER:  # no list is that long; such an OFFSET overflows SQLite's integers
             raise EmptyPage(self.error_messages["no_results"])
         bottom = (number - 1) * self.per_page
-        length = self.object_list.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")
-        counted = self.object_list.annotate(list_length_=Subquery(length, output_field=IntegerField()))
-        rows = list(counted[bottom : bottom + self.per_page])
+
+        def page_rows(entries):
+            length = entries.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")
+            counted = entries.annotate(list_length_=Subquery(length, output_field=IntegerField()))
+            return counted[bottom : bottom + self.per_page]
+
+        if self.compiled_list is None:
+            rows = list(page_rows(self.object_list))
+        else:  # built and compiled once per process and page (querysets.fetch_compiled)
+            key, build, values = self.compiled_list
+            rows = fetch_compiled((*key, bottom), lambda now: page_rows(build(now)), self.object_list.db, values)
         if rows:
             self.__dict__["count"] = rows[0].list_length_
         elif number == 1 and self.allow_empty_first_page:
@@ -431,9 +441,30 @@ class OrganizationDetailView(ListView):
     paginator_class = CountedPagePaginator
 
     def get_queryset(self):
-        self.organization = get_object_or_404(Organization.objects.for_detail(), slug=self.kwargs["slug"])
+        found = fetch_compiled(
+            "organization",
+            lambda now: Organization.objects.for_detail(now).filter(slug=STAND_IN_SLUG),
+            Organization.objects.db,
+            {STAND_IN_SLUG: self.kwargs["slug"]},
+        )
+        if not found:
+            raise Http404(_("An organisation is public through its published experience entries only."))
+        self.organization = found[0]
         # Its entries in the order of articles_entry_live_org_idx; the length comes with them (a subquery).
-        return ExperienceEntry.objects.listed().of_organization(self.organization).for_listing().newest_first()
+        return self.entries_of(self.organization)
+
+    @staticmethod
+    def entries_of(organization, now=None):
+        return ExperienceEntry.objects.listed(now).of_organization(organization).for_listing().newest_first()
+
+    def get_paginator(self, queryset, per_page, orphans=0, allow_empty_first_page=True, **kwargs):
+        paginator = super().get_paginator(queryset, per_page, orphans, allow_empty_first_page, **kwargs)
+        paginator.compiled_list = (
+            ("organization entries",),
+            lambda now: self.entries_of(STAND_IN_OBJECT, now),
+            {STAND_IN_OBJECT: self.organization.pk},
+        )
+        return paginator
 
     def paginate_queryset(self, queryset, page_size):
         paginator, page, object_list, is_paginated = super().paginate_queryset(queryset, page_size)
