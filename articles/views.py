@@ -92,7 +92,7 @@ class SeekPaginator(Paginator):
         start, stop = (self.count - top, self.count - bottom) if backwards else (bottom, top)
 
         def page_rows(stories, rows):
-            ids = stories.order_by(*rows.query.order_by)
+            ids = rows if stories is rows else stories.order_by(*rows.query.order_by)  # the rows' order
             return rows.filter(pk__in=(ids.reverse() if backwards else ids).values("pk")[start:stop])
 
         if self.compiled_list is None:
@@ -180,7 +180,12 @@ class HomeView(TemplateView):
                     }
                 )
         context["section_blocks"] = blocks
-        context["topics"] = Topic.objects.filter(is_featured=True)[: self.featured_topics]
+        featured = self.featured_topics
+        context["topics"] = fetch_compiled(
+            ("featured topics", featured),
+            lambda now: Topic.objects.filter(is_featured=True)[:featured],
+            Topic.objects.db,
+        )
         context["entries"] = cards.entry_cards(ExperienceEntry.objects.latest_published(self.entry_highlights))
         return context
 
