@@ -842,9 +842,9 @@ class DistinctJSONRows(Func):
 class OrganizationQuerySet(models.QuerySet):
     """An organisation is public through its published experience entries only (its page is 404 otherwise)."""
 
-    def with_published_entries(self):
+    def with_published_entries(self, now=None):
         """Organisations with a listed entry: one probe each of ``articles_entry_live_org_idx``."""
-        listed = model("ExperienceEntry").objects.listed()
+        listed = model("ExperienceEntry").objects.listed(now)
         return self.filter(Exists(listed.filter(organization=OuterRef("pk"))))
 
     def for_detail(self, now=None):

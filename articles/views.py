@@ -481,7 +481,12 @@ class OrganizationDetailView(ListView):
         context = super().get_context_data(**kwargs)
         context["entries"] = cards.entry_cards(context["entries"])
         context["organization"] = self.organization
-        context["children"] = self.organization.children.with_published_entries()
+        context["children"] = fetch_compiled(
+            "organization children",
+            lambda now: Organization.objects.filter(parent=STAND_IN_OBJECT).with_published_entries(now),
+            Organization.objects.db,
+            {STAND_IN_OBJECT: self.organization.pk},
+        )
         return context
 
 
@@ -541,7 +546,15 @@ class ExperienceEntryListView(ListView):
     def get_queryset(self):
         organizations, years, _next = experience_filter_choices()
         self.form = ExperienceEntryFilterForm(self.request.GET, organizations=organizations, years=years)
-        filters = self.form.filters()
+        filters = self.filters = self.form.filters()
+        entries = self.filtered(filters)
+        # Every filter's value is one of the form's choices: safe in a cache key.
+        self.count_key = "experience:" + "&".join(f"{name}={value}" for name, value in sorted(filters.items()))
+        self.count_source = entries
+        return entries.listed().for_listing().newest_first()
+
+    @staticmethod
+    def filtered(filters):
         entries = ExperienceEntry.objects.all()
         if "level" in filters:
             entries = entries.of_level(filters["level"])
@@ -551,14 +564,22 @@ class ExperienceEntryListView(ListView):
             entries = entries.in_year(filters["year"])
         if "organization" in filters:
             entries = entries.of_organization_slug(filters["organization"])
-        # Every filter's value is one of the form's choices: safe in a cache key.
-        self.count_key = "experience:" + "&".join(f"{name}={value}" for name, value in sorted(filters.items()))
-        self.count_source = entries
-        return entries.listed().for_listing().newest_first()
+        return entries
 
     def get_paginator(self, queryset, per_page, orphans=0, allow_empty_first_page=True, **kwargs):
         paginator = super().get_paginator(queryset, per_page, orphans, allow_empty_first_page, **kwargs)
         paginator.count_key, paginator.count_source = self.count_key, self.count_source
+        # The page's query compiled once per process and set of filters; the organisation's slug is a value.
+        shape = {name: value for name, value in self.filters.items() if name != "organization"}
+        values = {}
+        if "organization" in self.filters:
+            shape["organization"], values[STAND_IN_SLUG] = STAND_IN_SLUG, self.filters["organization"]
+
+        def build(now):
+            listed = self.filtered(shape).listed(now)
+            return listed, listed.for_listing().newest_first()
+
+        paginator.compiled_list = (("experience", *sorted(shape.items())), build, values)
         return paginator
 
     def get_context_data(self, **kwargs):
