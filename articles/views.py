@@ -283,7 +283,7 @@ class ArticleDetailView(DetailView):
         context["written_entries"] = [e for e in entries if e.form != e.Form.ORAL]
         context["body_photos"] = rich_text_photos(self.object, entries)
         context["related_articles"] = cards.headline_cards(
-            Article.objects.published().related_to(self.object, limit=self.related_articles)
+            Article.objects.related_to(self.object, limit=self.related_articles)
         )
         return context
 
