@@ -159,17 +159,18 @@ class HomeView(TemplateView):
         context = super().get_context_data(**kwargs)
         sections = menu.menu_sections()
         positions = FrontPageSlot.Position.values
-        rows = list(
-            Article.objects.published().for_home(
-                [section.pk for section in sections], per_section=self.per_section, fallbacks=len(positions)
-            )
+        rows = Article.objects.for_home(
+            [section.pk for section in sections], per_section=self.per_section, fallbacks=len(positions)
         )
         lead, *secondary = self.front_page_stories(rows, positions) or [None]
         context["lead"] = [cards.article_card(lead, lead=True)] if lead else []
         context["secondary"] = cards.article_cards(secondary)
+        by_section = {}
+        for row in rows:  # newest first
+            by_section.setdefault(row["section_id"], []).append(row)
         blocks = []
-        for section in sections:  # menu order; each section's newest first (the rows come newest first)
-            in_section = [row for row in rows if row["section_id"] == section.pk][: self.per_section]
+        for section in sections:  # menu order; each section's newest first
+            in_section = by_section.get(section.pk, [])[: self.per_section]
             if in_section:
                 blocks.append(
                     {
