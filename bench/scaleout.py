@@ -22,7 +22,6 @@ adding a server is how the layout scales out. On one machine they share its core
 """
 
 import argparse
-import json
 import os
 import platform
 import re
@@ -111,32 +110,6 @@ def page_kind(path):
     }.get(first, "other")
 
 
-def run_wrk(url, paths, seconds, connections, headers=(), tmp="/tmp"):
-    """bench/wrk_urls.lua over the paths with extra request headers (wrk -H); figures as harness.run_wrk gives."""
-    list_file = Path(tmp) / f"scaleout-paths-{os.getpid()}-{time.monotonic_ns()}.txt"
-    list_file.write_text("\n".join(paths) + "\n")
-    args = ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{seconds}s", "--timeout=5s"]
-    for header in headers:
-        args += ["-H", header]
-    args += ["-s", str(harness.WRK_SCRIPT), url, "--", str(list_file)]
-    result = subprocess.run(args, capture_output=True, text=True)
-    list_file.unlink(missing_ok=True)
-    for line in result.stdout.splitlines():
-        if line.startswith("BENCHJSON "):
-            data = json.loads(line[len("BENCHJSON ") :])
-            break
-    else:
-        raise SystemExit(f"wrk printed no result:\n{result.stdout}\n{result.stderr}")
-    seconds_run = data["duration_us"] / 1e6
-    errors = data["status"] + data["connect"] + data["read"] + data["write"] + data["timeout"]
-    return {
-        "rps": data["requests"] / seconds_run if seconds_run else 0.0,
-        "p50": data["p50_us"] / 1000,
-        "p99": data["p99_us"] / 1000,
-        "errors": errors,
-    }
-
-
 def probe(base_url, paths, headers):
     """Fetch a few of the paths once each: their statuses and what nginx's micro-cache said."""
     request_headers = dict(header.split(": ", 1) for header in headers)
@@ -198,7 +171,9 @@ def main():
                         raise SystemExit(
                             f"only {len(paths)} pages found from the home page: is the demo content there?"
                         )
-                    run_wrk(cluster.nginx_url, paths, 3, connections[0], headers, tmp)  # warm every worker
+                    harness.run_wrk(
+                        cluster.nginx_url, paths, 3, connections[0], tmp=tmp, headers=headers
+                    )  # warm every worker
                     statuses, micro = probe(cluster.nginx_url, paths, headers)
                     log(f"  probe: status {dict(statuses)}, nginx micro-cache {dict(micro)}")
                     if set(statuses) != {200}:
@@ -206,7 +181,7 @@ def main():
                     if not page_cache and set(micro) != {"BYPASS"}:
                         raise SystemExit(f"uncached mode but the micro-cache answered {dict(micro)}")
                     for count in connections:
-                        wrk = run_wrk(cluster.nginx_url, paths, args.seconds, count, headers, tmp)
+                        wrk = harness.run_wrk(cluster.nginx_url, paths, args.seconds, count, tmp=tmp, headers=headers)
                         results[servers, mode, count] = wrk
                         log(
                             f"  c={count:<3} {wrk['rps']:8.0f} req/s  p50 {wrk['p50']:6.1f} ms  "
