@@ -17,6 +17,7 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
+from articles import cards
 from articles.cards import format_markup, markup
 
 register = template.Library()
@@ -52,38 +53,30 @@ def responsive_images(html, photos):
 @register.filter
 def local_datetime(value):
     """``|date:"Y年n月j日 H:i"`` in newsroom time, without the date filter's format parser."""
-    from articles.cards import local
 
     if not value:
         return ""
-    moment = local(value)
+    moment = cards.local(value)
     return f"{moment.year}年{moment.month}月{moment.day}日 {moment.hour:02d}:{moment.minute:02d}"
 
 
 @register.filter
 def long_date(value):
     """``|date:"Y年n月j日"`` of a date (or of a datetime, in newsroom time)."""
-    from articles.cards import local
-    from articles.cards import long_date as format_long_date
-
-    return format_long_date(local(value)) if value else ""
+    return cards.long_date(cards.local(value)) if value else ""
 
 
 @register.filter
 def iso_date(value):
     """``|date:"Y-m-d"`` of a date (or of a datetime, in newsroom time)."""
-    from articles.cards import local
-
-    moment = local(value) if value else None
+    moment = cards.local(value) if value else None
     return f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}" if moment else ""
 
 
 @register.filter
 def local_iso(value):
     """``|date:"c"`` in newsroom time (ISO 8601 with the offset; microseconds when there are some)."""
-    from articles.cards import local
-
-    return local(value).isoformat() if value else ""
+    return cards.local(value).isoformat() if value else ""
 
 
 # The column photos of the article page are shown in, for the browser to pick a rendition.
@@ -146,58 +139,47 @@ def experience_entry(entry, body_photos):
 def article_card(card, level=2):
     """``{% article_card card level %}``: a story card built by articles/cards.py, its headline at ``level``
     (the markup is cards.CARD_HTML)."""
-    from articles.cards import card_html
-
-    return card_html(card, level)
+    return cards.card_html(card, level)
 
 
 @register.simple_tag
 def entry_card(entry, level=None, show_organization=False):
     """``{% entry_card entry level show_organization %}``: an experience entry's card built by articles/cards.py,
     its title at ``level`` (3 when not given); the markup is cards.ENTRY_CARD_HTML."""
-    from articles.cards import entry_card_html
-
-    return entry_card_html(entry, level or "3", show_organization)
+    return cards.entry_card_html(entry, level or "3", show_organization)
 
 
 @register.simple_tag
-def headline_items(cards):
+def headline_items(items):
     """``{% headline_items cards %}``: the lines of a headline list (headline cards built by articles/cards.py);
     the markup of a line is cards.HEADLINE_ITEM_HTML."""
-    from articles.cards import headline_items_html
-
-    return headline_items_html(cards)
+    return cards.headline_items_html(items)
 
 
 @register.filter
 def page_url(obj):
     """The public URL of an article, section, topic, reporter or organisation (what ``get_absolute_url()`` gives),
     without resolving the URL configuration again (articles/cards.py)."""
-    from articles.cards import page_url as url_of
-
-    return url_of(obj)
+    return cards.page_url(obj)
 
 
 @register.filter
 def print_url(article):
     """``article.get_print_url()`` (the print-edition page the story was on; "" when it was not in print), without
     resolving the URL configuration again (articles/cards.py)."""
-    from articles.cards import print_issue_url
-
-    return print_issue_url(article.print_issue_on, article.print_page_number)
+    return cards.print_issue_url(article.print_issue_on, article.print_page_number)
 
 
 @register.simple_tag
 def photo_picture(photo, sizes, eager=False):
     """includes/_picture.html for the whole photo (its renditions are kept on it), made once per photo and size."""
-    from articles.cards import picture_html
 
     rows = photo.__dict__.get("rendition_set")  # not read when deferred: that would be a query
     if not rows:  # renditions prefetched the older way, or none (the original is shown)
         context = {"picture": photo.full_picture, "alt": photo.alt_text, "sizes": sizes, "eager": eager}
         markup = render_to_string("includes/_picture.html", context)  # escaped by the template
         return mark_safe(markup.removesuffix("\n"))  # noqa: S308  # nosec B308, B703
-    return picture_html(
+    return cards.picture_html(
         rows, photo.image.name, photo.width, photo.height, photo.alt_text, sizes, kind="full", eager=eager
     )
 
@@ -365,11 +347,10 @@ def article_json_ld_data(article, request, *, absolute=None, url=None, image=Non
     """schema.org NewsArticle and BreadcrumbList of an article, as Python data (see ``article_json_ld``);
     ``absolute``, ``url`` and ``image``: the page's AbsoluteURLs, the article's and its lead photo's absolute URLs
     when the caller has them already."""
-    from articles.cards import plain_url
 
     absolute = absolute or AbsoluteURLs(request)
     url = url or absolute(page_url(article))
-    home = absolute(plain_url("articles:home"))
+    home = absolute(cards.plain_url("articles:home"))
     site = settings.NEWSROOM_SITE_NAME
     news_article = {
         "@type": "NewsArticle",
