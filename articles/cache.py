@@ -228,6 +228,44 @@ def generation_token():
     return _read_state()[0]
 
 
+_kept_here = {}  # name: (generation token, value, until), this process's copies for ``kept_in_process``
+
+
+def kept_for_generation(name, compute, kept_in_process=False):
+    """``compute()``'s value, kept in the cache under the current content generation (any content change, in any
+    process, retires it) until the moment ``compute()`` returns with it: ``(value, until)``, ``until`` None for the
+    whole generation, or a moment already past for a value not to keep. For what a page reads that only content
+    changes and scheduled moments change (a list's length, the experience index's filters) but costs a query over
+    many rows. ``kept_in_process``: also kept in this process (read without unpickling; the same object on every
+    request). When the caches are away (Redis down), computed every time."""
+    now = timezone.now()
+    try:
+        token = generation_token()
+    except Exception:
+        logger.warning("The content generation could not be read: %s computed again", name, exc_info=True)
+        return compute()[0]
+    if kept_in_process:
+        memo = _kept_here.get(name)
+        if memo is not None and memo[0] == token and (memo[2] is None or now < memo[2]):
+            return memo[1]
+    key = f"newsroom:kept:{token}:{name}"
+    try:
+        found = caches[PAGE_CACHE_ALIAS].get(key)
+    except Exception:
+        found = None
+    if found is None or not (found[1] is None or now < found[1]):
+        found = compute()
+        if found[1] is not None and found[1] <= timezone.now():  # already past: not kept
+            return found[0]
+        try:
+            caches[PAGE_CACHE_ALIAS].set(key, found, settings.NEWSROOM_PAGE_CACHE_TIMEOUT)
+        except Exception:  # computed again next time
+            logger.warning("%s could not be kept in the cache", name, exc_info=True)
+    if kept_in_process:
+        _kept_here[name] = (token, *found)
+    return found[0]
+
+
 _next_change_memo = (None, None)  # (token, next change timestamp or NO_NEXT_CHANGE), for this process
 
 

@@ -1,11 +1,8 @@
 """Public pages, and the image-upload endpoint of the admin's rich-text editor."""
 
 import itertools
-import logging
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import DEFAULT_DB_ALIAS
@@ -43,9 +40,6 @@ from articles.models import (
 )
 from articles.querysets import STAND_IN_OBJECT, STAND_IN_SLUG, fetch_compiled, published_count
 
-logger = logging.getLogger(__name__)
-
-
 MAX_PAGE_NUMBER = 1_000_000
 
 
@@ -65,20 +59,9 @@ class SeekPaginator(Paginator):
         goes live, so that a list of 100,000 stories is not counted on every request."""
         if self.count_key is None:
             return super().count
-        try:
-            key = f"newsroom:count:{page_cache.generation_token()}:{self.count_key}"
-            found = cache.get(key)
-        except Exception:  # the caches are away (Redis down): count every time
-            return super().count
-        if found is not None and (found[1] is None or timezone.now() < found[1]):
-            return found[0]
         # From the primary: a lagging replica's count would be kept for the whole generation.
-        count, next_moment = self.count_source.using(DEFAULT_DB_ALIAS).count_and_next()
-        try:
-            cache.set(key, (count, next_moment), settings.NEWSROOM_PAGE_CACHE_TIMEOUT)
-        except Exception:  # counted again next time
-            logger.warning("A list's length could not be kept in the cache", exc_info=True)
-        return count
+        source = self.count_source.using(DEFAULT_DB_ALIAS)
+        return page_cache.kept_for_generation(f"count:{self.count_key}", source.count_and_next)
 
     def page(self, number):
         number = self.validate_number(number)
@@ -491,45 +474,20 @@ class OrganizationDetailView(ListView):
         return context
 
 
-EXPERIENCE_FILTERS_KEY = "newsroom:experience-filters:{token}"
-_experience_filters = (None, None)  # (generation token, choices): this process's copy, read without unpickling
-
-
 def experience_filter_choices():
     """(organisations as (slug, name), years, when the next scheduled entry goes live or None) for the experience
-    index's filters: one query (``Organization.objects.experience_filter_choices()``), then kept in the cache
-    under the current content generation (articles/cache.py: any content change starts a new one) and in this
-    process until the next scheduled entry goes live, as ``SeekPaginator.count`` keeps a list's length."""
-    global _experience_filters
-    try:
-        token = page_cache.generation_token()
-    except Exception:  # the caches are away (Redis down): read them every time
-        token = None
-    now = timezone.now()
-    if token is not None:
-        memo_token, found = _experience_filters
-        if memo_token != token or not (found[2] is None or now < found[2]):
-            key = EXPERIENCE_FILTERS_KEY.format(token=token)
-            try:
-                found = cache.get(key)
-            except Exception:
-                found = None
-            if found is not None and not (found[2] is None or now < found[2]):
-                found = None
-        if found is not None:
-            _experience_filters = (token, found)
-            return found
-    # From the primary: a lagging replica's choices would be kept for the whole generation.
-    found = Organization.objects.using(DEFAULT_DB_ALIAS).experience_filter_choices()
-    if found is None:  # nothing listed yet: nothing to keep (the next scheduled entry is not known)
-        return [], [], None
-    if token is not None:
-        _experience_filters = (token, found)
-        try:
-            cache.set(EXPERIENCE_FILTERS_KEY.format(token=token), found, settings.NEWSROOM_PAGE_CACHE_TIMEOUT)
-        except Exception:  # read again next time
-            logger.warning("The experience index's filters could not be kept in the cache", exc_info=True)
-    return found
+    index's filters: one query (``Organization.objects.experience_filter_choices()``), kept under the current
+    content generation until the next scheduled entry goes live, in the cache and in this process (the same list
+    of organisations on every request: its options are prepared once, forms.LongChoices)."""
+
+    def compute():
+        # From the primary: a lagging replica's choices would be kept for the whole generation.
+        found = Organization.objects.using(DEFAULT_DB_ALIAS).experience_filter_choices()
+        if found is None:  # nothing listed yet: not kept (when the next scheduled entry goes live is not known)
+            return ([], [], None), timezone.now()
+        return found, found[2]
+
+    return page_cache.kept_for_generation("experience-filters", compute, kept_in_process=True)
 
 
 class ExperienceEntryListView(ListView):
