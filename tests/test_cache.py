@@ -856,3 +856,19 @@ def test_pages_are_served_when_redis_is_away(client, redis_caches, redis_server)
 
     assert response.status_code == 200 and "缓存服务器停了" in response.content.decode()
     assert response[CACHE_HEADER] == "miss"
+
+
+def test_list_lengths_and_filters_are_computed_when_redis_is_away(client, redis_caches, redis_server):
+    # A list's length and the experience index's filters are kept under the content generation in the cache;
+    # with Redis away they are computed every time, and the pages still show the right stories and pages.
+    section = SectionFactory()
+    stories = ArticleFactory.create_batch(21, published=True, section=section)
+    ExperienceEntryFactory(article=stories[0], title="雷迪斯停了也能看到")
+    redis_server.process.terminate()
+    redis_server.process.wait(timeout=10)
+
+    for url in (reverse("articles:article_list"), section.get_absolute_url()):
+        response = client.get(url)
+        assert response.status_code == 200 and "共 2 页" in main_of(response)
+    response = client.get(reverse("articles:experience_entry_list"))
+    assert response.status_code == 200 and "雷迪斯停了也能看到" in response.content.decode()
