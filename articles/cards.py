@@ -394,3 +394,38 @@ def entry_card_html(entry, level=3, show_organization=False):
 
 def entry_cards(entries):
     return [entry_card(entry) for entry in entries]
+
+
+# One result of the search page, filled by search_result_html(): twenty a page.
+SEARCH_RESULT_HTML = """
+<article class="card search-result">
+  <div class="card-text">
+    <h3 class="card-headline"><a href="{url}">{heading}</a></h3>
+    <p class="card-summary">{snippet}</p>
+    <p class="card-meta">{entry_of}<a href="{section_url}">{section}</a> · <time datetime="{iso}">{date}</time></p>
+  </div>
+</article>
+"""
+
+
+def search_result_html(row, heading_html, snippet_html):
+    """A search result's markup (``SEARCH_RESULT_HTML``) from a row of ``services.load_search_page`` and its
+    highlighted heading and snippet (safe markup, articles/search.highlight). Every other value escaped."""
+    url = article_url(row["article_id"])
+    entry_of = ""
+    if row["entry_id"] is not None:
+        url = f"{url}#entry-{row['entry_id']}"
+        entry_of = f"{escape(gettext('Experience sharing'))} · {escape(row['headline'])} · "
+    published = local(row["article_published_at"])
+    return markup(
+        SEARCH_RESULT_HTML.format(
+            url=escape(url),
+            heading=escape(heading_html),
+            snippet=escape(snippet_html),
+            entry_of=entry_of,
+            section_url=escape(slug_url("articles:section_detail", row["section_slug"])),
+            section=escape(row["section_name"]),
+            iso=escape(published.isoformat()),
+            date=escape(long_date(published)),
+        )
+    )

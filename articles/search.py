@@ -139,28 +139,48 @@ def code(token):
     return value - (1 << 32) if value >= 1 << 31 else value
 
 
-def document_codes(*texts):
-    """The distinct codes of a document's parts (``prepare``d texts), sorted: every pair of adjacent CJK characters,
-    every Latin/digit word."""
+_TITLE_MARK = 0x2000
+
+
+def title_code(token):
+    """The code a token has when it is in a document's title (as well as its plain ``code``): a pair's code with bit
+    13 set, which no plain pair code has (each half of a pair code is 0x1000-0x1FFF), a word's checksum taken with a
+    prefix. So headline hits are found by the index, however many documents have the word elsewhere."""
+    if len(token) == 2 and is_cjk(token):
+        return _pair_code(*token) | _TITLE_MARK
+    return code("\0title\0" + token)
+
+
+def _text_codes(text):
+    """The codes of one casefolded text, as (word codes, pair codes)."""
+    words = {code(word[:MAX_WORD_LENGTH]) for word in _WORD_RUN.findall(text)}
+    masked = _NOT_CJK.sub("\0", text)
+    data = bytearray(masked.encode("utf-16-le"))
+    if len(data) != 2 * len(masked):  # characters beyond the BMP (surrogate pairs): pair by pair
+        pairs = {_pair_code(run[i], run[i + 1]) for run in _CJK_RUN.findall(text) for i in range(len(run) - 1)}
+        return words, pairs
+    # The whole text at once: all but CJK becomes NUL, each CJK character its low 12 bits (in its high byte), and
+    # every pair is read from the bytes (from even and from odd positions) as an int4: high half the second
+    # character, low half the first.
+    data[1::2] = data[1::2].translate(_HIGH_BYTE)
+    pairs = set(_int4s(data))
+    pairs.update(_int4s(data[2:]))
+    return words, pairs.difference(_NUL_PAIRS)
+
+
+def document_codes(title, *texts):
+    """The distinct codes of a document (``prepare``d texts), sorted: every pair of adjacent CJK characters and every
+    Latin/digit word of its title and its other parts, and the title's own ``title_code``s."""
     found = set()
-    for text in texts:
-        text = text.casefold()
+    for number, text in enumerate((title, *texts)):
+        text = (text or "").casefold()
         if not text:
             continue
-        found.update(code(word[:MAX_WORD_LENGTH]) for word in _WORD_RUN.findall(text))
-        masked = _NOT_CJK.sub("\0", text)
-        data = bytearray(masked.encode("utf-16-le"))
-        if len(data) != 2 * len(masked):  # characters beyond the BMP (surrogate pairs): pair by pair
-            for run in _CJK_RUN.findall(text):
-                found.update(_pair_code(run[i], run[i + 1]) for i in range(len(run) - 1))
-            continue
-        # The whole text at once: all but CJK becomes NUL, each CJK character its low 12 bits (in its high byte),
-        # and every pair is read from the bytes (from even and from odd positions) as an int4: high half the second
-        # character, low half the first.
-        data[1::2] = data[1::2].translate(_HIGH_BYTE)
-        pairs = set(_int4s(data))
-        pairs.update(_int4s(data[2:]))
-        found.update(pairs.difference(_NUL_PAIRS))
+        words, pairs = _text_codes(text)
+        found.update(words, pairs)
+        if number == 0:
+            found.update(title_code(word[:MAX_WORD_LENGTH]) for word in _WORD_RUN.findall(text))
+            found.update(pair | _TITLE_MARK for pair in pairs)
     return sorted(found)
 
 
@@ -188,6 +208,13 @@ class Term:
         if self.is_cjk:
             return [code(self.text[i : i + 2]) for i in range(len(self.text) - 1)]
         return [code(self.text)]
+
+    @property
+    def title_codes(self):
+        """PostgreSQL: the codes a document with the word in its title has (none for one character)."""
+        if self.is_cjk:
+            return [title_code(self.text[i : i + 2]) for i in range(len(self.text) - 1)]
+        return [title_code(self.text)]
 
     @property
     def tokens(self):

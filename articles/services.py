@@ -2515,6 +2515,9 @@ def rebuild_search_index(batch_size=500, progress=None):
                 cursor.execute(
                     f"CREATE INDEX {GIN_INDEX} ON articles_searchdocument USING gin (grams) WITH (fastupdate = off)"
                 )
+                # Fresh statistics: the planner weighs a word's matches against a span of time by them (a table
+                # just filled has none until autovacuum gets to it).
+                cursor.execute("ANALYZE articles_searchdocument")
     return len(ids)
 
 
@@ -2523,7 +2526,7 @@ class SearchResult:
     document_id: int
     entry_id: int | None
     hit: object  # search.Hit
-    document: object = None  # the SearchDocument with article, section, entry, organisation: see load_search_page
+    document: dict = None  # what the results page shows of the document: see load_search_page
 
     @property
     def is_entry(self):
@@ -2583,37 +2586,29 @@ def _containing(documents, query):
 _TEXT_COLUMNS = ("pk", "entry_id", "title", "meta", "body", "published_at", "article_id")
 
 
-def _candidate_rows(query, matches, size, after=None):
-    """Up to ``size`` of ``matches``, as (in title, publishing time, pk, entry id, title, meta, body, article id, is
-    the article public): those with a query word in the title first (lower-cased: a cheap test of the short title,
-    read with the row), then the others, newest first; after the row keyed ``after`` if given. One query.
+def _candidate_rows(matches, size, after=None):
+    """Up to ``size`` of ``matches``, newest first, as (publishing time, pk, entry id, title, meta, body, article id,
+    is the article public); after the row keyed (time, pk) ``after`` if given. One query.
 
     The candidates are chosen from ids and times alone, then only they are joined to their texts and their
     articles. PostgreSQL would otherwise walk the publishing-time index and test every row's codes (thousands for
-    a common word): the inner subquery's OFFSET 0 makes it take the GIN index's matches first and sort only their
-    times.
+    a rare word): the inner subquery's OFFSET 0 makes it take the GIN index's matches first and sort only their
+    times, or, for a short span of time, read the span by that index.
     """
     from django.db import connection
-    from django.db.models import BooleanField, ExpressionWrapper, F, Value
+    from django.db.models import F
     from django.db.models.expressions import RawSQL
-    from django.db.models.functions import Lower, StrIndex
-    from django.db.models.lookups import GreaterThan
 
     from articles.models import Article
 
-    in_title = Q()
-    for term in query.terms:
-        in_title |= GreaterThan(StrIndex(Lower("title"), Value(term.text)), 0)
-    keys = matches.annotate(
-        m_title=ExpressionWrapper(in_title, output_field=BooleanField()), m_time=F("published_at"), m_id=F("pk")
-    )
-    keys_sql, params = keys.order_by().values_list("m_title", "m_time", "m_id").query.sql_with_params()
+    keys = matches.annotate(m_time=F("published_at"), m_id=F("pk"))
+    keys_sql, params = keys.order_by().values_list("m_time", "m_id").query.sql_with_params()
     public = Article.objects.published().filter(pk=RawSQL("d.article_id", ())).order_by().values("pk")
     public_sql, public_params = public.query.sql_with_params()
     fence = " OFFSET 0" if connection.vendor == "postgresql" else ""
     where = ""
     if after is not None:
-        where = " WHERE (k.m_title, k.m_time, k.m_id) < (%s, %s, %s)"
+        where = " WHERE (k.m_time, k.m_id) < (%s, %s)"
         params = (*params, *after)
     # The inner SQL is Django's, with its parameters; the reader's words reach the database only as parameters.
     # PostgreSQL reads the texts in a LATERAL subquery kept apart (OFFSET 0): one lookup by id per chosen row,
@@ -2624,10 +2619,10 @@ def _candidate_rows(query, matches, size, after=None):
     else:
         texts = f"JOIN (SELECT d.*, {texts}) AS d ON d.id = m.m_id"
     sql = (
-        "SELECT m.m_title, m.m_time, m.m_id, d.entry_id, d.title, d.meta, d.body, d.article_id, d.public "  # noqa: S608  # nosec B608
-        f"FROM (SELECT k.m_title, k.m_time, k.m_id FROM ({keys_sql}{fence}) AS k{where} "
-        f"ORDER BY k.m_title DESC, k.m_time DESC, k.m_id DESC LIMIT %s) AS m {texts} "
-        "ORDER BY m.m_title DESC, m.m_time DESC, m.m_id DESC"
+        "SELECT m.m_time, m.m_id, d.entry_id, d.title, d.meta, d.body, d.article_id, d.public "  # noqa: S608  # nosec B608
+        f"FROM (SELECT k.m_time, k.m_id FROM ({keys_sql}{fence}) AS k{where} "
+        f"ORDER BY k.m_time DESC, k.m_id DESC LIMIT %s) AS m {texts} "
+        "ORDER BY m.m_time DESC, m.m_id DESC"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, (*params, size, *public_params))
@@ -2641,14 +2636,60 @@ def _aware(value):
     return value if timezone.is_aware(value) else timezone.make_aware(value, datetime.UTC)
 
 
-def _candidates(query, matches, limit):
+# Where the newest matches are looked for, one span after another (days back from now), until enough are found: a
+# common word has enough in the first span, and its thousands of older matches are never read; a rare one is looked
+# for in every span, each a short GIN lookup. PostgreSQL only (SQLite's FTS5 query would run once per span).
+SEARCH_SPANS = (7, 30, 180, 730, None)
+
+
+def _in_title(query):
+    """A query word is in the document's title (lower-cased: a cheap test of the short title)."""
+    from django.db.models import Value
+    from django.db.models.functions import Lower, StrIndex
+    from django.db.models.lookups import GreaterThan
+
+    in_title = Q()
+    for term in query.terms:
+        in_title |= GreaterThan(StrIndex(Lower("title"), Value(term.text)), 0)
+    return in_title
+
+
+def _candidate_groups(query, matches, now):
+    """``matches`` in the order candidates are taken: those with a query word in the title (however old), then the
+    others in spans of time, newest first. On PostgreSQL the title's own codes (``search.title_code``) find the
+    headline hits through the index, and the spans keep a common word's older matches unread."""
+    from django.db import connection
+
+    postgresql = connection.vendor == "postgresql"
+    in_title = _in_title(query)
+    headline_hits = matches.filter(in_title)
+    if postgresql and all(term.title_codes for term in query.terms):
+        in_title_codes = Q()
+        for term in query.terms:
+            in_title_codes |= Q(grams__contains=term.title_codes)
+        headline_hits = headline_hits.filter(in_title_codes)
+    yield headline_hits
+    others = matches.exclude(in_title)
+    newer = None
+    for days in SEARCH_SPANS if postgresql else (None,):
+        older = None if days is None else now - datetime.timedelta(days=days)
+        span = others
+        if older is not None:
+            span = span.filter(published_at__gte=older)
+        if newer is not None:
+            span = span.filter(published_at__lt=newer)
+        yield span
+        newer = older
+
+
+def _candidates(query, matches, limit, now):
     """The texts of up to ``limit`` documents of ``matches`` that contain the query's CJK words as they are, as
     ``_TEXT_COLUMNS``: those with a query word in the headline first (newest first), then the newest others.
 
-    Few texts are read, each once: the candidates are chosen from ids and times, then only those are fetched and
-    tested here for the words as they are (pairs scattered over a text, or a shared code, do not count), batch
-    after batch, until ``limit`` are found or the matches run out. A query of single characters has no index on
-    PostgreSQL: then the database reads the newest texts in one query until ``limit`` contain it.
+    Few texts are read, each once: the candidates are chosen from ids and times (``_candidate_groups``), then only
+    those are fetched and tested here for the words as they are (pairs scattered over a text, or a shared code, do
+    not count), batch after batch, until ``limit`` are found or the matches run out. A query of single characters
+    has no index on PostgreSQL: then the database reads the newest texts in one query until ``limit`` contain it.
     """
     from django.db import connection
     from django.db.models import Exists, OuterRef
@@ -2660,22 +2701,26 @@ def _candidates(query, matches, limit):
         documents = _containing(matches, query).filter(public).order_by("-published_at", "-id")
         return list(documents.values_list(*_TEXT_COLUMNS)[:limit])
     words = query.substrings()
-    found, after = [], None
     # A few candidates do not contain the words as they are: a shared code, or pairs scattered over the text. A
     # two-character word is one pair, which cannot be scattered: a small margin will do (any shortfall is read in
     # the next batch), and fewer long texts are read for the commonest queries.
-    spare = limit // 50 if all(len(word) == 2 for word in words) else limit // 5
-    size = limit + spare + 10
-    while len(found) < limit:
-        rows = _candidate_rows(query, matches, size, after)
-        for _in_title, published_at, pk, entry_id, title, meta, body, article_id, public in rows:
-            if public and all(word in title or word in meta or word in body for word in words):
-                found.append((pk, entry_id, title, meta, body, _aware(published_at), article_id))
-        del found[limit:]
-        if len(rows) < size:
+    margin = 50 if all(len(word) == 2 for word in words) else 5
+    found = []
+    for group in _candidate_groups(query, matches, now):
+        after = None
+        while len(found) < limit:
+            wanted = limit - len(found)
+            size = wanted + wanted // margin + 10
+            rows = _candidate_rows(group, size, after)
+            for _time, pk, entry_id, title, meta, body, article_id, public in rows:
+                if public and all(word in title or word in meta or word in body for word in words):
+                    found.append((pk, entry_id, title, meta, body, _aware(_time), article_id))
+            if len(rows) < size:
+                break
+            after = rows[-1][:2]
+        if len(found) >= limit:
             break
-        after = rows[-1][:3]
-    return found
+    return found[:limit]
 
 
 def search_documents(raw_query, *, section=None, year=None, kind=None, limit=SEARCH_CANDIDATES):
@@ -2695,7 +2740,7 @@ def search_documents(raw_query, *, section=None, year=None, kind=None, limit=SEA
         return SearchResults(query=query, results=[])
     now = timezone.now()
     matches = _search_matches(query, now=now, section=section, year=year, kind=kind)
-    candidates = _candidates(query, matches, limit)
+    candidates = _candidates(query, matches, limit, now)
     results = []
     for pk, entry_id, title, meta, body, published_at, _article_id in candidates:
         hit = search.check(query, title, meta, body, (now - published_at).total_seconds() / 86400)
@@ -2706,25 +2751,41 @@ def search_documents(raw_query, *, section=None, year=None, kind=None, limit=SEA
 
 
 def load_search_page(results):
-    """Load the documents of one page of results (one query) into ``result.document``; returns the results whose
-    document is still there. Read from the primary, like the candidates: a replica a moment behind may not have
-    a story published a second ago, and a story unpublished in between is simply left out."""
+    """Load what one page of results shows (one query) into ``result.document``: a dict of the document's texts
+    (``title``, ``meta``, ``body``), ids, and its article's ``headline``, ``article_published_at``, ``section_slug``
+    and ``section_name``, and the ``heading`` shown (an entry's is its organisation and title). Returns the results
+    whose document is still there. Read from the primary, like the candidates: a replica a moment behind may not
+    have a story published a second ago, and a story unpublished in between is simply left out."""
     from django.db import DEFAULT_DB_ALIAS
+    from django.db.models import F
 
     from articles.models import SearchDocument
 
-    documents = (
+    rows = (
         SearchDocument.objects.using(DEFAULT_DB_ALIAS)
-        .select_related("article__section", "entry__organization")
-        .defer("grams", "article__body", "entry__body")
+        .filter(pk__in=[result.document_id for result in results])
+        .values(
+            "pk",
+            "entry_id",
+            "article_id",
+            "title",
+            "meta",
+            "body",
+            headline=F("article__headline"),
+            article_published_at=F("article__published_at"),
+            section_slug=F("article__section__slug"),
+            section_name=F("article__section__name"),
+            entry_title=F("entry__title"),
+            organization_name=F("entry__organization__name"),
+        )
     )
-    by_id = documents.in_bulk([result.document_id for result in results])
+    by_id = {row["pk"]: row for row in rows}
     loaded = []
     for result in results:
-        result.document = by_id.get(result.document_id)
-        if result.document is None:
+        row = result.document = by_id.get(result.document_id)
+        if row is None:
             continue
-        if result.document.entry_id is not None:
-            result.document.entry.article = result.document.article  # for entry.get_absolute_url(), no query
+        # An entry's heading is what ExperienceEntry.__str__ shows.
+        row["heading"] = f"{row['organization_name']}：{row['entry_title']}" if row["entry_id"] else row["headline"]
         loaded.append(result)
     return loaded

@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import DEFAULT_DB_ALIAS
-from django.db.models import Count, F, Func, IntegerField, Max, OuterRef, Subquery
+from django.db.models import Count, F, Func, IntegerField, Max, Min, OuterRef, Subquery
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
@@ -547,6 +547,19 @@ class ExperienceEntryListView(ListView):
         return context
 
 
+def search_filter_years():
+    """The years with a published story, newest first, for the search page's filter: a query over every story,
+    kept under the current content generation until the next scheduled story goes live (it may open a year)."""
+
+    def compute():
+        # From the primary: a lagging replica's years would be kept for the whole generation.
+        articles = Article.objects.using(DEFAULT_DB_ALIAS)
+        years = [day.year for day in articles.published().dates("published_at", "year", order="DESC")]
+        return years, articles.scheduled().aggregate(next=Min("published_at"))["next"]
+
+    return page_cache.kept_for_generation("search-years", compute)
+
+
 class SearchView(ListView):
     """/search/?q=: published articles and experience entries, best matches first, highlighted, filterable.
 
@@ -560,7 +573,7 @@ class SearchView(ListView):
 
     def get_queryset(self):
         sections = list(Section.objects.values_list("slug", "name", "pk"))
-        years = [day.year for day in Article.objects.published().dates("published_at", "year", order="DESC")]
+        years = search_filter_years()
         self.form = SearchFilterForm(
             self.request.GET, sections=[(slug, name) for slug, name, _pk in sections], years=years
         )
@@ -580,9 +593,11 @@ class SearchView(ListView):
         context["results"] = services.load_search_page(context["results"])  # only the shown page, highlighted
         for result in context["results"]:
             document = result.document
-            heading = str(document.entry) if result.is_entry else document.article.headline
-            result.heading_html = search.highlight(heading, query)
-            result.snippet_html = search.highlight(getattr(document, result.hit.snippet_field), query, snippet=True)
+            result.html = cards.search_result_html(
+                document,
+                search.highlight(document["heading"], query),
+                search.highlight(document[result.hit.snippet_field], query, snippet=True),
+            )
         context.update(form=self.form, query=query, capped=self.search.capped)
         return context
 

@@ -7,6 +7,7 @@ from urllib.parse import quote
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -24,7 +25,13 @@ from tests.views.pages import MENU_QUERIES, main_of, text_of
 
 pytestmark = pytest.mark.django_db
 
-SEARCH_PAGE_QUERIES = MENU_QUERIES + 4  # the filters' sections and years, the search, the page's documents
+
+def search_page_queries():
+    """The filters' sections and years (the years and the next scheduled story: read once, then kept), the search
+    (the headline hits, then the newest others: one span of time on SQLite, each of SEARCH_SPANS on PostgreSQL),
+    the page's documents."""
+    spans = len(services.SEARCH_SPANS) if connection.vendor == "postgresql" else 1
+    return MENU_QUERIES + 3 + 1 + spans + 1
 
 
 def indexed(**kwargs):
@@ -38,7 +45,7 @@ def indexed(**kwargs):
 def found(client, q, **params):
     response = client.get(reverse("articles:search"), {"q": q, **params})
     assert response.status_code == 200
-    return [result.document.article.headline for result in response.context["results"]]
+    return [result.document["headline"] for result in response.context["results"]]
 
 
 # --- The tokenizer and the checks (no database) -----------------------------------------------------------------
@@ -252,6 +259,27 @@ def test_a_headline_hit_older_than_the_newest_matches_still_ranks_first():
     assert SearchDocument.objects.get(pk=found_.results[0].document_id).article_id == old.pk
 
 
+def test_the_candidates_are_the_headline_hits_then_the_newest_matches_across_every_span_of_time():
+    """Whatever the limit, the candidates are the headline hits (however old) and then the newest other matches:
+    the same as sorting every match, although PostgreSQL looks for them one span of time after another."""
+    ages = [0.5, 3, 8, 20, 45, 200, 500, 900, 2500]  # days: on both sides of every edge of SEARCH_SPANS
+    headline_hits, others = [], []
+    for number, age in enumerate(ages):
+        published_at = timezone.now() - timedelta(days=age)
+        others.append(indexed(headline=f"工作动态{number}", body="<p>家风建设。</p>", published_at=published_at))
+        if number % 3 == 1:
+            headline_hits.append(indexed(headline=f"好家风{number}", published_at=published_at))
+        indexed(headline=f"无关新闻{number}", body="<p>乡村振兴。</p>", published_at=published_at)
+    expected = [story.pk for story in headline_hits + others]  # each list newest first
+
+    for limit in range(1, len(expected) + 1):
+        results = services.search_documents("家风", limit=limit).results
+        chosen = set(
+            SearchDocument.objects.filter(pk__in=[r.document_id for r in results]).values_list("article_id", flat=True)
+        )
+        assert chosen == set(expected[:limit]), limit
+
+
 def test_stories_with_only_the_pairs_of_a_word_do_not_use_up_the_candidates():
     """覃晓 and 晓岚 in a story do not make 覃晓岚: such newer stories are read and passed over, batch after batch."""
     real = [
@@ -362,7 +390,7 @@ def test_search_queries_do_not_grow(client, django_assert_num_queries, n):
         ExperienceEntryFactory(article=article, title="妇联工作法")
         services.reindex_article(article)
 
-    with django_assert_num_queries(SEARCH_PAGE_QUERIES):
+    with django_assert_num_queries(search_page_queries()):
         response = client.get(reverse("articles:search"), {"q": "妇联"})
     assert len(response.context["results"]) == 2 * n
 
@@ -468,4 +496,4 @@ def test_a_result_whose_story_left_between_the_search_and_the_page_is_left_out()
     SearchDocument.objects.filter(article=gone).delete()
     shown = services.load_search_page(found)
 
-    assert [result.document.article_id for result in shown] == [kept.pk]
+    assert [result.document["article_id"] for result in shown] == [kept.pk]
