@@ -337,6 +337,21 @@ def current_generation():
     return Generation(token, started_at)
 
 
+def next_change_moment():
+    """When the public pages next change by themselves (a scheduled story goes live, one leaves the news sitemap),
+    as an aware datetime, or None: read once per generation (shared by every process). A generation whose moment
+    has passed is ended here (as by the page cache); when that cannot be settled, now (keep nothing)."""
+    try:
+        generation = current_generation()
+    except Exception:  # the caches are away, or a change is not recorded yet
+        logger.warning("The content generation could not be read", exc_info=True)
+        return timezone.now()
+    if generation is None or not generation.checked:
+        return timezone.now()
+    value = _next_change(generation.token, generation.started_at)
+    return None if value == NO_NEXT_CHANGE else datetime.fromtimestamp(value, tz=UTC)
+
+
 # --- signals ------------------------------------------------------------------------------------------------
 
 

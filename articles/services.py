@@ -29,6 +29,8 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from PIL import Image, ImageCms, ImageFile, PngImagePlugin
 
+from articles import cache as page_cache
+
 logger = logging.getLogger(__name__)
 
 # --- Rich text ------------------------------------------------------------------------------------
@@ -2463,6 +2465,7 @@ def reindex_article(article):
         fresh = _articles_to_index().filter(pk=article.pk).first()
         if fresh is not None:
             _store_search_documents(_search_documents(fresh))
+        page_cache.content_changed()  # retires the rankings kept for searches (search_documents)
 
 
 def reindex_articles(articles):
@@ -2518,6 +2521,7 @@ def rebuild_search_index(batch_size=500, progress=None):
                 # Fresh statistics: the planner weighs a word's matches against a span of time by them (a table
                 # just filled has none until autovacuum gets to it).
                 cursor.execute("ANALYZE articles_searchdocument")
+        page_cache.content_changed()  # retires the rankings kept for searches (search_documents)
     return len(ids)
 
 
@@ -2723,6 +2727,9 @@ def _candidates(query, matches, limit, now):
     return found[:limit]
 
 
+SEARCH_RESULTS_KEPT = datetime.timedelta(minutes=10)  # a ranking is kept at most this long (freshness counts in it)
+
+
 def search_documents(raw_query, *, section=None, year=None, kind=None, limit=SEARCH_CANDIDATES):
     """Published articles and experience entries matching ``raw_query`` (anything a reader types), ranked: headline
     hits first, then density, then freshness. Filters: a Section, a year (Beijing time), a kind.
@@ -2732,12 +2739,33 @@ def search_documents(raw_query, *, section=None, year=None, kind=None, limit=SEA
     across all matches), then the newest others, whose articles are public (checked as every public page does).
     They come as plain rows (ids, texts, time) and are checked for word boundaries and ranked here. The page shown
     is loaded by load_search_page.
+
+    The ranking is kept in the cache under the content generation (any change to what is published retires it),
+    until the next scheduled story goes live and for at most SEARCH_RESULTS_KEPT: the next page of the same
+    results, or the same words searched by many readers at once, cost one cache read.
     """
     from articles import search
 
     query = search.parse_query(raw_query)
     if not query:
         return SearchResults(query=query, results=[])
+
+    def compute():
+        results = _ranked(query, section=section, year=year, kind=kind, limit=limit)
+        until = timezone.now() + SEARCH_RESULTS_KEPT
+        scheduled = page_cache.next_change_moment()
+        return results, until if scheduled is None else min(until, scheduled)
+
+    terms = "\0".join(term.text for term in query.terms)
+    key = hashlib.sha256(f"{terms}\n{section}\n{year}\n{kind}\n{limit}".encode()).hexdigest()
+    ranked, capped = page_cache.kept_for_generation(f"search:{key}", compute)
+    return SearchResults(query=query, results=[SearchResult(*row) for row in ranked], capped=capped)
+
+
+def _ranked(query, *, section, year, kind, limit):
+    """The ranking of search_documents as plain data: ([(document id, entry id, Hit)], capped)."""
+    from articles import search
+
     now = timezone.now()
     matches = _search_matches(query, now=now, section=section, year=year, kind=kind)
     candidates = _candidates(query, matches, limit, now)
@@ -2745,9 +2773,9 @@ def search_documents(raw_query, *, section=None, year=None, kind=None, limit=SEA
     for pk, entry_id, title, meta, body, published_at, _article_id in candidates:
         hit = search.check(query, title, meta, body, (now - published_at).total_seconds() / 86400)
         if hit.ok:
-            results.append(SearchResult(document_id=pk, entry_id=entry_id, hit=hit))
-    results.sort(key=lambda result: (-result.hit.in_title, -result.hit.score))
-    return SearchResults(query=query, results=results, capped=len(candidates) >= limit)
+            results.append((pk, entry_id, hit))
+    results.sort(key=lambda row: (-row[2].in_title, -row[2].score))
+    return results, len(candidates) >= limit
 
 
 def load_search_page(results):

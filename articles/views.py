@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import DEFAULT_DB_ALIAS
-from django.db.models import Count, F, Func, IntegerField, Max, Min, OuterRef, Subquery
+from django.db.models import Count, F, Func, IntegerField, Max, OuterRef, Subquery
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
@@ -555,7 +555,7 @@ def search_filter_years():
         # From the primary: a lagging replica's years would be kept for the whole generation.
         articles = Article.objects.using(DEFAULT_DB_ALIAS)
         years = [day.year for day in articles.published().dates("published_at", "year", order="DESC")]
-        return years, articles.scheduled().aggregate(next=Min("published_at"))["next"]
+        return years, page_cache.next_change_moment()
 
     return page_cache.kept_for_generation("search-years", compute)
 
@@ -572,13 +572,14 @@ class SearchView(ListView):
     paginate_by = 20
 
     def get_queryset(self):
-        sections = list(Section.objects.values_list("slug", "name", "pk"))
-        years = search_filter_years()
+        sections = menu.menu_sections()  # the header's sections, kept per process
         self.form = SearchFilterForm(
-            self.request.GET, sections=[(slug, name) for slug, name, _pk in sections], years=years
+            self.request.GET,
+            sections=[(section.slug, section.name) for section in sections],
+            years=search_filter_years(),
         )
         filters = self.form.filters()
-        section_ids = {slug: pk for slug, _name, pk in sections}
+        section_ids = {section.slug: section.pk for section in sections}
         self.search = services.search_documents(
             self.request.GET.get("q", ""),
             section=section_ids.get(filters.get("section")),

@@ -872,3 +872,17 @@ def test_list_lengths_and_filters_are_computed_when_redis_is_away(client, redis_
         assert response.status_code == 200 and "共 2 页" in main_of(response)
     response = client.get(reverse("articles:experience_entry_list"))
     assert response.status_code == 200 and "雷迪斯停了也能看到" in response.content.decode()
+
+
+def test_search_is_ranked_when_redis_is_away(client, redis_caches, redis_server):
+    # A search's ranking and the filter's years are kept in the cache; with Redis away they are computed every time.
+    story = ArticleFactory(published=True, headline="缓存停了照样能搜")
+    services.reindex_article(story)
+    redis_server.process.terminate()
+    redis_server.process.wait(timeout=10)
+
+    for _ in range(2):
+        response = client.get(reverse("articles:search"), {"q": "缓存"})
+        assert response.status_code == 200
+        assert [result.document["headline"] for result in response.context["results"]] == ["缓存停了照样能搜"]
+        assert f'<option value="{timezone.localtime(story.published_at).year}">' in response.content.decode()

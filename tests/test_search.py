@@ -27,11 +27,11 @@ pytestmark = pytest.mark.django_db
 
 
 def search_page_queries():
-    """The filters' sections and years (the years and the next scheduled story: read once, then kept), the search
+    """The filters' years and the next scheduled change (kept until then; the sections are the menu's), the search
     (the headline hits, then the newest others: one span of time on SQLite, each of SEARCH_SPANS on PostgreSQL),
     the page's documents."""
     spans = len(services.SEARCH_SPANS) if connection.vendor == "postgresql" else 1
-    return MENU_QUERIES + 3 + 1 + spans + 1
+    return MENU_QUERIES + 2 + 1 + spans + 1
 
 
 def indexed(**kwargs):
@@ -393,6 +393,34 @@ def test_search_queries_do_not_grow(client, django_assert_num_queries, n):
     with django_assert_num_queries(search_page_queries()):
         response = client.get(reverse("articles:search"), {"q": "妇联"})
     assert len(response.context["results"]) == 2 * n
+
+
+def test_a_kept_ranking_ends_when_a_scheduled_story_goes_live(client, clock, reporter_user, editor_user):
+    indexed(headline="家风建设经验交流", published_at=timezone.now() - timedelta(days=1))
+    story = ArticleFactory(created_by=reporter_user, headline="家风建设座谈会", body="<p>会议指出。</p>")
+    BylineFactory(article=story, reporter=reporter_user.reporter)
+    services.submit_for_review(story, reporter_user)
+    services.publish(story, editor_user, at=timezone.now() + timedelta(minutes=2))
+    assert found(client, "家风") == ["家风建设经验交流"]  # ranked and kept
+
+    clock.advance(minutes=2, seconds=1)
+
+    assert found(client, "家风") == ["家风建设座谈会", "家风建设经验交流"]
+
+
+def test_the_same_search_again_is_ranked_once(client, django_assert_num_queries):
+    """The next page, or the same words searched again, read the kept ranking (and the kept menu and years): only
+    the page's documents are read. A new word is ranked afresh."""
+    for number in range(25):
+        indexed(headline=f"妇联新闻{number}", body="<p>乡村振兴。</p>")
+    first = found(client, "妇联")
+
+    with django_assert_num_queries(1):
+        assert found(client, "妇联") == first
+    with django_assert_num_queries(1):
+        assert len(found(client, "妇联", page=2)) == 5
+    with django_assert_num_queries(search_page_queries() - MENU_QUERIES - 2):  # the menu and the years are kept
+        assert len(found(client, "振兴")) == 20
 
 
 HOSTILE_QUERIES = [
