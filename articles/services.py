@@ -2640,10 +2640,13 @@ def _aware(value):
     return value if timezone.is_aware(value) else timezone.make_aware(value, datetime.UTC)
 
 
-# Where the newest matches are looked for, one span after another (days back from now), until enough are found: a
-# common word has enough in the first span, and its thousands of older matches are never read; a rare one is looked
-# for in every span, each a short GIN lookup. PostgreSQL only (SQLite's FTS5 query would run once per span).
-SEARCH_SPANS = (7, 30, 180, 730, None)
+# Where the newest matches are looked for (PostgreSQL), one span of time after another going back from now, until
+# enough are found: the first span is SEARCH_FIRST_SPAN_DAYS long, each next one long enough for what is still wanted
+# at the rate found so far (and half again), at most SEARCH_SPANS of them, the last one everything older. A common
+# word has enough in the first span, and its thousands of older matches are never read; a word with nothing recent
+# is looked for in all the rest at once. SQLite reads all matches at once (its FTS5 query would run once per span).
+SEARCH_FIRST_SPAN_DAYS = 7
+SEARCH_SPANS = 4
 
 
 def _in_title(query):
@@ -2660,8 +2663,10 @@ def _in_title(query):
 
 def _candidate_groups(query, matches, now):
     """``matches`` in the order candidates are taken: those with a query word in the title (however old), then the
-    others in spans of time, newest first. On PostgreSQL the title's own codes (``search.title_code``) find the
-    headline hits through the index, and the spans keep a common word's older matches unread."""
+    others in spans of time, newest first. A generator: after each group it is sent (how many candidates that group
+    gave, how many are still wanted), which sizes the next span. On PostgreSQL the title's own codes
+    (``search.title_code``) find the headline hits through the index, and the spans keep a common word's older
+    matches unread."""
     from django.db import connection
 
     postgresql = connection.vendor == "postgresql"
@@ -2674,16 +2679,21 @@ def _candidate_groups(query, matches, now):
         headline_hits = headline_hits.filter(in_title_codes)
     yield headline_hits
     others = matches.exclude(in_title)
-    newer = None
-    for days in SEARCH_SPANS if postgresql else (None,):
-        older = None if days is None else now - datetime.timedelta(days=days)
-        span = others
-        if older is not None:
-            span = span.filter(published_at__gte=older)
-        if newer is not None:
-            span = span.filter(published_at__lt=newer)
-        yield span
-        newer = older
+    if not postgresql:
+        yield others
+        return
+    days, newer, seen = SEARCH_FIRST_SPAN_DAYS, None, 0
+    for _span in range(SEARCH_SPANS - 1):
+        older = now - datetime.timedelta(days=days)
+        span = others.filter(published_at__gte=older)
+        taken, wanted = yield span if newer is None else span.filter(published_at__lt=newer)
+        newer, seen = older, seen + taken
+        if not seen:  # nothing recent: all the rest at once
+            break
+        days += 1.5 * wanted * days / seen
+        if days > 36500:  # a century back: all the rest
+            break
+    yield others.filter(published_at__lt=newer)
 
 
 def _candidates(query, matches, limit, now):
@@ -2710,8 +2720,10 @@ def _candidates(query, matches, limit, now):
     # the next batch), and fewer long texts are read for the commonest queries.
     margin = 50 if all(len(word) == 2 for word in words) else 5
     found = []
-    for group in _candidate_groups(query, matches, now):
-        after = None
+    groups = _candidate_groups(query, matches, now)
+    group = next(groups)
+    while True:
+        before, after = len(found), None
         while len(found) < limit:
             wanted = limit - len(found)
             size = wanted + wanted // margin + 10
@@ -2723,8 +2735,11 @@ def _candidates(query, matches, limit, now):
                 break
             after = rows[-1][:2]
         if len(found) >= limit:
-            break
-    return found[:limit]
+            return found[:limit]
+        try:
+            group = groups.send((len(found) - before, limit - len(found)))
+        except StopIteration:
+            return found
 
 
 SEARCH_RESULTS_KEPT = datetime.timedelta(minutes=10)  # a ranking is kept at most this long (freshness counts in it)
