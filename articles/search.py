@@ -4,7 +4,8 @@
 - Tokens: every run of CJK characters becomes its overlapping character pairs, a run of Latin letters or digits is
   one word. SQLite's FTS5 gets them as strings (plus each run's last character, so a one-character query is a prefix
   search); PostgreSQL gets them as int4 codes (``document_codes``) in an int4[] with GIN.
-  株洲市妇联 → 株洲 洲市 市妇 妇联.
+  株洲市妇联 → 株洲 洲市 市妇 妇联. On PostgreSQL the title's tokens are there twice: as themselves and as their
+  ``title_code``, which finds the headline hits through the index.
 - A query word is matched by all of its pairs (the index stores no positions: that keeps it small), and the database
   also finds the word itself in the text (``strpos``/``instr``), so scattered pairs and shared codes drop out
   there. The candidates are then checked in Python (``check``): the word must not occur only across a word
