@@ -399,6 +399,18 @@ def test_search_queries_do_not_grow(client, django_assert_num_queries, n):
     assert len(response.context["results"]) == 2 * n
 
 
+def test_the_filter_years_are_kept_and_follow_new_stories(client):
+    indexed(headline="今年的妇联新闻")
+    this_year = timezone.localtime().year
+    assert f'<option value="{this_year}">' in client.get(reverse("articles:search")).content.decode()
+    indexed(headline="旧闻", published_at=timezone.now() - timedelta(days=3 * 366))
+    old_year = timezone.localtime(timezone.now() - timedelta(days=3 * 366)).year
+
+    html = client.get(reverse("articles:search")).content.decode()
+
+    assert f'<option value="{old_year}">' in html and f'<option value="{this_year}">' in html
+
+
 def test_a_kept_ranking_ends_when_a_scheduled_story_goes_live(client, clock, reporter_user, editor_user):
     indexed(headline="家风建设经验交流", published_at=timezone.now() - timedelta(days=1))
     story = ArticleFactory(created_by=reporter_user, headline="家风建设座谈会", body="<p>会议指出。</p>")
