@@ -2647,6 +2647,16 @@ def _aware(value):
 # is looked for in all the rest at once. SQLite reads all matches at once (its FTS5 query would run once per span).
 SEARCH_FIRST_SPAN_DAYS = 7
 SEARCH_SPANS = 4
+# Spans only for a word the planner expects in this many documents or more (its statistics know the commonest
+# codes): a rarer word's matches are read at once, one query rather than several small ones.
+SEARCH_SPANS_FROM = 2000
+
+
+def _estimated_rows(queryset):
+    """The planner's estimate of the rows of ``queryset`` (PostgreSQL's EXPLAIN: no row is read)."""
+    import json
+
+    return json.loads(queryset.explain(format="json"))[0]["Plan"]["Plan Rows"]
 
 
 def _in_title(query):
@@ -2679,7 +2689,7 @@ def _candidate_groups(query, matches, now):
         headline_hits = headline_hits.filter(in_title_codes)
     yield headline_hits
     others = matches.exclude(in_title)
-    if not postgresql:
+    if not postgresql or _estimated_rows(others) < SEARCH_SPANS_FROM:
         yield others
         return
     days, newer, seen = SEARCH_FIRST_SPAN_DAYS, None, 0

@@ -27,13 +27,13 @@ from tests.views.pages import MENU_QUERIES, main_of, text_of
 pytestmark = pytest.mark.django_db
 
 
-SEARCH_QUERIES_AT_MOST = 1 + services.SEARCH_SPANS  # at most: the headline hits and every span of time
+SEARCH_QUERIES_AT_MOST = 2 + services.SEARCH_SPANS  # at most: the headline hits, the estimate, every span of time
 
 
 def search_page_queries():
     """The filters' years and the next scheduled change (kept until then; the sections are the menu's), the search
-    (the headline hits, then the newest others: all at once on SQLite; on PostgreSQL the first span of time, then,
-    with nothing else found there, all the rest), the page's documents. At most 1 + SEARCH_SPANS for the search."""
+    (the headline hits, then the others, all at once for a word as rare as these; PostgreSQL first asks the planner
+    how many there are), the page's documents."""
     spans = 2 if connection.vendor == "postgresql" else 1
     return MENU_QUERIES + 2 + 1 + spans + 1
 
@@ -263,9 +263,14 @@ def test_a_headline_hit_older_than_the_newest_matches_still_ranks_first():
     assert SearchDocument.objects.get(pk=found_.results[0].document_id).article_id == old.pk
 
 
-def test_the_candidates_are_the_headline_hits_then_the_newest_matches_across_every_span_of_time():
+@pytest.mark.parametrize("spans_from", [0, services.SEARCH_SPANS_FROM])
+def test_the_candidates_are_the_headline_hits_then_the_newest_matches_across_every_span_of_time(
+    monkeypatch, spans_from
+):
     """Whatever the limit, the candidates are the headline hits (however old) and then the newest other matches:
-    the same as sorting every match, although PostgreSQL looks for them one span of time after another."""
+    the same as sorting every match, although PostgreSQL looks for a common word's matches one span of time after
+    another (forced here with ``SEARCH_SPANS_FROM`` 0) and a rarer word's all at once."""
+    monkeypatch.setattr(services, "SEARCH_SPANS_FROM", spans_from)
     ages = [0.5, 3, 8, 20, 45, 200, 500, 900, 2500]  # days: spans of every length, the rest older
     headline_hits, others = [], []
     for number, age in enumerate(ages):
