@@ -7,10 +7,10 @@ Production settings (DEBUG off, the cached template loader), the anonymous-page 
 (``NEWSROOM_PAGE_CACHE = False``) so that every request renders: this measures the work of a page, not the cache.
 Builds the corpus first (bench/corpus.py) when the database holds no article and ``--articles`` is above 0.
 For each page type (article, home, latest list, section list, section page 1,000 or its last page, reporter,
-experience index, the busiest organisation, search (the same words again, and different words each time); the admin's article list logged in as a superuser, without and
-with filters) it runs ``--warmup`` requests, then ``--requests`` timed ones, and prints the median and 90th
-percentile in ms, the median CPU time of this process per request (the database server's work excluded) and the
-queries per request.
+experience index, the busiest organisation, search for the same words again and for different words each time; the
+admin's article list logged in as a superuser, without and with filters) it runs ``--warmup`` requests, then
+``--requests`` timed ones, and prints the median and 90th percentile in ms, the median CPU time of this process per
+request (the database server's work excluded) and the queries per request.
 Importable: ``measure(requests=300, warmup=20)`` returns {page type: (median ms, p90 ms, queries, cpu ms, url)}.
 """
 
