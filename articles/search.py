@@ -153,8 +153,8 @@ def title_code(token):
 
 
 def _text_codes(text):
-    """The codes of one casefolded text, as (word codes, pair codes)."""
-    words = {code(word[:MAX_WORD_LENGTH]) for word in _WORD_RUN.findall(text)}
+    """The tokens of one casefolded text, as (its Latin/digit words, the codes of its CJK pairs)."""
+    words = [word[:MAX_WORD_LENGTH] for word in _WORD_RUN.findall(text)]
     masked = _NOT_CJK.sub("\0", text)
     data = bytearray(masked.encode("utf-16-le"))
     if len(data) != 2 * len(masked):  # characters beyond the BMP (surrogate pairs): pair by pair
@@ -172,16 +172,11 @@ def _text_codes(text):
 def document_codes(title, *texts):
     """The distinct codes of a document (``prepare``d texts), sorted: every pair of adjacent CJK characters and every
     Latin/digit word of its title and its other parts, and the title's own ``title_code``s."""
-    found = set()
-    for number, text in enumerate((title, *texts)):
-        text = (text or "").casefold()
-        if not text:
-            continue
-        words, pairs = _text_codes(text)
-        found.update(words, pairs)
-        if number == 0:
-            found.update(title_code(word[:MAX_WORD_LENGTH]) for word in _WORD_RUN.findall(text))
-            found.update(pair | _TITLE_MARK for pair in pairs)
+    words, pairs = _text_codes((title or "").casefold())
+    found = {*map(code, words), *pairs, *map(title_code, words), *(pair | _TITLE_MARK for pair in pairs)}
+    for text in texts:
+        words, pairs = _text_codes((text or "").casefold())
+        found.update(map(code, words), pairs)
     return sorted(found)
 
 
