@@ -75,9 +75,9 @@ CACHE_HEADER = "X-Newsroom-Cache"
 NO_NEXT_CHANGE = "none"  # stored for "nothing is scheduled": None would read as a missing key
 
 # Models of the articles app whose rows no public page shows: saving them must not empty the page cache (an open
-# edit form refreshes its EditPresence row while it stays open). Search documents change only with their article
-# (which changes the generation), search pages are not stored, and a receiver on their deletion would make Django
-# load every row before deleting (rebuild_search_index deletes them all).
+# edit form refreshes its EditPresence row while it stays open). Search documents are written only by
+# services.reindex_article and rebuild_search_index, which call content_changed() themselves (searches' kept
+# rankings follow the generation); a receiver on their deletion would make Django load every row before deleting.
 NOT_PUBLIC_MODELS = {"transition", "sharelink", "editpresence", "watchword", "searchdocument"}
 
 # Public views whose anonymous answers are stored (``request.resolver_match.view_name``); every view of these

@@ -549,7 +549,8 @@ class ExperienceEntryListView(ListView):
 
 def search_filter_years():
     """The years with a published story, newest first, for the search page's filter: a query over every story,
-    kept under the current content generation until the next scheduled story goes live (it may open a year)."""
+    kept under the current content generation until the next scheduled story goes live (it may open a year), in
+    the cache and in this process (no cache read per search)."""
 
     def compute():
         # From the primary: a lagging replica's years would be kept for the whole generation.
@@ -557,7 +558,7 @@ def search_filter_years():
         years = [day.year for day in articles.published().dates("published_at", "year", order="DESC")]
         return years, page_cache.next_change_moment()
 
-    return page_cache.kept_for_generation("search-years", compute)
+    return page_cache.kept_for_generation("search-years", compute, kept_in_process=True)
 
 
 class SearchView(ListView):
