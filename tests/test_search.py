@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from articles import cache as page_cache
 from articles import search, services
 from articles.models import SearchDocument
 from tests.factories import (
@@ -505,6 +506,29 @@ def test_header_has_a_search_box(client):
     html = client.get(reverse("articles:home")).content.decode()
 
     assert f'action="{reverse("articles:search")}"' in html
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="title codes are PostgreSQL's")
+def test_the_title_codes_migration_fills_existing_documents(client):
+    """Migration 0014 gives documents indexed before it their title codes: their headline hits are found again."""
+    import importlib
+
+    migration = importlib.import_module("articles.migrations.0014_search_title_codes")
+    indexed(headline="好家风代代传", body="<p>乡村振兴。</p>")
+    indexed(headline="乡村振兴报道", body="<p>家风建设。</p>")
+    for document in SearchDocument.objects.all():  # as an older version stored them: no title codes
+        plain = set(search.document_codes("", document.title, document.meta, document.body))
+        SearchDocument.objects.filter(pk=document.pk).update(grams=sorted(plain))
+    page_cache.content_changed()
+    assert found(client, "家风") == ["乡村振兴报道"]  # the headline hit is missed
+
+    with connection.schema_editor() as editor:
+        migration.fill(None, editor)
+    page_cache.content_changed()
+
+    for document in SearchDocument.objects.all():
+        assert document.grams == search.document_codes(document.title, document.meta, document.body)
+    assert found(client, "家风") == ["好家风代代传", "乡村振兴报道"]
 
 
 # --- The index command and the admin -----------------------------------------------------------------------------------
