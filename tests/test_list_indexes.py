@@ -164,3 +164,61 @@ def test_related_articles_read_a_few_rows_however_big_the_section(client, archiv
     # About 35 here (the topic's newest 4 are among the 22 newest stories; 4 of the section; the 8 candidates
     # read again): reading the section was 360.
     assert 0 < read <= 60, json.dumps(explained, indent=1)
+
+
+def explain_rows_read(sql):
+    """Rows of the articles table the query really read (EXPLAIN ANALYZE), with the planner's own choices."""
+    import json
+
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql)
+        explained = cursor.fetchone()[0]
+    explained = json.loads(explained) if isinstance(explained, str) else explained
+    return rows_read(explained[0]["Plan"]), json.dumps(explained, indent=1)
+
+
+@pytest.fixture
+def big_archive(db):
+    """4,000 published stories, an hour apart: big enough for the planner to walk the newest stories by time when
+    it expects to meet a topic's stories soon."""
+    cache.clear()
+    sections = SectionFactory.create_batch(3)
+    now = timezone.now()
+    Article.objects.bulk_create(
+        Article(headline=f"第{n}条", section=sections[n % 3], status="published", published_at=now - timedelta(hours=n))
+        for n in range(1, 4001)
+    )
+    yield sections
+    cache.clear()
+
+
+def test_an_old_topics_pages_read_the_topic_not_the_archive(client, big_archive):
+    """A topic whose stories are all old: its page and its stories' related lists read the topic's stories, not
+    every newer story of the archive. Its links are many enough that the planner expects to meet them soon when
+    walking the newest stories by time (it holds a twentieth of them), but they are the oldest: that walk read the
+    whole archive (76 ms a page at 100,000 articles, for the topic's page and for each of its articles); here it
+    read 3,800 rows."""
+    from tests.factories import TopicFactory
+
+    topic = TopicFactory()
+    published = Article.objects.filter(status="published").order_by("published_at")
+    oldest = list(published[:200])
+    for story in oldest:
+        story.topics.add(topic)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    newer = published.count() - len(oldest)
+    assert newer > 3000
+
+    related = [sql for sql in article_queries(client, oldest[0].get_absolute_url()) if "shares_topic" in sql]
+    topic_page = [  # the list (its count is in the topic's own query: a join that reads the topic's links)
+        sql
+        for sql in article_queries(client, topic.get_absolute_url())
+        if "LIMIT" in sql and sql.startswith('SELECT "articles_article"')
+    ]
+    assert len(related) == 1 and topic_page
+    for sql in [*related, *topic_page]:
+        read, explained = explain_rows_read(sql)
+        # The topic's 200 stories (the list reads its page's ids, then those rows), the section's newest 4, the
+        # candidates again: never the 3,800 newer stories.
+        assert 0 < read <= 2 * len(oldest) + 20, explained
