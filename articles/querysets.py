@@ -25,6 +25,7 @@ from django.db.models import (
     OuterRef,
     Q,
     Subquery,
+    Value,
     Window,
 )
 from django.db.models.expressions import RawSQL
@@ -73,6 +74,7 @@ PUBLISHED = Constant(Status.PUBLISHED.value, models.CharField())
 
 
 @models.BigAutoField.register_lookup
+@models.ForeignKey.register_lookup
 class Among(Lookup):
     """``pk__among=subquery``: the rows whose id the subquery lists, the subquery read first and on its own.
 
@@ -538,15 +540,6 @@ def _prepared(execute, sql, params, many, context):
         return context["cursor"].cursor.execute(sql, params, prepare=True)
 
 
-def published_count(articles):
-    """A subquery counting ``articles`` (filtered on OuterRef), each once: for a page's object and its list's length
-    in one query."""
-    counted = articles.order_by().annotate(
-        _count=Func(F("pk"), function="COUNT", template="%(function)s(DISTINCT %(expressions)s)")
-    )
-    return Subquery(counted.values("_count")[:1], output_field=models.IntegerField())
-
-
 class ArticleQuerySet(PublishableQuerySet):
     _json_parts = ()
 
@@ -571,12 +564,19 @@ class ArticleQuerySet(PublishableQuerySet):
         return self.filter(section=section)
 
     def in_topic(self, topic):
-        """Articles in ``topic`` (a topic, its id or an OuterRef), each once. The topic's links are read first
-        (``Among``), except for an OuterRef (a count per topic): a subquery that depends on the outer row would be
-        read again for every story, where the plain join reads the topic's links once."""
-        if isinstance(topic, OuterRef):
-            return self.filter(topics=topic)
+        """Articles in ``topic`` (a topic or its id), each once: the topic's links read first (``Among``; not for
+        an OuterRef, whose subquery would be read again for every story)."""
         return self.filter(pk__among=model("Article").topics.through.objects.filter(topic=topic).values("article_id"))
+
+    def in_topic_slug(self, slug):
+        """``in_topic`` for the topic of that slug (its links found through the slug's index)."""
+        links = model("Article").topics.through.objects.filter(topic__slug=slug)
+        return self.filter(pk__among=links.values("article_id"))
+
+    def count_subquery(self):
+        """This queryset's length as a subquery (one value), for an annotation."""
+        counted = self.order_by().annotate(_all=Value(1)).values("_all").annotate(_count=Count("pk"))
+        return Subquery(counted.values("_count"), output_field=models.IntegerField())
 
     def bylined(self, reporter):
         """Articles with the reporter in any byline role, each once."""
@@ -842,7 +842,9 @@ class ExperienceEntryQuerySet(models.QuerySet):
         return self.filter(form=form)
 
     def in_topic(self, topic):
-        return self.filter(article__topics=topic)
+        """Entries of the articles in ``topic`` (a topic or its id): the topic's links read first (``Among``)."""
+        links = model("Article").topics.through.objects.filter(topic=topic).values("article_id")
+        return self.filter(article_id__among=links)
 
     def in_year(self, year):
         """Entries whose article went live in ``year``, newsroom time (Beijing): a range of the lists' index."""

@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import DEFAULT_DB_ALIAS
-from django.db.models import Count, F, Func, IntegerField, Max, OuterRef, Subquery
+from django.db.models import Count, F, Func, IntegerField, Max, Subquery
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
@@ -38,7 +38,7 @@ from articles.models import (
     Topic,
     print_page_anchor,
 )
-from articles.querysets import STAND_IN_OBJECT, STAND_IN_SLUG, fetch_compiled, published_count
+from articles.querysets import STAND_IN_OBJECT, STAND_IN_SLUG, fetch_compiled
 
 MAX_PAGE_NUMBER = 1_000_000
 
@@ -390,16 +390,29 @@ class TopicDetailView(ArticlesOfView):
 
     def get_object(self):
         # With the length of its list in the same query (a topic's page runs one more query, for its entries).
-        count = published_count(Article.objects.published().in_topic(OuterRef("pk")))
-        topic = get_object_or_404(Topic.objects.annotate(published_count=count), slug=self.kwargs["slug"])
-        self.known_count = topic.published_count
-        return topic
+        found = fetch_compiled(
+            "topic",
+            lambda now: Topic.objects.filter(slug=STAND_IN_SLUG).annotate(
+                published_count=Article.objects.published(now).in_topic_slug(STAND_IN_SLUG).count_subquery()
+            ),
+            Topic.objects.db,
+            {STAND_IN_SLUG: self.kwargs["slug"]},
+        )
+        if not found:
+            raise Http404(_("No topic found matching the query"))
+        self.known_count = found[0].published_count
+        return found[0]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         # One more than shown, to tell whether there are older ones (they are in the topic's articles, listed above).
-        entries = list(
-            ExperienceEntry.objects.published().in_topic(self.object).for_listing()[: self.entries_shown + 1]
+        entries = fetch_compiled(
+            ("topic entries", self.entries_shown),
+            lambda now: (
+                ExperienceEntry.objects.listed(now).in_topic(STAND_IN_OBJECT).for_listing()[: self.entries_shown + 1]
+            ),
+            ExperienceEntry.objects.db,
+            {STAND_IN_OBJECT: self.object.pk},
         )
         context["entries"] = cards.entry_cards(entries[: self.entries_shown])
         context["more_entries"] = len(entries) > self.entries_shown
