@@ -6,9 +6,9 @@
 Production settings (DEBUG off, the cached template loader), the anonymous-page cache switched off
 (``NEWSROOM_PAGE_CACHE = False``) so that every request renders: this measures the work of a page, not the cache.
 Builds the corpus first (bench/corpus.py) when the database holds no article and ``--articles`` is above 0.
-For each page type (article, home, latest list, section list, section page 1,000 or its last page, reporter,
-experience index, the busiest organisation, search for the same words again and for different words each time; the
-admin's article list logged in as a superuser, without and with filters) it runs ``--warmup`` requests, then
+For each page type (article, home, latest list, section list, section page 1,000 or its last page, reporter, the
+biggest topic, experience index, the busiest organisation, search for the same words again and for different words
+each time; the admin's article list logged in as a superuser, without and with filters) it runs ``--warmup`` requests, then
 ``--requests`` timed ones, and prints the median and 90th percentile in ms, the median CPU time of this process per
 request (the database server's work excluded) and the queries per request.
 Importable: ``measure(requests=300, warmup=20)`` returns {page type: (median ms, p90 ms, queries, cpu ms, url)}.
@@ -33,6 +33,7 @@ TARGETS_MS = {
     "section deep": 6,
     "section middle": 6,
     "reporter": 6,
+    "topic": 6,
     "experience": 6,
     "organization": 6,
     "search": 15,
@@ -69,7 +70,7 @@ def page_urls():
     from django.db.models import Count
     from django.urls import reverse
 
-    from articles.models import Article, Organization, Reporter, Section
+    from articles.models import Article, Organization, Reporter, Section, Topic
 
     published = Article.objects.published()
     article = (
@@ -84,6 +85,7 @@ def page_urls():
     reporter = (
         Reporter.objects.annotate(n=Count("bylines")).order_by("-n").first() if Reporter.objects.exists() else None
     )
+    topic = Topic.objects.annotate(n=Count("articles")).order_by("-n").first()  # the biggest
     organization = (  # the busiest organisation with a public page
         Organization.objects.with_published_entries().annotate(n=Count("experience_entries")).order_by("-n").first()
     )
@@ -96,6 +98,7 @@ def page_urls():
         # The costliest page: a page past the middle is read from the list's end (views.SeekPaginator).
         f"section middle (page {middle})": f"{section.get_absolute_url()}?page={middle}" if section else None,
         "reporter": reporter.get_absolute_url() if reporter else None,
+        "topic": topic.get_absolute_url() if topic else None,
         "experience": reverse("articles:experience_entry_list"),
         "organization": organization.get_absolute_url() if organization else None,
         # A word of the corpus (its text is drawn from a word list): the newest headline's first two characters.
