@@ -6,7 +6,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import DEFAULT_DB_ALIAS
-from django.db.models import Count, F, Func, IntegerField, Max, Subquery
+from django.db.models import Count, DateTimeField, F, Func, IntegerField, Max, Min, Subquery
+from django.db.models.functions import Trunc
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
@@ -684,8 +685,11 @@ class ArticleArchiveMixin:
         # Plain published articles: the lists of dates use this queryset too.
         return Article.objects.published().defer("body")
 
+    period_lookup = {}  # the period's filter (``get_dated_queryset``), for its list of dates
+
     def get_dated_queryset(self, **lookup):
         """The period's articles; with its count and neighbours loaded (one query), 404 when it has none."""
+        self.period_lookup = lookup
         articles = self.get_queryset().filter(**lookup)
         since = lookup[f"{self.date_field}__gte"]
         day = timezone.localtime(since).date() if timezone.is_aware(since) else since.date()
@@ -736,6 +740,37 @@ class ArticleArchiveMixin:
         if self.known_count is not None:
             paginator.__dict__["count"] = self.known_count  # the cached_property's value
         return paginator
+
+    def get_date_list(self, queryset, date_type=None, ordering="ASC"):
+        """The period's years, months or days with a story. Reading them is a query over every story of the period
+        (the whole archive for the index: 27 ms at 100,000 articles), so they are kept under the current content
+        generation until the period's next scheduled story goes live: the same query tells when (each date's
+        first moment, scheduled stories included), so keeping them costs no query of its own."""
+        date_type = date_type or self.get_date_list_period()
+        period = ":".join(f"{name}={value}" for name, value in sorted(self.kwargs.items()))
+
+        def compute():
+            # From the primary: a lagging replica's dates would be kept for the whole generation.
+            stories = Article.objects.using(DEFAULT_DB_ALIAS).live_or_scheduled().filter(**self.period_lookup)
+            moment = Trunc(
+                self.date_field, date_type, output_field=DateTimeField(), tzinfo=timezone.get_current_timezone()
+            )
+            rows = (
+                stories.order_by()
+                .values(moment=moment)
+                .annotate(first=Min(self.date_field))
+                .order_by("-moment" if ordering == "DESC" else "moment")
+            )
+            now = timezone.now()
+            dates = [row["moment"] for row in rows if row["first"] <= now]
+            return dates, min((row["first"] for row in rows if row["first"] > now), default=None)
+
+        dates = page_cache.kept_for_generation(f"archive-dates:{date_type}:{ordering}:{period}", compute)
+        if not dates and not self.get_allow_empty():
+            raise Http404(
+                _("No %(verbose_name_plural)s available") % {"verbose_name_plural": Article._meta.verbose_name_plural}
+            )
+        return dates
 
     def get_dated_items(self):
         date_list, articles, extra_context = super().get_dated_items()

@@ -222,3 +222,20 @@ def test_an_old_topics_pages_read_the_topic_not_the_archive(client, big_archive)
         # The topic's 200 stories (the list reads its page's ids, then those rows), the section's newest 4, the
         # candidates again: never the 3,800 newer stories.
         assert 0 < read <= 2 * len(oldest) + 20, explained
+
+
+def test_a_print_issues_neighbours_are_found_without_reading_the_archive(client, big_archive):
+    """The previous, next, first and last issue dates: short walks of the print-issue index from the issue and from
+    either end. An aggregate over every story read all 4,000 here (33 ms a page at 100,000 articles)."""
+    issues = {}
+    for story in Article.objects.order_by("published_at"):
+        issues.setdefault(timezone.localtime(story.published_at).date(), []).append(story.pk)
+    for issue_on, ids in issues.items():
+        Article.objects.filter(pk__in=ids).update(print_issue_on=issue_on, print_page_number="A01")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    middle = sorted(issues)[len(issues) // 2]
+    neighbours = [sql for sql in article_queries(client, f"/print/{middle}/") if '"previous_issue_on"' in sql]
+    assert len(neighbours) == 1
+    read, explained = explain_rows_read(neighbours[0])
+    assert 0 < read <= 20, explained

@@ -1,7 +1,7 @@
 """The date archive: by year, month and day in newsroom time (Beijing), published stories only."""
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from django.urls import reverse
@@ -122,3 +122,27 @@ def test_archive_queries_do_not_grow(client, django_assert_num_queries, path, n)
     assert ARCHIVE_QUERIES[path] <= 4  # issue 8: list pages run 4 queries at most, menu included
     assert response.status_code == 200
     assert re.search(r'<h2 class="card-headline">', response.content.decode())
+
+
+def test_the_lists_of_dates_are_kept_until_content_changes(client, django_assert_num_queries, stories):
+    """The years (or months, or days) with a story are a query over every story of the period, the whole archive for
+    the index: it is kept under the content generation, so the next reader's page runs one query less, and a story
+    of a new year shows in the list at once."""
+    first = client.get("/archive/")
+    assert "2025年" in main_of(first) and "2024年" not in main_of(first)
+    with django_assert_num_queries(ARCHIVE_QUERIES["/archive/"] - MENU_QUERIES - 2):  # the cards (the count is kept)
+        again = client.get("/archive/")
+    assert main_of(again) == main_of(first)
+    client.get("/archive/2026/")
+    with django_assert_num_queries(ARCHIVE_QUERIES["/archive/2026/"] - MENU_QUERIES - 1):  # no months query
+        client.get("/archive/2026/")  # the count with the neighbouring years, and the cards
+    ArticleFactory(headline="前年", published=True, published_at=beijing(2024, 6, 1, 9, 0))
+    assert "2024年" in main_of(client.get("/archive/"))
+
+
+def test_a_kept_list_of_dates_opens_a_scheduled_storys_year_when_it_goes_live(client, clock, stories):
+    scheduled = ArticleFactory(headline="后年定时", scheduled=True, published_at=timezone.now() + timedelta(days=800))
+    year_page = f"/archive/{timezone.localtime(scheduled.published_at):%Y}/"
+    assert year_page not in links_in(main_of(client.get("/archive/")))  # the list of years is kept from here on
+    clock.advance(days=801)
+    assert year_page in links_in(main_of(client.get("/archive/")))
