@@ -140,6 +140,8 @@ NEWSROOM_REPLICA_DATABASE = "replica" if DATABASE_REPLICA_URL else ""
 NEWSROOM_DB_PREPARED_STATEMENTS = env_bool("NEWSROOM_DB_PREPARED_STATEMENTS", True)
 for _database in DATABASES.values():
     if _database["ENGINE"] == "django.db.backends.postgresql":
+        # Django's backend, its health check without a round trip (newsroom/postgresql/base.py).
+        _database["ENGINE"] = "newsroom.postgresql"
         _options = _database.setdefault("OPTIONS", {})
         _options.setdefault("options", "-c jit=off")
         if NEWSROOM_DB_PREPARED_STATEMENTS:

@@ -60,7 +60,7 @@ def test_database_url_selects_postgresql():
         DATABASE_URL="postgres://u:p@h:5432/db",
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["django.db.backends.postgresql", "db", "u", "h", "5432"]
+    assert result.stdout.split() == ["newsroom.postgresql", "db", "u", "h", "5432"]
 
 
 def test_without_database_url_the_database_is_sqlite_beside_the_code():
