@@ -19,6 +19,7 @@ from django.utils.translation import pgettext_lazy
 from articles import services
 from articles.querysets import (
     ArticleQuerySet,
+    BylineQuerySet,
     ExperienceEntryQuerySet,
     OrganizationQuerySet,
     PhotoQuerySet,
@@ -597,6 +598,12 @@ class Byline(models.Model):
     reporter = models.ForeignKey(Reporter, verbose_name=_("reporter"), on_delete=models.PROTECT, related_name="bylines")
     role = models.ForeignKey(BylineRole, verbose_name=_("role"), on_delete=models.PROTECT, related_name="bylines")
     order = models.PositiveSmallIntegerField(_("order"), default=0, help_text=_("Bylines are printed in this order."))
+    # Copies of the article's state, kept by database triggers (migration 0015, as the entries' are by 0013): a
+    # reporter's page reads its stories in order from articles_byline_live_idx (ReporterDetailView).
+    article_live = models.BooleanField(default=False, editable=False)  # published and not in the trash
+    article_published_at = models.DateTimeField(null=True, editable=False)
+
+    objects = BylineQuerySet.as_manager()
 
     class Meta:
         ordering = ["article", "order", "id"]
@@ -605,7 +612,14 @@ class Byline(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["article", "reporter", "role"], name="%(app_label)s_%(class)s_unique_role"),
         ]
-        indexes = [models.Index(fields=["reporter", "article"], name="articles_byline_reporter_idx")]
+        indexes = [
+            models.Index(fields=["reporter", "article"], name="articles_byline_reporter_idx"),
+            models.Index(
+                fields=["reporter", "-article_published_at", "-article"],
+                condition=Q(article_live=True),
+                name="articles_byline_live_idx",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.role} {self.reporter}"

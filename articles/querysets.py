@@ -803,6 +803,23 @@ class ArticleQuerySet(PublishableQuerySet):
         return self.filter(Q(created_by=user) | Q(bylines__reporter__user=user)).distinct()
 
 
+class BylineQuerySet(models.QuerySet):
+    def live_ids_of(self, reporter, now=None):
+        """The ids of ``reporter``'s published articles (at ``now``), newest first and each once (a reporter may
+        sign one story in two roles): the bylines' copies of their article's state (migration 0015) in the order
+        of ``articles_byline_live_idx``. PostgreSQL only (DISTINCT ON)."""
+        return (
+            self.filter(
+                reporter=reporter,
+                article_live=Constant(True, models.BooleanField()),
+                article_published_at__lte=now or timezone.now(),
+            )
+            .order_by("-article_published_at", "-article_id")
+            .distinct("article_published_at", "article_id")
+            .values("article_id")
+        )
+
+
 class ExperienceEntryQuerySet(models.QuerySet):
     def published(self):
         """Entries are public exactly when their article is."""

@@ -5,7 +5,7 @@ import itertools
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.db import DEFAULT_DB_ALIAS
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Count, DateTimeField, F, Func, IntegerField, Max, Min, Subquery
 from django.db.models.functions import Trunc
 from django.http import Http404, JsonResponse
@@ -31,6 +31,7 @@ from articles import cards, menu, search, services
 from articles.forms import ExperienceEntryFilterForm, PrintIssueForm, SearchFilterForm
 from articles.models import (
     Article,
+    Byline,
     ExperienceEntry,
     FrontPageSlot,
     Organization,
@@ -76,8 +77,11 @@ class SeekPaginator(Paginator):
         start, stop = (self.count - top, self.count - bottom) if backwards else (bottom, top)
 
         def page_rows(stories, rows):
-            ids = rows if stories is rows else stories.order_by(*rows.query.order_by)  # the rows' order
-            return rows.filter(pk__in=(ids.reverse() if backwards else ids).values("pk")[start:stop])
+            if stories.model is not rows.model:  # the page's ids read from another table, in the list's order
+                ids = stories
+            else:
+                ids = (rows if stories is rows else stories.order_by(*rows.query.order_by)).values("pk")
+            return rows.filter(pk__in=(ids.reverse() if backwards else ids)[start:stop])
 
         if self.compiled_list is None:
             return self._get_page(page_rows(self.object_list, self.object_list), number, self)
@@ -427,6 +431,19 @@ class ReporterDetailView(ArticlesOfView):
 
     def stories_of(self, reporter):
         return Article.objects.bylined(reporter)
+
+    def compiled_list(self):
+        """On PostgreSQL the page's ids come from the reporter's bylines, in the order of articles_byline_live_idx
+        (their copies of the article's state, migration 0015): a page reads 20 index entries (and the skipped ones)
+        whatever the archive holds. Walking the newest stories and looking each up in the bylines read the whole
+        archive for a reporter whose stories are old (90 ms at 100,000 articles)."""
+        if not connections[Article.objects.db].features.can_distinct_on_fields:
+            return super().compiled_list()
+        return (
+            ("reporter bylines",),
+            lambda now: (Byline.objects.live_ids_of(STAND_IN_OBJECT, now), Article.objects.published(now).for_cards()),
+            {STAND_IN_OBJECT: self.object.pk},
+        )
 
     def card_options(self):
         return {"reporter_id": self.object.pk}  # the role(s) they had, from the bylines loaded with the card
