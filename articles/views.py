@@ -11,7 +11,7 @@ from django.db.models.functions import Trunc
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.cache import add_never_cache_headers
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
@@ -410,18 +410,34 @@ class TopicDetailView(ArticlesOfView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        # One more than shown, to tell whether there are older ones (they are in the topic's articles, listed above).
-        entries = fetch_compiled(
-            ("topic entries", self.entries_shown),
-            lambda now: (
-                ExperienceEntry.objects.listed(now).in_topic(STAND_IN_OBJECT).for_listing()[: self.entries_shown + 1]
-            ),
-            ExperienceEntry.objects.db,
-            {STAND_IN_OBJECT: self.object.pk},
-        )
-        context["entries"] = cards.entry_cards(entries[: self.entries_shown])
-        context["more_entries"] = len(entries) > self.entries_shown
+        context["entries"], context["more_entries"] = self.newest_entries(self.object.pk)
         return context
+
+    def newest_entries(self, topic_id):
+        """The cards of the topic's newest experience entries, and whether it has more. Reading them goes through
+        every link of the topic, so they are kept under the content generation until the topic's next scheduled
+        roundup goes live: the same query tells when (a topic without a live entry is read every time)."""
+        shown = self.entries_shown
+
+        def build(now):
+            entries = ExperienceEntry.objects.in_topic(STAND_IN_OBJECT)
+            scheduled = entries.live_or_scheduled().filter(article_published_at__gt=now)
+            first_scheduled = scheduled.order_by("article_published_at").values("article_published_at")[:1]
+            # One more than shown, to tell whether there are older ones (in the topic's articles, listed above).
+            return (
+                entries.listed(now)
+                .annotate(next_live=Subquery(first_scheduled, output_field=DateTimeField()))
+                .for_listing()[: shown + 1]
+            )
+
+        def compute():
+            # From the primary: a lagging replica's entries would be kept for the whole generation.
+            rows = fetch_compiled(("topic entries", shown), build, DEFAULT_DB_ALIAS, {STAND_IN_OBJECT: topic_id})
+            value = (cards.entry_cards(rows[:shown]), len(rows) > shown)
+            return value, (rows[0].next_live if rows else timezone.now())  # without a row: not kept
+
+        name = f"topic-entries:{translation.get_language()}:{topic_id}"
+        return page_cache.kept_for_generation(name, compute)
 
 
 class ReporterDetailView(ArticlesOfView):

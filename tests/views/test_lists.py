@@ -145,6 +145,28 @@ def test_topic_page_with_few_entries_does_not_promise_more(client):
     assert "其余经验交流" not in text_of(main_of(response))
 
 
+def test_a_topics_kept_entries_follow_new_and_scheduled_roundups(client, clock, django_assert_num_queries):
+    """The topic's newest entries are kept under the content generation (reading them goes through every link of
+    the topic): a warm page runs one query less, a new entry shows at once, and a scheduled roundup's entries show
+    when its time comes, with nothing else changing."""
+    topic = TopicFactory()
+    article = ArticleFactory(published=True, published_at=timezone.now() - timedelta(days=1))
+    article.topics.add(topic)
+    ExperienceEntryFactory(article=article, title="第一条")
+    scheduled = ArticleFactory(scheduled=True, published_at=timezone.now() + timedelta(hours=2))
+    scheduled.topics.add(topic)
+    ExperienceEntryFactory(article=scheduled, title="定时的经验")
+    url = topic.get_absolute_url()
+    first = client.get(url)
+    assert [title.split("：")[1] for title in entry_titles_in(first)] == ["第一条"]
+    with django_assert_num_queries(2):  # the topic with its count, the page (the menu and the entries are kept)
+        assert main_of(client.get(url)) == main_of(first)
+    ExperienceEntryFactory(article=article, title="第二条", order=1)
+    assert [title.split("：")[1] for title in entry_titles_in(client.get(url))] == ["第一条", "第二条"]
+    clock.advance(hours=3)
+    assert [title.split("：")[1] for title in entry_titles_in(client.get(url))] == ["定时的经验", "第一条", "第二条"]
+
+
 @pytest.mark.parametrize("state", UNPUBLISHED.values(), ids=UNPUBLISHED.keys())
 def test_topic_page_never_shows_unpublished_articles_or_their_entries(client, state):
     topic = TopicFactory()
