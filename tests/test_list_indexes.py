@@ -211,7 +211,7 @@ def test_an_old_topics_pages_read_the_topic_not_the_archive(client, big_archive)
     assert newer > 3000
 
     related = [sql for sql in article_queries(client, oldest[0].get_absolute_url()) if "shares_topic" in sql]
-    topic_page = [  # the list (its count is in the topic's own query: a join that reads the topic's links)
+    topic_page = [  # the list (its count comes with the topic, in the topic's own query)
         sql
         for sql in article_queries(client, topic.get_absolute_url())
         if "LIMIT" in sql and sql.startswith('SELECT "articles_article"')
