@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from articles.models import Article
 from tests.factories import BylineFactory, SectionFactory
+from tests.plans import explain_analyze, rows_read
 
 pytestmark = [
     pytest.mark.django_db,
@@ -121,17 +122,6 @@ def test_admin_article_list_queries_use_an_index(admin_client, archive):
             assert "Seq Scan on articles_article " not in explained, (url, sql, explained)
 
 
-def rows_read(node, relation="articles_article"):
-    """Rows of ``relation`` an EXPLAIN ANALYZE (JSON) plan read: returned by its scans plus removed by filters."""
-    read = 0
-    if node.get("Relation Name") == relation:
-        kept = node.get("Actual Rows", 0) + node.get("Rows Removed by Filter", 0)
-        read += kept * node.get("Actual Loops", 1)
-    for child in node.get("Plans", []):
-        read += rows_read(child, relation)
-    return read
-
-
 def test_related_articles_read_a_few_rows_however_big_the_section(client, archive):
     """The article page's related stories (sharing a topic first, then the section) come from two short index
     scans: the rows read stay a handful while a section holds ~120 stories here (100,000 articles make 10,000 a
@@ -168,13 +158,8 @@ def test_related_articles_read_a_few_rows_however_big_the_section(client, archiv
 
 def explain_rows_read(sql):
     """Rows of the articles table the query really read (EXPLAIN ANALYZE), with the planner's own choices."""
-    import json
-
-    with connection.cursor() as cursor:
-        cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql)
-        explained = cursor.fetchone()[0]
-    explained = json.loads(explained) if isinstance(explained, str) else explained
-    return rows_read(explained[0]["Plan"]), json.dumps(explained, indent=1)
+    plan, explained = explain_analyze(sql)
+    return rows_read(plan), explained
 
 
 @pytest.fixture

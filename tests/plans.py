@@ -1,0 +1,26 @@
+"""Reading PostgreSQL's plans in tests: what a query really read (EXPLAIN ANALYZE, as JSON)."""
+
+import json
+
+from django.db import connection
+
+
+def explain_analyze(sql):
+    """The plan of ``sql`` as run (EXPLAIN ANALYZE): (its top node, the whole plan as indented JSON for messages)."""
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql)
+        explained = cursor.fetchone()[0]
+    explained = json.loads(explained) if isinstance(explained, str) else explained
+    return explained[0]["Plan"], json.dumps(explained, indent=1)
+
+
+def rows_read(node, relation="articles_article", index=None):
+    """Rows of ``relation`` (or, given ``index``, of that index only) a plan read: returned by its scans plus removed
+    by filters, in every loop."""
+    read = 0
+    if (node.get("Index Name") == index) if index else (node.get("Relation Name") == relation):
+        kept = node.get("Actual Rows", 0) + node.get("Rows Removed by Filter", 0)
+        read += kept * node.get("Actual Loops", 1)
+    for child in node.get("Plans", []):
+        read += rows_read(child, relation, index)
+    return read
