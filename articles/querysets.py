@@ -109,6 +109,16 @@ class PublishableQuerySet(models.QuerySet):
         """Published now or at a set time: ``published()`` without its condition on the time."""
         return self.filter(status=PUBLISHED)
 
+    def count_and_next_subqueries(self, now):
+        """``count_and_next()`` at ``now`` as subqueries for annotations: ``live_count`` and ``next_live``."""
+        rows = self.live_or_scheduled().order_by().annotate(_all=Value(1)).values("_all")
+        live = rows.annotate(n=Count("pk", filter=Q(published_at__lte=now))).values("n")
+        upcoming = rows.annotate(at=Min("published_at", filter=Q(published_at__gt=now))).values("at")
+        return {
+            "live_count": Subquery(live, output_field=models.IntegerField()),
+            "next_live": Subquery(upcoming, output_field=models.DateTimeField()),
+        }
+
     def count_and_next(self):
         """(how many are published now, when the next scheduled one goes live or None), in one query over
         ``live_or_scheduled()`` rows: a cached count stays right until that moment (see views.SeekPaginator)."""
@@ -571,11 +581,6 @@ class ArticleQuerySet(PublishableQuerySet):
         """``in_topic`` for the topic of that slug (its links found through the slug's index)."""
         links = model("Article").topics.through.objects.filter(topic__slug=slug)
         return self.filter(pk__among=links.values("article_id"))
-
-    def count_subquery(self):
-        """This queryset's length as a subquery (one value), for an annotation."""
-        counted = self.order_by().annotate(_all=Value(1)).values("_all").annotate(_count=Count("pk"))
-        return Subquery(counted.values("_count"), output_field=models.IntegerField())
 
     def bylined(self, reporter):
         """Articles with the reporter in any byline role, each once."""

@@ -1,6 +1,7 @@
 """Public pages, and the image-upload endpoint of the admin's rich-text editor."""
 
 import itertools
+from functools import partial
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -51,7 +52,8 @@ class SeekPaginator(Paginator):
     PostgreSQL), then only those rows are loaded with their parts. One query, like a plain page."""
 
     count_key = None  # set by the view: a name for this list's length (e.g. "section:3")
-    count_source = None  # and the list's stories whatever their time (``count_and_next()`` counts them)
+    count_source = None  # and a function returning the list's stories whatever their time (``count_and_next()``
+    # counts them): called only when the count is not kept, since building the queryset costs CPU on every page
     compiled_list = None  # set by the view: (key, build(now), values) of the list, see CardListMixin.compiled_list
 
     @cached_property
@@ -62,7 +64,7 @@ class SeekPaginator(Paginator):
         if self.count_key is None:
             return super().count
         # From the primary: a lagging replica's count would be kept for the whole generation.
-        source = self.count_source.using(DEFAULT_DB_ALIAS)
+        source = self.count_source().using(DEFAULT_DB_ALIAS)
         return page_cache.kept_for_generation(f"count:{self.count_key}", source.count_and_next)
 
     def page(self, number):
@@ -196,8 +198,13 @@ class CardListMixin:
     paginate_by = 20
     paginator_class = SeekPaginator
     count_key = None  # a name for the list's length, cached (see SeekPaginator)
-    count_source = None  # the list's stories whatever their time, for that count
+    count_source = None  # a function returning the list's stories whatever their time, for that count
     known_count = None  # the list's length, when it came with the page's object
+
+    def get_queryset(self):
+        # The page's rows come from the compiled list (compiled_list()): this queryset only names their database
+        # (the read replica's, see newsroom/routers.py).
+        return Article.objects.all()
 
     def get_paginator(self, queryset, per_page, orphans=0, allow_empty_first_page=True, **kwargs):
         paginator = super().get_paginator(queryset, per_page, orphans, allow_empty_first_page, **kwargs)
@@ -210,15 +217,17 @@ class CardListMixin:
 
     def compiled_list(self):
         """(key, build(now), values): the view's list for ``fetch_compiled``, built with the time ``now`` and the
-        stand-in values of ``values``; None to build the page's query every time. ``build`` returns the stories
-        plain and as the page's rows (``for_cards()``): the page's ids are read from the plain ones, since a join
-        of the cards' (the lead photo) kept PostgreSQL from reading them from the index alone (4 ms instead of 14
-        for the middle of a 10,000-story section)."""
-        return None
+        stand-in values of ``values`` (every card list has one: its queryset only names the database). ``build``
+        returns the stories plain and as the page's rows (``for_cards()``): the page's ids are read from the plain
+        ones, since a join of the cards' (the lead photo) kept PostgreSQL from reading them from the index alone
+        (4 ms instead of 14 for the middle of a 10,000-story section)."""
+        raise NotImplementedError
 
     @staticmethod
     def stories_and_cards(stories):
-        return stories, stories.for_cards()
+        # The rows are found by the page's ids alone: repeating the list's filters there made PostgreSQL read the
+        # whole list again (a topic's every story) to check 20 rows that already passed them.
+        return stories, Article.objects.for_cards()
 
     def card_options(self):
         return {}
@@ -238,8 +247,8 @@ class ArticleListView(CardListMixin, ListView):
     count_key = "latest"
 
     def get_queryset(self):
-        self.count_source = Article.objects.all()
-        return Article.objects.published().for_cards()
+        self.count_source = Article.objects.all
+        return super().get_queryset()
 
     def compiled_list(self):
         return ("latest",), lambda now: self.stories_and_cards(Article.objects.published(now)), {}
@@ -345,8 +354,8 @@ class ArticlesOfView(CardListMixin, ListView):
     def get_queryset(self):
         self.object = self.get_object()
         self.count_key = f"{self.model._meta.model_name}:{self.object.pk}"
-        self.count_source = self.stories_of(self.object)
-        return self.articles_of(self.object).for_cards()
+        self.count_source = partial(self.stories_of, self.object)
+        return super().get_queryset()
 
     def compiled_list(self):
         # One compiled query for every object of the model: its id is a value.
@@ -394,19 +403,24 @@ class TopicDetailView(ArticlesOfView):
         return Article.objects.in_topic(topic)
 
     def get_object(self):
-        # With the length of its list in the same query (a topic's page runs one more query, for its entries).
+        topic, self.known_count = page_cache.kept_for_generation(f"topic:{self.kwargs['slug']}", self.topic_and_count)
+        return topic
+
+    def topic_and_count(self):
+        """(the topic, its published stories' count) for ``kept_for_generation``, kept until its next scheduled
+        story goes live: one query, whose count reads every link of the topic (a 404 is not kept)."""
         found = fetch_compiled(
             "topic",
             lambda now: Topic.objects.filter(slug=STAND_IN_SLUG).annotate(
-                published_count=Article.objects.published(now).in_topic_slug(STAND_IN_SLUG).count_subquery()
+                **Article.objects.in_topic_slug(STAND_IN_SLUG).count_and_next_subqueries(now)
             ),
-            Topic.objects.db,
+            DEFAULT_DB_ALIAS,  # from the primary: a lagging replica's count would be kept for the whole generation
             {STAND_IN_SLUG: self.kwargs["slug"]},
         )
         if not found:
             raise Http404(_("No topic found matching the query"))
-        self.known_count = found[0].published_count
-        return found[0]
+        topic = found[0]
+        return (topic, topic.live_count), topic.next_live
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -556,8 +570,9 @@ class ExperienceEntryListView(ListView):
         entries = self.filtered(filters)
         # Every filter's value is one of the form's choices: safe in a cache key.
         self.count_key = "experience:" + "&".join(f"{name}={value}" for name, value in sorted(filters.items()))
-        self.count_source = entries
-        return entries.listed().for_listing().newest_first()
+        self.count_source = lambda: entries
+        # The page's rows come from its compiled query (get_paginator): this queryset names their database.
+        return ExperienceEntry.objects.all()
 
     @staticmethod
     def filtered(filters):
@@ -816,7 +831,7 @@ class ArticleArchiveIndexView(ArticleArchiveMixin, ArchiveIndexView):
 
     def get_paginator(self, queryset, per_page, orphans=0, allow_empty_first_page=True, **kwargs):
         paginator = super().get_paginator(queryset, per_page, orphans, allow_empty_first_page, **kwargs)
-        paginator.count_key, paginator.count_source = ArticleListView.count_key, Article.objects.all()
+        paginator.count_key, paginator.count_source = ArticleListView.count_key, Article.objects.all
         return paginator
 
     def get_dated_items(self):

@@ -159,12 +159,23 @@ def test_a_topics_kept_entries_follow_new_and_scheduled_roundups(client, clock, 
     url = topic.get_absolute_url()
     first = client.get(url)
     assert [title.split("：")[1] for title in entry_titles_in(first)] == ["第一条"]
-    with django_assert_num_queries(2):  # the topic with its count, the page (the menu and the entries are kept)
+    with django_assert_num_queries(1):  # the page (the menu, the topic with its count and the entries are kept)
         assert main_of(client.get(url)) == main_of(first)
     ExperienceEntryFactory(article=article, title="第二条", order=1)
     assert [title.split("：")[1] for title in entry_titles_in(client.get(url))] == ["第一条", "第二条"]
     clock.advance(hours=3)
     assert [title.split("：")[1] for title in entry_titles_in(client.get(url))] == ["定时的经验", "第一条", "第二条"]
+
+
+def test_a_kept_topic_shows_its_new_title_and_introduction_at_once(client):
+    """The topic is kept with its count under the content generation: editing it starts a new one."""
+    topic = TopicFactory(title="旧的专题名", summary="旧的介绍")
+    ArticleFactory(published=True).topics.add(topic)
+    assert "旧的专题名" in main_of(client.get(topic.get_absolute_url()))
+    topic.title, topic.summary = "新的专题名", "新的介绍"
+    topic.save()
+    html = main_of(client.get(topic.get_absolute_url()))
+    assert "新的专题名" in html and "新的介绍" in html and "旧的" not in html
 
 
 @pytest.mark.parametrize("state", UNPUBLISHED.values(), ids=UNPUBLISHED.keys())
@@ -268,7 +279,7 @@ def test_list_page_queries_do_not_grow(client, django_assert_num_queries, kind, 
     expected = {
         "latest": LIST_PAGE_QUERIES,
         "section": LIST_PAGE_QUERIES,  # the section comes with the cached menu
-        "topic": LIST_PAGE_QUERIES + 1,  # the topic (its articles counted in the same query), its entries
+        "topic": LIST_PAGE_QUERIES + 1,  # the topic (its stories counted in the same query), its entries
         "reporter": LIST_PAGE_QUERIES + 1,  # the reporter, the count (their roles are in the cards' bylines)
     }[kind]
 
@@ -276,24 +287,36 @@ def test_list_page_queries_do_not_grow(client, django_assert_num_queries, kind, 
         response = client.get(url)
     assert expected <= 4  # issue 8: list pages run 4 queries at most, menu included
     assert len(headlines_in(response)) == n
-    if kind != "topic":  # long lists: their length is kept in the cache, the menu too
-        with django_assert_num_queries(1 if kind in ("latest", "section") else 2):  # the reporter is read
-            again = client.get(url)
-        assert main_of(again) == main_of(response)
+    # Long lists: their length is kept in the cache, the menu too (and the topic with its count, and its entries).
+    with django_assert_num_queries(2 if kind == "reporter" else 1):  # the reporter is read
+        again = client.get(url)
+    assert main_of(again) == main_of(response)
 
 
 def test_a_cached_list_length_follows_publishing_and_scheduled_stories(client, clock):
-    """The latest, section and reporter lists keep their length in the cache: a story published (or bylined), or
-    a scheduled one going live, shows at once with the right page count."""
-    section, reporter = SectionFactory(), ReporterFactory()
+    """The latest, section, reporter and topic lists keep their length in the cache: a story published (or
+    bylined, or added to the topic), or a scheduled one going live, shows at once with the right page count."""
+    section, reporter, topic = SectionFactory(), ReporterFactory(), TopicFactory()
     for article in ArticleFactory.create_batch(20, published=True, section=section):
         BylineFactory(article=article, reporter=reporter)
+        article.topics.add(topic)
     scheduled = ArticleFactory(scheduled=True, section=section, published_at=timezone.now() + timedelta(hours=1))
     BylineFactory(article=scheduled, reporter=reporter)
-    urls = (reverse("articles:article_list"), section.get_absolute_url(), reporter.get_absolute_url())
+    scheduled.topics.add(topic)
+    urls = (
+        reverse("articles:article_list"),
+        section.get_absolute_url(),
+        reporter.get_absolute_url(),
+        topic.get_absolute_url(),
+    )
     for url in urls:
         assert "共 2 页" not in main_of(client.get(url))  # 20 stories: one page
-    BylineFactory(article=ArticleFactory(published=True, section=section), reporter=reporter)  # a new generation
+    new = ArticleFactory(published=True, section=section)
+    BylineFactory(article=new, reporter=reporter)  # a new generation
+    for url in urls[:3]:
+        assert "共 2 页" in main_of(client.get(url))
+    assert "共 2 页" not in main_of(client.get(urls[3]))
+    new.topics.add(topic)  # the topic's links changed: a new generation
     for url in urls:
         assert "共 2 页" in main_of(client.get(url))
         assert len(headlines_in(client.get(url + "?page=2"))) == 1
