@@ -338,7 +338,7 @@ def headline_cards(rows):
 
 
 def entry_card(entry):
-    """An experience entry's card (includes/_entry_card.html) from an entry loaded with ``for_listing()``
+    """An experience entry's card (the entry_card and entry_cards tags) from an entry loaded with ``for_listing()``
     (organisation and article joined)."""
     organization, article = entry.organization, entry.article
     published = local(article.published_at)
@@ -359,8 +359,8 @@ def entry_card(entry):
     }
 
 
-# An experience entry's card (what includes/_entry_card.html shows), filled by entry_card_html(): lists of entries
-# print dozens of them.
+# An experience entry's card (what the entry_card and entry_cards tags show), filled by entry_card_html(): lists of
+# entries print dozens of them.
 ENTRY_CARD_HTML = """<article class="entry-card">
   <h{level} class="entry-card-title"><a href="{url}">{label}：{title}</a></h{level}>
   {highlight}

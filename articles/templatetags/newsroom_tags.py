@@ -136,10 +136,10 @@ def experience_entry(entry, body_photos):
 
 
 @register.simple_tag
-def article_card(card, level=2):
-    """``{% article_card card level %}``: a story card built by articles/cards.py, its headline at ``level``
-    (the markup is cards.CARD_HTML)."""
-    return cards.card_html(card, level)
+def article_cards(story_cards, level=2):
+    """``{% article_cards cards level %}``: story cards built by articles/cards.py, their headlines at ``level``
+    (the markup is cards.CARD_HTML), in one tag: a tag per card cost more than building the cards."""
+    return markup("".join(cards.card_html(card, level) for card in story_cards))
 
 
 @register.simple_tag
@@ -147,6 +147,13 @@ def entry_card(entry, level=None, show_organization=False):
     """``{% entry_card entry level show_organization %}``: an experience entry's card built by articles/cards.py,
     its title at ``level`` (3 when not given); the markup is cards.ENTRY_CARD_HTML."""
     return cards.entry_card_html(entry, level or "3", show_organization)
+
+
+@register.simple_tag
+def entry_cards(entries, show_organization=False):
+    """``{% entry_cards entries show_organization %}``: the cards of a list of entries (``entry_card``'s, titles at
+    level 3) in one tag: an include or a tag per entry cost more than building the cards."""
+    return markup("\n".join(cards.entry_card_html(entry, "3", show_organization) for entry in entries))
 
 
 @register.simple_tag
