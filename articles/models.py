@@ -524,6 +524,14 @@ class Article(Publishable):
                 condition=Q(status=Status.PUBLISHED, deleted_at__isnull=True),
                 name="articles_article_live_sec_idx",
             ),
+            # A list read through another table's ids (a topic's links, migration 0016): which of them are live, and
+            # when, from the index alone (PostgreSQL; without INCLUDE elsewhere).
+            models.Index(
+                fields=["id"],
+                include=["published_at"],
+                condition=Q(status=Status.PUBLISHED, deleted_at__isnull=True),
+                name="articles_article_live_id_idx",
+            ),
             models.Index(
                 fields=["-published_at", "-id"], condition=Q(deleted_at__isnull=True), name="articles_article_admin_idx"
             ),

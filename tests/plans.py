@@ -24,3 +24,17 @@ def rows_read(node, relation="articles_article", index=None):
     for child in node.get("Plans", []):
         read += rows_read(child, relation, index)
     return read
+
+
+def table_rows_read(node, relation):
+    """Rows of ``relation`` a plan read from the table itself, in every loop: an index-only scan reads only those
+    its index could not vouch for (its heap fetches)."""
+    read = 0
+    if node.get("Relation Name") == relation:
+        if node["Node Type"] == "Index Only Scan":
+            read += node.get("Heap Fetches", 0)
+        else:
+            read += (node.get("Actual Rows", 0) + node.get("Rows Removed by Filter", 0)) * node.get("Actual Loops", 1)
+    for child in node.get("Plans", []):
+        read += table_rows_read(child, relation)
+    return read

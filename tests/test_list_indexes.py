@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from articles.models import Article
 from tests.factories import BylineFactory, SectionFactory
-from tests.plans import explain_analyze, rows_read
+from tests.plans import explain_analyze, rows_read, table_rows_read
 
 pytestmark = [
     pytest.mark.django_db,
@@ -179,23 +179,24 @@ def big_archive(db):
     cache.clear()
 
 
-def test_an_old_topics_pages_read_the_topic_not_the_archive(client, big_archive):
-    """A topic whose stories are all old: its page and its stories' related lists read the topic's stories, not
-    every newer story of the archive. Its links are many enough that the planner expects to meet them soon when
-    walking the newest stories by time (it holds a twentieth of them), but they are the oldest: that walk read the
-    whole archive (76 ms a page at 100,000 articles, for the topic's page and for each of its articles); here it
-    read 3,800 rows."""
+def old_topic(client):
+    """A topic of the archive's 200 oldest stories, the newer ones in 19 other topics (200 each: the links are a
+    table worth an index): (its stories, the related query of its oldest story, its page's list query)."""
     from tests.factories import TopicFactory
 
-    topic = TopicFactory()
+    topic, others = TopicFactory(), TopicFactory.create_batch(19)
     published = Article.objects.filter(status="published").order_by("published_at")
     oldest = list(published[:200])
     for story in oldest:
         story.topics.add(topic)
+    links = Article.topics.through
+    links.objects.bulk_create(
+        links(article_id=pk, topic=others[i // 200 % len(others)])
+        for i, pk in enumerate(published[len(oldest) :].values_list("pk", flat=True))
+    )
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
-    newer = published.count() - len(oldest)
-    assert newer > 3000
+    assert published.count() - len(oldest) > 3000
 
     related = [sql for sql in article_queries(client, oldest[0].get_absolute_url()) if "shares_topic" in sql]
     topic_page = [  # the list (its count is kept with the topic, read by the topic's own query)
@@ -204,13 +205,43 @@ def test_an_old_topics_pages_read_the_topic_not_the_archive(client, big_archive)
         if "LIMIT" in sql and sql.startswith('SELECT "articles_article"')
     ]
     assert len(related) == 1 and len(topic_page) == 1
-    read, explained = explain_rows_read(related[0])
+    return oldest, related[0], topic_page[0]
+
+
+def test_an_old_topics_pages_read_the_topic_not_the_archive(client, big_archive):
+    """A topic whose stories are all old: its page and its stories' related lists read the topic's stories, not
+    every newer story of the archive. Its links are many enough that the planner expects to meet them soon when
+    walking the newest stories by time (it holds a twentieth of them), but they are the oldest: that walk read the
+    whole archive (76 ms a page at 100,000 articles, for the topic's page and for each of its articles); here it
+    read 3,800 rows."""
+    oldest, related, topic_page = old_topic(client)
+    read, explained = explain_rows_read(related)
     # The topic's 200 stories, the section's newest 4, the candidates again: never the 3,800 newer stories.
     assert 0 < read <= 2 * len(oldest) + 20, explained
-    read, explained = explain_rows_read(topic_page[0])
+    read, explained = explain_rows_read(topic_page)
     # The page's ids from the topic's 200 stories, then those 20 rows by their ids alone: the topic's stories
     # read again to check the 20 (the list's filters repeated on its rows) made 420.
     assert 0 < read <= len(oldest) + 20, explained
+
+
+@pytest.mark.django_db(transaction=True)  # VACUUM runs outside a transaction
+def test_a_topics_stories_are_found_from_indexes(client, big_archive):
+    """Migration 0016: the topic's ids come from its links' index (topic, article), and which of them are live, and
+    when, from the live stories' ids with their time, without reading the stories' rows once VACUUM has marked the
+    table's pages visible (as autovacuum does). Before, each of a big topic's stories cost a random page of the
+    links and one of the stories."""
+    _oldest, related, topic_page = old_topic(client)
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE articles_article")
+    for sql, shown in (
+        (related, 8),
+        (topic_page, 20),
+    ):  # the related query's candidates: the topic's 4, the section's 4
+        plan, explained = explain_analyze(sql)
+        links = rows_read(plan, "articles_article_topics")
+        assert links > 0 and rows_read(plan, index="articles_article_topics_topic_art_idx") == links, explained
+        # Only the stories shown are read from the table (before: the topic's 200).
+        assert table_rows_read(plan, "articles_article") <= shown, explained
 
 
 def test_a_print_issues_neighbours_are_found_without_reading_the_archive(client, big_archive):
