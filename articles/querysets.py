@@ -15,6 +15,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connections, models
 from django.db.models import (
     Aggregate,
+    Case,
     Count,
     Exists,
     F,
@@ -25,6 +26,7 @@ from django.db.models import (
     Q,
     Subquery,
     Value,
+    When,
     Window,
 )
 from django.db.models.expressions import RawSQL
@@ -694,12 +696,18 @@ class ArticleQuerySet(PublishableQuerySet):
 
         def rows(now):
             slots = model("FrontPageSlot").objects.filter(article=OuterRef("pk")).order_by("position")
+            newest = model("Article").objects.published(now).order_by("-published_at", "-id").values("pk")
+            # Only the lead and secondary stories show bylines (a slotted story or one of the latest that fill an
+            # empty slot): the sections' headlines do not, and their bylines were most of the query's work.
+            may_lead = Q(Exists(slots)) | Q(pk__in=newest[:fallbacks])
             return (
                 model("Article")
                 .objects.published(now)
                 .filter(pk__in=ids(now))
-                .annotate(slot=Subquery(slots.values("position")[:1]))
-                .with_parts("bylines_json")
+                .annotate(
+                    slot=Subquery(slots.values("position")[:1]),
+                    bylines_json=Case(When(may_lead, then=JSONPart("bylines_json")), output_field=models.JSONField()),
+                )
                 .order_by("-published_at", "-id")
                 .values(*CARD_FIELDS, "section_id", "bylines_json", "slot")
             )
@@ -878,16 +886,6 @@ class ExperienceEntryQuerySet(models.QuerySet):
     def in_year(self, year):
         """Entries whose article went live in ``year``, newsroom time (Beijing): a range of the lists' index."""
         return self.filter(article_published_at__year=year)
-
-    def latest_published(self, count):
-        """The ``count`` newest published entries (by their article's time), whatever this queryset's filters: the
-        first entries of ``articles_entry_live_idx`` (``listed()``), with organisation and article. Built and
-        compiled once per process (``fetch_compiled``): that cost more than running it, on every home page."""
-        return fetch_compiled(
-            ("latest entries", count),
-            lambda now: model("ExperienceEntry").objects.listed(now).for_listing().newest_first()[:count],
-            self.db,
-        )
 
     def for_listing(self):
         """Entry cards: organisation and article (headline, time); neither body is loaded."""

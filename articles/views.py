@@ -172,12 +172,22 @@ class HomeView(TemplateView):
                 )
         context["section_blocks"] = blocks
         featured = self.featured_topics
-        context["topics"] = fetch_compiled(
-            ("featured topics", featured),
-            lambda now: Topic.objects.filter(is_featured=True)[:featured],
-            Topic.objects.db,
+        # Only content changes change them: kept for the generation (in this process too, read without unpickling).
+        context["topics"] = page_cache.kept_for_generation(
+            "featured-topics",
+            lambda: (
+                fetch_compiled(
+                    ("featured topics", featured),
+                    lambda now: Topic.objects.filter(is_featured=True)[:featured],
+                    DEFAULT_DB_ALIAS,  # from the primary: a lagging replica's would be kept for the generation
+                ),
+                None,
+            ),
+            kept_in_process=True,
         )
-        context["entries"] = cards.entry_cards(ExperienceEntry.objects.latest_published(self.entry_highlights))
+        context["entries"], _more = kept_entry_cards(
+            ("latest entries",), "home-entries", ExperienceEntry.objects.all(), self.entry_highlights
+        )
         return context
 
     @staticmethod
@@ -428,30 +438,41 @@ class TopicDetailView(ArticlesOfView):
         return context
 
     def newest_entries(self, topic_id):
-        """The cards of the topic's newest experience entries, and whether it has more. Reading them goes through
-        every link of the topic, so they are kept under the content generation until the topic's next scheduled
-        roundup goes live: the same query tells when (a topic without a live entry is read every time)."""
-        shown = self.entries_shown
+        """The cards of the topic's newest experience entries, and whether it has more (``kept_entry_cards``: reading
+        them goes through every link of the topic)."""
+        return kept_entry_cards(
+            ("topic entries",),
+            f"topic-entries:{topic_id}",
+            ExperienceEntry.objects.in_topic(STAND_IN_OBJECT),
+            self.entries_shown,
+            {STAND_IN_OBJECT: topic_id},
+        )
 
-        def build(now):
-            entries = ExperienceEntry.objects.in_topic(STAND_IN_OBJECT)
-            scheduled = entries.live_or_scheduled().filter(article_published_at__gt=now)
-            first_scheduled = scheduled.order_by("article_published_at").values("article_published_at")[:1]
-            # One more than shown, to tell whether there are older ones (in the topic's articles, listed above).
-            return (
-                entries.listed(now)
-                .annotate(next_live=Subquery(first_scheduled, output_field=DateTimeField()))
-                .for_listing()[: shown + 1]
-            )
 
-        def compute():
-            # From the primary: a lagging replica's entries would be kept for the whole generation.
-            rows = fetch_compiled(("topic entries", shown), build, DEFAULT_DB_ALIAS, {STAND_IN_OBJECT: topic_id})
-            value = (cards.entry_cards(rows[:shown]), len(rows) > shown)
-            return value, (rows[0].next_live if rows else timezone.now())  # without a row: not kept
+def kept_entry_cards(key, name, entries, shown, values=None):
+    """The cards of the ``shown`` newest listed entries of ``entries`` (a queryset of ExperienceEntry, its stand-ins
+    given in ``values``), and whether there are more. Compiled once per process (``key``) and kept under the
+    content generation (``name``) until the next scheduled roundup among them goes live: the same query tells when
+    (without a listed entry, they are read every time)."""
 
-        name = f"topic-entries:{translation.get_language()}:{topic_id}"
-        return page_cache.kept_for_generation(name, compute)
+    def build(now):
+        scheduled = entries.live_or_scheduled().filter(article_published_at__gt=now)
+        first_scheduled = scheduled.order_by("article_published_at").values("article_published_at")[:1]
+        # One more than shown, to tell whether there are more.
+        return (
+            entries.listed(now)
+            .annotate(next_live=Subquery(first_scheduled, output_field=DateTimeField()))
+            .for_listing()
+            .newest_first()[: shown + 1]
+        )
+
+    def compute():
+        # From the primary: a lagging replica's entries would be kept for the whole generation.
+        rows = fetch_compiled((*key, shown), build, DEFAULT_DB_ALIAS, values or {})
+        value = (cards.entry_cards(rows[:shown]), len(rows) > shown)
+        return value, (rows[0].next_live if rows else timezone.now())  # without a row: not kept
+
+    return page_cache.kept_for_generation(f"{name}:{translation.get_language()}", compute, kept_in_process=True)
 
 
 class ReporterDetailView(ArticlesOfView):

@@ -148,6 +148,22 @@ def test_lead_card_shows_summary_section_and_bylines_and_its_photo_loads_at_once
     assert 'loading="eager"' in card
 
 
+def test_every_top_story_shows_its_bylines_an_old_pick_and_the_latest_that_fill_slots_alike(client):
+    """Only the top stories carry bylines (the sections' headlines do not): each must have its own, whether an
+    editor placed it (here a month-old story) or it fills an empty slot as one of the latest."""
+    pick = ArticleFactory(headline="旧稿入选", published=True, published_at=minutes_ago(60 * 24 * 30))
+    FrontPageSlotFactory(position=P.LEAD, article=pick)
+    newer = [ArticleFactory(headline=f"新稿{n}", published=True, published_at=minutes_ago(n)) for n in range(1, 9)]
+    for n, article in enumerate([pick, *newer]):
+        BylineFactory(article=article, reporter=ReporterFactory(name=f"记者{n}号"))
+    html = main_of(home(client))
+    top = re.findall(r'<article class="card[^"]*">.*?</article>', html[: html.find('class="home-sections"')], re.S)
+    shown = {headlines_in_html(card)[0]: text_of(card) for card in top}
+    assert list(shown) == ["旧稿入选", "新稿1", "新稿2", "新稿3", "新稿4"]
+    for n, article in enumerate([pick, *newer[:4]]):
+        assert f"记者{n}号" in shown[article.headline]
+
+
 # --- Sections, topics, experience -------------------------------------------------------------------
 
 
@@ -219,3 +235,22 @@ def test_home_page_queries_do_not_grow(client, django_assert_num_queries, n):
         response = home(client)
     assert HOME_PAGE_QUERIES <= 4  # issue 8: list pages run 4 queries at most, menu included
     assert len(top_stories(response)) == min(n + 1, 5)
+    with django_assert_num_queries(1):  # the stories: the menu, the featured topics and the entries are kept
+        assert main_of(home(client)) == main_of(response)
+
+
+def test_the_kept_experience_highlights_follow_new_and_scheduled_roundups(client, clock):
+    """The home page's entries and featured topics are kept under the content generation: a new entry or topic
+    shows at once, and a scheduled roundup's entries when its time comes, with nothing else changing."""
+    article = ArticleFactory(published=True, published_at=minutes_ago(60))
+    ExperienceEntryFactory(article=article, title="第一条")
+    scheduled = ArticleFactory(scheduled=True, published_at=timezone.now() + timedelta(hours=2))
+    ExperienceEntryFactory(article=scheduled, title="定时的经验")
+    assert [title.split("：")[1] for title in entry_titles_in(home(client))] == ["第一条"]
+    ExperienceEntryFactory(article=article, title="第二条", order=1)
+    TopicFactory(title="新推荐的专题", featured=True)
+    html = main_of(home(client))
+    assert "新推荐的专题" in html
+    assert [title.split("：")[1] for title in entry_titles_in(home(client))] == ["第一条", "第二条"]
+    clock.advance(hours=3)
+    assert [title.split("：")[1] for title in entry_titles_in(home(client))] == ["定时的经验", "第一条", "第二条"]
