@@ -359,7 +359,12 @@ class ArticlesOfView(CardListMixin, ListView):
         return self.stories_of(obj).published(now)
 
     def get_object(self):
-        return get_object_or_404(self.model.objects.all(), slug=self.kwargs["slug"])
+        # Kept for the content generation (any edit of it starts a new one); a 404 is not kept.
+        name = f"{self.model._meta.model_name}:{self.kwargs['slug']}"
+        return page_cache.kept_for_generation(
+            name,
+            lambda: (get_object_or_404(self.model.objects.using(DEFAULT_DB_ALIAS), slug=self.kwargs["slug"]), None),
+        )
 
     def get_queryset(self):
         self.object = self.get_object()
@@ -413,7 +418,8 @@ class TopicDetailView(ArticlesOfView):
         return Article.objects.in_topic(topic)
 
     def get_object(self):
-        topic, self.known_count = page_cache.kept_for_generation(f"topic:{self.kwargs['slug']}", self.topic_and_count)
+        name = f"topic-and-count:{self.kwargs['slug']}"
+        topic, self.known_count = page_cache.kept_for_generation(name, self.topic_and_count)
         return topic
 
     def topic_and_count(self):
@@ -512,17 +518,36 @@ class OrganizationDetailView(ListView):
     paginator_class = CountedPagePaginator
 
     def get_queryset(self):
-        found = fetch_compiled(
-            "organization",
-            lambda now: Organization.objects.for_detail(now).filter(slug=STAND_IN_SLUG),
-            Organization.objects.db,
-            {STAND_IN_SLUG: self.kwargs["slug"]},
-        )
+        name = f"organization:{self.kwargs['slug']}"
+        self.organization, self.children = page_cache.kept_for_generation(name, self.organization_and_children)
+        # Its entries come from the compiled query of get_paginator: this queryset names their database.
+        return ExperienceEntry.objects.all()
+
+    def organization_and_children(self):
+        """(the organisation with its parent, its children with a public page) for ``kept_for_generation``: whether
+        the parent and each child have a public page changes when an entry goes live, so they are kept until the
+        next scheduled entry anywhere does (the organisation's query tells when). A 404 is not kept."""
+
+        def organization(now):
+            scheduled = ExperienceEntry.objects.live_or_scheduled().filter(article_published_at__gt=now)
+            first_scheduled = scheduled.order_by("article_published_at").values("article_published_at")[:1]
+            return (
+                Organization.objects.for_detail(now)
+                .filter(slug=STAND_IN_SLUG)
+                .annotate(next_entry_live=Subquery(first_scheduled, output_field=DateTimeField()))
+            )
+
+        # From the primary: a lagging replica's would be kept for the whole generation.
+        found = fetch_compiled("organization", organization, DEFAULT_DB_ALIAS, {STAND_IN_SLUG: self.kwargs["slug"]})
         if not found:
             raise Http404(_("An organisation is public through its published experience entries only."))
-        self.organization = found[0]
-        # Its entries in the order of articles_entry_live_org_idx; the length comes with them (a subquery).
-        return self.entries_of(self.organization)
+        children = fetch_compiled(
+            "organization children",
+            lambda now: Organization.objects.filter(parent=STAND_IN_OBJECT).with_published_entries(now),
+            DEFAULT_DB_ALIAS,
+            {STAND_IN_OBJECT: found[0].pk},
+        )
+        return (found[0], children), found[0].next_entry_live
 
     @staticmethod
     def entries_of(organization, now=None):
@@ -546,13 +571,7 @@ class OrganizationDetailView(ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["entries"] = cards.entry_cards(context["entries"])
-        context["organization"] = self.organization
-        context["children"] = fetch_compiled(
-            "organization children",
-            lambda now: Organization.objects.filter(parent=STAND_IN_OBJECT).with_published_entries(now),
-            Organization.objects.db,
-            {STAND_IN_OBJECT: self.organization.pk},
-        )
+        context["organization"], context["children"] = self.organization, self.children
         return context
 
 

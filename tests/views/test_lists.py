@@ -167,6 +167,17 @@ def test_a_topics_kept_entries_follow_new_and_scheduled_roundups(client, clock, 
     assert [title.split("：")[1] for title in entry_titles_in(client.get(url))] == ["定时的经验", "第一条", "第二条"]
 
 
+def test_a_kept_reporter_shows_a_new_name_at_once(client):
+    """The reporter is kept under the content generation: editing them starts a new one."""
+    reporter = ReporterFactory(name="王旧名")
+    BylineFactory(article=ArticleFactory(published=True), reporter=reporter)
+    assert "王旧名" in main_of(client.get(reporter.get_absolute_url()))
+    reporter.name = "王新名"
+    reporter.save()
+    html = main_of(client.get(reporter.get_absolute_url()))
+    assert "王新名" in html and "王旧名" not in html
+
+
 def test_a_kept_topic_shows_its_new_title_and_introduction_at_once(client):
     """The topic is kept with its count under the content generation: editing it starts a new one."""
     topic = TopicFactory(title="旧的专题名", summary="旧的介绍")
@@ -287,8 +298,9 @@ def test_list_page_queries_do_not_grow(client, django_assert_num_queries, kind, 
         response = client.get(url)
     assert expected <= 4  # issue 8: list pages run 4 queries at most, menu included
     assert len(headlines_in(response)) == n
-    # Long lists: their length is kept in the cache, the menu too (and the topic with its count, and its entries).
-    with django_assert_num_queries(2 if kind == "reporter" else 1):  # the reporter is read
+    # The page only: the menu, the list's length and the page's object (the topic with its count and its entries)
+    # are kept in the cache.
+    with django_assert_num_queries(1):
         again = client.get(url)
     assert main_of(again) == main_of(response)
 

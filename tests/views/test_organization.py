@@ -1,7 +1,7 @@
 """Organisation pages: its entries across articles and years, its place in the tree, nothing unpublished."""
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from django.utils import timezone
@@ -126,3 +126,30 @@ def test_organization_page_queries_do_not_grow(client, django_assert_num_queries
         response = client.get(organization.get_absolute_url())
     assert len(entry_titles_in(response)) == n
     assert main_of(response).count("/organizations/organization-") == n + 1  # children and the parent
+    with django_assert_num_queries(1):  # the entries: the menu, the organisation and its children are kept
+        assert main_of(client.get(organization.get_absolute_url())) == main_of(response)
+
+
+def test_a_kept_organisations_parent_and_children_follow_edits_and_scheduled_entries(client, clock):
+    """The organisation and its children are kept under the content generation until the next scheduled entry
+    goes live: a renamed child shows at once, and a parent and a child whose first entries were scheduled get
+    their links when their time comes, with nothing else changing."""
+    parent = OrganizationFactory(name="定时的上级")
+    organization = OrganizationFactory(parent=parent)
+    child = OrganizationFactory(name="旧名下级", parent=organization)
+    later = OrganizationFactory(name="定时的下级", parent=organization)
+    article = ArticleFactory(published=True)
+    ExperienceEntryFactory(organization=organization, article=article)
+    ExperienceEntryFactory(organization=child, article=article)
+    scheduled = ArticleFactory(scheduled=True, published_at=timezone.now() + timedelta(hours=2))
+    ExperienceEntryFactory(organization=parent, article=scheduled)
+    ExperienceEntryFactory(organization=later, article=scheduled)
+    url = organization.get_absolute_url()
+    html = main_of(client.get(url))
+    assert "旧名下级" in html and "定时的上级" not in html and "定时的下级" not in html
+    child.name = "新名下级"
+    child.save()
+    assert "新名下级" in main_of(client.get(url))
+    clock.advance(hours=3)
+    html = main_of(client.get(url))
+    assert parent.get_absolute_url() in links_in(html) and later.get_absolute_url() in links_in(html)
