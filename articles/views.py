@@ -186,7 +186,7 @@ class HomeView(TemplateView):
             kept_in_process=True,
         )
         context["entries"], _more = kept_entry_cards(
-            ("latest entries",), "home-entries", ExperienceEntry.objects.all(), self.entry_highlights
+            ("latest entries",), "home-entries", ExperienceEntry.objects.all, self.entry_highlights
         )
         return context
 
@@ -449,24 +449,25 @@ class TopicDetailView(ArticlesOfView):
         return kept_entry_cards(
             ("topic entries",),
             f"topic-entries:{topic_id}",
-            ExperienceEntry.objects.in_topic(STAND_IN_OBJECT),
+            lambda: ExperienceEntry.objects.in_topic(STAND_IN_OBJECT),
             self.entries_shown,
             {STAND_IN_OBJECT: topic_id},
         )
 
 
 def kept_entry_cards(key, name, entries, shown, values=None):
-    """The cards of the ``shown`` newest listed entries of ``entries`` (a queryset of ExperienceEntry, its stand-ins
-    given in ``values``), and whether there are more. Compiled once per process (``key``) and kept under the
-    content generation (``name``) until the next scheduled roundup among them goes live: the same query tells when
-    (without a listed entry, they are read every time)."""
+    """The cards of the ``shown`` newest listed entries of ``entries()`` (a queryset of ExperienceEntry, its
+    stand-ins given in ``values``; built only when they are not kept), and whether there are more. Compiled once
+    per process (``key``) and kept under the content generation (``name``) until the next scheduled roundup among
+    them goes live: the same query tells when (without a listed entry, they are read every time)."""
 
     def build(now):
-        scheduled = entries.live_or_scheduled().filter(article_published_at__gt=now)
+        chosen = entries()
+        scheduled = chosen.live_or_scheduled().filter(article_published_at__gt=now)
         first_scheduled = scheduled.order_by("article_published_at").values("article_published_at")[:1]
         # One more than shown, to tell whether there are more.
         return (
-            entries.listed(now)
+            chosen.listed(now)
             .annotate(next_live=Subquery(first_scheduled, output_field=DateTimeField()))
             .for_listing()
             .newest_first()[: shown + 1]
@@ -607,10 +608,9 @@ class ExperienceEntryListView(ListView):
         organizations, years, _next = experience_filter_choices()
         self.form = ExperienceEntryFilterForm(self.request.GET, organizations=organizations, years=years)
         filters = self.filters = self.form.filters()
-        entries = self.filtered(filters)
         # Every filter's value is one of the form's choices: safe in a cache key.
         self.count_key = "experience:" + "&".join(f"{name}={value}" for name, value in sorted(filters.items()))
-        self.count_source = lambda: entries
+        self.count_source = partial(self.filtered, filters)
         # The page's rows come from its compiled query (get_paginator): this queryset names their database.
         return ExperienceEntry.objects.all()
 
