@@ -233,10 +233,8 @@ def test_a_topics_stories_are_found_from_indexes(client, big_archive):
     _oldest, related, topic_page = old_topic(client)
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE articles_article")
-    for sql, shown in (
-        (related, 8),
-        (topic_page, 20),
-    ):  # the related query's candidates: the topic's 4, the section's 4
+    # The related query's candidates are the topic's newest 4 and the section's newest 4; the page shows 20.
+    for sql, shown in ((related, 8), (topic_page, 20)):
         plan, explained = explain_analyze(sql)
         links = rows_read(plan, "articles_article_topics")
         assert links > 0 and rows_read(plan, index="articles_article_topics_topic_art_idx") == links, explained
