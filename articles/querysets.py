@@ -463,6 +463,7 @@ CARD_FIELDS = (
 _STAND_IN_NOW = datetime.datetime(2001, 2, 3, 4, 5, 6, 789012, tzinfo=datetime.UTC)
 _STAND_IN_ARTICLE, _STAND_IN_SECTION, _STAND_IN_TOPIC = -918273001, -918273002, -918273100  # topics: -100, -101...
 STAND_IN_OBJECT = -918273004  # a list page's section, topic or reporter in its compiled query (views.SeekPaginator)
+STAND_IN_IDS = -918274000  # a page's known ids in its compiled query: -918274000, -918274001... (views.SeekPaginator)
 STAND_IN_SLUG = "\x00stand-in-slug\x00"  # a page's slug in its compiled query (no slug holds NUL)
 _compiled_queries = {}
 _compiled_lock = threading.Lock()

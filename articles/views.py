@@ -4,6 +4,7 @@ import itertools
 from functools import partial
 
 from django.contrib.auth.decorators import login_required
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import DEFAULT_DB_ALIAS, connections
@@ -41,7 +42,7 @@ from articles.models import (
     Topic,
     print_page_anchor,
 )
-from articles.querysets import STAND_IN_OBJECT, STAND_IN_SLUG, fetch_compiled
+from articles.querysets import STAND_IN_IDS, STAND_IN_OBJECT, STAND_IN_SLUG, fetch_compiled
 
 MAX_PAGE_NUMBER = 1_000_000
 
@@ -55,6 +56,7 @@ class SeekPaginator(Paginator):
     count_source = None  # and a function returning the list's stories whatever their time (``count_and_next()``
     # counts them): called only when the count is not kept, since building the queryset costs CPU on every page
     compiled_list = None  # set by the view: (key, build(now), values) of the list, see CardListMixin.compiled_list
+    known_ids = None  # or the list's ids, in its order, when the view has them: a page loads its slice of them
 
     @cached_property
     def count(self):
@@ -85,6 +87,16 @@ class SeekPaginator(Paginator):
                 ids = (rows if stories is rows else stories.order_by(*rows.query.order_by)).values("pk")
             return rows.filter(pk__in=(ids.reverse() if backwards else ids)[start:stop])
 
+        if self.known_ids is not None:
+            # The page's ids are known: only their rows are read (one compiled query per number of rows).
+            ids = self.known_ids[bottom:top]
+            rows = fetch_compiled(
+                ("rows of ids", len(ids)),
+                lambda now: Article.objects.for_cards().filter(pk__in=[STAND_IN_IDS - i for i in range(len(ids))]),
+                self.object_list.db,
+                {STAND_IN_IDS - i: pk for i, pk in enumerate(ids)},
+            )
+            return self._get_page(rows, number, self)
         if self.compiled_list is None:
             return self._get_page(page_rows(self.object_list, self.object_list), number, self)
         # The same query, built and compiled once per process and page position (querysets.fetch_compiled).
@@ -210,6 +222,7 @@ class CardListMixin:
     count_key = None  # a name for the list's length, cached (see SeekPaginator)
     count_source = None  # a function returning the list's stories whatever their time, for that count
     known_count = None  # the list's length, when it came with the page's object
+    known_ids = None  # the list's ids in its order, when they came with the page's object (SeekPaginator.known_ids)
 
     def get_queryset(self):
         # The page's rows come from the compiled list (compiled_list()): this queryset only names their database
@@ -223,6 +236,7 @@ class CardListMixin:
         elif self.count_key is not None:
             paginator.count_key, paginator.count_source = self.count_key, self.count_source
         paginator.compiled_list = self.compiled_list()
+        paginator.known_ids = self.known_ids
         return paginator
 
     def compiled_list(self):
@@ -419,24 +433,32 @@ class TopicDetailView(ArticlesOfView):
 
     def get_object(self):
         name = f"topic-and-count:{self.kwargs['slug']}"
-        topic, self.known_count = page_cache.kept_for_generation(name, self.topic_and_count)
+        topic, self.known_count, self.known_ids = page_cache.kept_for_generation(name, self.topic_and_count)
         return topic
 
     def topic_and_count(self):
-        """(the topic, its published stories' count) for ``kept_for_generation``, kept until its next scheduled
-        story goes live: one query, whose count reads every link of the topic (a 404 is not kept)."""
-        found = fetch_compiled(
-            "topic",
-            lambda now: Topic.objects.filter(slug=STAND_IN_SLUG).annotate(
+        """(the topic, its published stories' count, their ids newest first or None) for ``kept_for_generation``,
+        kept until its next scheduled story goes live: one query, which reads every link of the topic (a 404 is not
+        kept). On PostgreSQL it brings the ids too (an ordered ARRAY), so that a page of the topic reads only its
+        own rows, however many stories the topic holds; elsewhere the page reads the topic's links."""
+        with_ids = connections[DEFAULT_DB_ALIAS].vendor == "postgresql"
+
+        def build(now):
+            stories = Article.objects.published(now).in_topic_slug(STAND_IN_SLUG)
+            topic = Topic.objects.filter(slug=STAND_IN_SLUG).annotate(
                 **Article.objects.in_topic_slug(STAND_IN_SLUG).count_and_next_subqueries(now)
-            ),
-            DEFAULT_DB_ALIAS,  # from the primary: a lagging replica's count would be kept for the whole generation
-            {STAND_IN_SLUG: self.kwargs["slug"]},
-        )
+            )
+            if with_ids:
+                topic = topic.annotate(story_ids=ArraySubquery(stories.order_by("-published_at", "-id").values("pk")))
+            return topic
+
+        # From the primary: a lagging replica's count would be kept for the whole generation.
+        found = fetch_compiled(("topic", with_ids), build, DEFAULT_DB_ALIAS, {STAND_IN_SLUG: self.kwargs["slug"]})
         if not found:
             raise Http404(_("No topic found matching the query"))
         topic = found[0]
-        return (topic, topic.live_count), topic.next_live
+        ids = topic.story_ids if with_ids else None
+        return (topic, len(ids) if with_ids else topic.live_count, ids), topic.next_live
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

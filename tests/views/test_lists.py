@@ -178,6 +178,27 @@ def test_a_kept_reporter_shows_a_new_name_at_once(client):
     assert "王新名" in html and "王旧名" not in html
 
 
+def test_every_page_of_a_topic_lists_its_published_stories_newest_first(client):
+    """A topic's pages (read through its kept ids on PostgreSQL) hold exactly its published stories, newest first,
+    20 a page, whatever else the topic links: drafts, scheduled and trashed stories, another topic's stories."""
+    topic = TopicFactory()
+    now = timezone.now()
+    published = [
+        ArticleFactory(headline=f"专题稿{n:02}", published=True, published_at=now - timedelta(hours=n))
+        for n in range(45)
+    ]
+    for story in published:
+        story.topics.add(topic)
+    for state in UNPUBLISHED.values():
+        ArticleFactory(headline="不该出现", **state).topics.add(topic)
+    ArticleFactory(headline="别的专题的稿", published=True).topics.add(TopicFactory())
+    url = topic.get_absolute_url()
+    pages = [headlines_in(client.get(f"{url}?page={number}")) for number in (1, 2, 3)]
+    assert pages == [[story.headline for story in published[start : start + 20]] for start in (0, 20, 40)]
+    assert headlines_in(client.get(f"{url}?page=last")) == pages[2]
+    assert client.get(f"{url}?page=4").status_code == 404
+
+
 def test_a_kept_topic_shows_its_new_title_and_introduction_at_once(client):
     """The topic is kept with its count under the content generation: editing it starts a new one."""
     topic = TopicFactory(title="旧的专题名", summary="旧的介绍")
