@@ -678,8 +678,7 @@ class ArticleQuerySet(PublishableQuerySet):
         """
         using = self.db
 
-        def ids(now):
-            newest = model("Article").objects.published(now).order_by("-published_at", "-id").values("pk")
+        def ids(newest):
             parts = [
                 model("FrontPageSlot").objects.filter(article__isnull=False).order_by().values("article_id"),
                 newest[:fallbacks],
@@ -704,7 +703,7 @@ class ArticleQuerySet(PublishableQuerySet):
             return (
                 model("Article")
                 .objects.published(now)
-                .filter(pk__in=ids(now))
+                .filter(pk__in=ids(newest))
                 .annotate(
                     slot=Subquery(slots.values("position")[:1]),
                     bylines_json=Case(When(may_lead, then=JSONPart("bylines_json")), output_field=models.JSONField()),
