@@ -111,23 +111,26 @@ class PublishableQuerySet(models.QuerySet):
         """Published now or at a set time: ``published()`` without its condition on the time."""
         return self.filter(status=PUBLISHED)
 
+    @staticmethod
+    def _count_and_next_aggregates(now):
+        return {
+            "live": Count("pk", filter=Q(published_at__lte=now)),
+            "next": Min("published_at", filter=Q(published_at__gt=now)),
+        }
+
     def count_and_next_subqueries(self, now):
         """``count_and_next()`` at ``now`` as subqueries for annotations: ``live_count`` and ``next_live``."""
         rows = self.live_or_scheduled().order_by().annotate(_all=Value(1)).values("_all")
-        live = rows.annotate(n=Count("pk", filter=Q(published_at__lte=now))).values("n")
-        upcoming = rows.annotate(at=Min("published_at", filter=Q(published_at__gt=now))).values("at")
+        found = self._count_and_next_aggregates(now)
         return {
-            "live_count": Subquery(live, output_field=models.IntegerField()),
-            "next_live": Subquery(upcoming, output_field=models.DateTimeField()),
+            "live_count": Subquery(rows.annotate(v=found["live"]).values("v"), output_field=models.IntegerField()),
+            "next_live": Subquery(rows.annotate(v=found["next"]).values("v"), output_field=models.DateTimeField()),
         }
 
     def count_and_next(self):
         """(how many are published now, when the next scheduled one goes live or None), in one query over
         ``live_or_scheduled()`` rows: a cached count stays right until that moment (see views.SeekPaginator)."""
-        now = timezone.now()
-        found = self.live_or_scheduled().aggregate(
-            live=Count("pk", filter=Q(published_at__lte=now)), next=Min("published_at", filter=Q(published_at__gt=now))
-        )
+        found = self.live_or_scheduled().aggregate(**self._count_and_next_aggregates(timezone.now()))
         return found["live"], found["next"]
 
 
@@ -857,6 +860,12 @@ class ExperienceEntryQuerySet(models.QuerySet):
             next=Min("article_published_at", filter=Q(article_published_at__gt=now)),
         )
         return found["live"], found["next"]
+
+    def first_scheduled(self, now):
+        """When the first of these entries still scheduled at ``now`` goes live, as a subquery (None without one):
+        until then, what lists them stays right."""
+        scheduled = self.live_or_scheduled().filter(article_published_at__gt=now).order_by("article_published_at")
+        return Subquery(scheduled.values("article_published_at")[:1], output_field=models.DateTimeField())
 
     def newest_first(self):
         """Newest article first, then the editor's order: the order of ``articles_entry_live_idx`` (and of

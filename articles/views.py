@@ -485,14 +485,9 @@ def kept_entry_cards(key, name, entries, shown, values=None):
 
     def build(now):
         chosen = entries()
-        scheduled = chosen.live_or_scheduled().filter(article_published_at__gt=now)
-        first_scheduled = scheduled.order_by("article_published_at").values("article_published_at")[:1]
         # One more than shown, to tell whether there are more.
         return (
-            chosen.listed(now)
-            .annotate(next_live=Subquery(first_scheduled, output_field=DateTimeField()))
-            .for_listing()
-            .newest_first()[: shown + 1]
+            chosen.listed(now).annotate(next_live=chosen.first_scheduled(now)).for_listing().newest_first()[: shown + 1]
         )
 
     def compute():
@@ -521,7 +516,7 @@ class ReporterDetailView(ArticlesOfView):
             return super().compiled_list()
         return (
             ("reporter bylines",),
-            lambda now: (Byline.objects.live_ids_of(STAND_IN_OBJECT, now), Article.objects.published(now).for_cards()),
+            lambda now: (Byline.objects.live_ids_of(STAND_IN_OBJECT, now), Article.objects.for_cards()),
             {STAND_IN_OBJECT: self.object.pk},
         )
 
@@ -552,12 +547,10 @@ class OrganizationDetailView(ListView):
         next scheduled entry anywhere does (the organisation's query tells when). A 404 is not kept."""
 
         def organization(now):
-            scheduled = ExperienceEntry.objects.live_or_scheduled().filter(article_published_at__gt=now)
-            first_scheduled = scheduled.order_by("article_published_at").values("article_published_at")[:1]
             return (
                 Organization.objects.for_detail(now)
                 .filter(slug=STAND_IN_SLUG)
-                .annotate(next_entry_live=Subquery(first_scheduled, output_field=DateTimeField()))
+                .annotate(next_entry_live=ExperienceEntry.objects.first_scheduled(now))
             )
 
         # From the primary: a lagging replica's would be kept for the whole generation.
