@@ -604,25 +604,21 @@ class ArticleQuerySet(PublishableQuerySet):
     def related_to(self, article, limit=4):
         """Up to ``limit`` other published articles sharing a topic with ``article`` (those first), else its section,
         newest first: rows (id, headline, published_at, shares_topic) for headline lists (``cards.headline_card``).
-        Pass the article with its topics prefetched so that reading them costs nothing. Published articles only,
-        whatever this queryset's filters.
+        Published articles only, whatever this queryset's filters. On PostgreSQL ``published_detail`` reads the
+        same rows in the page's own query (``related_rows``); this is one query of its own.
 
-        One query. The candidates are read first: the newest ``limit`` articles sharing a topic (the topics' links
-        read first, ``Among``: as many rows as the topics hold, however big the archive) and the newest ``limit``
-        of the section (``articles_article_live_sec_idx``); only those few rows are then ordered. Ordering every
-        story of the section by "shares a topic" read all of them (tests/test_list_indexes.py). The SQL is
-        compiled once per number of topics (``compiled_sql``): building it cost more than running it; it is
-        prepared on PostgreSQL, as the page's own query is.
+        The candidates are read first: the newest ``limit`` articles sharing a topic (the topics' links read first,
+        ``Among``: as many rows as the topics hold, however big the archive) and the newest ``limit`` of the
+        section (``articles_article_live_sec_idx``); only those few rows are then ordered. Ordering every story of
+        the section by "shares a topic" read all of them (tests/test_list_indexes.py). The SQL is compiled once
+        per process (``compiled_sql``): building it cost more than running it; it is prepared on PostgreSQL, as
+        the page's own query is.
         """
-        topic_ids = sorted(topic.pk for topic in article.topics.all())
-        values = {_STAND_IN_ARTICLE: article.pk, _STAND_IN_SECTION: article.section_id}
-        values.update({_STAND_IN_TOPIC - i: pk for i, pk in enumerate(topic_ids)})
-        vendor = connections[self.db].vendor
         sql, params = compiled_sql(
-            ("related", len(topic_ids), limit, vendor),
-            lambda now: self._related_query(now, len(topic_ids), limit),
+            ("related", limit),
+            lambda now: self._related_query(now, limit).values_list("id", "headline", "published_at", "shares_topic"),
             self.db,
-            values,
+            {_STAND_IN_ARTICLE: article.pk},
         )
         connection = connections[self.db]
         with preparing(connection), connection.cursor() as cursor:
@@ -632,28 +628,29 @@ class ArticleQuerySet(PublishableQuerySet):
                 for pk, headline, published_at, shares in cursor.fetchall()
             ]
 
-    def _related_query(self, now, topics, limit):
-        """``related_to``'s query with stand-in ids (``topics`` of them) for ``compiled_sql``."""
-        topic_ids = [_STAND_IN_TOPIC - i for i in range(topics)]
+    @staticmethod
+    def _related_query(now, limit):
+        """The related stories (``related_to``) of the article of id ``_STAND_IN_ARTICLE``, ordered and sliced: the
+        article's section and topics are read in the query itself, so that it needs nothing but the id."""
         articles = model("Article").objects
         links = articles.model.topics.through.objects
-        in_shared_topic = links.filter(article_id=OuterRef("pk"), topic_id__in=topic_ids)
+        its_topics = links.filter(article_id=_STAND_IN_ARTICLE).values("topic_id")
+        its_section = model("Article").all_objects.filter(pk=_STAND_IN_ARTICLE).order_by().values("section_id")
         others = articles.published(now).exclude(pk=_STAND_IN_ARTICLE).order_by("-published_at", "-id").values("pk")
-        parts = [others.filter(section_id=_STAND_IN_SECTION)[:limit]]
-        if topic_ids:
-            parts.insert(0, others.filter(pk__among=links.filter(topic_id__in=topic_ids).values("article_id"))[:limit])
-        if len(parts) == 1:
-            candidates = parts[0]
-        elif connections[self.db].features.supports_slicing_ordering_in_compound:
-            candidates = parts[0].union(*parts[1:], all=True)  # PostgreSQL: a UNION ALL of two index scans
+        parts = [
+            others.filter(pk__among=links.filter(topic_id__in=its_topics).values("article_id"))[:limit],
+            others.filter(section_id=Subquery(its_section))[:limit],
+        ]
+        if connections[articles.db].features.supports_slicing_ordering_in_compound:
+            candidates = parts[0].union(parts[1], all=True)  # PostgreSQL: a UNION ALL of two index scans
         else:  # SQLite allows no LIMIT inside a UNION: one IN per part
             candidates = articles.filter(Q(pk__in=parts[0]) | Q(pk__in=parts[1])).values("pk")
+        in_shared_topic = links.filter(article_id=OuterRef("pk"), topic_id__in=its_topics)
         return (
             articles.published(now)
             .filter(pk__among=candidates)
             .annotate(shares_topic=Exists(in_shared_topic))
-            .order_by("-shares_topic", "-published_at", "-id")
-            .values_list("id", "headline", "published_at", "shares_topic")[:limit]
+            .order_by("-shares_topic", "-published_at", "-id")[:limit]
         )
 
     def latest_per_section(self, per_section):
@@ -776,19 +773,47 @@ class ArticleQuerySet(PublishableQuerySet):
             "bylines_json", "topics_json", "corrections_json", "photos_json", "entries_json"
         )
 
-    def published_detail(self, pk):
+    def published_detail(self, pk, related=0):
         """The published article ``pk`` with everything its page shows (``for_detail()``), or None; whatever this
         queryset's filters. One query, built and compiled once per process (``fetch_compiled``): building and
-        compiling it cost more than running it."""
+        compiling it cost more than running it.
+
+        On PostgreSQL the same query also reads the article's ``related`` stories, as ``related_to`` would, into
+        ``article.related_rows`` (an ARRAY subquery): the page then needs no second round trip to the database.
+        Elsewhere ``related_rows`` is not set."""
         if not 0 < pk <= BIGGEST_ID:
             return None
+        related = related if connections[self.db].vendor == "postgresql" else 0
         found = fetch_compiled(
-            "article page",
-            lambda now: model("Article").objects.published(now).for_detail().filter(pk=_STAND_IN_ARTICLE),
+            ("article page", related),
+            lambda now: self._detail_query(now, related),
             self.db,
             {_STAND_IN_ARTICLE: pk},
         )
-        return found[0] if found else None
+        if not found:
+            return None
+        article = found[0]
+        if related:
+            article.related_rows = [
+                {
+                    "id": row["id"],
+                    "headline": row["headline"],
+                    "published_at": _moment(row["published_at"]),
+                    "shares_topic": bool(row["shares_topic"]),
+                }
+                for row in map(_nested, article.__dict__.pop("related_json") or [])
+            ]
+        return article
+
+    def _detail_query(self, now, related):
+        """``published_detail``'s query for the article of id ``_STAND_IN_ARTICLE``."""
+        from django.contrib.postgres.expressions import ArraySubquery
+
+        detail = model("Article").objects.published(now).for_detail().filter(pk=_STAND_IN_ARTICLE)
+        if not related:
+            return detail
+        row = JSONObject(id="id", headline="headline", published_at="published_at", shares_topic="shares_topic")
+        return detail.annotate(related_json=ArraySubquery(self._related_query(now, related).values(row=row)))
 
     def filed_by(self, user):
         """The user's own stories: created by them or bylined to them."""

@@ -289,7 +289,7 @@ class ArticleDetailView(DetailView):
     related_articles = 4
 
     def get_object(self, queryset=None):
-        article = Article.objects.published_detail(self.kwargs["pk"])
+        article = Article.objects.published_detail(self.kwargs["pk"], related=self.related_articles)
         if article is None:
             # Whoever may edit a story can open it unpublished at its normal URL; everyone else gets 404.
             editable = Article.objects.editable_by(self.request.user).values("pk")
@@ -304,9 +304,10 @@ class ArticleDetailView(DetailView):
         context["oral_entries"] = [e for e in entries if e.form == e.Form.ORAL]
         context["written_entries"] = [e for e in entries if e.form != e.Form.ORAL]
         context["body_photos"] = rich_text_photos(self.object, entries)
-        context["related_articles"] = cards.headline_cards(
-            Article.objects.related_to(self.object, limit=self.related_articles)
-        )
+        related = getattr(self.object, "related_rows", None)  # read with the article (PostgreSQL)
+        if related is None:
+            related = Article.objects.related_to(self.object, limit=self.related_articles)
+        context["related_articles"] = cards.headline_cards(related)
         return context
 
     def render_to_response(self, context, **response_kwargs):

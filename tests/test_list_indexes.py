@@ -227,14 +227,18 @@ def test_a_topics_stories_are_found_from_indexes(client, big_archive):
     which of them are live, and when, from the live stories' ids with their time, without reading the stories' rows
     once VACUUM has marked the table's pages visible (as autovacuum does). Before, each of a big topic's stories cost
     a random page of the links and one of the stories."""
-    _oldest, related, _topic_page = old_topic(client)
+    oldest, related, _topic_page = old_topic(client)
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE articles_article")
     plan, explained = explain_analyze(related)
     links = rows_read(plan, "articles_article_topics")
-    assert links > 0 and rows_read(plan, index="articles_article_topics_topic_art_idx") == links, explained
-    # Only the candidates are read from the table (the topic's newest 4, the section's newest 4), not the topic's 200.
-    assert table_rows_read(plan, "articles_article") <= 8, explained
+    through_topic_index = rows_read(plan, index="articles_article_topics_topic_art_idx")
+    # Besides the topic's links, only the story's own link (its topics, read by the query where it needs them) by
+    # another index.
+    assert through_topic_index >= len(oldest) and links - through_topic_index <= 4, explained
+    # Only the candidates are read from the table (the topic's newest 4, the section's newest 4), not the topic's 200;
+    # on PostgreSQL the page's own query reads them, with the story itself and its section's id (2 rows more).
+    assert table_rows_read(plan, "articles_article") <= 8 + 2 * (connection.vendor == "postgresql"), explained
 
 
 def test_a_print_issues_neighbours_are_found_without_reading_the_archive(client, big_archive):

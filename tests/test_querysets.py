@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection
 from django.utils import timezone
 
 from articles.models import Article, ExperienceEntry, Status
@@ -234,3 +235,6 @@ def test_related_articles_match_the_plain_definition(topics_of_article):
     assert len(expected) == 4
     for limit in (4, 2):
         assert [row["id"] for row in Article.objects.published().related_to(article, limit=limit)] == expected[:limit]
+        if connection.vendor == "postgresql":  # the article page's own query reads them there
+            detail = Article.objects.published_detail(article.pk, related=limit)
+            assert [row["id"] for row in detail.related_rows] == expected[:limit]
