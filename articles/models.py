@@ -601,6 +601,26 @@ class Article(Publishable):
         return f"{url}#{self.print_page_anchor}" if self.print_page_anchor else url
 
 
+class TopicLink(models.Model):
+    """A row of ``Article.topics``' own table, read with the copies of its article's state that migration 0017 put
+    there and keeps by triggers (``article_live``: published, not in the trash; ``article_published_at``), as the
+    bylines and the experience entries carry theirs. ``articles_topic_link_live_idx`` (topic, newest first) then
+    gives a topic's newest stories from a few entries of an index. Read-only: links are written through
+    ``Article.topics``, whose table Django manages."""
+
+    article = models.ForeignKey("Article", on_delete=models.DO_NOTHING, related_name="+")
+    topic = models.ForeignKey(Topic, on_delete=models.DO_NOTHING, related_name="+")
+    article_live = models.BooleanField(default=False, editable=False)
+    article_published_at = models.DateTimeField(null=True, editable=False)
+
+    class Meta:
+        managed = False
+        db_table = "articles_article_topics"
+
+    def __str__(self):
+        return f"{self.article_id} {self.topic_id}"
+
+
 class Byline(models.Model):
     article = models.ForeignKey(Article, verbose_name=_("article"), on_delete=models.CASCADE, related_name="bylines")
     reporter = models.ForeignKey(Reporter, verbose_name=_("reporter"), on_delete=models.PROTECT, related_name="bylines")

@@ -11,6 +11,7 @@ import re
 import threading
 
 from django.apps import apps
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, models
 from django.db.models import (
@@ -18,6 +19,7 @@ from django.db.models import (
     Case,
     Count,
     Exists,
+    ExpressionWrapper,
     F,
     Func,
     Lookup,
@@ -637,19 +639,42 @@ class ArticleQuerySet(PublishableQuerySet):
         its_topics = links.filter(article_id=_STAND_IN_ARTICLE).values("topic_id")
         its_section = model("Article").all_objects.filter(pk=_STAND_IN_ARTICLE).order_by().values("section_id")
         others = articles.published(now).exclude(pk=_STAND_IN_ARTICLE).order_by("-published_at", "-id").values("pk")
-        parts = [
-            others.filter(pk__among=links.filter(topic_id__in=its_topics).values("article_id"))[:limit],
-            others.filter(section_id=Subquery(its_section))[:limit],
-        ]
-        if connections[articles.db].features.supports_slicing_ordering_in_compound:
-            candidates = parts[0].union(parts[1], all=True)  # PostgreSQL: a UNION ALL of two index scans
-        else:  # SQLite allows no LIMIT inside a UNION: one IN per part
-            candidates = articles.filter(Q(pk__in=parts[0]) | Q(pk__in=parts[1])).values("pk")
-        in_shared_topic = links.filter(article_id=OuterRef("pk"), topic_id__in=its_topics)
+        in_section = others.filter(section_id=Subquery(its_section))[:limit]
+        if connections[articles.db].vendor == "postgresql":
+            # Each of its topics' newest stories, from the links' copies of their state (migration 0017): a few
+            # entries of articles_topic_link_live_idx per topic, however big the topic (one ARRAY per topic, then
+            # UNNEST: PostgreSQL reads an index in order for one topic at a time). Then a UNION ALL with the
+            # section's newest (an index scan too).
+            newest = (
+                model("TopicLink")
+                .objects.filter(
+                    topic_id=OuterRef("topic_id"),
+                    article_live=Constant(True, models.BooleanField()),
+                    article_published_at__lte=now,
+                )
+                .exclude(article_id=_STAND_IN_ARTICLE)
+                .order_by("-article_published_at", "-article_id")
+                .values("article_id")[:limit]
+            )
+            of_topics = (
+                model("TopicLink")
+                .objects.filter(article_id=_STAND_IN_ARTICLE)
+                .annotate(newest=ArraySubquery(newest))
+                .values(story=Func("newest", function="UNNEST", output_field=models.BigIntegerField()))
+            )
+            candidates = of_topics.union(in_section, all=True)
+            # "Shares a topic" need not read the topics' links: a story of the section that shares a topic without
+            # being among that topic's newest ``limit`` comes after those ``limit`` stories, which share it too,
+            # so it is never shown, whatever its flag.
+            shares_topic = ExpressionWrapper(Q(pk__in=of_topics), output_field=models.BooleanField())
+        else:  # SQLite allows no LIMIT inside a UNION: one IN per part; its topics' links read first (Among)
+            of_topics = others.filter(pk__among=links.filter(topic_id__in=its_topics).values("article_id"))[:limit]
+            candidates = articles.filter(Q(pk__in=of_topics) | Q(pk__in=in_section)).values("pk")
+            shares_topic = Exists(links.filter(article_id=OuterRef("pk"), topic_id__in=its_topics))
         return (
             articles.published(now)
             .filter(pk__among=candidates)
-            .annotate(shares_topic=Exists(in_shared_topic))
+            .annotate(shares_topic=shares_topic)
             .order_by("-shares_topic", "-published_at", "-id")[:limit]
         )
 
@@ -807,8 +832,6 @@ class ArticleQuerySet(PublishableQuerySet):
 
     def _detail_query(self, now, related):
         """``published_detail``'s query for the article of id ``_STAND_IN_ARTICLE``."""
-        from django.contrib.postgres.expressions import ArraySubquery
-
         detail = model("Article").objects.published(now).for_detail().filter(pk=_STAND_IN_ARTICLE)
         if not related:
             return detail

@@ -222,23 +222,24 @@ def test_an_old_topics_pages_read_the_topic_not_the_archive(client, big_archive)
 
 
 @pytest.mark.django_db(transaction=True)  # VACUUM runs outside a transaction
-def test_a_topics_stories_are_found_from_indexes(client, big_archive):
-    """Migration 0016: an article's related stories find the topic's ids from its links' index (topic, article), and
-    which of them are live, and when, from the live stories' ids with their time, without reading the stories' rows
-    once VACUUM has marked the table's pages visible (as autovacuum does). Before, each of a big topic's stories cost
-    a random page of the links and one of the stories."""
+def test_a_topics_newest_stories_are_read_from_the_links_copies(client, big_archive):
+    """Migration 0017: an article's related stories read the newest few entries of its topic's live links
+    (``articles_topic_link_live_idx``, on the links' copies of their article's state), not the topic's 200 links,
+    and from the stories' table only the candidates. Migration 0016 had them read every link of the topic and look
+    each story up: one random page of the index for each of a big topic's stories."""
     oldest, related, _topic_page = old_topic(client)
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE articles_article")
+        cursor.execute("VACUUM ANALYZE articles_article_topics")
     plan, explained = explain_analyze(related)
-    links = rows_read(plan, "articles_article_topics")
-    through_topic_index = rows_read(plan, index="articles_article_topics_topic_art_idx")
-    # Besides the topic's links, only the story's own link (its topics, read by the query where it needs them) by
-    # another index.
-    assert through_topic_index >= len(oldest) and links - through_topic_index <= 4, explained
+    newest = rows_read(plan, index="articles_topic_link_live_idx")
+    # The topic's newest 4 others and a row or two more, twice (for the candidates and for "shares a topic");
+    # besides, only the story's own link. Never the topic's 200.
+    assert 0 < newest <= 12 and rows_read(plan, "articles_article_topics") <= newest + 4, explained
     # Only the candidates are read from the table (the topic's newest 4, the section's newest 4), not the topic's 200;
     # on PostgreSQL the page's own query reads them, with the story itself and its section's id (2 rows more).
     assert table_rows_read(plan, "articles_article") <= 8 + 2 * (connection.vendor == "postgresql"), explained
+    assert len(oldest) == 200
 
 
 def test_a_print_issues_neighbours_are_found_without_reading_the_archive(client, big_archive):
