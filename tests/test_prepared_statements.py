@@ -66,3 +66,20 @@ def test_only_fixed_words_and_booleans_are_written_into_the_sql(value):
 def test_the_published_status_is_written_into_the_sql_so_partial_indexes_serve_generic_plans():
     sql, params = Article.objects.published().values("pk").query.sql_with_params()
     assert "'published'" in sql and "published" not in [str(param) for param in params]
+
+
+def test_the_article_pages_statement_is_converted_once(client, uncached):
+    """psycopg converts a statement's placeholders on every execute unless it keeps the result, which by its own
+    limits it did not for the article page's statement (8 KB, 72 values): newsroom/postgresql/base.py raises them."""
+    from psycopg import _queries
+
+    article = ArticleFactory(published=True)
+    BylineFactory(article=article)
+    assert client.get(article.get_absolute_url()).status_code == 200
+    page_query = [s for s in prepared_statements() if '"bylines_json"' in s and 'FROM "articles_article"' in s]
+    assert len(page_query[0]) > 4096  # over psycopg's own limit
+    before = _queries._query2pg.cache_info()
+    for _ in range(3):
+        assert client.get(article.get_absolute_url()).status_code == 200
+    after = _queries._query2pg.cache_info()
+    assert after.hits - before.hits >= 3  # each request's statement found converted
