@@ -466,7 +466,7 @@ CARD_FIELDS = (
 
 
 _STAND_IN_NOW = datetime.datetime(2001, 2, 3, 4, 5, 6, 789012, tzinfo=datetime.UTC)
-_STAND_IN_ARTICLE, _STAND_IN_SECTION, _STAND_IN_TOPIC = -918273001, -918273002, -918273100  # topics: -100, -101...
+_STAND_IN_ARTICLE = -918273001
 STAND_IN_OBJECT = -918273004  # a list page's section, topic or reporter in its compiled query (views.SeekPaginator)
 STAND_IN_IDS = -918274000  # a page's known ids in its compiled query: -918274000, -918274001... (views.SeekPaginator)
 STAND_IN_SLUG = "\x00stand-in-slug\x00"  # a page's slug in its compiled query (no slug holds NUL)
@@ -557,6 +557,11 @@ def _prepared(execute, sql, params, many, context):
         return context["cursor"].cursor.execute(sql, params, prepare=True)
 
 
+def _related_row(pk, headline, published_at, shares_topic):
+    """A row of ``ArticleQuerySet.related_to`` (from its query, or from the JSON of the article page's)."""
+    return {"id": pk, "headline": headline, "published_at": _moment(published_at), "shares_topic": bool(shares_topic)}
+
+
 class ArticleQuerySet(PublishableQuerySet):
     _json_parts = ()
 
@@ -609,12 +614,11 @@ class ArticleQuerySet(PublishableQuerySet):
         Published articles only, whatever this queryset's filters. On PostgreSQL ``published_detail`` reads the
         same rows in the page's own query (``related_rows``); this is one query of its own.
 
-        The candidates are read first: the newest ``limit`` articles sharing a topic (the topics' links read first,
-        ``Among``: as many rows as the topics hold, however big the archive) and the newest ``limit`` of the
-        section (``articles_article_live_sec_idx``); only those few rows are then ordered. Ordering every story of
-        the section by "shares a topic" read all of them (tests/test_list_indexes.py). The SQL is compiled once
-        per process (``compiled_sql``): building it cost more than running it; it is prepared on PostgreSQL, as
-        the page's own query is.
+        The candidates are read first (``_related_query``): the newest ``limit`` articles of each topic it is in
+        and the newest ``limit`` of its section (``articles_article_live_sec_idx``); only those few rows are then
+        ordered. Ordering every story of the section by "shares a topic" read all of them
+        (tests/test_list_indexes.py). The SQL is compiled once per process (``compiled_sql``): building it cost
+        more than running it; it is prepared on PostgreSQL, as the page's own query is.
         """
         sql, params = compiled_sql(
             ("related", limit),
@@ -625,10 +629,7 @@ class ArticleQuerySet(PublishableQuerySet):
         connection = connections[self.db]
         with preparing(connection), connection.cursor() as cursor:
             cursor.execute(sql, params)
-            return [
-                {"id": pk, "headline": headline, "published_at": _moment(published_at), "shares_topic": bool(shares)}
-                for pk, headline, published_at, shares in cursor.fetchall()
-            ]
+            return [_related_row(*row) for row in cursor.fetchall()]
 
     @staticmethod
     def _related_query(now, limit):
@@ -820,12 +821,7 @@ class ArticleQuerySet(PublishableQuerySet):
         article = found[0]
         if related:
             article.related_rows = [
-                {
-                    "id": row["id"],
-                    "headline": row["headline"],
-                    "published_at": _moment(row["published_at"]),
-                    "shares_topic": bool(row["shares_topic"]),
-                }
+                _related_row(row["id"], row["headline"], row["published_at"], row["shares_topic"])
                 for row in map(_nested, article.__dict__.pop("related_json") or [])
             ]
         return article
