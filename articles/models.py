@@ -25,6 +25,7 @@ from articles.querysets import (
     PhotoQuerySet,
     PublishableQuerySet,
     Status,
+    TopicLinkQuerySet,
 )
 
 
@@ -612,6 +613,8 @@ class TopicLink(models.Model):
     topic = models.ForeignKey(Topic, on_delete=models.DO_NOTHING, related_name="+")
     article_live = models.BooleanField(default=False, editable=False)
     article_published_at = models.DateTimeField(null=True, editable=False)
+
+    objects = TopicLinkQuerySet.as_manager()
 
     class Meta:
         managed = False

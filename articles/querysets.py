@@ -113,27 +113,69 @@ class PublishableQuerySet(models.QuerySet):
         """Published now or at a set time: ``published()`` without its condition on the time."""
         return self.filter(status=PUBLISHED)
 
-    @staticmethod
-    def _count_and_next_aggregates(now):
-        return {
-            "live": Count("pk", filter=Q(published_at__lte=now)),
-            "next": Min("published_at", filter=Q(published_at__gt=now)),
-        }
-
     def count_and_next_subqueries(self, now):
         """``count_and_next()`` at ``now`` as subqueries for annotations: ``live_count`` and ``next_live``."""
-        rows = self.live_or_scheduled().order_by().annotate(_all=Value(1)).values("_all")
-        found = self._count_and_next_aggregates(now)
-        return {
-            "live_count": Subquery(rows.annotate(v=found["live"]).values("v"), output_field=models.IntegerField()),
-            "next_live": Subquery(rows.annotate(v=found["next"]).values("v"), output_field=models.DateTimeField()),
-        }
+        return _count_and_next_subqueries(self.live_or_scheduled(), now, "published_at")
 
     def count_and_next(self):
         """(how many are published now, when the next scheduled one goes live or None), in one query over
         ``live_or_scheduled()`` rows: a cached count stays right until that moment (see views.SeekPaginator)."""
-        found = self.live_or_scheduled().aggregate(**self._count_and_next_aggregates(timezone.now()))
+        found = self.live_or_scheduled().aggregate(**_count_and_next_aggregates(timezone.now(), "published_at"))
         return found["live"], found["next"]
+
+
+def _count_and_next_aggregates(now, field, counted="pk"):
+    """How many of the rows are live at ``now``, and the first later moment of ``field`` (their time); the rows are
+    counted by their column ``counted`` (never null; one their index holds lets them be counted from it alone)."""
+    return {
+        "live": Count(counted, filter=Q(**{f"{field}__lte": now})),
+        "next": Min(field, filter=Q(**{f"{field}__gt": now})),
+    }
+
+
+def _count_and_next_subqueries(rows, now, field, counted="pk"):
+    rows = rows.order_by().annotate(_all=Value(1)).values("_all")
+    found = _count_and_next_aggregates(now, field, counted)
+    return {
+        "live_count": Subquery(rows.annotate(v=found["live"]).values("v"), output_field=models.IntegerField()),
+        "next_live": Subquery(rows.annotate(v=found["next"]).values("v"), output_field=models.DateTimeField()),
+    }
+
+
+class CopiedStateQuerySet(models.QuerySet):
+    """Rows that carry copies of their article's state, kept by database triggers (experience entries, migration
+    0013; topic links, 0017): ``article_live`` (published, not in the trash) and ``article_published_at``. Their
+    own indexes then serve lists in order without reading the articles."""
+
+    counted = "pk"  # the column rows are counted by (``count_and_next``)
+
+    def listed(self, now=None):
+        """The rows of articles published at ``now``: ``Article.objects.published()``, read from the copies."""
+        return self.live_or_scheduled().filter(article_published_at__lte=now or timezone.now())
+
+    def live_or_scheduled(self):
+        """``listed()`` without its condition on the time."""
+        return self.filter(article_live=Constant(True, models.BooleanField()))
+
+    def count_and_next(self):
+        """(how many are listed now, when the next scheduled one goes live or None), in one query over
+        ``live_or_scheduled()`` rows, for a cached count (views.SeekPaginator)."""
+        aggregates = _count_and_next_aggregates(timezone.now(), "article_published_at", self.counted)
+        found = self.live_or_scheduled().aggregate(**aggregates)
+        return found["live"], found["next"]
+
+    def count_and_next_subqueries(self, now):
+        """``count_and_next()`` at ``now`` as subqueries for annotations: ``live_count`` and ``next_live``."""
+        return _count_and_next_subqueries(self.live_or_scheduled(), now, "article_published_at", self.counted)
+
+
+class TopicLinkQuerySet(CopiedStateQuerySet):
+    counted = "article_id"  # in articles_topic_link_live_idx, which the links' own id is not
+
+    def live_ids(self, now):
+        """The linked stories published at ``now``, newest first: their ids in the order of
+        ``articles_topic_link_live_idx`` (an index-only scan for one topic)."""
+        return self.listed(now).order_by("-article_published_at", "-article_id").values("article_id")
 
 
 class PhotoQuerySet(models.QuerySet):
@@ -590,11 +632,6 @@ class ArticleQuerySet(PublishableQuerySet):
         an OuterRef, whose subquery would be read again for every story)."""
         return self.filter(pk__among=model("Article").topics.through.objects.filter(topic=topic).values("article_id"))
 
-    def in_topic_slug(self, slug):
-        """``in_topic`` for the topic of that slug (its links found through the slug's index)."""
-        links = model("Article").topics.through.objects.filter(topic__slug=slug)
-        return self.filter(pk__among=links.values("article_id"))
-
     def bylined(self, reporter):
         """Articles with the reporter in any byline role, each once."""
         return self.filter(pk__in=model("Byline").objects.filter(reporter=reporter).values("article_id"))
@@ -880,30 +917,11 @@ class BylineQuerySet(models.QuerySet):
         )
 
 
-class ExperienceEntryQuerySet(models.QuerySet):
+class ExperienceEntryQuerySet(CopiedStateQuerySet):
     def published(self):
-        """Entries are public exactly when their article is."""
+        """Entries are public exactly when their article is. ``listed()`` gives the same entries from their copies
+        of their article's state, served by the entries' indexes in the lists' order (``newest_first()``)."""
         return self.filter(article__in=model("Article").objects.published().values("pk"))
-
-    def listed(self, now=None):
-        """``published()`` read from the entries' own copies of their article's state (``article_live``,
-        ``article_published_at``, kept by database triggers): the same entries, served by the entries' indexes
-        in the lists' order (``newest_first()``) without reading the articles."""
-        return self.live_or_scheduled().filter(article_published_at__lte=now or timezone.now())
-
-    def live_or_scheduled(self):
-        """``listed()`` without its condition on the time."""
-        return self.filter(article_live=Constant(True, models.BooleanField()))
-
-    def count_and_next(self):
-        """(how many are listed now, when the next scheduled one goes live or None), in one query over
-        ``live_or_scheduled()`` rows, for a cached count (views.SeekPaginator)."""
-        now = timezone.now()
-        found = self.live_or_scheduled().aggregate(
-            live=Count("pk", filter=Q(article_published_at__lte=now)),
-            next=Min("article_published_at", filter=Q(article_published_at__gt=now)),
-        )
-        return found["live"], found["next"]
 
     def first_scheduled(self, now):
         """When the first of these entries still scheduled at ``now`` goes live, as a subquery (None without one):
