@@ -685,14 +685,9 @@ class ArticleQuerySet(PublishableQuerySet):
             # section's newest (an index scan too).
             newest = (
                 model("TopicLink")
-                .objects.filter(
-                    topic_id=OuterRef("topic_id"),
-                    article_live=Constant(True, models.BooleanField()),
-                    article_published_at__lte=now,
-                )
+                .objects.filter(topic_id=OuterRef("topic_id"))
                 .exclude(article_id=_STAND_IN_ARTICLE)
-                .order_by("-article_published_at", "-article_id")
-                .values("article_id")[:limit]
+                .live_ids(now)[:limit]
             )
             of_topics = (
                 model("TopicLink")
