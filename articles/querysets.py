@@ -113,10 +113,6 @@ class PublishableQuerySet(models.QuerySet):
         """Published now or at a set time: ``published()`` without its condition on the time."""
         return self.filter(status=PUBLISHED)
 
-    def count_and_next_subqueries(self, now):
-        """``count_and_next()`` at ``now`` as subqueries for annotations: ``live_count`` and ``next_live``."""
-        return _count_and_next_subqueries(self.live_or_scheduled(), now, "published_at")
-
     def count_and_next(self):
         """(how many are published now, when the next scheduled one goes live or None), in one query over
         ``live_or_scheduled()`` rows: a cached count stays right until that moment (see views.SeekPaginator)."""
@@ -133,21 +129,12 @@ def _count_and_next_aggregates(now, field, counted="pk"):
     }
 
 
-def _count_and_next_subqueries(rows, now, field, counted="pk"):
-    rows = rows.order_by().annotate(_all=Value(1)).values("_all")
-    found = _count_and_next_aggregates(now, field, counted)
-    return {
-        "live_count": Subquery(rows.annotate(v=found["live"]).values("v"), output_field=models.IntegerField()),
-        "next_live": Subquery(rows.annotate(v=found["next"]).values("v"), output_field=models.DateTimeField()),
-    }
-
-
 class CopiedStateQuerySet(models.QuerySet):
     """Rows that carry copies of their article's state, kept by database triggers (experience entries, migration
     0013; topic links, 0017): ``article_live`` (published, not in the trash) and ``article_published_at``. Their
     own indexes then serve lists in order without reading the articles."""
 
-    counted = "pk"  # the column rows are counted by (``count_and_next``)
+    counted = "pk"  # the column rows are counted by (``count_and_next``, ``live_count``)
 
     def listed(self, now=None):
         """The rows of articles published at ``now``: ``Article.objects.published()``, read from the copies."""
@@ -164,9 +151,16 @@ class CopiedStateQuerySet(models.QuerySet):
         found = self.live_or_scheduled().aggregate(**aggregates)
         return found["live"], found["next"]
 
-    def count_and_next_subqueries(self, now):
-        """``count_and_next()`` at ``now`` as subqueries for annotations: ``live_count`` and ``next_live``."""
-        return _count_and_next_subqueries(self.live_or_scheduled(), now, "article_published_at", self.counted)
+    def live_count(self, now):
+        """How many of these rows are listed at ``now``, as a subquery for an annotation."""
+        rows = self.listed(now).order_by().annotate(_all=Value(1)).values("_all")
+        return Subquery(rows.annotate(n=Count(self.counted)).values("n"), output_field=models.IntegerField())
+
+    def first_scheduled(self, now):
+        """When the first of these rows still scheduled at ``now`` goes live, as a subquery (None without one):
+        until then, what lists them stays right. The first entry of their index from ``now`` on."""
+        scheduled = self.live_or_scheduled().filter(article_published_at__gt=now).order_by("article_published_at")
+        return Subquery(scheduled.values("article_published_at")[:1], output_field=models.DateTimeField())
 
 
 class TopicLinkQuerySet(CopiedStateQuerySet):
@@ -917,12 +911,6 @@ class ExperienceEntryQuerySet(CopiedStateQuerySet):
         """Entries are public exactly when their article is. ``listed()`` gives the same entries from their copies
         of their article's state, served by the entries' indexes in the lists' order (``newest_first()``)."""
         return self.filter(article__in=model("Article").objects.published().values("pk"))
-
-    def first_scheduled(self, now):
-        """When the first of these entries still scheduled at ``now`` goes live, as a subquery (None without one):
-        until then, what lists them stays right."""
-        scheduled = self.live_or_scheduled().filter(article_published_at__gt=now).order_by("article_published_at")
-        return Subquery(scheduled.values("article_published_at")[:1], output_field=models.DateTimeField())
 
     def newest_first(self):
         """Newest article first, then the editor's order: the order of ``articles_entry_live_idx`` (and of

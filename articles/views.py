@@ -448,10 +448,10 @@ class TopicDetailView(ArticlesOfView):
 
         def build(now):
             links = TopicLink.objects.filter(topic_id=OuterRef("pk"))
-            topic = Topic.objects.filter(slug=STAND_IN_SLUG).annotate(**links.count_and_next_subqueries(now))
-            if with_ids:
-                topic = topic.annotate(story_ids=ArraySubquery(links.live_ids(now)))
-            return topic
+            topic = Topic.objects.filter(slug=STAND_IN_SLUG).annotate(next_live=links.first_scheduled(now))
+            if with_ids:  # their number is the count
+                return topic.annotate(story_ids=ArraySubquery(links.live_ids(now)))
+            return topic.annotate(live_count=links.live_count(now))
 
         # From the primary: a lagging replica's count would be kept for the whole generation.
         found = fetch_compiled(("topic", with_ids), build, DEFAULT_DB_ALIAS, {STAND_IN_SLUG: self.kwargs["slug"]})
