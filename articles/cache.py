@@ -19,8 +19,8 @@ page itself: the next-change moment, computed once and shared.
 
 When the caches fail (Redis away or refusing writes), pages are rendered without them for a few seconds, and a
 change that could not be recorded is recorded before this process serves from the cache again. With a read
-replica (newsroom/routers.py), a page read from the replica in the first NEWSROOM_REPLICA_PIN_SECONDS of a
-generation may predate the change: it is served but not stored.
+replica (newsroom/routers.py), a request reads from the replica only once it has replayed the change that began
+the generation (its WAL position is checked once per generation); pages read from it are stored like any other.
 
 Never served from nor stored in the cache: requests with a session cookie (staff; readers never log in, so no
 database lookup is needed to tell), every method but GET/HEAD, the admin, preview links, non-200 answers,
@@ -476,13 +476,11 @@ def _without_cookie_vary(response):
         del response["Vary"]
 
 
-def _may_lag(request, generation, request_started_at):
-    """Whether the page was read from a read replica (newsroom/routers.py marks such requests) while the generation
-    is younger than NEWSROOM_REPLICA_PIN_SECONDS, the time the replica is assumed to need to catch up: the page may
-    show rows from before the change, so it must be neither stored nor dated with the generation."""
-    if getattr(request, "_replica_retry", None) is None:
-        return False
-    return request_started_at - generation.started_at < getattr(settings, "NEWSROOM_REPLICA_PIN_SECONDS", 15)
+def _may_lag(request):
+    """Whether the page was read from a read replica (newsroom/routers.py marks such requests) not known to have
+    replayed the change behind this generation (the router checks the replica's WAL position against it): the page
+    may show rows from before the change, so it must be neither stored nor dated with the generation."""
+    return getattr(request, "_replica_retry", None) is not None and not getattr(request, "replica_is_current", False)
 
 
 def _last_modified(generation, request_started_at):
@@ -618,6 +616,7 @@ class PageCacheMiddleware:
             _cache_failed()
             generation = key = None
 
+        request.newsroom_generation = generation  # the read replica is checked against it (newsroom/routers.py)
         response = self.get_response(request)
         view_name = _view_name(request)
         if not is_public_view(view_name) or response.status_code != 200 or response.streaming:
@@ -629,7 +628,7 @@ class PageCacheMiddleware:
             return response
         _without_cookie_vary(response)
         etag = body_etag(request, response.content)
-        if generation is not None and _may_lag(request, generation, request_started_at):
+        if generation is not None and _may_lag(request):
             # Read from a replica that may not have the change behind this generation yet: serve, do not keep.
             generation = key = None
         if generation is not None and not generation.checked:

@@ -13,6 +13,12 @@ The pin cookie is set for ``NEWSROOM_REPLICA_PIN_SECONDS`` on the response to an
 database or was not a safe method: the browser that has just written reads its own writes from the primary until
 the replica has surely caught up. Writes always go to the primary.
 
+A reader never gets a page older than the last content change either: once per content generation
+(articles/cache.py) and process, before its first read from the replica, the primary's WAL position is taken and
+the replica asked whether it has replayed that far (``replica_is_current``). Until it has, the generation's
+requests read from the primary, and a page read from the replica can be stored in the page cache for the whole
+generation (the page cache asks ``request.replica_is_current``).
+
 If the replica fails during a request (stopped, unreachable, restarting), the view runs again on the primary and
 the replica is left alone for ``NEWSROOM_REPLICA_RETRY_SECONDS`` in this process: readers see no error.
 """
@@ -23,7 +29,7 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.urls import reverse
 
 from newsroom.db_errors import is_database_unavailable
@@ -64,6 +70,73 @@ def mark_replica_down():
 def mark_replica_up():
     global _replica_down_until
     _replica_down_until = 0.0
+
+
+# Per process: the content generation whose changes the replica is known to have replayed, and the generation
+# being waited for with the primary's WAL position (bytes) it waits for. Threads may race to set them: each value
+# is right on its own (a race costs at most one more query).
+_current_token = None
+_awaited = (None, 0)
+
+
+def _wal_position(alias, function):
+    """``function()`` (pg_current_wal_lsn or pg_last_wal_replay_lsn) on ``alias``, in bytes; None when it has none
+    (pg_last_wal_replay_lsn on a server that is not a standby)."""
+    with connections[alias].cursor() as cursor:
+        # ``function`` is one of two fixed names, never input.
+        cursor.execute(f"SELECT {function}() - '0/0'::pg_lsn")
+        value = cursor.fetchone()[0]
+    return None if value is None else int(value)
+
+
+def replica_is_current(alias, token):
+    """Whether the replica ``alias`` has replayed every change behind the content generation ``token``, so that a
+    page read from it is what the primary would give. The replica is asked on each request of the generation until
+    it says yes, then no more in this process.
+
+    A change starts a new generation after its commit (articles.cache.content_changed): by the time ``token`` is
+    read, every change that started an earlier one has committed, and the primary's WAL position taken then (once
+    per generation and process) covers them all. A replica that is not a standby (``pg_last_wal_replay_lsn()`` is
+    NULL: a promoted one, or the test suite's mirror of the primary) is current."""
+    global _current_token, _awaited
+    if token == _current_token or connections[alias].vendor != "postgresql":
+        return True
+    replayed = _wal_position(alias, "pg_last_wal_replay_lsn")
+    if replayed is not None:
+        awaited_token, awaited = _awaited
+        if awaited_token != token:
+            awaited = _wal_position(DEFAULT_DB_ALIAS, "pg_current_wal_lsn")
+            _awaited = (token, awaited)
+        if replayed < awaited:
+            return False
+    _current_token = token
+    return True
+
+
+def _generation_token(request):
+    """The content generation of this request: the one the page cache read for it, else the current one; None when
+    the caches cannot tell (then the replica is used without asking, as without a page cache to keep its pages)."""
+    generation = getattr(request, "newsroom_generation", None)
+    if generation is not None:
+        return generation.token
+    from articles import cache as page_cache  # the content generation is the page cache's
+
+    try:
+        return page_cache.generation_token()
+    except Exception:  # the caches are away: nothing is stored either
+        logger.warning("The content generation could not be read", exc_info=True)
+        return None
+
+
+def _forget_replica(replica, exception):
+    """The replica failed: leave it alone for a while in this process and drop its connection."""
+    logger.warning("Read replica %r failed, reading from the primary: %s", replica, exception)
+    mark_replica_down()
+    try:
+        connections[replica].close()
+    # A dead connection may fail to close; it is dropped either way.
+    except Exception:  # noqa: BLE001, S110  # nosec B110
+        pass
 
 
 def current_read_alias():
@@ -132,6 +205,16 @@ class ReplicaRoutingMiddleware:
         alias = replica_alias()
         if routing is None or alias is None or not self.may_read_from_replica(request):
             return None
+        token = _generation_token(request)
+        try:
+            if token is not None and not replica_is_current(alias, token):
+                return None  # it has not replayed the last content change yet: this request reads from the primary
+        except DatabaseError as error:
+            if not is_database_unavailable(error):
+                raise
+            _forget_replica(alias, error)
+            return None
+        request.replica_is_current = token is not None
         routing.reads_from = alias
         request._replica_retry = (view_func, view_args, view_kwargs)
         return None
@@ -155,15 +238,8 @@ class ReplicaRoutingMiddleware:
             return None
         if not is_database_unavailable(exception):
             return None
-        replica = routing.reads_from
-        logger.warning("Read replica %r failed, reading from the primary: %s", replica, exception)
-        mark_replica_down()
+        _forget_replica(routing.reads_from, exception)
         routing.reads_from = DEFAULT_DB_ALIAS
-        try:
-            connections[replica].close()
-        # A dead connection may fail to close; it is dropped either way.
-        except Exception:  # noqa: BLE001, S110  # nosec B110
-            pass
         view_func, view_args, view_kwargs = retry
         response = view_func(request, *view_args, **view_kwargs)
         if hasattr(response, "render") and callable(response.render) and not response.is_rendered:

@@ -72,20 +72,14 @@ def manage_shell(cluster, code):
     return result.stdout.strip()
 
 
+def psql(url, sql):
+    """One statement run by psql on the server at ``url``: its output, unaligned."""
+    return subprocess.run(["psql", "-XAtq", url, "-c", sql], capture_output=True, text=True, check=True).stdout.strip()
+
+
 def replica_caught_up(cluster):
-    primary = subprocess.run(
-        ["psql", "-XAtq", cluster["DATABASE_URL"], "-c", "SELECT pg_current_wal_lsn()"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    caught = subprocess.run(
-        ["psql", "-XAtq", cluster["DATABASE_REPLICA_URL"], "-c", f"SELECT pg_last_wal_replay_lsn() >= '{primary}'"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    return caught == "t"
+    primary = psql(cluster["DATABASE_URL"], "SELECT pg_current_wal_lsn()")
+    return psql(cluster["DATABASE_REPLICA_URL"], f"SELECT pg_last_wal_replay_lsn() >= '{primary}'") == "t"
 
 
 def wait_until(condition, attempts=100, pause=0.05):
@@ -202,6 +196,41 @@ def test_readers_see_the_story_on_both_app_servers_with_photos_from_object_stora
     # No app server keeps a file of its own.
     assert not [p for p in Path(CLUSTER).glob("app*/media/**/*") if p.is_file()]
     assert not [p for p in Path(CLUSTER).glob("app*/cwd/**/*") if p.is_file()]
+
+
+def rename_story(cluster, headline, new_headline):
+    """The editor's change of a headline, saved on the primary (as the admin saves it)."""
+    manage_shell(
+        cluster,
+        "from articles.models import Article\n"
+        f"article = Article.objects.get(headline={headline!r}); article.headline = {new_headline!r}; article.save()\n",
+    )
+
+
+def test_a_change_is_on_every_app_server_at_once_while_the_replica_lags(cluster, published):
+    """The replica stops replaying, as when it falls behind: a headline changed on the primary is on the very next
+    page every app server gives (read from the primary, since the replica has not replayed the change) and on the
+    pages they keep; once the replica has caught up, it serves readers again."""
+    lagging = "集群测试：县妇联执委会议改在周五"
+    replica = cluster["DATABASE_REPLICA_URL"]
+    assert wait_until(lambda: replica_caught_up(cluster), attempts=200)
+    psql(replica, "SELECT pg_wal_replay_pause()")
+    try:
+        rename_story(cluster, HEADLINE, lagging)
+        assert psql(replica, f"SELECT count(*) FROM articles_article WHERE headline = '{HEADLINE}'") == "1"
+        for app in cluster["apps"]:
+            for _attempt in range(3):  # rendered, then from the page cache
+                page = requests.get(app + published, timeout=10)
+                assert page.status_code == 200
+                assert lagging in page.text and HEADLINE not in page.text, app
+    finally:
+        psql(replica, "SELECT pg_wal_replay_resume()")
+        rename_story(cluster, lagging, HEADLINE)
+
+    assert wait_until(lambda: replica_caught_up(cluster), attempts=200)
+    for app in cluster["apps"]:
+        page = requests.get(app + published, timeout=10)
+        assert HEADLINE in page.text and lagging not in page.text, app
 
 
 def test_killing_an_app_server_under_load_costs_readers_nothing(cluster, published):
