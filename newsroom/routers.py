@@ -97,11 +97,18 @@ def replica_is_current(alias, token):
     A change starts a new generation after its commit (articles.cache.content_changed): by the time ``token`` is
     read, every change that started an earlier one has committed, and the primary's WAL position taken then (once
     per generation and process) covers them all. A replica that is not a standby (``pg_last_wal_replay_lsn()`` is
-    NULL: a promoted one, or the test suite's mirror of the primary) is current."""
+    NULL: a promoted one, or the test suite's mirror of the primary) is current. A replica that does not answer is
+    not, and is left alone for a while; a primary that does not answer raises its error (the 503 page)."""
     global _current_token, _awaited
     if token == _current_token or connections[alias].vendor != "postgresql":
         return True
-    replayed = _wal_position(alias, "pg_last_wal_replay_lsn")
+    try:
+        replayed = _wal_position(alias, "pg_last_wal_replay_lsn")
+    except DatabaseError as error:
+        if not is_database_unavailable(error):
+            raise
+        _forget_replica(alias, error)
+        return False
     if replayed is not None:
         awaited_token, awaited = _awaited
         if awaited_token != token:
@@ -206,14 +213,8 @@ class ReplicaRoutingMiddleware:
         if routing is None or alias is None or not self.may_read_from_replica(request):
             return None
         token = _generation_token(request)
-        try:
-            if token is not None and not replica_is_current(alias, token):
-                return None  # it has not replayed the last content change yet: this request reads from the primary
-        except DatabaseError as error:
-            if not is_database_unavailable(error):
-                raise
-            _forget_replica(alias, error)
-            return None
+        if token is not None and not replica_is_current(alias, token):
+            return None  # it has not replayed the last content change yet (or failed): the request reads the primary
         request.replica_is_current = token is not None
         routing.reads_from = alias
         request._replica_retry = (view_func, view_args, view_kwargs)
