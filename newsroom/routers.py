@@ -94,9 +94,9 @@ def replica_is_current(alias, token):
     page read from it is what the primary would give. The replica is asked on each request of the generation until
     it says yes, then no more in this process.
 
-    A change starts a new generation after its commit (articles.cache.content_changed): by the time ``token`` is
-    read, every change that started an earlier one has committed, and the primary's WAL position taken then (once
-    per generation and process) covers them all. A replica that is not a standby (``pg_last_wal_replay_lsn()`` is
+    A change starts a new generation after its commit (articles.cache.content_changed): a change not committed
+    when ``token`` was read retires ``token`` when it commits, and every change committed before is covered by the
+    primary's WAL position taken after that (once per generation and process). A replica that is not a standby (``pg_last_wal_replay_lsn()`` is
     NULL: a promoted one, or the test suite's mirror of the primary) is current. A replica that does not answer is
     not, and is left alone for a while; a primary that does not answer raises its error (the 503 page)."""
     global _current_token, _awaited
