@@ -283,28 +283,57 @@ def _moment(value):
     return moment
 
 
+_blank_instances = {}  # model: (the attributes of ``model()``, the names among them holding a list or dict)
+
+
+def _part(model_name, **values):
+    """What ``model(model_name)(**values)`` gives (every other field at its default), for the rows of JSON parts:
+    the attributes of a blank instance, made once per process, and ``values`` (attribute names) copied in, without
+    running ``Model.__init__`` for each row (its loop over every field and its signals were most of the cost)."""
+    model_class = model(model_name)
+    blank = _blank_instances.get(model_class)
+    if blank is None:
+        attributes = {name: value for name, value in model_class().__dict__.items() if name != "_state"}
+        blank = _blank_instances[model_class] = (
+            attributes,
+            [name for name, value in attributes.items() if isinstance(value, (list, dict))],
+        )
+    attributes, mutable = blank
+    instance = model_class.__new__(model_class)
+    instance.__dict__.update(attributes)
+    for name in mutable:  # a default list or dict of its own, as __init__ gives
+        instance.__dict__[name] = copy.copy(attributes[name])
+    instance.__dict__.update(values)
+    instance._state = models.base.ModelState()
+    return instance
+
+
 def _build_bylines(rows):
-    Byline, Reporter, BylineRole = model("Byline"), model("Reporter"), model("BylineRole")
     bylines = []
     for row in sorted(rows, key=lambda r: (r["order"], r["id"])):
-        byline = Byline(id=row["id"], article_id=row["article_id"], reporter_id=row["reporter_id"], order=row["order"])
-        byline.role_id = row["role_id"]
-        byline.reporter = Reporter(id=row["reporter_id"], name=row["reporter_name"], slug=row["reporter_slug"])
-        byline.role = BylineRole(id=row["role_id"], name=row["role_name"], order=row["role_order"])
+        byline = _part(
+            "Byline",
+            id=row["id"],
+            article_id=row["article_id"],
+            reporter_id=row["reporter_id"],
+            role_id=row["role_id"],
+            order=row["order"],
+        )
+        byline.reporter = _part("Reporter", id=row["reporter_id"], name=row["reporter_name"], slug=row["reporter_slug"])
+        byline.role = _part("BylineRole", id=row["role_id"], name=row["role_name"], order=row["role_order"])
         bylines.append(byline)
     return bylines
 
 
 def _build_topics(rows):
-    Topic = model("Topic")
-    topics = [Topic(id=row["id"], title=row["title"], slug=row["slug"]) for row in rows]
+    topics = [_part("Topic", id=row["id"], title=row["title"], slug=row["slug"]) for row in rows]
     return sorted(topics, key=lambda topic: (topic.title, topic.id))
 
 
 def _build_corrections(rows):
-    Correction = model("Correction")
     corrections = [
-        Correction(
+        _part(
+            "Correction",
             id=row["id"],
             article_id=row["article_id"],
             kind=row["kind"],
@@ -317,10 +346,10 @@ def _build_corrections(rows):
 
 
 def _build_article_photos(rows):
-    ArticlePhoto = model("ArticlePhoto")
     items = []
     for row in sorted(rows, key=lambda r: (r["order"], r["id"])):
-        item = ArticlePhoto(
+        item = _part(
+            "ArticlePhoto",
             id=row["id"],
             article_id=row["article_id"],
             photo_id=row["photo_id"],
@@ -336,11 +365,11 @@ def _build_article_photos(rows):
 def _photo_from_row(row, prefix="photo_", id_key=None):
     """The Photo (with its credited reporter) of a JSON row's ``photo_*`` fields (or unprefixed ones, the id under
     ``id_key``), or None."""
-    Photo, Reporter = model("Photo"), model("Reporter")
     photo_id = row[id_key or f"{prefix}id"]
     if photo_id is None:
         return None
-    photo = Photo(
+    photo = _part(
+        "Photo",
         id=photo_id,
         image=row[f"{prefix}image"],
         width=row[f"{prefix}width"],
@@ -351,16 +380,17 @@ def _photo_from_row(row, prefix="photo_", id_key=None):
         rendition_set=_nested(row[f"{prefix}rendition_set"]) or [],
     )
     if photo.credit_reporter_id is not None:
-        photo.credit_reporter = Reporter(id=photo.credit_reporter_id, name=row[f"{prefix}credit_name"])
+        photo.credit_reporter = _part("Reporter", id=photo.credit_reporter_id, name=row[f"{prefix}credit_name"])
     return photo
 
 
 def _build_entries(rows):
     """Experience entries with their organisation and photo, the oral ones first, then in the editor's order."""
-    ExperienceEntry, Organization = model("ExperienceEntry"), model("Organization")
+    oral = model("ExperienceEntry").Form.ORAL
     entries = []
-    for row in sorted(rows, key=lambda r: (r["form"] != ExperienceEntry.Form.ORAL, r["order"], r["id"])):
-        entry = ExperienceEntry(
+    for row in sorted(rows, key=lambda r: (r["form"] != oral, r["order"], r["id"])):
+        entry = _part(
+            "ExperienceEntry",
             id=row["id"],
             article_id=row["article_id"],
             organization_id=row["organization_id"],
@@ -372,7 +402,8 @@ def _build_entries(rows):
             form=row["form"],
             order=row["order"],
         )
-        entry.organization = Organization(
+        entry.organization = _part(
+            "Organization",
             id=row["organization_id"],
             name=row["organization_name"],
             short_name=row["organization_short_name"],

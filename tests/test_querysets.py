@@ -238,3 +238,42 @@ def test_related_articles_match_the_plain_definition(topics_of_article):
         if connection.vendor == "postgresql":  # the article page's own query reads them there
             detail = Article.objects.published_detail(article.pk, related=limit)
             assert [row["id"] for row in detail.related_rows] == expected[:limit]
+
+
+PART_VALUES = {
+    "Byline": {"id": 3, "article_id": 1, "reporter_id": 2, "role_id": 4, "order": 1},
+    "Reporter": {"id": 2, "name": "覃晓岚", "slug": "qin-xiaolan"},
+    "BylineRole": {"id": 4, "name": "记者", "order": 0},
+    "Topic": {"id": 5, "title": "乡村振兴", "slug": "xiang-cun"},
+    "Correction": {"id": 6, "article_id": 1, "kind": "correction", "text": "更正", "noted_at": timezone.now()},
+    "ArticlePhoto": {"id": 7, "article_id": 1, "photo_id": 8, "caption": "会场", "order": 0},
+    "Photo": {"id": 8, "image": "photos/a.jpg", "width": 1200, "height": 800, "alt_text": "会场", "rendition_set": []},
+    "ExperienceEntry": {"id": 9, "article_id": 1, "organization_id": 10, "title": "题", "form": "oral", "order": 2},
+    "Organization": {"id": 10, "name": "县妇联", "short_name": "妇联", "slug": "xian", "level": "county"},
+}
+
+
+@pytest.mark.parametrize("model_name", PART_VALUES)
+def test_the_article_pages_part_instances_are_what_the_model_gives(model_name):
+    """The parts read from the article page's JSON (bylines, photos, entries...) are built without running
+    Model.__init__ for each row: they must hold what ``Model(**values)`` holds, every other field at its default."""
+    from articles.querysets import _part, model
+
+    values = PART_VALUES[model_name]
+    built, plain = _part(model_name, **values), model(model_name)(**values)
+
+    def fields(instance):
+        return {name: value for name, value in instance.__dict__.items() if name != "_state"}
+
+    assert type(built) is type(plain)
+    assert fields(built) == fields(plain)
+    assert (built._state.adding, built._state.db) == (plain._state.adding, plain._state.db)
+    assert built.get_deferred_fields() == set()  # reading a field never runs a query
+
+
+def test_part_instances_do_not_share_a_default_list():
+    from articles.querysets import _part
+
+    first, second = _part("Photo", id=1), _part("Photo", id=2)
+    first.rendition_set.append({"width": 320})
+    assert second.rendition_set == []
