@@ -53,6 +53,12 @@ _routing = contextvars.ContextVar("newsroom_request_routing", default=None)
 # Per process: the replica is not tried again before this time.monotonic() after it failed.
 _replica_down_until = 0.0
 
+# Per process: the content generation whose changes the replica is known to have replayed, and the generation
+# being waited for with the primary's WAL position (bytes) it waits for. Threads may race to set them: each value
+# is right on its own (a race costs at most one more query).
+_current_token = None
+_awaited = (None, 0)
+
 
 def replica_alias():
     """The alias of a configured replica that has not failed recently, else None."""
@@ -63,20 +69,16 @@ def replica_alias():
 
 
 def mark_replica_down():
-    global _replica_down_until
+    """The replica failed: it is not tried again for a while, and whatever answers next under its name (it may be
+    another standby, further behind) is asked for its WAL position again (``replica_is_current``)."""
+    global _replica_down_until, _current_token
     _replica_down_until = time.monotonic() + getattr(settings, "NEWSROOM_REPLICA_RETRY_SECONDS", 10)
+    _current_token = None
 
 
 def mark_replica_up():
     global _replica_down_until
     _replica_down_until = 0.0
-
-
-# Per process: the content generation whose changes the replica is known to have replayed, and the generation
-# being waited for with the primary's WAL position (bytes) it waits for. Threads may race to set them: each value
-# is right on its own (a race costs at most one more query).
-_current_token = None
-_awaited = (None, 0)
 
 
 def _wal_position(alias, function):

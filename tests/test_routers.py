@@ -358,3 +358,38 @@ def test_the_replica_is_asked_for_its_wal_position_once_per_generation(client, r
     with Queries() as queries:
         client.get(article.get_absolute_url())
     assert asked(queries) == 1
+
+
+@pytest.mark.skipif(connections["default"].vendor != "postgresql", reason="WAL positions are PostgreSQL's")
+@both_databases
+def test_a_replica_back_from_a_failure_is_asked_for_its_wal_position_again(client, replica, settings, article):
+    """A replica that failed may come back as another standby (a failover), further behind than the one found
+    current: within the same generation it is asked again before readers get its pages."""
+    from articles import cache as page_cache
+
+    def asked(queries):
+        return sum("pg_last_wal_replay_lsn" in q["sql"] for q in queries.contexts[REPLICA].captured_queries)
+
+    page_cache.bump_generation()
+    with Queries() as queries:
+        client.get(article.get_absolute_url())
+    assert asked(queries) == 1
+
+    connection = connections[REPLICA]
+    saved = dict(connection.settings_dict)
+    connection.close()
+    connection.settings_dict.update(HOST="127.0.0.1", PORT=1)  # the replica stops answering mid-generation
+    try:
+        assert client.get(article.get_absolute_url()).status_code == 200  # from the primary
+    finally:
+        connection.close()
+        connection.settings_dict.clear()
+        connection.settings_dict.update(saved)
+    assert routers.replica_alias() is None
+
+    settings.NEWSROOM_REPLICA_RETRY_SECONDS = 0
+    routers.mark_replica_up()  # back, in the same content generation
+    with Queries() as queries:
+        client.get(article.get_absolute_url())
+    assert asked(queries) == 1
+    assert queries.on_replica > 0
