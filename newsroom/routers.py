@@ -15,7 +15,8 @@ the replica has surely caught up. Writes always go to the primary.
 
 A reader never gets a page older than the last content change either: once per content generation
 (articles/cache.py) and process, before its first read from the replica, the primary's WAL position is taken and
-the replica asked whether it has replayed that far (``replica_is_current``). Until it has, the generation's
+the replica asked whether it has replayed that far (``replica_is_current``); a new connection to the replica asks
+again. Until it has, the generation's
 requests read from the primary, and a page read from the replica can be stored in the page cache for the whole
 generation (the page cache asks ``request.replica_is_current``).
 
@@ -69,11 +70,8 @@ def replica_alias():
 
 
 def mark_replica_down():
-    """The replica failed: it is not tried again for a while, and whatever answers next under its name (it may be
-    another standby, further behind) is asked for its WAL position again (``replica_is_current``)."""
-    global _replica_down_until, _current_token
+    global _replica_down_until
     _replica_down_until = time.monotonic() + getattr(settings, "NEWSROOM_REPLICA_RETRY_SECONDS", 10)
-    _current_token = None
 
 
 def mark_replica_up():
@@ -94,15 +92,18 @@ def _wal_position(alias, function):
 def replica_is_current(alias, token):
     """Whether the replica ``alias`` has replayed every change behind the content generation ``token``, so that a
     page read from it is what the primary would give. The replica is asked on each request of the generation until
-    it says yes, then no more in this process.
+    it says yes, then no more in this process, but by a thread that connects to it afresh: a new connection may
+    reach another server (after a failover, a standby further behind).
 
     A change starts a new generation after its commit (articles.cache.content_changed): a change not committed
     when ``token`` was read retires ``token`` when it commits, and every change committed before is covered by the
-    primary's WAL position taken after that (once per generation and process). A replica that is not a standby (``pg_last_wal_replay_lsn()`` is
-    NULL: a promoted one, or the test suite's mirror of the primary) is current. A replica that does not answer is
-    not, and is left alone for a while; a primary that does not answer raises its error (the 503 page)."""
+    primary's WAL position taken after that (once per generation and process). A replica that is not a standby
+    (``pg_last_wal_replay_lsn()`` is NULL: a promoted one, or the test suite's mirror of the primary) is current. A
+    replica that does not answer is not, and is left alone for a while; a primary that does not answer raises its
+    error (the 503 page)."""
     global _current_token, _awaited
-    if token == _current_token or connections[alias].vendor != "postgresql":
+    replica = connections[alias]
+    if replica.vendor != "postgresql" or (token == _current_token and replica.connection is not None):
         return True
     try:
         replayed = _wal_position(alias, "pg_last_wal_replay_lsn")

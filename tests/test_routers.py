@@ -337,7 +337,7 @@ def test_a_page_read_from_a_current_replica_right_after_a_change_is_stored(clien
 @both_databases
 def test_the_replica_is_asked_for_its_wal_position_once_per_generation(client, replica, article):
     """Once the replica has replayed a generation's change, the generation's other requests read from it without
-    asking again; the next change asks once more."""
+    asking again, but on a new connection; the next change asks once more."""
     from articles import cache as page_cache
 
     def asked(queries):
@@ -353,6 +353,11 @@ def test_the_replica_is_asked_for_its_wal_position_once_per_generation(client, r
         client.get(article.get_absolute_url())
     assert asked(queries) == 0
     assert queries.on_replica > 0
+
+    with Queries() as queries:
+        connections[REPLICA].close()  # a new connection may reach another server (a failover): it is asked again
+        client.get(article.get_absolute_url())
+    assert asked(queries) == 1
 
     page_cache.bump_generation()
     with Queries() as queries:
@@ -390,6 +395,7 @@ def test_a_replica_back_from_a_failure_is_asked_for_its_wal_position_again(clien
     settings.NEWSROOM_REPLICA_RETRY_SECONDS = 0
     routers.mark_replica_up()  # back, in the same content generation
     with Queries() as queries:
+        connection.close()  # as the failed request left it (Queries connects to count)
         client.get(article.get_absolute_url())
     assert asked(queries) == 1
     assert queries.on_replica > 0
