@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection
+from django.db.models.signals import post_init
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -141,6 +142,17 @@ def test_article_sitemap_lists_published_articles_with_their_last_change(client,
 
 
 @pytest.mark.django_db
+def test_a_story_saved_before_its_time_has_its_publishing_time_as_lastmod(client, world):
+    article = world["published"]["article"]
+    saved = datetime(2026, 11, 19, 1, 0, tzinfo=UTC)
+    Article.objects.filter(pk=article.pk).update(updated_at=saved, published_at=saved + timedelta(hours=8))
+
+    [url] = get_xml(client, sitemap_url("articles")).findall("sm:url", NS)
+
+    assert url.find("sm:lastmod", NS).text == "2026-11-19T17:00:00+08:00"
+
+
+@pytest.mark.django_db
 def test_a_correction_saved_on_its_own_moves_the_articles_lastmod(client, world):
     article = world["published"]["article"]
     long_ago = timezone.now() - timedelta(days=5)
@@ -261,6 +273,23 @@ def test_sitemap_queries_do_not_grow_with_rows(client, django_assert_num_queries
         response = client.get(sitemap_url(section))
 
     assert response.content.count(b"<url>") >= n
+
+
+@pytest.mark.django_db
+def test_the_article_sitemap_makes_no_article_instance(client):
+    """Up to 5,000 rows a page: ids and dates, without a model instance and a reverse() per row."""
+    _fill(12)
+    made = []
+
+    def count(sender, **kwargs):
+        made.append(sender)
+
+    post_init.connect(count, sender=Article)
+    try:
+        assert len(locations(client, "articles")) == 12
+    finally:
+        post_init.disconnect(count, sender=Article)
+    assert made == []
 
 
 @pytest.mark.django_db
