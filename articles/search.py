@@ -396,7 +396,7 @@ class Hit:
     ok: bool
     in_title: int = 0  # query words found in the title (A)
     score: float = 0.0  # density of the matches, B counted twice, C once, plus freshness
-    snippet_field: str = ""  # "meta" or "body": where the first match outside the title is
+    in_body: bool = False  # a word found in the body (C): only then is a snippet looked for in the body's text
 
 
 def check(query, title, meta, body, age_days=0.0):
@@ -406,7 +406,6 @@ def check(query, title, meta, body, age_days=0.0):
         parts = {name: text.casefold() for name, text in parts.items()}
     counts = dict.fromkeys(parts, 0)
     in_title = 0
-    snippet_field = ""
     for term in query.terms:
         found_any = False
         for name, text in parts.items():
@@ -423,14 +422,12 @@ def check(query, title, meta, body, age_days=0.0):
             found_any = True
             if name == "title":
                 in_title += 1
-            elif not snippet_field or (snippet_field == "meta" and name == "body" and not counts["meta"]):
-                snippet_field = name
         if not found_any:
             return Hit(ok=False)
     length = len(parts["meta"]) + len(parts["body"]) + 1
     density = (2 * counts["meta"] + counts["body"]) / math.sqrt(length)
     freshness = 1 / (1 + max(age_days, 0) / 365)
-    return Hit(ok=True, in_title=in_title, score=density + freshness, snippet_field=snippet_field or "body")
+    return Hit(ok=True, in_title=in_title, score=density + freshness, in_body=counts["body"] > 0)
 
 
 # --- Highlighting -------------------------------------------------------------------------------
@@ -449,11 +446,24 @@ def _normalized_with_map(text):
     return "".join(pieces), positions
 
 
-def highlight(text, query, snippet=False):
+def snippet(texts, query, otherwise=""):
+    """Safe HTML: the context of the query's first match in the first of ``texts`` that has one, highlighted; else the
+    start of ``otherwise``. ``texts`` (an iterable, read only as far as needed) are what readers read, as written:
+    the index's own texts are NFKC (half-width punctuation) and hold names and datelines."""
+    for text in texts:
+        if not text:
+            continue
+        normalized, positions = _normalized_with_map(text)
+        if any(occurrences(normalized, term, limit=1) for term in query.terms):
+            return highlight(text, query, snippet=True, normalized=(normalized, positions))
+    return highlight(otherwise, query, snippet=True) if otherwise else ""
+
+
+def highlight(text, query, snippet=False, normalized=None):
     """Safe HTML: ``text`` escaped, the query's matches wrapped in <mark>; with ``snippet``, only the context of the first
-    match (or the start of the text)."""
+    match (or the start of the text). ``normalized`` is what ``_normalized_with_map(text)`` gives, when known."""
     text = text or ""
-    normalized, positions = _normalized_with_map(text)
+    normalized, positions = normalized or _normalized_with_map(text)
     spans = []
     for term in query.terms:
         for start in occurrences(normalized, term, limit=200):

@@ -2,6 +2,7 @@
 
 import contextlib
 import datetime
+import functools
 import hashlib
 import io
 import logging
@@ -2804,9 +2805,10 @@ def _ranked(query, *, section, year, kind, limit):
 
 
 def load_search_page(results):
-    """Load what one page of results shows (one query) into ``result.document``: a dict of the document's texts
-    (``title``, ``meta``, ``body``), ids, and its article's ``headline``, ``article_published_at``, ``section_slug``
-    and ``section_name``, and the ``heading`` shown (an entry's is its organisation and title). Returns the results
+    """Load what one page of results shows (one query) into ``result.document``: a dict of the document's ids, its
+    article's ``headline``, ``article_published_at``, ``section_slug`` and ``section_name``, the texts a snippet is
+    taken from as readers read them (``search_result_snippet``), and the ``heading`` shown (an entry's is its
+    organisation's short name and its title). Returns the results
     whose document is still there. Read from the primary, like the candidates: a replica a moment behind may not
     have a story published a second ago, and a story unpublished in between is simply left out."""
     from django.db import DEFAULT_DB_ALIAS
@@ -2821,15 +2823,20 @@ def load_search_page(results):
             "pk",
             "entry_id",
             "article_id",
-            "title",
-            "meta",
-            "body",
             headline=F("article__headline"),
             article_published_at=F("article__published_at"),
             section_slug=F("article__section__slug"),
             section_name=F("article__section__name"),
             entry_title=F("entry__title"),
             organization_name=F("entry__organization__name"),
+            organization_short_name=F("entry__organization__short_name"),
+            # What readers read, as written (search_result_snippet): the snippet is taken from it.
+            summary=F("article__summary"),
+            pull_quote=F("article__pull_quote"),
+            article_body=F("article__body"),
+            entry_highlight=F("entry__highlight"),
+            entry_body=F("entry__body"),
+            entry_caption=F("entry__caption"),
         )
     )
     by_id = {row["pk"]: row for row in rows}
@@ -2838,7 +2845,31 @@ def load_search_page(results):
         row = result.document = by_id.get(result.document_id)
         if row is None:
             continue
-        # An entry's heading is what ExperienceEntry.__str__ shows.
-        row["heading"] = f"{row['organization_name']}：{row['entry_title']}" if row["entry_id"] else row["headline"]
+        # An entry's heading is its card's: the organisation's short name and the entry's title.
+        organization = row["organization_short_name"] or row["organization_name"]
+        row["heading"] = f"{organization}：{row['entry_title']}" if row["entry_id"] else row["headline"]
         loaded.append(result)
     return loaded
+
+
+def search_result_snippet(row, hit, query):
+    """The snippet of a row of ``load_search_page`` (safe HTML, ``search.snippet``), taken from what readers read:
+    an article's summary, pull quote and body; an entry's highlight, body and caption. The body's text is made and
+    looked through only when the index found a word of the query in it (``hit.in_body``); with no match in these
+    (the words are in the headline, a name or the dateline), the snippet is the start of the first of them."""
+    from articles import search
+
+    if row["entry_id"]:
+        short, body, after = [row["entry_highlight"]], row["entry_body"], [row["entry_caption"]]
+    else:
+        short, body, after = [row["summary"], row["pull_quote"]], row["article_body"], []
+    body_text = functools.cache(lambda: html_to_text(body))
+
+    def texts():
+        yield from short
+        if hit.in_body:
+            yield body_text()
+            yield from after
+
+    otherwise = next((text for text in short if text), None) or body_text()
+    return search.snippet(texts(), query, otherwise)

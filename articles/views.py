@@ -733,7 +733,7 @@ class SearchView(ListView):
             result.html = cards.search_result_html(
                 document,
                 search.highlight(document["heading"], query),
-                search.highlight(document[result.hit.snippet_field], query, snippet=True),
+                services.search_result_snippet(document, result.hit, query),
             )
         context.update(form=self.form, query=query, capped=self.search.capped)
         return context

@@ -240,8 +240,8 @@ def timed_search(query):
     start = time.perf_counter()
     found = services.search_documents(query)
     for result in services.load_search_page(found.results[:20]):  # what the results page loads and highlights
-        search.highlight(result.document["title"], found.query)
-        search.highlight(result.document[result.hit.snippet_field], found.query, snippet=True)
+        search.highlight(result.document["heading"], found.query)
+        services.search_result_snippet(result.document, result.hit, found.query)
     return (time.perf_counter() - start) * 1000
 
 

@@ -1,6 +1,7 @@
 """Public search (/search/?q=) on both databases: Chinese words, precision, ranking, highlighting, hostile input,
 visibility at its edges, filters, pagination and a fixed number of queries; the index command and the admin box."""
 
+import re
 from datetime import timedelta
 from io import StringIO
 from urllib.parse import quote
@@ -320,6 +321,55 @@ def test_results_are_highlighted_and_escaped(client):
     assert "&lt;script&gt;<mark>妇联</mark>&lt;/script&gt;" in html
     assert "<script>妇联" not in html
     assert "市<mark>妇联</mark> &lt;b&gt;会议" in html
+
+
+def result_of(client, q, **params):
+    """The heading and the snippet a reader sees of the one result of ``q``."""
+    response = client.get(reverse("articles:search"), {"q": q, **params})
+    [result] = response.context["results"]
+    heading = re.search(r'<h3 class="card-headline">(.*?)</h3>', result.html, re.S).group(1)
+    snippet = re.search(r'<p class="card-summary">(.*?)</p>', result.html, re.S).group(1)
+    return text_of(heading), text_of(snippet)
+
+
+def test_the_snippet_keeps_the_punctuation_as_written(client):
+    indexed(headline="执委会议", summary="", body="<p>会议在市妇联召开，约150人参会；大家说：“好！”</p>")
+
+    _heading, snippet = result_of(client, "妇联")
+
+    assert "市妇联召开，约150人参会；大家说：“好！”" in snippet
+    assert "召开," not in snippet
+
+
+def test_the_snippet_shows_no_names_or_dateline_of_the_index(client):
+    """Bylines and the dateline place are searchable, but a snippet is text readers read: a story found by its
+    reporter's name shows the start of its summary."""
+    article = indexed(
+        headline="田间地头", summary="春耕时节的一天。", dateline_place="白沙镇", body="<p>记者走进农户。</p>"
+    )
+    BylineFactory(article=article, reporter=ReporterFactory(name="罗建华"))
+    services.reindex_article(article)
+
+    _heading, snippet = result_of(client, "罗建华")
+
+    assert snippet == "春耕时节的一天。"
+
+
+def test_an_entrys_result_is_headed_by_its_organisations_short_name(client):
+    article = indexed(headline="经验交流汇编")
+    ExperienceEntryFactory(
+        article=article,
+        organization=OrganizationFactory(name="枫林市妇女联合会", short_name="枫林市妇联"),
+        title="建强基层组织",
+        highlight="",
+        body="<p>推动家风建设，全市铺开。</p>",
+    )
+    services.reindex_article(article)
+
+    heading, snippet = result_of(client, "家风", kind="entry")
+
+    assert heading == "枫林市妇联：建强基层组织"
+    assert snippet == "推动家风建设，全市铺开。"
 
 
 # --- Visibility ----------------------------------------------------------------------------------------------------
