@@ -18,6 +18,7 @@ from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect, J
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
@@ -386,7 +387,7 @@ class ArticleAdmin(admin.ModelAdmin):
     actions = ["move_to_trash"]
 
     class Media:
-        js = ["js/edit-presence.js"]
+        js = ["js/edit-presence.js", "js/workflow-guard.js"]
 
     fieldsets = [
         (
@@ -489,6 +490,7 @@ class ArticleAdmin(admin.ModelAdmin):
         ):
             # What the sign-offs approved, read from the database before this save changes it.
             request._newsroom_reviewed_text = services.reviewed_text(obj)
+            request._newsroom_scheduled_for = obj.published_at if obj.status == Status.PUBLISHED else None
         super().save_model(request, obj, form, change)
 
     def save_related(self, request, form, formsets, change):
@@ -496,11 +498,15 @@ class ArticleAdmin(admin.ModelAdmin):
         before = getattr(request, "_newsroom_reviewed_text", None)
         if before is not None and services.reviewed_text(form.instance) != before:
             if services.reset_review_after_change(form.instance, request.user):
-                self.message_user(
-                    request,
-                    _("The text changed after a sign-off: the story goes back to the first review level."),
-                    messages.WARNING,
-                )
+                scheduled_for = request._newsroom_scheduled_for
+                if scheduled_for is not None:
+                    message = _(
+                        "The text changed after the story was scheduled for %(time)s: the schedule is cancelled and "
+                        "the story is back in review."
+                    ) % {"time": date_format(timezone.localtime(scheduled_for), "DATETIME_FORMAT")}
+                else:
+                    message = _("The text changed after a sign-off: the story goes back to the first review level.")
+                self.message_user(request, message, messages.WARNING)
         services.reindex_article(form.instance)  # a published story's new text is searchable at once
 
     def get_search_results(self, request, queryset, search_term):

@@ -1895,17 +1895,32 @@ def unpublish(article, user, reason):
         return _record(locked, user, Transition.Action.UNPUBLISH, Status.PUBLISHED, Status.DRAFT, comment=reason)
 
 
+# White space before and after a block's tags: no reader sees it, and CKEditor gives a body back without the line
+# breaks that the manuscript import and the demo content put between blocks.
+_AROUND_BLOCK_TAGS = re.compile(
+    r"\s*(</?(?:p|h[1-6]|ul|ol|li|blockquote|figure|figcaption|table|thead|tbody|tr|th|td|div|hr|br)\b[^>]*>)\s*"
+)
+
+
+def reviewed_rich_text(html):
+    """Rich text as a sign-off approves it: without the white space around its blocks' tags."""
+    return _AROUND_BLOCK_TAGS.sub(r"\1", html or "")
+
+
 def reviewed_text(article):
-    """What a sign-off approves, as comparable data: the text, the bylines in order and the entries."""
+    """What a sign-off approves, as comparable data: the text, the bylines in order and the entries. Rich text is
+    compared as ``reviewed_rich_text`` gives it, so that saving a story unchanged changes nothing."""
     from articles.models import Article
 
     fresh = Article.all_objects.filter(pk=article.pk).values(*REVIEWED_TEXT_FIELDS).first() or {}
+    fresh["body"] = reviewed_rich_text(fresh.get("body"))
     bylines = list(article.bylines.order_by("order", "id").values_list("order", "role_id", "reporter_id"))
-    entries = list(
-        article.experience_entries.order_by("order", "id").values_list(
-            "order", "form", "organization_id", "title", "highlight", "body", "photo_id", "caption"
+    entries = [
+        entry._replace(body=reviewed_rich_text(entry.body))
+        for entry in article.experience_entries.order_by("order", "id").values_list(
+            "order", "form", "organization_id", "title", "highlight", "body", "photo_id", "caption", named=True
         )
-    )
+    ]
     photos = list(article.article_photos.order_by("order", "id").values_list("order", "photo_id", "caption"))
     return (tuple(fresh.get(name) for name in REVIEWED_TEXT_FIELDS), bylines, entries, photos)
 

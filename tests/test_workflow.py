@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles import services
-from articles.models import Article, Status, Transition
+from articles.models import Article, ExperienceEntry, Status, Transition
 from tests.factories import (
     ArticleFactory,
     BylineFactory,
@@ -168,6 +168,25 @@ def test_editing_the_text_in_the_admin_after_a_sign_off_resets_the_review(
     assert story.transitions.order_by("id").last().action == Action.RESET
 
 
+def test_editing_a_scheduled_story_in_the_admin_says_its_schedule_is_cancelled(
+    client, story, reporter_user, editor_user
+):
+    services.submit_for_review(story, reporter_user)
+    going_out = timezone.make_aware(datetime(2099, 3, 8, 9, 30), timezone.get_default_timezone())
+    services.publish(story, editor_user, at=going_out)
+    client.force_login(editor_user)
+    change_url = admin_url(story, "change", story.pk)
+    data = form_data(client.get(change_url))
+    data.update({"headline": "改过的标题", "_continue": "保存并继续编辑"})
+
+    response = client.post(change_url, data, follow=True)
+
+    warnings = [str(m) for m in response.context["messages"] if m.level_tag == "warning"]
+    assert warnings == ["稿件定于 2099年3月8日 09:30 发布，之后文字有改动：定时发布已取消，稿件退回审核。"]
+    story.refresh_from_db()
+    assert (story.status, story.published_at) == (Status.IN_REVIEW, None)
+
+
 def test_changing_the_bylines_in_the_admin_after_a_sign_off_resets_the_review(
     three_levels, client, story, reporter_user, editor_user
 ):
@@ -190,6 +209,21 @@ def test_changing_an_entry_after_a_sign_off_resets_the_review(three_levels, stor
     before = services.reviewed_text(story)
     entry.title = "新题"
     entry.save()
+    assert services.reviewed_text(story) != before
+
+
+def test_line_breaks_between_blocks_are_no_change_to_the_text(story, reporter_user, editor_user):
+    """CKEditor gives a body back without the line breaks the manuscript import stores between its blocks: saving
+    it so is no change (a browser test saves a scheduled story through CKEditor). A changed word still is one."""
+    entry = ExperienceEntryFactory(article=story, body="<p>一段。</p>\n<ul>\n<li>一项</li>\n</ul>")
+    Article.objects.filter(pk=story.pk).update(body="<p>第一段。</p>\n<h3>小标题</h3>\n<p>第二段。</p>")
+    before = services.reviewed_text(story)
+
+    Article.objects.filter(pk=story.pk).update(body="<p>第一段。</p><h3>小标题</h3><p>第二段。</p>")
+    ExperienceEntry.objects.filter(pk=entry.pk).update(body="<p>一段。</p><ul><li>一项</li></ul>")
+    assert services.reviewed_text(story) == before
+
+    Article.objects.filter(pk=story.pk).update(body="<p>第一段。</p><h3>小标题</h3><p>第三段。</p>")
     assert services.reviewed_text(story) != before
 
 

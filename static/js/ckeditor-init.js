@@ -67,8 +67,12 @@
       }
     }).then(function (editor) {
       textarea.ckeditorInstance = editor;
-      // Keep the textarea current so that any submit (including Django's "save and continue") carries the text.
-      editor.model.document.on("change:data", function () { editor.updateSourceElement(); });
+      // Keep the textarea current so that any submit (including Django's "save and continue") carries the text,
+      // and tell the form that it changed, as typing in a plain field does (workflow-guard.js listens).
+      editor.model.document.on("change:data", function () {
+        editor.updateSourceElement();
+        textarea.dispatchEvent(new Event("input", { bubbles: true }));
+      });
     }).catch(function (error) {
       // Leave the plain textarea usable (CKEditor hides it with an inline style before it fails).
       textarea.dataset.ckeditorStarted = "";

@@ -142,3 +142,88 @@ def test_editor_uploads_an_image_into_the_body(admin_page, newsroom_data, settin
     assert (shown.get_attribute("width"), shown.get_attribute("height")) == ("64", "48")
     assert shown.evaluate("img => img.complete && img.naturalWidth > 0")  # the rendition loaded
     assert page.console_errors == []
+
+
+def test_saving_a_scheduled_story_unchanged_keeps_its_schedule(admin_page, newsroom_data):
+    """The editor opens a scheduled story and saves it without touching it: CKEditor gives the body back without
+    the line breaks stored between its blocks (as the manuscript import and the demo content write them), which is
+    no change to the text, so the story stays scheduled."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from articles import services
+    from articles.models import Article, Byline
+    from articles.querysets import Status
+
+    page = admin_page
+    body = services.sanitize_html(
+        "<p>第一段，会议在长沙召开。</p>\n<h3>小标题</h3>\n<p>第二段，<strong>重点</strong>与"
+        '<a href="https://example.com/report">报告全文</a>。</p>\n<ul>\n<li>一是抓落实</li>\n<li>二是重实效</li>\n</ul>'
+    )
+    going_out = (timezone.now() + timedelta(hours=2)).replace(microsecond=0)
+    story = Article.objects.create(
+        headline="定时稿件原样保存",
+        summary="摘要。",
+        body=body,
+        section=newsroom_data["section"],
+        status=Status.PUBLISHED,
+        published_at=going_out,
+        review_level=1,
+        created_by=newsroom_data["user"],
+    )
+    Byline.objects.create(article=story, reporter=newsroom_data["reporter"], role=newsroom_data["role"], order=0)
+
+    page.goto(f"/admin/articles/article/{story.pk}/change/")
+    page.wait_for_selector(f"{EDITOR} .ck-editor__editable[contenteditable=true]")
+    page.click("input[name=_continue]")
+    page.wait_for_selector("ul.messagelist li.success")
+
+    warnings = page.locator("ul.messagelist li.warning").all_inner_texts()
+    assert warnings == []
+    story.refresh_from_db()
+    assert (story.status, story.published_at) == (Status.PUBLISHED, going_out)
+
+
+@pytest.mark.parametrize("typed_in", ["headline", "body"])
+def test_a_workflow_step_is_refused_while_the_form_has_unsaved_changes(admin_page, newsroom_data, typed_in):
+    """The steps act on the story as saved: a submit clicked after typing would drop the typing (and the story is
+    then read-only to its reporter). The page says to save first; once saved, the step goes through with the text."""
+    from articles import services
+    from articles.models import Article, Byline
+    from articles.querysets import Status
+
+    page = admin_page
+    story = Article.objects.create(
+        headline="未保存的修改",
+        summary="摘要。",
+        body=services.sanitize_html("<p>原来的正文。</p>"),
+        section=newsroom_data["section"],
+        created_by=newsroom_data["user"],
+    )
+    Byline.objects.create(article=story, reporter=newsroom_data["reporter"], role=newsroom_data["role"], order=0)
+    page.goto(f"/admin/articles/article/{story.pk}/change/")
+    editable = page.locator(f"{EDITOR} .ck-editor__editable[contenteditable=true]")
+    editable.wait_for()
+
+    if typed_in == "headline":
+        page.fill("#id_headline", "未保存的修改（改）")
+    else:
+        editable.click()
+        page.keyboard.press("End")
+        page.keyboard.type("补充一句。")
+    page.click("#workflow-submit button")
+
+    alert = page.locator("#workflow .workflow-unsaved [role=alert], #workflow .workflow-unsaved li")
+    alert.first.wait_for()
+    assert "未保存" in alert.first.inner_text()
+    story.refresh_from_db()
+    assert story.status == Status.DRAFT
+
+    page.click("input[name=_continue]")
+    page.wait_for_selector("ul.messagelist li.success")
+    page.click("#workflow-submit button")
+    page.wait_for_selector("ul.messagelist li.success")
+    story.refresh_from_db()
+    assert story.status == Status.IN_REVIEW
+    assert story.headline == "未保存的修改（改）" if typed_in == "headline" else "补充一句。" in story.body
