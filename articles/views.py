@@ -740,14 +740,21 @@ class SearchView(ListView):
 
 
 def print_issue_latest(request):
-    """/print/: the issue picked with the date form (?date=yyyy-mm-dd), or else the latest issue."""
+    """/print/: the issue of the date picked with the date form (?date=yyyy-mm-dd), or else the latest issue. The
+    paper does not come out every day: a date without an issue leads to the last issue before it (or, before the
+    first issue, to the first), whose page shows its own date."""
     form = PrintIssueForm(request.GET)
+    issues = Article.objects.published().exclude(print_issue_on=None).values_list("print_issue_on", flat=True)
     if form.is_valid():
-        issue_on = form.cleaned_data["date"]
+        picked = form.cleaned_data["date"]
+        issue_on = (
+            issues.filter(print_issue_on__lte=picked).order_by("-print_issue_on").first()
+            or issues.filter(print_issue_on__gt=picked).order_by("print_issue_on").first()
+        )
     else:
-        issue_on = Article.objects.published().aggregate(latest=Max("print_issue_on"))["latest"]
-        if issue_on is None:
-            raise Http404(_("Nothing from the print edition has been published yet."))
+        issue_on = issues.order_by("-print_issue_on").first()
+    if issue_on is None:
+        raise Http404(_("Nothing from the print edition has been published yet."))
     return redirect("articles:print_issue", issue_on=issue_on)
 
 

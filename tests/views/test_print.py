@@ -93,6 +93,18 @@ def test_date_picker_is_a_get_form_with_a_date_input_that_leads_to_the_issue(cli
     assert response.status_code == 302 and response["Location"] == "/print/2026-11-01/"
 
 
+def test_a_picked_date_without_an_issue_leads_to_the_last_issue_before_it(client):
+    """The paper does not come out every day (the picker allows any day between the first and the last issue)."""
+    in_print(date(2026, 11, 13), "A01", "要闻")
+    in_print(ISSUE, "A01", "要闻")
+    in_print(date(2026, 11, 17), "A01", "要闻", status="draft", published_at=None)
+
+    for picked, issue in [("2026-11-17", "2026-11-13"), ("2026-11-21", "2026-11-20"), ("2026-11-01", "2026-11-13")]:
+        response = client.get(f"/print/?date={picked}")
+        assert (response.status_code, response["Location"]) == (302, f"/print/{issue}/"), picked
+        assert client.get(response["Location"]).status_code == 200
+
+
 def test_print_without_a_date_goes_to_the_latest_issue(client):
     in_print(ISSUE, "A01", "要闻")
     in_print(ISSUE + timedelta(days=2), "A01", "要闻", status="draft", published_at=None)
