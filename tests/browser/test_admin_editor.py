@@ -227,3 +227,18 @@ def test_a_workflow_step_is_refused_while_the_form_has_unsaved_changes(admin_pag
     story.refresh_from_db()
     assert story.status == Status.IN_REVIEW
     assert story.headline == "未保存的修改（改）" if typed_in == "headline" else "补充一句。" in story.body
+
+
+def test_a_bulleted_list_in_the_editor_shows_its_bullets(admin_page):
+    """The admin's form rows style every list in them (indented 160px, no bullets): the body's own lists must look
+    like lists, or a reporter cannot tell a bulleted list from plain lines."""
+    page = open_add_article(admin_page)
+    page.evaluate("document.querySelector('#id_body').ckeditorInstance.setData('<ul><li>一是</li><li>二是</li></ul>')")
+    item = page.locator(f"{EDITOR} .ck-content ul > li").first
+    item.wait_for()
+
+    style = item.evaluate(
+        "li => ({bullet: getComputedStyle(li).listStyleType, indent: getComputedStyle(li.parentElement).marginLeft})"
+    )
+
+    assert style == {"bullet": "disc", "indent": "0px"}
