@@ -396,6 +396,37 @@ def test_reporter_cannot_publish_their_draft_through_the_change_form(reporter_cl
     assert article.published_at is None
 
 
+def test_a_refused_change_says_so_in_chinese_and_says_the_typing_was_not_saved(reporter_client, reporter_user):
+    """A story submitted in another tab (or by a co-bylined reporter) is read-only to its reporter: the save of the
+    first tab is refused with a page they can read, not Django's bare English "403 Forbidden"."""
+    article = ArticleFactory(created_by=reporter_user, in_review=True)
+    draft = ArticleFactory(created_by=reporter_user)
+    data = form_data(reporter_client.get(admin_url(draft, "change", draft.pk)))
+    data.update({"headline": "另一个标签页里的修改", "_save": "保存"})
+
+    response = reporter_client.post(admin_url(article, "change", article.pk), data)
+
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert '<html lang="zh-hans">' in html
+    assert "没有保存" in html
+    assert 'href="/admin/"' in html
+
+
+def test_a_form_sent_with_an_old_security_token_is_refused_in_chinese(reporter_user):
+    from django.test import Client
+
+    csrf_client = Client(enforce_csrf_checks=True)
+    csrf_client.force_login(reporter_user)
+
+    response = csrf_client.post("/admin/articles/article/add/", {"headline": "标题"})
+
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert '<html lang="zh-hans">' in html
+    assert "表单已过期" in html
+
+
 def test_reporter_cannot_change_their_story_once_it_is_published(reporter_client, reporter_user):
     article = ArticleFactory(created_by=reporter_user, published=True, headline="原标题")
     change_url = admin_url(article, "change", article.pk)
