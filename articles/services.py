@@ -1212,12 +1212,16 @@ class Finding:
 
 _ENTRY_FIELD = re.compile(r"^entry (\d+) (\w+)$")
 _PHOTO_FIELD = re.compile(r"^photo (\d+)(?: (\w+))?$")
+_BODY_IMAGE_FIELD = re.compile(r"^(?:entry (\d+) )?body image (\d+)$")
 
 
 def _field_label(field):
     """A reader's name for a Finding's field: "entry 3 body" is "第3条经验交流：正文"."""
     from articles.models import Article, ArticlePhoto, ExperienceEntry
 
+    if match := _BODY_IMAGE_FIELD.match(field):
+        image = _("image %(number)d in the body") % {"number": int(match[2])}
+        return _("entry %(number)d: %(part)s") % {"number": int(match[1]), "part": image} if match[1] else image
     if match := _ENTRY_FIELD.match(field):
         number, part = int(match[1]), match[2]
         return _("entry %(number)d: %(part)s") % {
@@ -1349,11 +1353,22 @@ def _related(instance, name, queryset):
     return list(queryset)
 
 
+def _images_without_alt(html):
+    """The numbers (from 1, in reading order) of the images of sanitised rich text with no alt text: an image put in
+    with the editor has none until someone writes it."""
+    images = _RICH_TEXT_IMAGE.findall(html or "")
+    return [
+        number
+        for number, tag in enumerate(images, start=1)
+        if not html_unescape(dict(_ATTRIBUTE.findall(tag)).get("alt", "")).strip()
+    ]
+
+
 def publication_findings(article) -> list[Finding]:
     """Everything to look at before ``article`` is published, in reading order.
 
-    Required parts (headline, section, a byline, alt text on every photo), then every occurrence of an active
-    watch word (sensitive or miswritten) in the text a reader sees. A fixed number of queries whatever the
+    Required parts (headline, section, a byline, alt text on every photo, the rich text's images included), then
+    every occurrence of an active watch word (sensitive or miswritten) in the text a reader sees. A fixed number of queries whatever the
     number of words, bylines, photos and entries: the word list, bylines, lead photo, photos, entries.
     """
     from articles.models import ArticlePhoto, Byline, ExperienceEntry, WatchWord
@@ -1377,6 +1392,7 @@ def publication_findings(article) -> list[Finding]:
         "experience_entries",
         ExperienceEntry.objects.filter(article=article).select_related("photo").order_by("order", "id"),
     )
+    findings += [Finding(Finding.MISSING, f"body image {image}") for image in _images_without_alt(article.body)]
     if lead_photo is not None and not lead_photo.alt_text.strip():
         findings.append(Finding(Finding.MISSING, "lead_photo"))
     for number, article_photo in enumerate(photos, start=1):
@@ -1389,6 +1405,9 @@ def publication_findings(article) -> list[Finding]:
             findings.append(Finding(Finding.MISSING, f"entry {number} photo"))
         elif entry.caption.strip() and not entry.photo_id:
             findings.append(Finding(Finding.MISSING, f"entry {number} caption"))
+        findings += [
+            Finding(Finding.MISSING, f"entry {number} body image {image}") for image in _images_without_alt(entry.body)
+        ]
 
     words = {}
     for word, kind, correction in WatchWord.objects.filter(is_active=True).values_list("word", "kind", "correction"):

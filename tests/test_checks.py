@@ -87,6 +87,24 @@ def test_photo_without_alt_text_is_found(where):
     assert findings[0].blocks
 
 
+def test_an_image_put_in_the_text_without_alt_text_is_found():
+    """An image uploaded through the editor has no alt text until someone writes it (CKEditor's text alternative):
+    a reader of a screen reader would get nothing, so it blocks like a photo without one."""
+    article = complete_article(
+        body='<p>会场。</p><img src="/media/a.jpg" alt="会场全景"><p>发言。</p><img src="/media/b.jpg" alt=" ">'
+    )
+    ExperienceEntryFactory(article=article, body='<p>经验。</p><img src="/media/c.jpg">')
+
+    findings = publication_findings(fresh(article))
+
+    assert findings == [Finding(Finding.MISSING, "body image 2"), Finding(Finding.MISSING, "entry 1 body image 1")]
+    assert all(finding.blocks for finding in findings)
+    assert [finding.message for finding in findings] == [
+        "正文第2张图片缺少替代文字。",
+        "第1条经验交流：正文第1张图片缺少替代文字。",
+    ]
+
+
 # --- Watch words ----------------------------------------------------------------------------------------
 
 
