@@ -8,6 +8,7 @@ import reversion
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
 from django.contrib.contenttypes import views as contenttype_views
 from django.contrib.contenttypes.models import ContentType
@@ -530,8 +531,28 @@ class ArticleAdmin(admin.ModelAdmin):
         for article in queryset:
             services.move_to_trash(article, request.user)
 
+    delete_confirmation_template = "admin/articles/article/delete_confirmation.html"
+
+    def response_delete(self, request, obj_display, obj_id):
+        response = super().response_delete(request, obj_display, obj_id)
+        # Django's message says "deleted": the story is in the trash, from where an editor may restore it.
+        list(messages.get_messages(request))  # drop it
+        self.message_user(request, _("“%(story)s” is in the trash.") % {"story": obj_display}, messages.SUCCESS)
+        return response
+
     @admin.action(description=_("Move the selected articles to the trash"), permissions=["delete"])
     def move_to_trash(self, request, queryset):
+        if not request.POST.get("post"):
+            # First a page that lists them and says what the trash does (a live story leaves the site at once).
+            context = {
+                **self.admin_site.each_context(request),
+                "title": _("Move to the trash?"),
+                "opts": self.opts,
+                "articles": queryset.order_by("-published_at", "-id"),
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+                "now": timezone.now(),
+            }
+            return TemplateResponse(request, "admin/articles/article/trash_confirmation.html", context)
         moved = 0
         for article in queryset:
             try:

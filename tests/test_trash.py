@@ -61,20 +61,31 @@ def test_deleting_in_the_admin_moves_to_the_trash(client, full_story, editor_use
     confirm = client.get(reverse("admin:articles_article_delete", args=[full_story.pk]))
     assert confirm.status_code == 200
 
-    response = client.post(reverse("admin:articles_article_delete", args=[full_story.pk]), {"post": "yes"})
+    # The page says where the story goes, not Django's "all of the following related items will be deleted".
+    assert "移到回收站" in confirm.content.decode() and "都将被删除" not in confirm.content.decode()
 
-    assert response.status_code == 302
+    response = client.post(reverse("admin:articles_article_delete", args=[full_story.pk]), {"post": "yes"}, follow=True)
+
+    assert [str(message) for message in response.context["messages"]] == [f"“{full_story}”已移到回收站。"]
     assert TrashedArticle.objects.get(pk=full_story.pk).deleted_by == editor_user
     assert Byline.objects.filter(article_id=full_story.pk).exists()
 
 
-def test_the_bulk_action_moves_to_the_trash(client, editor_user):
-    articles = ArticleFactory.create_batch(2)
+def test_the_bulk_action_moves_to_the_trash_once_confirmed(client, editor_user):
+    articles = [ArticleFactory(headline="在网站上的稿件", published=True), ArticleFactory(headline="还是草稿")]
     client.force_login(editor_user)
-    response = client.post(
-        reverse("admin:articles_article_changelist"),
-        {"action": "move_to_trash", "_selected_action": [a.pk for a in articles]},
-    )
+    chosen = {"action": "move_to_trash", "_selected_action": [a.pk for a in articles]}
+
+    confirm = client.post(reverse("admin:articles_article_changelist"), chosen)
+
+    # First a page listing them, saying that a live story leaves the site: nothing is moved yet.
+    assert confirm.status_code == 200
+    html = confirm.content.decode()
+    assert "在网站上的稿件 <strong>（正在网站上）</strong>" in html and "还是草稿</li>" in html
+    assert Article.objects.count() == 2
+
+    response = client.post(reverse("admin:articles_article_changelist"), {**chosen, "post": "yes"})
+
     assert response.status_code == 302
     assert not Article.objects.exists()
     assert Article.all_objects.filter(deleted_at__isnull=False).count() == 2
@@ -84,7 +95,8 @@ def test_a_reporter_may_not_bulk_trash_their_published_story(client, reporter_us
     mine = ArticleFactory(published=True, created_by=reporter_user)
     client.force_login(reporter_user)
     client.post(
-        reverse("admin:articles_article_changelist"), {"action": "move_to_trash", "_selected_action": [mine.pk]}
+        reverse("admin:articles_article_changelist"),
+        {"action": "move_to_trash", "_selected_action": [mine.pk], "post": "yes"},
     )
     assert Article.objects.filter(pk=mine.pk).exists()
 
