@@ -21,6 +21,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from articles import manuscripts, services, tasks
@@ -113,6 +114,17 @@ class ArticlePartInline:
         return super().has_delete_permission(request, obj) and self._may_edit_parent(request, obj)
 
 
+def sanitised_rich_text(html):
+    """Rich text for a read-only admin page, shown as readers see it rather than as its HTML source: it was
+    sanitised with nh3 when it was saved (services.sanitize_html)."""
+    return format_html('<div class="readonly-rich-text">{}</div>', mark_safe(html or ""))  # noqa: S308  # nosec B308, B703
+
+
+def rich_text_shown(fields, editable):
+    """``fields`` with "body" replaced by "body_html" (a read-only display of it) when the page is not editable."""
+    return fields if editable else ["body_html" if field == "body" else field for field in fields]
+
+
 class CheckedImageFormMixin:
     """Every image a form accepts is decoded, checked and re-encoded by the upload service first."""
 
@@ -183,6 +195,17 @@ class ExperienceEntryInline(ArticlePartInline, admin.StackedInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("organization", "photo")
+
+    def get_fields(self, request, obj=None):
+        return rich_text_shown(super().get_fields(request, obj), self.has_change_permission(request, obj))
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        return readonly if self.has_change_permission(request, obj) else [*readonly, "body_html"]
+
+    @admin.display(description=_("body"))
+    def body_html(self, entry):
+        return sanitised_rich_text(entry.body)
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
@@ -425,6 +448,17 @@ class ArticleAdmin(admin.ModelAdmin):
         (_("Publishing"), {"fields": [*PUBLISHING_FIELDS, "review_progress", "submitted_at"]}),
         (_("Record"), {"classes": ["collapse"], "fields": ["created_at", "updated_at", "created_by"]}),
     ]
+
+    def get_fieldsets(self, request, obj=None):
+        editable = obj is None or self.has_change_permission(request, obj)
+        return [
+            (name, {**options, "fields": rich_text_shown(options["fields"], editable)})
+            for name, options in super().get_fieldsets(request, obj)
+        ]
+
+    @admin.display(description=_("body"))
+    def body_html(self, article):
+        return sanitised_rich_text(article.body)
 
     def get_queryset(self, request):
         queryset = (

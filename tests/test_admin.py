@@ -427,6 +427,17 @@ def test_a_form_sent_with_an_old_security_token_is_refused_in_chinese(reporter_u
     assert "表单已过期" in html
 
 
+def test_a_read_only_story_shows_its_text_as_readers_see_it_not_its_html(reporter_client, reporter_user):
+    article = ArticleFactory(created_by=reporter_user, published=True, body="<p>会议<strong>指出</strong>。</p>")
+    ExperienceEntryFactory(article=article, body="<p>建强<em>基层</em>组织。</p>")
+
+    html = reporter_client.get(admin_url(article, "change", article.pk)).content.decode()
+
+    assert '<div class="readonly-rich-text"><p>会议<strong>指出</strong>。</p></div>' in html
+    assert '<div class="readonly-rich-text"><p>建强<em>基层</em>组织。</p></div>' in html
+    assert "&lt;p&gt;" not in html
+
+
 def test_reporter_cannot_change_their_story_once_it_is_published(reporter_client, reporter_user):
     article = ArticleFactory(created_by=reporter_user, published=True, headline="原标题")
     change_url = admin_url(article, "change", article.pk)
