@@ -17,6 +17,7 @@ from django.db import connections, router
 from django.db.models import Prefetch, Value
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
+from django.templatetags.static import static
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -112,6 +113,13 @@ class ArticlePartInline:
 
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and self._may_edit_parent(request, obj)
+
+
+def yes_no_icon(value):
+    """Django's icon of a ``boolean=True`` column, with its alt text in the admin's language (Django writes "True"
+    and "False", which screen readers then read out in English)."""
+    icon, label = {True: ("yes", _("Yes")), False: ("no", _("No")), None: ("unknown", _("Unknown"))}[value]
+    return format_html('<img src="{}" alt="{}">', static(f"admin/img/icon-{icon}.svg"), label)
 
 
 def sanitised_rich_text(html):
@@ -905,9 +913,9 @@ class ArticleAdmin(admin.ModelAdmin):
             "history": history,
         }
 
-    @admin.display(description=_("live now"), boolean=True)
+    @admin.display(description=_("live now"))
     def live_now(self, obj):
-        return obj.is_published()
+        return yes_no_icon(obj.is_published())
 
     @admin.display(description=_("review"))
     def review_progress(self, obj):
@@ -1048,9 +1056,9 @@ class ReporterAdmin(admin.ModelAdmin):
         if change and "name" in form.changed_data:  # bylines are searched by name: reindexed in the background
             tasks.enqueue_on_commit(tasks.reindex_reporter_articles, obj.pk)
 
-    @admin.display(description=_("has login"), boolean=True, ordering="user")
+    @admin.display(description=_("has login"), ordering="user")
     def has_login(self, obj):
-        return obj.user_id is not None
+        return yes_no_icon(obj.user_id is not None)
 
 
 @admin.register(BylineRole)
@@ -1237,9 +1245,9 @@ class FrontPageSlotAdmin(admin.ModelAdmin):
     autocomplete_fields = ["article"]
     ordering = ["position"]
 
-    @admin.display(description=_("live now"), boolean=True)
+    @admin.display(description=_("live now"))
     def article_is_live(self, obj):
-        return obj.article.is_published() if obj.article_id else None
+        return yes_no_icon(obj.article.is_published() if obj.article_id else None)
 
 
 # --- Checks before publishing -------------------------------------------------------------------

@@ -218,7 +218,7 @@ def test_article_changelist_shows_bylines_and_live_status(admin_client):
 
     assert "首席记者 李晓萌" in html
     assert "现场会召开" in html and "定时稿" in html
-    assert html.count('alt="True"') == 1  # only the published story is live now
+    assert html.count('alt="是"') == 1  # only the published story is live now
 
 
 # --- A reporter files a story, an editor publishes it ----------------------------------------------------
@@ -425,6 +425,17 @@ def test_a_form_sent_with_an_old_security_token_is_refused_in_chinese(reporter_u
     html = response.content.decode()
     assert '<html lang="zh-hans">' in html
     assert "表单已过期" in html
+
+
+def test_the_live_now_column_names_its_icons_in_chinese(editor_client):
+    """Django's boolean icons say "True" and "False" to a screen reader."""
+    ArticleFactory(published=True)
+    ArticleFactory()
+
+    html = editor_client.get(reverse("admin:articles_article_changelist")).content.decode()
+
+    assert 'alt="是"' in html and 'alt="否"' in html
+    assert 'alt="True"' not in html and 'alt="False"' not in html
 
 
 def test_a_read_only_story_shows_its_text_as_readers_see_it_not_its_html(reporter_client, reporter_user):

@@ -165,6 +165,19 @@ def test_history_page_compares_the_last_two_versions_by_default(editor_client):
     assert html.count('name="old"') == 2  # one radio button per version
 
 
+def test_history_page_names_the_changed_fields_in_chinese(editor_client):
+    """Django stores a change's field labels in English (capitalised) and translates them when it shows them."""
+    from tests.test_admin import admin_url
+
+    article = ArticleFactory(subtitle="原副题", body="<p>原正文。</p>")
+    edit_in_admin(editor_client, article, subtitle="新副题", body="<p>新正文。</p>")
+
+    html = editor_client.get(admin_url(article, "history", article.pk)).content.decode()
+
+    assert "已修改副题 和 正文。" in html
+    assert "Subtitle" not in html and "Body" not in html
+
+
 def test_history_page_compares_any_two_versions_chosen(editor_client):
     from tests.test_admin import admin_url
 
