@@ -231,7 +231,7 @@ def article_card(row, *, lead=False, reporter_id=None, shared=None):
         "summary": row["summary"],
         "section_url": f"{shared.section_head}{row['section__slug']}{shared.section_tail}",
         "section_name": row["section__name"],
-        "iso": published.isoformat() if published else "",
+        "iso": published.isoformat(timespec="seconds") if published else "",
         "date": long_date(published) if published else "",
         "short_date": short_date(published) if published else "",
         "bylines": "".join(f" · {b['role_name']} {b['reporter_name']}" for b in bylines),
@@ -303,7 +303,7 @@ def headline_card(row, shared=None):
     return {
         "url": f"{shared.article_head}{row['id']}{shared.article_tail}",
         "headline": row["headline"],
-        "iso": published.isoformat() if published else "",
+        "iso": published.isoformat(timespec="seconds") if published else "",
         "short_date": short_date(published) if published else "",
     }
 
@@ -353,7 +353,7 @@ def entry_card(entry):
         "form": entry.get_form_display(),
         "article_url": url,
         "article_headline": article.headline,
-        "iso": published.isoformat() if published else "",
+        "iso": published.isoformat(timespec="seconds") if published else "",
         "date": long_date(published) if published else "",
         "year": f"{published.year}年" if published else "",
     }
@@ -425,7 +425,7 @@ def search_result_html(row, heading_html, snippet_html):
             entry_of=entry_of,
             section_url=escape(slug_url("articles:section_detail", row["section_slug"])),
             section=escape(row["section_name"]),
-            iso=escape(published.isoformat()),
+            iso=escape(published.isoformat(timespec="seconds")),
             date=escape(long_date(published)),
         )
     )

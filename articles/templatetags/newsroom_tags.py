@@ -75,8 +75,9 @@ def iso_date(value):
 
 @register.filter
 def local_iso(value):
-    """``|date:"c"`` in newsroom time (ISO 8601 with the offset; microseconds when there are some)."""
-    return cards.local(value).isoformat() if value else ""
+    """ISO 8601 in newsroom time with the offset, to the second: HTML's <time datetime> allows at most three
+    digits of a fraction, and ``isoformat()`` gives six when there are microseconds."""
+    return cards.local(value).isoformat(timespec="seconds") if value else ""
 
 
 # The column photos of the article page are shown in, for the browser to pick a rendition.

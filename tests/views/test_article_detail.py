@@ -130,7 +130,9 @@ def test_article_page_prints_source_and_bylines_like_the_paper(client, full_arti
     html = main_of(client.get(full_article.get_absolute_url()))
 
     byline = re.search(r'<p class="byline">.*?</p>', html, re.S).group(0)
-    assert text_of(byline) == "今日女报 / 凤网首席记者 李晓萌 见习记者 王芳 通讯员 周丹"
+    # A space between the source and the first role: copied, read aloud or in reader mode it is not "凤网首席记者".
+    assert text_of(byline) == "今日女报 / 凤网 首席记者 李晓萌 见习记者 王芳 通讯员 周丹"
+    assert '</span> <span class="byline-role">' in byline
     assert 'href="/reporters/' in byline
 
 
@@ -417,3 +419,19 @@ def test_article_page_queries_do_not_grow(client, django_assert_num_queries, n):
     assert main_of(again) == main_of(response)  # the same page, rich-text pictures included
     assert html.count('<li class="correction">') == n
     assert len(related_in(response)) == min(n, 4)
+
+
+def test_the_topics_line_and_the_times_read_as_chinese_and_valid_html(client):
+    """The topics line reads "专题：" with the full-width colon, as every other label of the site; <time datetime> to the second (HTML
+    allows three digits of a fraction at most), on the page and on the home page's cards."""
+    moment = timezone.now().replace(microsecond=123456) - timedelta(minutes=5)
+    article = ArticleFactory(published=True, published_at=moment)
+    article.topics.add(TopicFactory(title="乡村振兴"), TopicFactory(title="家风建设"))
+
+    page = main_of(client.get(article.get_absolute_url()))
+    home = main_of(client.get(reverse("articles:home")))
+
+    assert re.search(r'<p class="topics">专题：<a href="[^"]+">(乡村振兴|家风建设)</a>、<a', page)
+    for html in (page, home):
+        times = re.findall(r'<time datetime="([^"]+)"', html)
+        assert times and all(re.fullmatch(r"\d{4}-\d\d-\d\d(T\d\d:\d\d:\d\d\+08:00)?", value) for value in times), times
