@@ -422,8 +422,8 @@ def test_article_page_queries_do_not_grow(client, django_assert_num_queries, n):
 
 
 def test_the_topics_line_and_the_times_read_as_chinese_and_valid_html(client):
-    """The topics line reads "专题：" with the full-width colon, as every other label of the site; <time datetime> to the second (HTML
-    allows three digits of a fraction at most), on the page and on the home page's cards."""
+    """The topics line reads "专题：" with the full-width colon, as every other label of the site; <time datetime>
+    is to the second (HTML allows three digits of a fraction at most), on the page and on the home page's cards."""
     moment = timezone.now().replace(microsecond=123456) - timedelta(minutes=5)
     article = ArticleFactory(published=True, published_at=moment)
     article.topics.add(TopicFactory(title="乡村振兴"), TopicFactory(title="家风建设"))
