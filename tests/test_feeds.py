@@ -326,3 +326,29 @@ def test_feed_queries_do_not_grow_with_items(client, django_assert_num_queries, 
 
     assert len(feedparser.parse(response.content).entries) == n
     assert Reporter.objects.count() == n + 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("kind", ["section", "reporter", "topic"])
+def test_a_section_reporter_or_topic_page_leads_to_its_own_feeds(client, kind):
+    """Feed readers find a page's feeds in its <head>; readers, by a link on the page. Both lead to feeds that
+    list the page's stories."""
+    article = ArticleFactory(published=True, headline="桐溪妇联开展家风宣讲")
+    if kind == "section":
+        owner = article.section
+    elif kind == "reporter":
+        owner = BylineFactory(article=article).reporter
+    else:
+        owner = TopicFactory()
+        article.topics.add(owner)
+    rss, atom = (reverse(f"feeds:{kind}_{fmt}", args=[owner.slug]) for fmt in ("rss", "atom"))
+
+    html = client.get(owner.get_absolute_url()).content.decode()
+
+    assert '<link rel="alternate" type="application/rss+xml" title="' in html
+    assert f'href="{rss}">' in html and '<link rel="alternate" type="application/atom+xml"' in html
+    assert f'href="{atom}">' in html
+    assert f'<p class="feed-link"><a href="{rss}" type="application/rss+xml">订阅' in html
+    for url in (rss, atom):
+        feed = feedparser.parse(client.get(url).content)
+        assert [entry.title for entry in feed.entries] == ["桐溪妇联开展家风宣讲"]
