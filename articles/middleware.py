@@ -3,6 +3,7 @@
 import ipaddress
 import logging
 import sys
+import time
 
 from csp.middleware import CSPMiddleware
 from django.conf import settings
@@ -37,6 +38,34 @@ class CleanQueryStringMiddleware:
                 cleaned._mutable = False
                 request.GET = cleaned
         return self.get_response(request)
+
+
+SESSION_RENEWED_KEY = "newsroom_renewed_at"
+SESSION_RENEWAL_SECONDS = 60
+
+
+class SessionActivityMiddleware:
+    """A staff session ends ``SESSION_COOKIE_AGE`` after its user's last activity, not after they logged in: an
+    editor who logs in at nine is not logged out in the middle of a story at five. Each request of a logged-in user
+    is activity, but for an edit page's heartbeat while nobody types (``request.session_idle``, set by the presence
+    view): a page left open does not keep its session alive. The session is renewed (saved with a fresh expiry by
+    SessionMiddleware, which must come before this) at most once a minute. Readers have no session: untouched."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is None or session.session_key is None or getattr(request, "session_idle", False):
+            return response
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:  # a stale cookie must not become a session
+            return response
+        now = int(time.time())
+        if now - session.get(SESSION_RENEWED_KEY, 0) >= SESSION_RENEWAL_SECONDS:
+            session[SESSION_RENEWED_KEY] = now  # modified: saved with a fresh expiry
+        return response
 
 
 class PermissionsPolicyMiddleware:

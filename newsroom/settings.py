@@ -71,6 +71,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Staff sessions last SESSION_COOKIE_AGE after the last activity (below SessionMiddleware: it saves them).
+    "articles.middleware.SessionActivityMiddleware",
     # Anonymous public reads go to the read replica (when there is one); see newsroom/routers.py.
     "newsroom.routers.ReplicaRoutingMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -323,7 +325,9 @@ CSRF_COOKIE_SECURE = not DEBUG
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
-# Only staff have sessions (readers never log in): a working day at most, and gone when the browser closes.
+# Only staff have sessions (readers never log in): they end this long after the user's last activity
+# (articles.middleware.SessionActivityMiddleware; an open edit page counts only while someone types in it), and when
+# the browser closes.
 SESSION_COOKIE_AGE = int(env_str("DJANGO_SESSION_COOKIE_AGE", str(8 * 60 * 60)))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SECURE_HSTS_SECONDS = int(env_str("DJANGO_HSTS_SECONDS", "0" if DEBUG else "31536000"))

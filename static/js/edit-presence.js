@@ -1,38 +1,65 @@
 /* Tells an editor who else has this article's edit form open, and tells the others about them.
-   The page carries <div id="edit-presence" data-url="..."> (rendered with the current list by the server);
-   this script refreshes it every 30 seconds with a POST, which also marks this user as still here. */
+   The page carries <div id="edit-presence" data-url="..." data-expired-message="..."> (rendered with the current
+   list by the server); this script refreshes it every 30 seconds, and when the page comes back into view, with a
+   POST that also marks this user as still here. The POST says whether the user typed or clicked since the last
+   one: only then does it keep the login alive (articles.middleware.SessionActivityMiddleware).
+   When the login has ended (the POST is sent to the login page), the box says so at once, and how to keep the
+   typing: log in again in another tab, then save here. For that save, every form of the page sends the security
+   token of the new login (Django's csrftoken cookie) rather than the one the page was rendered with. */
 (function () {
   "use strict";
 
   var INTERVAL = 30000;
+  var active = false;
+  var expired = false;
+
+  function cookie(name) {
+    var match = document.cookie.match(new RegExp("(?:^|; )" + name + "=([^;]*)"));
+    return match ? decodeURIComponent(match[1]) : "";
+  }
 
   function csrfToken() {
     var input = document.querySelector("input[name=csrfmiddlewaretoken]");
-    return input ? input.value : "";
+    return cookie("csrftoken") || (input ? input.value : "");
   }
 
-  function render(box, others) {
+  function show(box, texts, alert) {
     var list = box.querySelector("ul");
     list.textContent = "";
-    others.forEach(function (other) {
+    texts.forEach(function (text) {
       var item = document.createElement("li");
-      item.className = "warning";
-      item.textContent = other.text;
+      item.className = alert ? "error" : "warning";
+      item.textContent = text;
       list.appendChild(item);
     });
-    box.hidden = others.length === 0;
+    if (alert) {
+      box.setAttribute("role", "alert");
+    }
+    box.hidden = texts.length === 0;
   }
 
   function beat(box) {
+    if (expired) {
+      return;
+    }
+    var body = new URLSearchParams({ active: active ? "1" : "0" });
+    active = false;
     fetch(box.dataset.url, {
       method: "POST",
       credentials: "same-origin",
-      headers: { "X-CSRFToken": csrfToken(), "Accept": "application/json" }
+      headers: { "X-CSRFToken": csrfToken(), "Accept": "application/json" },
+      body: body
     }).then(function (response) {
-      return response.ok ? response.json() : null;
+      var json = (response.headers.get("Content-Type") || "").indexOf("application/json") === 0;
+      if (response.redirected && !json) {  // sent to the login page: the login has ended
+        expired = true;
+        show(box, [box.dataset.expiredMessage], true);
+        return null;
+      }
+      return response.ok && json ? response.json() : null;
     }).then(function (data) {
       if (data) {
-        render(box, data.others);
+        show(box, data.others.map(function (other) { return other.text; }), false);
       }
     }).catch(function () { /* offline for a moment: try again at the next beat */ });
   }
@@ -42,6 +69,25 @@
     if (!box || !box.dataset.url) {
       return;
     }
+    ["keydown", "input", "pointerdown"].forEach(function (type) {
+      document.addEventListener(type, function () { active = true; }, true);
+    });
     window.setInterval(function () { beat(box); }, INTERVAL);
+    // Back from lunch: say at once whether the login is still there.
+    document.addEventListener("visibilitychange", function () {
+      if (document.visibilityState === "visible") {
+        beat(box);
+      }
+    });
+    window.addEventListener("focus", function () { beat(box); });
+    // Logged in again in another tab: the forms of this page send that login's token.
+    document.addEventListener("submit", function (event) {
+      var token = cookie("csrftoken");
+      if (token) {
+        event.target.querySelectorAll("input[name=csrfmiddlewaretoken]").forEach(function (input) {
+          input.value = token;
+        });
+      }
+    }, true);
   });
 })();

@@ -242,3 +242,44 @@ def test_a_bulleted_list_in_the_editor_shows_its_bullets(admin_page):
     )
 
     assert style == {"bullet": "disc", "indent": "0px"}
+
+
+def test_typing_survives_the_end_of_the_login_and_a_new_login_in_another_tab(admin_page, newsroom_data):
+    """The login ends while a story is open (eight idle hours, a logout elsewhere). The page says so as soon as it
+    is back in view; the editor logs in again in another tab and saves here: nothing typed is lost, although the
+    new login changed the form's security token."""
+    from django.contrib.sessions.models import Session
+
+    from articles import services
+    from articles.models import Article
+    from tests.browser.conftest import EDITOR_PASSWORD, EDITOR_USERNAME
+
+    page = admin_page
+    story = Article.objects.create(
+        headline="登录过期前的标题",
+        body=services.sanitize_html("<p>正文。</p>"),
+        section=newsroom_data["section"],
+        created_by=newsroom_data["user"],
+    )
+    page.goto(f"/admin/articles/article/{story.pk}/change/")
+    page.wait_for_selector(f"{EDITOR} .ck-editor__editable[contenteditable=true]")
+    page.fill("#id_headline", "登录过期后保存的标题")
+
+    Session.objects.all().delete()  # the login ends
+    page.evaluate("window.dispatchEvent(new Event('focus'))")  # the editor comes back to the tab
+    notice = page.locator("#edit-presence li.error")
+    notice.wait_for()
+    assert "登录已过期" in notice.inner_text()
+    assert page.locator("#edit-presence").get_attribute("role") == "alert"
+
+    other = page.context.new_page()
+    other.goto("/admin/login/?next=/admin/")
+    other.fill("#id_username", EDITOR_USERNAME)
+    other.fill("#id_password", EDITOR_PASSWORD)
+    other.click("input[type=submit]")
+    other.wait_for_selector("#user-tools")
+
+    page.click("input[name=_continue]")
+    page.wait_for_selector("ul.messagelist li.success")
+    story.refresh_from_db()
+    assert story.headline == "登录过期后保存的标题"
