@@ -858,7 +858,7 @@ class Transition(models.Model):
         indexes = [models.Index(fields=["article", "created_at"], name="articles_transition_art_idx")]
 
     def __str__(self):
-        return f"{self.get_action_display()} ({self.created_at:%Y-%m-%d %H:%M})"
+        return f"{self.get_action_display()} ({timezone.localtime(self.created_at):%Y-%m-%d %H:%M})"  # newsroom time
 
 
 class ShareLink(models.Model):

@@ -280,3 +280,19 @@ def test_photo_with_a_long_chinese_file_name_is_stored(media_root):
     assert GENERATED_PHOTO_NAME.match(photo.image.name), photo.image.name
     assert (media_root / photo.image.name).is_file()
     assert Photo.objects.get(pk=photo.pk).image.name == photo.image.name
+
+
+@pytest.mark.django_db
+def test_a_workflow_step_names_its_time_in_newsroom_time():
+    """Shown in the chief editor's confirmation before a story is deleted for good (with its steps)."""
+    from datetime import UTC, datetime
+
+    from articles.models import Transition
+
+    step = Transition.objects.create(
+        article=ArticleFactory(), action=Transition.Action.SUBMIT, to_status=Status.IN_REVIEW
+    )
+    Transition.objects.filter(pk=step.pk).update(created_at=datetime(2026, 11, 29, 18, 39, tzinfo=UTC))
+    step.refresh_from_db()
+
+    assert str(step).endswith("(2026-11-30 02:39)")
