@@ -15,6 +15,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import connections, router
 from django.db.models import Prefetch, Value
+from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.templatetags.static import static
@@ -96,8 +97,18 @@ def limit_photo_choices(db_field, request, kwargs):
     return kwargs
 
 
+class PartFormSet(BaseInlineFormSet):
+    """An article's parts: a duplicate is named by its fields' labels ("记者 和 身份"), not by their code names."""
+
+    def get_unique_error_message(self, unique_check):
+        labels = [str(self.model._meta.get_field(name).verbose_name) for name in unique_check]
+        return super().get_unique_error_message(labels)
+
+
 class ArticlePartInline:
     """Bylines, photo links and entries may change exactly when their article may."""
+
+    formset = PartFormSet
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         return super().formfield_for_foreignkey(db_field, request, **limit_photo_choices(db_field, request, kwargs))

@@ -427,6 +427,22 @@ def test_a_form_sent_with_an_old_security_token_is_refused_in_chinese(reporter_u
     assert "表单已过期" in html
 
 
+def test_a_duplicate_byline_is_named_by_its_labels(editor_client):
+    """The same reporter twice in the same role: the message names 记者 and 身份, not Django's code names."""
+    article = ArticleFactory()
+    byline = BylineFactory(article=article, order=1)
+    url = admin_url(article, "change", article.pk)
+    data = form_data(editor_client.get(url))
+    data.update({"bylines-TOTAL_FORMS": "2", "bylines-1-order": "2", "_save": "保存"})
+    data.update({"bylines-1-role": str(byline.role_id), "bylines-1-reporter": str(byline.reporter_id)})
+
+    response = editor_client.post(url, data)
+
+    assert response.status_code == 200  # the form again, with what was typed
+    [message] = re.findall(r"[^>]*重复数据[^<]*", response.content.decode())
+    assert "记者 和 身份" in message and "reporter" not in message, message
+
+
 def test_the_live_now_column_names_its_icons_in_chinese(editor_client):
     """Django's boolean icons say "True" and "False" to a screen reader."""
     ArticleFactory(published=True)
