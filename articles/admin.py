@@ -1044,8 +1044,39 @@ class TrashedArticleAdmin(admin.ModelAdmin):
 # --- Reference data -----------------------------------------------------------------------------
 
 
-class ReporterAdminForm(CheckedImageFormMixin, forms.ModelForm):
+class MadeSlugFormMixin:
+    """A page address (slug) that may be left empty: one is made then (``slug_prefix`` and eight random letters).
+    The admin fills the address from the name as the name is typed, but a Chinese name gives it nothing, and an
+    empty required field said only "这个字段是必填项"."""
+
+    slug_prefix = "page"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "slug" in self.fields:
+            self.fields["slug"].required = False
+            self.fields["slug"].help_text = _(
+                "The page's address: Latin letters, digits and hyphens (e.g. jiceng-dongtai). Left empty, one is made."
+            )
+
+    def clean_slug(self):
+        return (
+            self.cleaned_data.get("slug")
+            or self.instance.slug
+            or services.unique_slug(self._meta.model, self.slug_prefix)
+        )
+
+
+def made_slug_form(model, prefix):
+    """A ModelForm of ``model`` whose slug may be left empty (``MadeSlugFormMixin``)."""
+    return type(f"{model.__name__}AdminForm", (MadeSlugFormMixin, forms.ModelForm), {
+        "slug_prefix": prefix, "Meta": type("Meta", (), {"model": model, "fields": "__all__"}),
+    })  # fmt: skip
+
+
+class ReporterAdminForm(MadeSlugFormMixin, CheckedImageFormMixin, forms.ModelForm):
     image_fields = ("portrait",)
+    slug_prefix = "reporter"
 
     class Meta:
         model = Reporter
@@ -1083,6 +1114,7 @@ class BylineRoleAdmin(admin.ModelAdmin):
 
 @admin.register(Section)
 class SectionAdmin(admin.ModelAdmin):
+    form = made_slug_form(Section, "section")
     list_display = ["name", "slug", "order"]
     list_editable = ["order"]
     search_fields = ["name"]
@@ -1091,6 +1123,7 @@ class SectionAdmin(admin.ModelAdmin):
 
 @admin.register(Topic)
 class TopicAdmin(admin.ModelAdmin):
+    form = made_slug_form(Topic, "topic")
     list_display = ["title", "place", "starts_on", "ends_on", "is_featured"]
     list_filter = ["is_featured"]
     search_fields = ["title", "summary", "place"]
@@ -1099,6 +1132,7 @@ class TopicAdmin(admin.ModelAdmin):
 
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
+    form = made_slug_form(Organization, "org")
     list_display = ["name", "short_name", "level", "parent"]
     list_filter = ["level"]
     list_select_related = ["parent"]

@@ -2232,7 +2232,7 @@ def _body_html(blocks):
     return "\n".join(f"<{block.kind}>{escape(block.text)}</{block.kind}>" for block in blocks)
 
 
-def _unique_slug(model, prefix):
+def unique_slug(model, prefix):
     while True:
         slug = f"{prefix}-{uuid.uuid4().hex[:8]}"
         if not model.objects.filter(slug=slug).exists():
@@ -2256,14 +2256,14 @@ def _create_drafts(result, user, section):
             first_roles.setdefault(item.name, item.role)
     for name, reporter in reporters.items():
         if reporter is None:  # a new correspondent: no login
-            reporter = Reporter(name=name, slug=_unique_slug(Reporter, "reporter"), title=first_roles[name])
+            reporter = Reporter(name=name, slug=unique_slug(Reporter, "reporter"), title=first_roles[name])
             reporter.full_clean()
             reporter.save()
             reporters[name] = reporter
     organizations = dict(result.organizations)
     for name, organization in organizations.items():
         if organization is None:
-            organization = Organization(name=name, level=result.levels[name], slug=_unique_slug(Organization, "org"))
+            organization = Organization(name=name, level=result.levels[name], slug=unique_slug(Organization, "org"))
             organization.full_clean()
             organization.save()
             organizations[name] = organization

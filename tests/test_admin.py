@@ -13,7 +13,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from articles import services
-from articles.models import Article, FrontPageSlot, Status, TrashedArticle
+from articles.models import Article, FrontPageSlot, Organization, Section, Status, Topic, TrashedArticle
 from tests.factories import (
     ArticleFactory,
     ArticlePhotoFactory,
@@ -425,6 +425,28 @@ def test_a_form_sent_with_an_old_security_token_is_refused_in_chinese(reporter_u
     html = response.content.decode()
     assert '<html lang="zh-hans">' in html
     assert "表单已过期" in html
+
+
+@pytest.mark.parametrize(
+    "model, values",
+    [
+        (Section, {"name": "基层动态", "order": "3"}),
+        (Topic, {"title": "2026年三八国际妇女节"}),
+        (Organization, {"name": "桐溪市妇联", "level": "city"}),
+    ],
+)
+def test_a_chinese_name_with_the_address_left_empty_gets_one_made(admin_client, model, values):
+    """The admin fills the address (slug) from the name as it is typed: a Chinese name gives it nothing. Left
+    empty, an address is made instead of the bare "这个字段是必填项"; the field says so."""
+    add = admin_url(model, "add")
+    assert "留空则自动生成" in admin_client.get(add).content.decode()
+
+    response = admin_client.post(add, {**values, "slug": ""})
+
+    assert response.status_code == 302, errors_of(response)
+    made = model.objects.get()
+    assert re.fullmatch(r"[a-z]+-[0-9a-f]{8}", made.slug)
+    assert made.get_absolute_url().endswith(f"/{made.slug}/")
 
 
 def test_a_duplicate_byline_is_named_by_its_labels(editor_client):
