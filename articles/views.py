@@ -715,6 +715,8 @@ class SearchView(ListView):
             years=search_filter_years(),
         )
         filters = self.form.filters()
+        # The page's canonical address keeps what makes it this page (articles/templatetags canonical_url).
+        self.canonical_params = {"q": self.request.GET.get("q", "").strip(), **filters}
         section_ids = {section.slug: section.pk for section in sections}
         self.search = services.search_documents(
             self.request.GET.get("q", ""),
@@ -735,7 +737,7 @@ class SearchView(ListView):
                 search.highlight(document["heading"], query),
                 services.search_result_snippet(document, result.hit, query),
             )
-        context.update(form=self.form, query=query, capped=self.search.capped)
+        context.update(form=self.form, query=query, capped=self.search.capped, canonical_params=self.canonical_params)
         return context
 
 

@@ -321,6 +321,25 @@ def test_list_pages_have_exactly_one_canonical_without_tracking_parameters(clien
     assert meta(parsed, "og:url") == [f"{HOST}{obj.get_absolute_url()}"]
 
 
+def test_a_search_page_keeps_its_words_filters_and_page_in_its_canonical(client):
+    """Shared (WeChat takes og:url), a search page must lead back to the same results: "/search/?page=2" alone
+    is a page 2 of nothing (404)."""
+    section = SectionFactory(slug="yaowen")
+    from articles import services
+
+    for article in ArticleFactory.create_batch(21, published=True, section=section, headline="妇联工作会议召开"):
+        services.reindex_article(article)
+    search = reverse("articles:search")
+
+    first = parse(client.get(search + "?utm_source=wechat&q=妇联&section=yaowen"))
+    second = parse(client.get(search + "?section=yaowen&q=妇联&page=2"))
+
+    words = "q=%E5%A6%87%E8%81%94&section=yaowen"
+    assert canonicals(first) == [f"{HOST}{search}?{words}"] and meta(first, "og:url") == [f"{HOST}{search}?{words}"]
+    assert canonicals(second) == [f"{HOST}{search}?{words}&page=2"]
+    assert client.get(canonicals(second)[0].removeprefix(HOST)).status_code == 200
+
+
 def test_home_page_has_exactly_one_canonical(client):
     ArticleFactory(published=True)
     parsed = parse(client.get(reverse("articles:home") + "?from=timeline"))

@@ -5,6 +5,7 @@ Load with ``{% load newsroom_tags %}``. The tags only read what the view already
 
 import json
 import re
+from urllib.parse import urlencode
 
 from django import template
 from django.conf import settings
@@ -273,18 +274,21 @@ def page_number(context):
 
 @register.simple_tag(takes_context=True)
 def canonical_url(context):
-    """This page's one canonical URL: scheme, host and path, plus ``?page=N`` past the first page.
+    """This page's one canonical URL: scheme, host and path, plus ``?page=N`` past the first page, after the
+    parameters that make the page what it is when the view names them (``canonical_params``: the search's words
+    and filters), in a fixed order.
 
     Every other query parameter (tracking codes, filters in another order) is dropped.
     """
     request = context.get("request")
     if request is None:
         return ""
-    url = request.build_absolute_uri(request.path)
+    params = {name: value for name, value in (context.get("canonical_params") or {}).items() if value not in ("", None)}
     number = page_number(context)
     if number > 1:
-        url += f"?page={number}"
-    return url
+        params["page"] = number
+    url = request.build_absolute_uri(request.path)
+    return f"{url}?{urlencode(params)}" if params else url
 
 
 # A path that request.build_absolute_uri() would only append to the scheme and host: nothing to quote (the
