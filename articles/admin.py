@@ -413,7 +413,15 @@ def _set_upload_article(form_class, article):
 class ArticleAdmin(admin.ModelAdmin):
     form = ArticleAdminForm
     formfield_overrides = RICH_TEXT_OVERRIDES
-    list_display = ["headline", "section", "status", "published_at", "live_now", "review_progress", "byline_names"]
+    list_display = [
+        "headline",
+        "section",
+        "status_label",
+        "published_at",
+        "live_now",
+        "review_progress",
+        "byline_names",
+    ]
     list_filter = [WorkflowFilter, "status", "section", "topics"]
     list_select_related = ["section"]
     # At archive scale: no second COUNT of the whole table on a filtered list; the ordering (with its tie-breaker)
@@ -916,6 +924,7 @@ class ArticleAdmin(admin.ModelAdmin):
             "actions": [
                 {"name": name, "label": labels[name], "url": self.workflow_url(article, name)} for name in allowed
             ],
+            "status_label": self.status_label(article),
             "progress": self.review_progress(article),
             "findings": [
                 {"finding": finding, "html": finding_html(finding)}
@@ -925,6 +934,13 @@ class ArticleAdmin(admin.ModelAdmin):
             "schedule_default": f"{timezone.localtime() + timedelta(hours=1):%Y-%m-%dT%H:%M}",
             "history": history,
         }
+
+    @admin.display(description=_("status"), ordering="status")
+    def status_label(self, obj):
+        """The status, a story waiting for its publishing time called scheduled rather than published."""
+        if obj.status == Status.PUBLISHED and obj.published_at and obj.published_at > timezone.now():
+            return _("Scheduled")
+        return obj.get_status_display()
 
     @admin.display(description=_("live now"))
     def live_now(self, obj):

@@ -465,6 +465,16 @@ def test_a_duplicate_byline_is_named_by_its_labels(editor_client):
     assert "记者 和 身份" in message and "reporter" not in message, message
 
 
+def test_a_scheduled_story_is_called_scheduled_in_the_list_and_on_its_page(editor_client):
+    story = ArticleFactory(scheduled=True, headline="定时发布的稿件")
+
+    listing = editor_client.get(reverse("admin:articles_article_changelist")).content.decode()
+    page = editor_client.get(admin_url(story, "change", story.pk)).content.decode()
+
+    assert re.search(r'<td class="field-status_label">定时发布</td>', listing)
+    assert '<strong class="workflow-status">定时发布</strong>' in page
+
+
 def test_the_live_now_column_names_its_icons_in_chinese(editor_client):
     """Django's boolean icons say "True" and "False" to a screen reader."""
     ArticleFactory(published=True)
