@@ -160,6 +160,7 @@ def test_five_wrong_passwords_lock_that_user_from_that_address(client, two_edito
     text = response.content.decode()
     assert "登录失败次数过多" in text
     assert "15" in text  # the cool-off, in minutes
+    assert '<div id="site-name"><a href="/admin/">采编系统</a></div>' in text and "Django" not in text
     assert "_auth_user_id" not in client.session
 
 
