@@ -2,13 +2,22 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.sitemaps import views as sitemap_views
+from django.templatetags.static import static as static_url
 from django.urls import include, path
-from django.views.generic import TemplateView
+from django.views.generic import RedirectView, TemplateView
 
 from articles import feeds
 from articles.admin import view_on_site
 from articles.sitemaps import NEWS_SITEMAPS, SITEMAP_INDEX, SITEMAPS
 from newsroom.health import health
+
+
+class FaviconView(RedirectView):
+    permanent = True
+
+    def get_redirect_url(self, *args, **kwargs):
+        return static_url("img/logo.svg")  # the hashed name in production: read when asked, not at import
+
 
 feed_patterns = [
     path("latest.rss", feeds.ArticleFeed(), name="latest_rss"),
@@ -54,6 +63,8 @@ urlpatterns = [
         TemplateView.as_view(template_name="robots.txt", content_type="text/plain; charset=utf-8"),
         name="robots_txt",
     ),
+    # Browsers ask for it on pages that name no icon (the admin's), as do feed readers: the site's logo.
+    path("favicon.ico", FaviconView.as_view(), name="favicon"),
     # For load balancers: database and cache reachable (newsroom/health.py).
     path("healthz", health, name="healthz"),
     path("", include("articles.urls")),

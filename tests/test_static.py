@@ -1,4 +1,4 @@
-"""Static files the admin serves: CKEditor 5 from the npm package, recent enough."""
+"""Static files: CKEditor 5 from the npm package, recent enough; the site's icon."""
 
 import re
 
@@ -37,3 +37,12 @@ def test_served_ckeditor_is_48_5_1_or_newer():
 def test_ckeditor_chinese_translation_and_styles_are_served():
     for name in ["vendor/ckeditor5/translations/zh-cn.umd.js", "vendor/ckeditor5/ckeditor5.css", "js/ckeditor-init.js"]:
         assert finders.find(name), name
+
+
+def test_favicon_ico_leads_to_the_sites_logo(client, settings):
+    """Browsers ask for /favicon.ico on pages that name no icon (the admin's), and so do feed readers."""
+    response = client.get("/favicon.ico")
+
+    assert response.status_code == 301
+    assert response["Location"] == settings.STATIC_URL + "img/logo.svg"  # the hashed name in production
+    assert finders.find("img/logo.svg")
