@@ -1453,14 +1453,23 @@ def note_presence(article, user):
     EditPresence.objects.update_or_create(article=article, user=user, defaults={"last_seen_at": now})
     since = now - datetime.timedelta(seconds=PRESENCE_WINDOW_SECONDS)
     return list(
-        EditPresence.objects.filter(article=article, last_seen_at__gte=since).exclude(user=user).select_related("user")
+        EditPresence.objects.filter(article=article, last_seen_at__gte=since)
+        .exclude(user=user)
+        .select_related("user__reporter")
     )
+
+
+def staff_name(user):
+    """How colleagues know a user: their full name, else the byline name of their reporter profile, else their
+    login name."""
+    reporter = getattr(user, "reporter", None)
+    return user.get_full_name() or (reporter.name if reporter else "") or user.get_username()
 
 
 def presence_text(presence):
     """E.g. "王编辑 也打开了这篇稿件（14:05）"."""
     user = presence.user
-    name = user.get_full_name() or user.get_username()
+    name = staff_name(user)
     when = timezone.localtime(presence.last_seen_at)
     return _("%(name)s also has this article open (seen at %(time)s).") % {"name": name, "time": f"{when:%H:%M}"}
 

@@ -115,6 +115,20 @@ def test_the_open_form_heartbeat_reports_the_others(two_editors):
     assert second.get(presence).status_code == 405
 
 
+def test_a_colleague_with_a_reporter_profile_is_named_by_their_byline_name(editor_client, reporter_user):
+    """A login without a full name (demo-reporter, jizhe) is known in the newsroom by its byline name."""
+    reporter_user.first_name = reporter_user.last_name = ""
+    reporter_user.save()
+    article = ArticleFactory(created_by=reporter_user)
+    reporter_client = Client()
+    reporter_client.force_login(reporter_user)
+    reporter_client.get(admin_url(article, "change", article.pk))
+
+    page = editor_client.get(admin_url(article, "change", article.pk)).content.decode()
+
+    assert f"{reporter_user.reporter.name} 也打开了这篇稿件" in page
+
+
 def test_presence_of_a_story_is_not_told_to_who_may_not_see_it(reporter_client):
     article = ArticleFactory(headline="别人的稿件")
     response = reporter_client.post(reverse("admin:articles_article_presence", args=[article.pk]))
