@@ -172,3 +172,15 @@ def test_the_axe_run_catches_what_it_should(page, public_site):
     )
     violations = " ".join(axe_violations(page))
     assert "image-alt" in violations and "button-name" in violations
+
+
+def test_the_header_search_button_looks_like_a_button(page, public_site):
+    """It looked like a second text box (white, grey border): a reader could not tell where to type."""
+    page.goto(reverse("articles:home"))
+
+    field, button = (
+        page.locator(f".site-search input[type={kind}]").evaluate("e => getComputedStyle(e).backgroundColor")
+        for kind in ("search", "submit")
+    )
+
+    assert button == "rgb(176, 24, 43)" and field != button
