@@ -7,6 +7,7 @@ front of a small upstream that counts the requests reaching it, so a cached answ
 import http.client
 import shutil
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -83,6 +84,19 @@ def test_an_anonymous_page_is_answered_from_the_micro_cache(nginx):
     status, state, second = get(nginx, "/articles/1/")
     assert (status, state) == (200, "HIT")
     assert second == first  # the upstream was not asked again
+
+
+def test_a_copy_older_than_a_second_is_never_served_once_the_site_answers(nginx):
+    """A page changed (or withdrawn) while its copy sat in the cache: the first reader after the second is up gets
+    the site's answer, not the old copy while nginx refreshes it behind their back (a page unread for a while kept
+    its old copy for the next reader, however old)."""
+    _, _, first = get(nginx, "/articles/7/")
+    time.sleep(2.1)  # nginx counts whole seconds
+
+    status, state, second = get(nginx, "/articles/7/")
+
+    assert (status, state) == (200, "EXPIRED")
+    assert second != first
 
 
 def test_staff_with_a_session_cookie_always_reach_the_site(nginx):
