@@ -388,12 +388,25 @@ def _swap_media(staged, root):
     shutil.rmtree(retired, ignore_errors=True)
 
 
+def clear_own_entries(cache):
+    """Empty ``cache`` of the site's own entries (its key prefix). Django's ``clear()`` on Redis is a FLUSHDB: it
+    would also empty whatever else shares that database (another application's keys, another site's)."""
+    client = getattr(getattr(cache, "_cache", None), "get_client", None)
+    if client is None:  # not Redis (this process's memory, a folder): the cache is the site's alone
+        cache.clear()
+        return
+    redis = client(write=True)
+    keys = list(redis.scan_iter(match=cache.make_key("*"), count=1000))
+    for start in range(0, len(keys), 1000):
+        redis.delete(*keys[start : start + 1000])
+
+
 def _retire_caches():
     """No signal fires during a restore: start a new content generation (every process's stored pages become
     unreachable) and empty the default cache (pages and the other values derived from the old rows)."""
     page_cache.content_changed()
     try:
-        caches[page_cache.PAGE_CACHE_ALIAS].clear()
+        clear_own_entries(caches[page_cache.PAGE_CACHE_ALIAS])
     except Exception:
         # The generation changed already, so no page from before is served; the rest expires with its timeout.
         logger.exception("Could not clear the default cache after the restore")

@@ -178,7 +178,8 @@ def bump_generation():
     except Exception:
         _bump_owed = True
         logger.exception(
-            "Could not start a new content generation; this process will not use the page cache until it can"
+            "Could not start a new content generation; this process will not use the page cache until it can. "
+            "If it ends before the cache is back, run `manage.py retire_cached_pages` then."
         )
 
 

@@ -24,7 +24,7 @@ from django.utils.http import http_date
 from articles import cache as cache_module
 from articles import services
 from articles.cache import CACHE_HEADER, STATE_KEY, _bump_after_commit
-from articles.models import Status
+from articles.models import Article, Status
 from tests.factories import (
     ArticleFactory,
     ArticlePhotoFactory,
@@ -886,3 +886,41 @@ def test_search_is_ranked_when_redis_is_away(client, redis_caches, redis_server)
         assert response.status_code == 200
         assert [result.document["headline"] for result in response.context["results"]] == ["缓存停了照样能搜"]
         assert f'<option value="{timezone.localtime(story.published_at).year}">' in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_retire_cached_pages_makes_every_stored_page_fresh(client):
+    """After a Redis outage during which a short-lived command changed a story (its change could not retire the
+    stored pages), the operator retires them all by hand."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    article = ArticleFactory(published=True, headline="停电前的标题")
+    cached(client, article.get_absolute_url())
+    Article.objects.filter(pk=article.pk).update(headline="恢复后才看得到的标题")  # no signal: as if the bump failed
+    hit(client, article.get_absolute_url())
+
+    out = StringIO()
+    call_command("retire_cached_pages", stdout=out)
+
+    response = client.get(article.get_absolute_url())
+    assert response[CACHE_HEADER] == "miss"
+    assert "恢复后才看得到的标题" in response.content.decode()
+    assert "retired" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_a_restore_empties_the_sites_own_cache_entries_only(redis_caches, redis_url):
+    """restore_site empties the page cache: in a Redis database shared with something else, only the site's keys
+    go (Django's clear() is a FLUSHDB)."""
+    from articles.backups import clear_own_entries
+
+    other = redis.Redis.from_url(redis_url)
+    other.set("another-app:session:42", "keep me")
+    caches["default"].set("page:probe", "stored page")
+
+    clear_own_entries(caches["default"])  # was caches["default"].clear(): a FLUSHDB
+
+    assert caches["default"].get("page:probe") is None
+    assert other.get("another-app:session:42") == b"keep me"
