@@ -811,13 +811,13 @@ class ArticleAdmin(admin.ModelAdmin):
 
     def presence_view(self, request, object_id):
         """Heartbeat of an open edit form: marks the user as still here, answers with who else is."""
+        # Typing since the last beat keeps the session alive; a page left open alone does not.
+        request.session_idle = request.POST.get("active") != "1"
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         article = self.get_object(request, unquote(object_id))
         if article is None or not self.has_view_permission(request, article):
             raise Http404
-        # Typing since the last beat keeps the session alive; a page left open alone does not.
-        request.session_idle = request.POST.get("active") != "1"
         others = services.note_presence(article, request.user)
         return JsonResponse({"others": [{"text": services.presence_text(other)} for other in others]})
 

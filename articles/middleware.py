@@ -59,6 +59,8 @@ class SessionActivityMiddleware:
         session = getattr(request, "session", None)
         if session is None or session.session_key is None or getattr(request, "session_idle", False):
             return response
+        if response.status_code >= 400:  # e.g. the heartbeat of a page whose story is gone: not activity
+            return response
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:  # a stale cookie must not become a session
             return response

@@ -65,3 +65,16 @@ def test_readers_get_no_session_even_with_a_stale_cookie(client):
         assert client.get(url).status_code == 200
 
     assert not Session.objects.exists()
+
+
+def test_the_heartbeat_of_a_page_whose_story_is_gone_does_not_keep_the_session(editor_client, editor_user):
+    from articles import services
+
+    article = ArticleFactory()
+    presence = reverse("admin:articles_article_presence", args=[article.pk])
+    services.move_to_trash(article, editor_user)
+    key = nearly_over(editor_client)
+
+    assert editor_client.post(presence, {"active": "0"}).status_code == 404
+
+    assert minutes_left(key) < 11
