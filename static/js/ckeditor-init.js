@@ -67,8 +67,8 @@
       }
     }).then(function (editor) {
       textarea.ckeditorInstance = editor;
-      // Keep the textarea current so that any submit (including Django's "save and continue") carries the text,
-      // and tell the form that it changed, as typing in a plain field does (workflow-guard.js listens).
+      // Keep the textarea current so that any submit (including Django's "save and continue") carries the text
+      // (workflow-guard.js compares it too), and tell the form that it changed, as typing in a plain field does.
       editor.model.document.on("change:data", function () {
         editor.updateSourceElement();
         textarea.dispatchEvent(new Event("input", { bubbles: true }));

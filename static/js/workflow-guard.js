@@ -1,9 +1,22 @@
 /* The workflow steps of an article's change page (submit, approve, publish, schedule...) are forms of their own,
    outside the article's form: they act on the story as saved. While the article's form holds changes not saved
    yet, a step is refused here with the panel's message, so that no typing is published unsaved or lost when the
-   step makes the story read-only. The page carries <div id="workflow" data-unsaved-message="...">. */
+   step makes the story read-only. The page carries <div id="workflow" data-unsaved-message="...">.
+   "Changes" are judged by the form's data, compared with what it held when the page opened: typing, but also the
+   admin's widgets that fire no input event (the autocomplete of bylines, the calendar's shortcuts, lookups), and
+   CKEditor's text (which it writes back into its textarea on every change: ckeditor-init.js). */
 (function () {
   "use strict";
+
+  function formState(form) {
+    var pairs = [];
+    new FormData(form).forEach(function (value, name) {
+      if (name !== "csrfmiddlewaretoken") {
+        pairs.push([name, typeof value === "string" ? value : value.name]);
+      }
+    });
+    return new URLSearchParams(pairs).toString();
+  }
 
   document.addEventListener("DOMContentLoaded", function () {
     var panel = document.getElementById("workflow");
@@ -11,11 +24,7 @@
     if (!panel || !form) {
       return;
     }
-    var unsaved = false;
-    // Typing in a field, a choice changed; CKEditor's body fields report their changes as input events too
-    // (ckeditor-init.js), once the editor has loaded the saved text.
-    form.addEventListener("input", function () { unsaved = true; });
-    form.addEventListener("change", function () { unsaved = true; });
+    var opened = formState(form);
 
     function warn() {
       var box = panel.querySelector(".workflow-unsaved");
@@ -36,7 +45,7 @@
 
     panel.querySelectorAll("form.workflow-action").forEach(function (step) {
       step.addEventListener("submit", function (event) {
-        if (unsaved) {
+        if (formState(form) !== opened) {
           event.preventDefault();
           warn();
         }

@@ -185,7 +185,7 @@ def test_saving_a_scheduled_story_unchanged_keeps_its_schedule(admin_page, newsr
     assert (story.status, story.published_at) == (Status.PUBLISHED, going_out)
 
 
-@pytest.mark.parametrize("typed_in", ["headline", "body"])
+@pytest.mark.parametrize("typed_in", ["headline", "body", "calendar shortcut"])
 def test_a_workflow_step_is_refused_while_the_form_has_unsaved_changes(admin_page, newsroom_data, typed_in):
     """The steps act on the story as saved: a submit clicked after typing would drop the typing (and the story is
     then read-only to its reporter). The page says to save first; once saved, the step goes through with the text."""
@@ -208,10 +208,13 @@ def test_a_workflow_step_is_refused_while_the_form_has_unsaved_changes(admin_pag
 
     if typed_in == "headline":
         page.fill("#id_headline", "未保存的修改（改）")
-    else:
+    elif typed_in == "body":
         editable.click()
         page.keyboard.press("End")
         page.keyboard.type("补充一句。")
+    else:  # the admin's "today" link next to a date: it sets the field without an input event
+        page.locator("#id_dateline_on ~ .datetimeshortcuts a").first.click()
+        assert page.input_value("#id_dateline_on")
     page.click("#workflow-submit button")
 
     alert = page.locator("#workflow .workflow-unsaved [role=alert], #workflow .workflow-unsaved li")
@@ -226,7 +229,12 @@ def test_a_workflow_step_is_refused_while_the_form_has_unsaved_changes(admin_pag
     page.wait_for_selector("ul.messagelist li.success")
     story.refresh_from_db()
     assert story.status == Status.IN_REVIEW
-    assert story.headline == "未保存的修改（改）" if typed_in == "headline" else "补充一句。" in story.body
+    if typed_in == "headline":
+        assert story.headline == "未保存的修改（改）"
+    elif typed_in == "body":
+        assert "补充一句。" in story.body
+    else:
+        assert story.dateline_on is not None
 
 
 def test_a_bulleted_list_in_the_editor_shows_its_bullets(admin_page):
