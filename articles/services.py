@@ -1935,21 +1935,35 @@ def reviewed_rich_text(html):
     return _AROUND_BLOCK_TAGS.sub(r"\1", html or "")
 
 
+def _reviewed_value(value):
+    """A plain value as a sign-off approves it: browsers send a text box's line breaks as CRLF, stored text (the
+    import, the demo content, an earlier save) may have LF; the same lines either way."""
+    return value.replace("\r\n", "\n") if isinstance(value, str) else value
+
+
 def reviewed_text(article):
     """What a sign-off approves, as comparable data: the text, the bylines in order and the entries. Rich text is
     compared as ``reviewed_rich_text`` gives it, so that saving a story unchanged changes nothing."""
     from articles.models import Article
 
-    fresh = Article.all_objects.filter(pk=article.pk).values(*REVIEWED_TEXT_FIELDS).first() or {}
+    fresh = {
+        name: _reviewed_value(value)
+        for name, value in (
+            Article.all_objects.filter(pk=article.pk).values(*REVIEWED_TEXT_FIELDS).first() or {}
+        ).items()
+    }
     fresh["body"] = reviewed_rich_text(fresh.get("body"))
     bylines = list(article.bylines.order_by("order", "id").values_list("order", "role_id", "reporter_id"))
     entries = [
-        entry._replace(body=reviewed_rich_text(entry.body))
+        entry._make(map(_reviewed_value, entry))._replace(body=reviewed_rich_text(entry.body))
         for entry in article.experience_entries.order_by("order", "id").values_list(
             "order", "form", "organization_id", "title", "highlight", "body", "photo_id", "caption", named=True
         )
     ]
-    photos = list(article.article_photos.order_by("order", "id").values_list("order", "photo_id", "caption"))
+    photos = [
+        tuple(map(_reviewed_value, photo))
+        for photo in article.article_photos.order_by("order", "id").values_list("order", "photo_id", "caption")
+    ]
     return (tuple(fresh.get(name) for name in REVIEWED_TEXT_FIELDS), bylines, entries, photos)
 
 

@@ -227,6 +227,20 @@ def test_line_breaks_between_blocks_are_no_change_to_the_text(story, reporter_us
     assert services.reviewed_text(story) != before
 
 
+def test_a_text_boxs_crlf_line_breaks_are_no_change_to_the_text(story):
+    """Browsers send a text box's line breaks as CRLF; the stored summary (imported) has LF."""
+    entry = ExperienceEntryFactory(article=story, highlight="一句。\n两句。")
+    Article.objects.filter(pk=story.pk).update(summary="第一行。\n第二行。")
+    before = services.reviewed_text(story)
+
+    Article.objects.filter(pk=story.pk).update(summary="第一行。\r\n第二行。")
+    ExperienceEntry.objects.filter(pk=entry.pk).update(highlight="一句。\r\n两句。")
+    assert services.reviewed_text(story) == before
+
+    Article.objects.filter(pk=story.pk).update(summary="第一行。\r\n第三行。")
+    assert services.reviewed_text(story) != before
+
+
 # --- Return -------------------------------------------------------------------------------------------------
 
 
