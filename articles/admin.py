@@ -126,6 +126,18 @@ class ArticlePartInline:
         return super().has_delete_permission(request, obj) and self._may_edit_parent(request, obj)
 
 
+PAGE_USER_FIELD = "newsroom_page_user"
+
+
+def refuse_another_logins_page(request):
+    """A page's forms carry the id of the user it was opened for (PAGE_USER_FIELD). After a new login in another tab
+    they send that login's security token (static/js/edit-presence.js), so that the typing is not lost; a page opened
+    by someone else on this browser must not act as the new login."""
+    sent = request.POST.get(PAGE_USER_FIELD) if request.method == "POST" else None
+    if sent is not None and sent != str(request.user.pk):
+        raise PermissionDenied("This page was opened by another login.")
+
+
 def yes_no_icon(value):
     """Django's icon of a ``boolean=True`` column, with its alt text in the admin's language (Django writes "True"
     and "False", which screen readers then read out in English)."""
@@ -746,6 +758,7 @@ class ArticleAdmin(admin.ModelAdmin):
     # --- Versions, and two people on one story ---
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        refuse_another_logins_page(request)
         try:
             # Every save through the admin keeps a version of the article with its bylines, photos and entries.
             with reversion.create_revision():
@@ -833,6 +846,7 @@ class ArticleAdmin(admin.ModelAdmin):
     def _workflow_step(self, request, object_id, action):
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
+        refuse_another_logins_page(request)
         if action not in services.WORKFLOW_CHECKS:
             raise Http404
         if not self.has_view_or_change_permission(request):

@@ -486,6 +486,23 @@ def test_the_live_now_column_names_its_icons_in_chinese(editor_client):
     assert 'alt="True"' not in html and 'alt="False"' not in html
 
 
+def test_a_page_opened_by_another_login_cannot_save_or_take_a_step(client, editor_user, other_editor_user):
+    """After a new login in another tab, a page's forms send that login's security token (so an editor whose login
+    ended keeps their typing); a page opened by someone else on the same browser must not act as the new login."""
+    article = ArticleFactory(headline="原标题")
+    url = admin_url(article, "change", article.pk)
+    client.force_login(editor_user)
+    data = form_data(client.get(url))  # the page, opened by editor_user
+    data.update({"headline": "别人的页面改的标题", "_save": "保存"})
+    client.force_login(other_editor_user)  # another login on this browser
+
+    assert client.post(url, data).status_code == 403
+    assert client.post(workflow_url(article, "submit"), {"newsroom_page_user": str(editor_user.pk)}).status_code == 403
+
+    article.refresh_from_db()
+    assert (article.headline, article.status) == ("原标题", Status.DRAFT)
+
+
 def test_a_read_only_story_shows_its_text_as_readers_see_it_not_its_html(reporter_client, reporter_user):
     article = ArticleFactory(created_by=reporter_user, published=True, body="<p>会议<strong>指出</strong>。</p>")
     ExperienceEntryFactory(article=article, body="<p>建强<em>基层</em>组织。</p>")
