@@ -12,7 +12,6 @@ import uuid
 import warnings
 from dataclasses import dataclass
 from html import unescape as html_unescape
-from html.parser import HTMLParser
 from urllib.parse import unquote
 
 import nh3
@@ -1244,33 +1243,19 @@ def _field_label(field):
         return field
 
 
-class _TextExtractor(HTMLParser):
-    """The text of sanitised rich text: inline tags vanish, block tags become line breaks, entities are decoded."""
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.parts = []
-
-    def handle_starttag(self, tag, attrs):
-        if tag in _BLOCK_TAGS:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag):
-        if tag in _BLOCK_TAGS:
-            self.parts.append("\n")
-
-    def handle_data(self, data):
-        self.parts.append(data)
+# Sanitised rich text (services.sanitize_html: nh3 keeps no comment, script or unquoted "<" in text) is read with
+# two regular expressions: a block's tags are line breaks, every other tag vanishes, then entities are decoded. An
+# HTML parser gave the same text 15 times slower (1.1 ms for a 4 KB body), which every search result paid.
+_BLOCK_TAG = re.compile(r"</?(?:" + "|".join(sorted(_BLOCK_TAGS, key=len, reverse=True)) + r")\b[^>]*>")
+_ANY_TAG = re.compile(r"<[^>]*>")
 
 
 def html_to_text(value):
-    """The text a reader sees in a piece of rich text, one block per line."""
+    """The text a reader sees in a piece of sanitised rich text, one block per line."""
     if not value:
         return ""
-    extractor = _TextExtractor()
-    extractor.feed(value)
-    extractor.close()
-    return re.sub(r"\n{2,}", "\n", "".join(extractor.parts)).strip()
+    text = html_unescape(_ANY_TAG.sub("", _BLOCK_TAG.sub("\n", value)))
+    return re.sub(r"\n{2,}", "\n", text).strip()
 
 
 def _is_invisible(character):

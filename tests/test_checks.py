@@ -293,3 +293,21 @@ def test_findings_partial_says_when_there_is_nothing_to_look_at():
 
     assert "<mark>" not in html
     assert "publication-findings-none" in html
+
+
+@pytest.mark.parametrize(
+    "html, text",
+    [
+        (
+            "<p>会议<strong>指出</strong>。</p>\n<h3>小标题</h3><ul><li>一是</li><li>二是</li></ul>",
+            "会议指出。\n小标题\n一是\n二是",
+        ),
+        ("<p>第一行<br>第二行</p>", "第一行\n第二行"),
+        ("<p>&lt;b&gt;不是标签&lt;/b&gt; &amp;amp;</p>", "<b>不是标签</b> &amp;"),
+        ('<figure class="image"><img src="/media/a.jpg" alt="会场"><figcaption>会场</figcaption></figure>', "会场"),
+        ("<table><tbody><tr><th>单位</th><td>妇联</td></tr></tbody></table>", "单位\n妇联"),
+        ("<pre>不是段落</pre><p>段落</p>", "不是段落\n段落"),
+    ],
+)
+def test_the_text_of_rich_text_is_what_a_reader_sees_block_by_block(html, text):
+    assert html_to_text(html) == text
