@@ -2876,6 +2876,7 @@ def load_search_page(results):
             summary=F("article__summary"),
             pull_quote=F("article__pull_quote"),
             article_body=F("article__body"),
+            lead_photo_caption=F("article__lead_photo_caption"),
             entry_highlight=F("entry__highlight"),
             entry_body=F("entry__body"),
             entry_caption=F("entry__caption"),
@@ -2896,15 +2897,16 @@ def load_search_page(results):
 
 def search_result_snippet(row, hit, query):
     """The snippet of a row of ``load_search_page`` (safe HTML, ``search.snippet``), taken from what readers read:
-    an article's summary, pull quote and body; an entry's highlight, body and caption. The body's text is made and
-    looked through only when the index found a word of the query in it (``hit.in_body``); with no match in these
-    (the words are in the headline, a name or the dateline), the snippet is the start of the first of them."""
+    an article's summary, pull quote, body and lead photo's caption (the other photos' captions are not read: a
+    match only there shows the summary); an entry's highlight, body and caption. The body and caption are looked
+    through only when the index found a word of the query in that part (``hit.in_body``); with no match (the words
+    are in the headline, a name or the dateline), the snippet is the start of the first non-empty text."""
     from articles import search
 
     if row["entry_id"]:
         short, body, after = [row["entry_highlight"]], row["entry_body"], [row["entry_caption"]]
     else:
-        short, body, after = [row["summary"], row["pull_quote"]], row["article_body"], []
+        short, body, after = [row["summary"], row["pull_quote"]], row["article_body"], [row["lead_photo_caption"]]
     body_text = functools.cache(lambda: html_to_text(body))
 
     def texts():

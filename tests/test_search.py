@@ -355,6 +355,19 @@ def test_the_snippet_shows_no_names_or_dateline_of_the_index(client):
     assert snippet == "春耕时节的一天。"
 
 
+def test_a_match_in_the_lead_photos_caption_is_shown_from_the_caption(client):
+    indexed(
+        headline="田间见闻",
+        summary="春耕时节。",
+        body="<p>记者走进农户。</p>",
+        lead_photo_caption="白沙镇妇联主席在田间",
+    )
+
+    _heading, snippet = result_of(client, "妇联")
+
+    assert snippet == "白沙镇妇联主席在田间"
+
+
 def test_an_entrys_result_is_headed_by_its_organisations_short_name(client):
     article = indexed(headline="经验交流汇编")
     ExperienceEntryFactory(
