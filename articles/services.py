@@ -2796,6 +2796,9 @@ def _candidates(query, matches, limit, now):
 
 
 SEARCH_RESULTS_KEPT = datetime.timedelta(minutes=10)  # a ranking is kept at most this long (freshness counts in it)
+# Part of a kept ranking's key, raised whenever what is kept changes shape (search.Hit's fields): during a rolling
+# deploy, servers of the old and the new code share the cache, and neither may read the other's rankings.
+SEARCH_RANKING_FORMAT = 2
 
 
 def search_documents(raw_query, *, section=None, year=None, kind=None, limit=SEARCH_CANDIDATES):
@@ -2826,7 +2829,7 @@ def search_documents(raw_query, *, section=None, year=None, kind=None, limit=SEA
 
     terms = "\0".join(term.text for term in query.terms)
     key = hashlib.sha256(f"{terms}\n{section}\n{year}\n{kind}\n{limit}".encode()).hexdigest()
-    ranked, capped = page_cache.kept_for_generation(f"search:{key}", compute)
+    ranked, capped = page_cache.kept_for_generation(f"search:{SEARCH_RANKING_FORMAT}:{key}", compute)
     return SearchResults(query=query, results=[SearchResult(*row) for row in ranked], capped=capped)
 
 
@@ -2850,9 +2853,9 @@ def load_search_page(results):
     """Load what one page of results shows (one query) into ``result.document``: a dict of the document's ids, its
     article's ``headline``, ``article_published_at``, ``section_slug`` and ``section_name``, the texts a snippet is
     taken from as readers read them (``search_result_snippet``), and the ``heading`` shown (an entry's is its
-    organisation's short name and its title). Returns the results
-    whose document is still there. Read from the primary, like the candidates: a replica a moment behind may not
-    have a story published a second ago, and a story unpublished in between is simply left out."""
+    organisation's short name and its title). Returns the results whose document is still there. Read from the
+    primary, like the candidates: a replica a moment behind may not have a story published a second ago, and a
+    story unpublished in between is simply left out."""
     from django.db import DEFAULT_DB_ALIAS
     from django.db.models import F
 

@@ -634,3 +634,21 @@ def test_a_result_whose_story_left_between_the_search_and_the_page_is_left_out()
     shown = services.load_search_page(found)
 
     assert [result.document["article_id"] for result in shown] == [kept.pk]
+
+
+def test_a_ranking_kept_by_code_of_another_format_is_not_read(monkeypatch, settings):
+    """During a rolling deploy, servers of the old and the new code share the cache: a ranking kept in the other
+    format (its Hit objects with other fields) is ranked afresh, not unpickled into the wrong shape."""
+    settings.NEWSROOM_PAGE_CACHE = True
+    indexed(headline="妇联改革推进会")
+    ranked = []
+    real = services._ranked
+    monkeypatch.setattr(services, "_ranked", lambda *args, **kwargs: ranked.append(1) or real(*args, **kwargs))
+
+    services.search_documents("妇联")
+    services.search_documents("妇联")
+    assert len(ranked) == 1  # kept
+
+    monkeypatch.setattr(services, "SEARCH_RANKING_FORMAT", services.SEARCH_RANKING_FORMAT + 1)
+    assert [r.document_id for r in services.search_documents("妇联").results]
+    assert len(ranked) == 2
