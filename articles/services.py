@@ -1910,8 +1910,8 @@ def unpublish(article, user, reason):
 
 # White space before and after a block's tags: no reader sees it, and CKEditor gives a body back without the line
 # breaks that the manuscript import and the demo content put between blocks.
-_AROUND_BLOCK_TAGS = re.compile(
-    r"\s*(</?(?:p|h[1-6]|ul|ol|li|blockquote|figure|figcaption|table|thead|tbody|tr|th|td|div|hr|br)\b[^>]*>)\s*"
+_AROUND_BLOCK_TAGS = re.compile(  # ASCII white space only: an ideographic space (U+3000) is text a reader sees
+    r"[ \t\r\n]*(</?(?:p|h[1-6]|ul|ol|li|blockquote|figure|figcaption|table|thead|tbody|tr|th|td|div|hr|br)\b[^>]*>)[ \t\r\n]*"
 )
 
 

@@ -21,7 +21,7 @@ NEWS_WINDOW = timedelta(hours=48)
 
 
 def _w3c(moment):
-    """A datetime for a sitemap: whole seconds, so ``|date:"c"`` prints e.g. 2026-11-20T10:00:00+08:00."""
+    """A datetime for a sitemap: whole seconds, so its text (``NewsroomSitemap``) is e.g. 2026-11-20T10:00:00+08:00."""
     return moment.replace(microsecond=0) if moment else None
 
 

@@ -13,7 +13,7 @@ from newsroom.health import health
 
 
 class FaviconView(RedirectView):
-    permanent = True
+    permanent = False  # browsers keep a 301 for good, and the logo's hashed name changes with the logo
 
     def get_redirect_url(self, *args, **kwargs):
         return static_url("img/logo.svg")  # the hashed name in production: read when asked, not at import
