@@ -607,11 +607,16 @@ class ArticleAdmin(admin.ModelAdmin):
     delete_confirmation_template = "admin/articles/article/delete_confirmation.html"
 
     def response_delete(self, request, obj_display, obj_id):
-        response = super().response_delete(request, obj_display, obj_id)
-        # Django's message says "deleted": the story is in the trash, from where an editor may restore it.
-        list(messages.get_messages(request))  # drop it
-        self.message_user(request, _("“%(story)s” is in the trash.") % {"story": obj_display}, messages.SUCCESS)
-        return response
+        # Django's message would say "deleted": the story is in the trash, from where an editor may restore it.
+        request.newsroom_trashed = obj_display
+        return super().response_delete(request, obj_display, obj_id)
+
+    def message_user(self, request, message, level=messages.INFO, *args, **kwargs):
+        trashed = getattr(request, "newsroom_trashed", None)
+        if trashed is not None:  # Django's message after a delete (response_delete), said our way
+            del request.newsroom_trashed
+            message, level = _("“%(story)s” is in the trash.") % {"story": trashed}, messages.SUCCESS
+        return super().message_user(request, message, level, *args, **kwargs)
 
     @admin.action(description=_("Move the selected articles to the trash"), permissions=["delete"])
     def move_to_trash(self, request, queryset):
@@ -1097,11 +1102,28 @@ class MadeSlugFormMixin:
         )
 
 
-def made_slug_form(model, prefix):
-    """A ModelForm of ``model`` whose slug may be left empty (``MadeSlugFormMixin``)."""
-    return type(f"{model.__name__}AdminForm", (MadeSlugFormMixin, forms.ModelForm), {
-        "slug_prefix": prefix, "Meta": type("Meta", (), {"model": model, "fields": "__all__"}),
-    })  # fmt: skip
+class SectionAdminForm(MadeSlugFormMixin, forms.ModelForm):
+    slug_prefix = "section"
+
+    class Meta:
+        model = Section
+        fields = ["name", "slug", "description", "order"]
+
+
+class TopicAdminForm(MadeSlugFormMixin, forms.ModelForm):
+    slug_prefix = "topic"
+
+    class Meta:
+        model = Topic
+        fields = ["title", "slug", "summary", "place", "starts_on", "ends_on", "is_featured"]
+
+
+class OrganizationAdminForm(MadeSlugFormMixin, forms.ModelForm):
+    slug_prefix = "org"
+
+    class Meta:
+        model = Organization
+        fields = ["name", "short_name", "level", "parent", "slug"]
 
 
 class ReporterAdminForm(MadeSlugFormMixin, CheckedImageFormMixin, forms.ModelForm):
@@ -1144,7 +1166,7 @@ class BylineRoleAdmin(admin.ModelAdmin):
 
 @admin.register(Section)
 class SectionAdmin(admin.ModelAdmin):
-    form = made_slug_form(Section, "section")
+    form = SectionAdminForm
     list_display = ["name", "slug", "order"]
     list_editable = ["order"]
     search_fields = ["name"]
@@ -1153,7 +1175,7 @@ class SectionAdmin(admin.ModelAdmin):
 
 @admin.register(Topic)
 class TopicAdmin(admin.ModelAdmin):
-    form = made_slug_form(Topic, "topic")
+    form = TopicAdminForm
     list_display = ["title", "place", "starts_on", "ends_on", "is_featured"]
     list_filter = ["is_featured"]
     search_fields = ["title", "summary", "place"]
@@ -1162,7 +1184,7 @@ class TopicAdmin(admin.ModelAdmin):
 
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
-    form = made_slug_form(Organization, "org")
+    form = OrganizationAdminForm
     list_display = ["name", "short_name", "level", "parent"]
     list_filter = ["level"]
     list_select_related = ["parent"]
