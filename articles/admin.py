@@ -559,12 +559,10 @@ class ArticleAdmin(admin.ModelAdmin):
         obj.edit_count += 1
         if not change:
             obj.created_by = request.user
-        elif (obj.status == Status.IN_REVIEW and obj.review_level) or (
-            obj.status == Status.PUBLISHED and obj.published_at and obj.published_at > timezone.now()
-        ):
+        elif (obj.status == Status.IN_REVIEW and obj.review_level) or obj.is_scheduled():
             # What the sign-offs approved, read from the database before this save changes it.
             request._newsroom_reviewed_text = services.reviewed_text(obj)
-            request._newsroom_scheduled_for = obj.published_at if obj.status == Status.PUBLISHED else None
+            request._newsroom_scheduled_for = obj.published_at if obj.is_scheduled() else None
         super().save_model(request, obj, form, change)
 
     def save_related(self, request, form, formsets, change):
@@ -628,7 +626,6 @@ class ArticleAdmin(admin.ModelAdmin):
                 "opts": self.opts,
                 "articles": queryset.order_by("-published_at", "-id"),
                 "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-                "now": timezone.now(),
             }
             return TemplateResponse(request, "admin/articles/article/trash_confirmation.html", context)
         moved = 0
@@ -957,7 +954,7 @@ class ArticleAdmin(admin.ModelAdmin):
     @admin.display(description=_("status"), ordering="status")
     def status_label(self, obj):
         """The status, a story waiting for its publishing time called scheduled rather than published."""
-        if obj.status == Status.PUBLISHED and obj.published_at and obj.published_at > timezone.now():
+        if obj.is_scheduled():
             return _("Scheduled")
         return obj.get_status_display()
 

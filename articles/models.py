@@ -101,6 +101,10 @@ class Publishable(models.Model):
     is_published.boolean = True
     is_published.short_description = _("live now")
 
+    def is_scheduled(self):
+        """Published with a time still to come: it goes live by itself then."""
+        return self.status == Status.PUBLISHED and self.published_at is not None and self.published_at > timezone.now()
+
 
 # --- People, places and organisations ----------------------------------------------------------
 

@@ -1684,11 +1684,7 @@ def check_publish(article, user):
     _require_not_trashed(article)
     levels = review_levels()
     if article.status == Status.PUBLISHED:
-        _require(
-            article.published_at is not None and article.published_at > timezone.now(),
-            _("The story is already published."),
-            "state",
-        )
+        _require(article.is_scheduled(), _("The story is already published."), "state")  # rescheduling is allowed
         return
     _require(
         article.status == Status.IN_REVIEW,
@@ -1965,7 +1961,7 @@ def reset_review_after_change(article, user):
 
     with transaction.atomic():
         locked = _locked(article)
-        if locked.status == Status.PUBLISHED and locked.published_at and locked.published_at > timezone.now():
+        if locked.is_scheduled():
             signed = locked.review_level
             locked.status, locked.published_at = Status.IN_REVIEW, None
             locked.review_level, locked.submitted_at = 0, timezone.now()
