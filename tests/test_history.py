@@ -240,3 +240,29 @@ def test_restore_needs_a_post(editor_client):
     assert editor_client.get(reverse_restore(article, oldest)).status_code == 405
     article.refresh_from_db()
     assert article.headline == "丙"
+
+
+def test_every_field_label_the_history_can_store_has_its_translation_kept():
+    """The history stores a changed field's label capitalised in English and translates it when shown; the labels
+    are listed in articles/history_labels.py so that makemessages keeps their translations. A new field needs its
+    label there."""
+    from django.apps import apps
+    from django.utils import translation
+    from django.utils.text import capfirst
+
+    from articles.history_labels import HISTORY_FIELD_LABELS
+
+    untranslated = set()
+    for model in apps.get_app_config("articles").get_models():
+        for field in model._meta.get_fields():
+            verbose_name = getattr(field, "verbose_name", None)
+            if verbose_name is None:
+                continue
+            with translation.override(None):
+                name = str(verbose_name)
+            with translation.override("zh-hans"):
+                if str(verbose_name) != name and translation.gettext(capfirst(name)) == capfirst(name):
+                    untranslated.add(capfirst(name))  # the field's name is translated, its history label is not
+    assert not untranslated, "add them to articles/history_labels.py and locale/"
+    with translation.override("zh-hans"):
+        assert [translation.gettext(label) for label in HISTORY_FIELD_LABELS[:3]] == ["操作", "所属单位", "替代文字"]
