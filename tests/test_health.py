@@ -93,3 +93,12 @@ def test_concurrent_polls_do_not_report_a_spurious_cache_failure(client, monkeyp
     assert other_polls == ["ok"]
     assert response.status_code == 200
     assert body["status"] == "ok" and body["checks"]["cache"] == "ok"
+
+
+@pytest.mark.django_db
+def test_a_plain_http_probe_is_answered_even_with_the_https_redirect_on(client, settings):
+    """Load balancers often probe the app server over plain HTTP: /healthz answers; pages still redirect."""
+    settings.SECURE_SSL_REDIRECT = True
+
+    assert client.get(reverse("healthz")).status_code == 200
+    assert client.get("/").status_code == 301

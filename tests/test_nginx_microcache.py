@@ -106,6 +106,14 @@ def test_staff_with_a_session_cookie_always_reach_the_site(nginx):
     assert get(nginx, "/sections/news/", headers={"Cookie": "sessionid=abc"})[1] == "BYPASS"
 
 
+def test_a_browser_that_has_just_written_reads_its_own_writes(nginx):
+    """The `newsroom_primary` cookie (set after a write, newsroom/routers.py): not a copy made before the write."""
+    get(nginx, "/reporters/li/")
+    answers = {get(nginx, "/reporters/li/", headers={"Cookie": "newsroom_primary=1"})[2] for _ in range(3)}
+    assert len(answers) == 3
+    assert get(nginx, "/reporters/li/", headers={"Cookie": "newsroom_primary=1"})[1] == "BYPASS"
+
+
 def test_a_staff_answer_is_never_served_to_readers(nginx):
     _, _, staff = get(nginx, "/topics/", headers={"Cookie": "sessionid=abc"})
     _, state, reader = get(nginx, "/topics/")
