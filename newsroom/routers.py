@@ -16,9 +16,8 @@ the replica has surely caught up. Writes always go to the primary.
 A reader never gets a page older than the last content change either: once per content generation
 (articles/cache.py) and process, before its first read from the replica, the primary's WAL position is taken and
 the replica asked whether it has replayed that far (``replica_is_current``); a new connection to the replica asks
-again. Until it has, the generation's
-requests read from the primary, and a page read from the replica can be stored in the page cache for the whole
-generation (the page cache asks ``request.replica_is_current``).
+again. Until it has, the generation's requests read from the primary, and a page read from the replica can be
+stored in the page cache for the whole generation (the page cache asks ``request.replica_is_current``).
 
 If the replica fails during a request (stopped, unreachable, restarting), the view runs again on the primary and
 the replica is left alone for ``NEWSROOM_REPLICA_RETRY_SECONDS`` in this process: readers see no error.
