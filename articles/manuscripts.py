@@ -355,7 +355,9 @@ class _Parser:
         draft.blocks = self._blocks(own)
         self._pull_quote(draft)
         self._dateline(draft)
-        draft.captions = self._captions(draft.blocks)
+        # A body with entries after it ends where the first entry begins: a caption may close it, as it may close
+        # an entry. A body that ends the story ends with text.
+        draft.captions = self._captions(draft.blocks, story_ends_here=not entries)
         for entry, entry_lines in entries:
             entry.blocks = self._blocks(entry_lines)
             self._highlight(entry)
@@ -431,18 +433,22 @@ class _Parser:
             day = day.replace(year=year - 1)  # a December story imported in January
         draft.dateline_on = day
 
-    def _captions(self, blocks):
-        """Short stand-alone one-sentence lines are photo captions without their photos."""
-        captions = []
-        paragraphs = [block for block in blocks if block.kind == "p"]
-        if len(paragraphs) < 2:
+    def _captions(self, blocks, story_ends_here=False):
+        """Short stand-alone one-sentence lines after a paragraph are photo captions without their photos (taken
+        out of ``blocks``): before the next paragraph or sub-heading, or closing an entry. The first words of a body
+        or section are text, and so are the last words of a story (``story_ends_here``), however short."""
+        captions, kept = [], []
+        if sum(block.kind == "p" for block in blocks) < 2:
             return captions
-        for index, block in enumerate(list(blocks)):
-            if index == 0 or blocks[blocks.index(block) - 1].kind != "p":
-                continue  # the first words of a body or section are text, not a caption
-            if block.kind == "p" and block.lines == 1 and _is_caption(block.text):
+        last = len(blocks) - 1
+        for index, block in enumerate(blocks):
+            after_text = index > 0 and blocks[index - 1].kind == "p"
+            placed = after_text and (index < last or not story_ends_here)
+            if placed and block.kind == "p" and block.lines == 1 and _is_caption(block.text):
                 captions.append(block.text)
-                blocks.remove(block)
+            else:
+                kept.append(block)
+        blocks[:] = kept
         return captions
 
     def _forms(self, draft):

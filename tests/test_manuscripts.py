@@ -187,6 +187,17 @@ def test_print_layout_paragraphs_are_joined():
     assert draft.captions == ["学员在实训室练习护理技能。"]
 
 
+def test_a_short_closing_sentence_is_text_not_a_caption():
+    """A caption stands *between* paragraphs (its photo sits in the body); the story's last words are text, however
+    short: taken for a caption, they left the body and their placeholder blocked publication."""
+    text = "# 妇女创业大赛举行\n\n今日女报 / 凤网 记者 周雅琴\n\n11月16日，大赛决赛举行，20个项目同台比拼。\n\n选手展示自己的产品。\n\n最终6个项目获奖。\n\n会议圆满结束。\n"
+
+    draft = parse(text, roles=ROLES, today=TODAY).lead
+
+    assert draft.captions == ["选手展示自己的产品。"]
+    assert draft.blocks[-1].text == "会议圆满结束。"
+
+
 def test_bom_sample_with_photographer():
     draft = read("bom.md").lead
     assert draft.headline == "白石县举办妇女创业大赛"
