@@ -184,3 +184,15 @@ def test_the_header_search_button_looks_like_a_button(page, public_site):
     )
 
     assert button == "rgb(176, 24, 43)" and field != button
+
+
+def test_on_a_phone_the_menu_shows_there_is_more_to_swipe_to(page, public_site):
+    """Half the sections lie past a phone's edge in the sideways-scrolling menu: its end fades, a hint to swipe."""
+    page.set_viewport_size({"width": 375, "height": 740})
+    page.goto(reverse("articles:home"))
+    menu = page.locator(".site-nav-list")
+
+    fade = menu.evaluate("e => getComputedStyle(e).maskImage || getComputedStyle(e).webkitMaskImage")
+    assert "linear-gradient" in fade
+    page.set_viewport_size({"width": 1280, "height": 800})
+    assert menu.evaluate("e => getComputedStyle(e).maskImage || getComputedStyle(e).webkitMaskImage") == "none"
