@@ -132,6 +132,16 @@ def local(moment, zone=None):
     return moment
 
 
+def local_iso(moment):
+    """ISO 8601 in newsroom time with its offset, to the second (``2026-11-20T09:30:00+08:00``): HTML's
+    <time datetime> allows at most three digits of a fraction, and ``isoformat()`` gives six when there are
+    microseconds. "" for nothing; a date as it is."""
+    if not moment:
+        return ""
+    moment = local(moment)
+    return moment.isoformat(timespec="seconds") if isinstance(moment, datetime.datetime) else moment.isoformat()
+
+
 def long_date(moment):
     """``|date:"Y年n月j日"``."""
     return f"{moment.year}年{moment.month}月{moment.day}日"
@@ -231,7 +241,7 @@ def article_card(row, *, lead=False, reporter_id=None, shared=None):
         "summary": row["summary"],
         "section_url": f"{shared.section_head}{row['section__slug']}{shared.section_tail}",
         "section_name": row["section__name"],
-        "iso": published.isoformat(timespec="seconds") if published else "",
+        "iso": local_iso(published),
         "date": long_date(published) if published else "",
         "short_date": short_date(published) if published else "",
         "bylines": "".join(f" · {b['role_name']} {b['reporter_name']}" for b in bylines),
@@ -303,7 +313,7 @@ def headline_card(row, shared=None):
     return {
         "url": f"{shared.article_head}{row['id']}{shared.article_tail}",
         "headline": row["headline"],
-        "iso": published.isoformat(timespec="seconds") if published else "",
+        "iso": local_iso(published),
         "short_date": short_date(published) if published else "",
     }
 
@@ -353,7 +363,7 @@ def entry_card(entry):
         "form": entry.get_form_display(),
         "article_url": url,
         "article_headline": article.headline,
-        "iso": published.isoformat(timespec="seconds") if published else "",
+        "iso": local_iso(published),
         "date": long_date(published) if published else "",
         "year": f"{published.year}年" if published else "",
     }
@@ -425,7 +435,7 @@ def search_result_html(row, heading_html, snippet_html):
             entry_of=entry_of,
             section_url=escape(slug_url("articles:section_detail", row["section_slug"])),
             section=escape(row["section_name"]),
-            iso=escape(published.isoformat(timespec="seconds")),
+            iso=escape(local_iso(published)),
             date=escape(long_date(published)),
         )
     )

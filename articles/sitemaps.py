@@ -33,7 +33,7 @@ class NewsroomSitemap(Sitemap):
     def get_urls(self, page=1, site=None, protocol=None):
         urls = super().get_urls(page=page, site=site, protocol=protocol)
         for url in urls:
-            url["lastmod_text"] = cards.local(url["lastmod"]).isoformat() if url["lastmod"] else ""
+            url["lastmod_text"] = cards.local_iso(url["lastmod"])
         return urls
 
 
