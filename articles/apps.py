@@ -8,6 +8,7 @@ class ArticlesConfig(AppConfig):
     verbose_name = _("Newsroom content")
 
     def ready(self):
+        from articles import checks  # noqa: F401 (registers the system checks)
         from articles.services import configure_pillow, register_history
 
         # Pillow's own guards (decompression bombs, PNG text-chunk bombs, truncated files) at our limits.

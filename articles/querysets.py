@@ -32,7 +32,7 @@ from django.db.models import (
     Window,
 )
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import ExtractYear, JSONObject, RowNumber
+from django.db.models.functions import Collate, ExtractYear, JSONObject, RowNumber
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
@@ -44,6 +44,19 @@ def model(name):
 
 def edits_any_article(user):
     return user.is_superuser or user.has_perm("articles.edit_any_article")
+
+
+PINYIN_COLLATION = "zh-x-icu"  # ICU's Chinese collation: Han characters in pinyin order
+
+
+def in_pinyin_order(field, using):
+    """``field`` (a text column) as an expression that orders in pinyin, as a Chinese reader looks a name up:
+    安徽 before 北京 before 重庆 (code points put 北 first). On PostgreSQL, whose server must be built with ICU
+    (Debian's, the official image's and the managed services' are; ``checks.pinyin_collation`` says when it is
+    not); elsewhere (SQLite, the local default) the column itself, in code-point order."""
+    if connections[using].vendor == "postgresql":
+        return Collate(field, PINYIN_COLLATION)
+    return F(field)
 
 
 class Status(models.TextChoices):
@@ -1010,7 +1023,7 @@ class OrganizationQuerySet(models.QuerySet):
 
     def experience_filter_choices(self):
         """The experience index's filter choices in one query: (organisations with listed entries as (slug, name),
-        by name; the years with listed entries, newest first; when the next scheduled entry goes live, or None).
+        by name in pinyin order (``in_pinyin_order``); the years with listed entries, newest first; when the next scheduled entry goes live, or None).
         The years and the moment are uncorrelated subqueries in every organisation's row, run once. None when no
         entry is listed (no row to carry them)."""
         now = timezone.now()
@@ -1026,7 +1039,7 @@ class OrganizationQuerySet(models.QuerySet):
                 years_=Subquery(years, output_field=models.JSONField()),
                 next_=Subquery(moment, output_field=models.DateTimeField()),
             )
-            .order_by("name")
+            .order_by(in_pinyin_order("name", self.db), "pk")
             .values_list("slug", "name", "years_", "next_")
         )
         if not rows:

@@ -3,6 +3,7 @@
 from datetime import datetime
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -137,3 +138,23 @@ def test_index_queries_do_not_grow(client, django_assert_num_queries, n):
     with django_assert_num_queries(EXPERIENCE_INDEX_QUERIES):
         response = client.get(f"{URL}?form=oral&level=city")
     assert len(titles(response)) == min(2 * n, 20)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite has no pinyin collation (code-point order)")
+def test_organisations_to_pick_from_are_in_pinyin_order(client):
+    # In code points 北 (U+5317) comes before 安 (U+5B89); a reader looks names up by their pinyin: an, bei, chong.
+    for name, slug in [("北川县妇联", "beichuan"), ("重岭县妇联", "chongling"), ("安平县妇联", "anping")]:
+        organization = OrganizationFactory(name=name, slug=slug)
+        ExperienceEntryFactory(organization=organization, article=ArticleFactory(published=True))
+    html = main_of(client.get(URL))
+    offered = [html.index(f'<option value="{slug}">') for slug in ("anping", "beichuan", "chongling")]
+    assert offered == sorted(offered)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the pinyin collation is PostgreSQL's")
+def test_a_postgresql_without_the_pinyin_collation_fails_the_database_check(monkeypatch):
+    from articles import checks
+
+    assert checks.pinyin_collation(databases=["default"]) == []
+    monkeypatch.setattr(checks, "PINYIN_COLLATION", "zh-x-no-such-collation")
+    assert [error.id for error in checks.pinyin_collation(databases=["default"])] == ["articles.E001"]
