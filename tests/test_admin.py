@@ -486,6 +486,16 @@ def test_the_live_now_column_names_its_icons_in_chinese(editor_client):
     assert 'alt="True"' not in html and 'alt="False"' not in html
 
 
+def test_the_admin_search_box_is_named_in_chinese(editor_client):
+    """The magnifier's alt text is the search field's accessible name; Django's template says "Search"."""
+    ArticleFactory(headline="桐溪新闻")
+
+    html = editor_client.get(reverse("admin:articles_article_changelist") + "?q=桐溪").content.decode()
+
+    assert '<label for="searchbar"><img' in html and 'alt="搜索"' in html and 'alt="Search"' not in html
+    assert 'value="桐溪" id="searchbar"' in html and "1 条结果" in html
+
+
 def test_a_page_opened_by_another_login_cannot_save_or_take_a_step(client, editor_user, other_editor_user):
     """After a new login in another tab, a page's forms send that login's security token (so an editor whose login
     ended keeps their typing); a page opened by someone else on the same browser must not act as the new login."""
