@@ -6,6 +6,7 @@ front of a small upstream that counts the requests reaching it, so a cached answ
 
 import http.client
 import shutil
+import subprocess
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -30,7 +31,7 @@ class Upstream(BaseHTTPRequestHandler):
         with Upstream.lock:
             Upstream.hits += 1
             number = Upstream.hits
-        body = f"answer {number}".encode()
+        body = f"answer {number} for {self.headers.get('Host')}".encode()
         self.send_response(200)
         self.send_header("Content-Type", "text/html; charset=utf-8")
         self.send_header("Content-Length", str(len(body)))
@@ -84,6 +85,17 @@ def test_an_anonymous_page_is_answered_from_the_micro_cache(nginx):
     status, state, second = get(nginx, "/articles/1/")
     assert (status, state) == (200, "HIT")
     assert second == first  # the upstream was not asked again
+
+
+def test_a_host_with_another_port_never_makes_the_copy_other_readers_get(nginx):
+    """Django builds a page's absolute links from the Host header, port included: a copy made for "Host:
+    localhost:31337" must not be what a reader asking for localhost gets (the cache was keyed without the port)."""
+    status, state, poisoned = get(nginx, "/articles/11/", headers={"Host": "localhost:31337"})
+    assert (status, state) == (200, "MISS") and poisoned.endswith("for localhost:31337")
+
+    status, _state, answer = get(nginx, "/articles/11/", headers={"Host": "localhost"})
+
+    assert status == 200 and answer.endswith("for localhost")
 
 
 def test_a_copy_older_than_a_second_is_never_served_once_the_site_answers(nginx):
@@ -144,3 +156,31 @@ def test_nginx_serves_the_saved_page_as_a_file(nginx):
     status, _, body = get(nginx, "/static-copy/article.html")
     assert status == 200 and "saved" in body
     assert Upstream.hits == before
+
+
+def test_the_production_configuration_is_one_nginx_accepts(tmp_path):
+    """deploy/nginx/ as the README says to install it (its paths moved into a temporary folder, a throwaway
+    certificate): ``nginx -t`` passes."""
+    conf = tmp_path / "newsroom"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "deploy" / "nginx", conf)
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=www.example.cn"]
+        + ["-keyout", str(tmp_path / "privkey.pem"), "-out", str(tmp_path / "fullchain.pem")],
+        check=True,
+        capture_output=True,
+    )
+    for name in ("newsroom.conf", "microcache-http.conf"):
+        text = (conf / name).read_text()
+        text = text.replace("/etc/ssl/newsroom/", f"{tmp_path}/").replace("/etc/nginx/newsroom/", f"{conf}/")
+        (conf / name).write_text(text.replace("/var/cache/nginx/newsroom", str(tmp_path / "cache")))
+    (tmp_path / "nginx.conf").write_text(
+        f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\nevents {{}}\n"
+        f"http {{\n access_log off;\n include {conf}/microcache-http.conf;\n include {conf}/newsroom.conf;\n}}\n"
+    )
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+
+    checked = subprocess.run(
+        [nginx, "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")], capture_output=True
+    )
+
+    assert checked.returncode == 0, checked.stderr.decode()
