@@ -682,7 +682,9 @@ class ArticleAdmin(admin.ModelAdmin):
                 return HttpResponseRedirect(reverse("admin:articles_article_import"))
             items = list(zip(request.POST.getlist("filename"), request.POST.getlist("manuscript"), strict=False))
             items = [(name, services.clean_text(text)) for name, text in items if text.strip()]
-            results = services.import_manuscripts(items, user=request.user, section=section)
+            results = services.import_manuscripts(
+                items, user=request.user, section=section, may_create=services.creatable_by(request.user)
+            )
             context.update(results=self._import_rows(results), title=_("Manuscripts imported"), section=section)
             context.update(
                 counts={
@@ -697,7 +699,11 @@ class ArticleAdmin(admin.ModelAdmin):
             if form.is_valid():
                 section = form.cleaned_data["section"]
                 results = services.import_manuscripts(
-                    form.manuscripts(), user=request.user, section=section, dry_run=True
+                    form.manuscripts(),
+                    user=request.user,
+                    section=section,
+                    dry_run=True,
+                    may_create=services.creatable_by(request.user),
                 )
                 context.update(
                     results=self._import_rows(results),

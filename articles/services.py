@@ -2329,11 +2329,46 @@ def _create_drafts(result, user, section):
     return created
 
 
-def import_manuscript(text_or_bytes, *, user, filename="", section=None, dry_run=False):
+NEW_NAME_KINDS = ("reporter", "organization", "bylinerole")  # what an import creates for names it does not know
+
+
+def creatable_by(user):
+    """The kinds of ``NEW_NAME_KINDS`` that ``user`` may add in the admin, and so through an import there."""
+    return {kind for kind in NEW_NAME_KINDS if user.has_perm(f"articles.add_{kind}")}
+
+
+def _names_not_allowed(result, may_create):
+    """A failure message naming the manuscript's new reporters, organisations and roles that the importer may not
+    create (``may_create``: kinds of ``NEW_NAME_KINDS``), or ""."""
+    new = {
+        "reporter": [name for name, reporter in result.reporters.items() if reporter is None],
+        "organization": [name for name, organization in result.organizations.items() if organization is None],
+        "bylinerole": list(result.new_roles),
+    }
+    messages = {
+        "reporter": _("Reporters not in the system yet: %(names)s."),
+        "organization": _("Organisations not in the system yet: %(names)s."),
+        "bylinerole": _("Byline roles not in the system yet: %(names)s."),
+    }
+    refused = [
+        messages[kind] % {"names": "、".join(new[kind])}
+        for kind in NEW_NAME_KINDS
+        if new[kind] and kind not in may_create
+    ]
+    if not refused:
+        return ""
+    return " ".join(
+        [*refused, str(_("You may not add them: ask an editor to add them first, or use the names in the system."))]
+    )
+
+
+def import_manuscript(text_or_bytes, *, user, filename="", section=None, dry_run=False, may_create=NEW_NAME_KINDS):
     """Import one manuscript (a file's bytes or pasted text) as drafts created by ``user``; returns a ManuscriptImport.
 
     Atomic: a manuscript that fails leaves nothing behind. The same text imported again creates nothing and points
     to the earlier draft. ``section`` defaults to the first section; ``dry_run`` only reads and matches.
+    ``may_create``: which kinds of ``NEW_NAME_KINDS`` the import may add for names it does not know (the admin
+    passes the user's, ``creatable_by``); a manuscript that needs another fails, naming them.
     """
     from django.db import DatabaseError
 
@@ -2354,7 +2389,8 @@ def import_manuscript(text_or_bytes, *, user, filename="", section=None, dry_run
         result.failure = _("There is no section yet: create one in the admin first.")
         return result
     _match_names(result)
-    if dry_run:
+    result.failure = _names_not_allowed(result, may_create)
+    if dry_run or result.failure:
         return result
     try:
         with transaction.atomic():
@@ -2371,15 +2407,17 @@ def import_manuscript(text_or_bytes, *, user, filename="", section=None, dry_run
     return result
 
 
-def import_manuscripts(files, *, user, section=None, dry_run=False, progress=None):
+def import_manuscripts(files, *, user, section=None, dry_run=False, progress=None, may_create=NEW_NAME_KINDS):
     """Import ``files`` ((filename, bytes or text) pairs) one by one; ``progress(number, total, result)`` after each.
 
-    The same text twice in one batch is imported once.
+    The same text twice in one batch is imported once. ``may_create``: as for ``import_manuscript``.
     """
     files = list(files)
     results, seen = [], {}
     for number, (filename, data) in enumerate(files, start=1):
-        result = import_manuscript(data, user=user, filename=filename, section=section, dry_run=dry_run)
+        result = import_manuscript(
+            data, user=user, filename=filename, section=section, dry_run=dry_run, may_create=may_create
+        )
         if result.manuscript is not None and result.status != "duplicate":
             earlier = seen.get(result.manuscript.hash)
             if earlier is not None and result.status == "ready":  # a dry run: nothing stored to find it by

@@ -307,9 +307,8 @@ def test_changelist_links_to_import(editor_client, section):
     assert reverse(IMPORT_URL) in response.text
 
 
-@pytest.mark.parametrize("client_fixture", ["editor_client", "reporter_client"])
-def test_preview_then_confirm_creates_drafts(request, section, client_fixture):
-    client = request.getfixturevalue(client_fixture)
+def test_preview_then_confirm_creates_drafts(editor_client, section):
+    client = editor_client
     assert client.get(reverse(IMPORT_URL)).status_code == 200
     files = [
         SimpleUploadedFile("roundup.md", sample("roundup_package.md")),
@@ -355,6 +354,44 @@ def test_preview_then_confirm_creates_drafts(request, section, client_fixture):
     again = client.post(reverse(IMPORT_URL), data)
     assert again.context["counts"] == {"created": 0, "duplicate": 2, "failed": 0}
     assert Article.objects.count() == 3
+
+
+def test_a_reporter_cannot_add_reporters_organisations_or_roles_through_an_import(reporter_client, section):
+    """A reporter may not add them in the admin (403): the import names them and creates nothing."""
+    text = sample("roundup_package.md").decode()
+    reporters, organizations, roles = Reporter.objects.count(), Organization.objects.count(), BylineRole.objects.count()
+
+    preview = reporter_client.post(reverse(IMPORT_URL), {"text": text, "section": section.pk})
+    done = reporter_client.post(
+        reverse(IMPORT_URL), {"confirm": "1", "section": section.pk, "filename": ["x.md"], "manuscript": [text]}
+    )
+
+    assert not preview.context["importable"]
+    failure = preview.context["results"][0]["result"].failure
+    assert "Reporters not in the system yet: " in failure and "云雾山苗族自治州妇联" in failure
+    assert "ask an editor to add them first" in failure and failure in preview.text
+    assert done.context["counts"] == {"created": 0, "duplicate": 0, "failed": 1}
+    assert (Reporter.objects.count(), Organization.objects.count(), BylineRole.objects.count()) == (
+        reporters,
+        organizations,
+        roles,
+    )
+    assert not Article.objects.exists()
+
+
+def test_a_reporter_imports_a_manuscript_whose_names_are_all_known(reporter_client, reporter_user, section):
+    ReporterFactory(name="龙春燕")
+    text = sample("correspondent_short.txt").decode()
+
+    preview = reporter_client.post(reverse(IMPORT_URL), {"text": text, "section": section.pk})
+    done = reporter_client.post(
+        reverse(IMPORT_URL), {"confirm": "1", "section": section.pk, "filename": ["x.txt"], "manuscript": [text]}
+    )
+
+    assert preview.context["importable"]
+    assert done.context["counts"] == {"created": 1, "duplicate": 0, "failed": 0}
+    article = Article.objects.get()
+    assert article.created_by == reporter_user and [b.reporter.name for b in article.bylines.all()] == ["龙春燕"]
 
 
 def test_pasted_text_preview(editor_client, section):
