@@ -7,6 +7,7 @@ import hashlib
 import io
 import logging
 import re
+import threading
 import unicodedata
 import uuid
 import warnings
@@ -145,6 +146,33 @@ def configure_pillow():
     ImageFile.LOAD_TRUNCATED_IMAGES = False
 
 
+_image_slots = {}  # the number of slots: the semaphore (made when first needed, from the settings)
+_image_slot_held = threading.local()
+
+
+@contextlib.contextmanager
+def full_size_image_slot():
+    """Hold one of this process's ``NEWSROOM_FULL_SIZE_IMAGES_AT_ONCE`` slots (1 by default) while a full-size
+    image is decoded and worked on; other threads wait for a free one. A 60-megapixel photo takes several hundred
+    MB while it is decoded, converted and resized: eight uploads at once in one worker's threads would take
+    gigabytes. A thread that already holds a slot goes on (a slot inside a slot never waits for itself)."""
+    if getattr(_image_slot_held, "depth", 0):
+        _image_slot_held.depth += 1
+        try:
+            yield
+        finally:
+            _image_slot_held.depth -= 1
+        return
+    count = max(1, settings.NEWSROOM_FULL_SIZE_IMAGES_AT_ONCE)
+    slots = _image_slots.get(count) or _image_slots.setdefault(count, threading.BoundedSemaphore(count))
+    with slots:
+        _image_slot_held.depth = 1
+        try:
+            yield
+        finally:
+            _image_slot_held.depth = 0
+
+
 def _refused(message, code, **params):
     return ValidationError(message % params if params else message, code=code)
 
@@ -257,7 +285,8 @@ def check_image_upload(uploaded):
     formats (SVG, HTML, PDF, GIF, TIFF, BMP...), decompression bombs, truncated and corrupt images (a PNG chunk
     with a wrong checksum) and metadata bombs are refused with a message for the person uploading.
     """
-    with _decode_upload(_read_upload(uploaded)) as image:
+    data = _read_upload(uploaded)
+    with full_size_image_slot(), _decode_upload(data) as image:
         return ACCEPTED_IMAGE_FORMATS[image.format]
 
 
@@ -366,7 +395,7 @@ def prepare_image_upload(uploaded):
     WebP with transparency keeps it.
     """
     data = _read_upload(uploaded)
-    with _decode_upload(data) as decoded:
+    with full_size_image_slot(), _decode_upload(data) as decoded:
         extension = ACCEPTED_IMAGE_FORMATS[decoded.format]
         save_format = _SAVE_FORMATS[extension]
         exif = decoded.getexif()
@@ -605,7 +634,7 @@ def make_renditions(photo, *, kinds=("full", "card"), replace=False, formats=REN
                 transaction.on_commit(lambda: [storage.delete(name) for storage, name in old_files])
                 existing = {}
             wanted = None
-            with photo.image.open("rb") as source:
+            with full_size_image_slot(), photo.image.open("rb") as source:
                 for kind, width, image in render_photo(source, focal=(photo.focal_x, photo.focal_y), kinds=kinds):
                     for rendition_format in formats:
                         if (kind, width, rendition_format) in existing:

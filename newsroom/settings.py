@@ -304,6 +304,9 @@ if AWS_STORAGE_BUCKET_NAME:
 # Uploads: bytes and pixels an image may have before it is refused.
 NEWSROOM_MAX_UPLOAD_BYTES = int(env_str("NEWSROOM_MAX_UPLOAD_BYTES", str(25 * 1024 * 1024)))
 NEWSROOM_MAX_IMAGE_PIXELS = int(env_str("NEWSROOM_MAX_IMAGE_PIXELS", str(60_000_000)))
+# Full-size images decoded and worked on at once per process (uploads, renditions): each takes up to several
+# hundred MB at the pixel limit; other uploads wait for their turn (articles/services.py, full_size_image_slot).
+NEWSROOM_FULL_SIZE_IMAGES_AT_ONCE = int(env_str("NEWSROOM_FULL_SIZE_IMAGES_AT_ONCE", "1"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -1,12 +1,14 @@
 """The rich-text editor's image upload: who may upload, what is accepted, and that refusals leave nothing."""
 
 import re
+import threading
 
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from articles import services
 from articles.models import Photo
 from tests.factories import UserFactory, image_bytes
 
@@ -253,3 +255,23 @@ def test_location_tags_are_removed_and_orientation_applied(reporter_client):
         assert stored.size == (20, 60)  # upright: width and height swapped
         assert not stored.getexif().get_ifd(0x8825)  # no GPS block
     assert (photo.width, photo.height) == (20, 60)
+
+
+def test_one_full_size_image_at_a_time_in_a_process_the_next_upload_waits_its_turn(settings):
+    """Decoding a 60-megapixel photo takes hundreds of MB: eight uploads at once in a worker's threads must not
+    take eight times that (NEWSROOM_FULL_SIZE_IMAGES_AT_ONCE, 1 by default)."""
+    settings.NEWSROOM_FULL_SIZE_IMAGES_AT_ONCE = 1
+    done = threading.Event()
+
+    def another_upload():
+        services.prepare_image_upload(SimpleUploadedFile("a.jpg", jpeg()))
+        done.set()
+
+    with services.full_size_image_slot():  # an upload being decoded
+        waiting = threading.Thread(target=another_upload)
+        waiting.start()
+        assert not done.wait(1.5)  # the second upload waits for the slot
+        with services.full_size_image_slot():  # the thread holding the slot never waits for itself
+            pass
+    assert done.wait(30)  # and goes on once it is free
+    waiting.join()
