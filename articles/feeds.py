@@ -137,7 +137,7 @@ class AtomSectionFeed(SectionFeed):
 
 class ReporterFeed(ArticleFeed):
     def get_object(self, request, slug):
-        return get_object_or_404(Reporter, slug=slug)
+        return get_object_or_404(Reporter.objects.with_published_stories(), slug=slug)  # as the reporter's page
 
     def articles(self, reporter):
         articles = Article.objects.published()

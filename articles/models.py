@@ -24,6 +24,7 @@ from articles.querysets import (
     OrganizationQuerySet,
     PhotoQuerySet,
     PublishableQuerySet,
+    ReporterQuerySet,
     Status,
     TopicLinkQuerySet,
 )
@@ -138,6 +139,8 @@ class Reporter(models.Model):
         help_text=_("Correspondents usually have no login."),
     )
     is_active = models.BooleanField(_("active"), default=True)
+
+    objects = ReporterQuerySet.as_manager()
 
     class Meta:
         ordering = ["name", "id"]

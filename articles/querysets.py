@@ -1006,6 +1006,16 @@ class DistinctJSONRows(Func):
         return super().as_sql(compiler, connection, function="JSONB_AGG", **extra_context)
 
 
+class ReporterQuerySet(models.QuerySet):
+    """A reporter is public through their published stories only: without a byline on one, their page is 404 (a
+    correspondent named only in a draft stays unknown to readers)."""
+
+    def with_published_stories(self, now=None):
+        """Reporters bylined on a published article (at ``now``)."""
+        published = model("Article").objects.published(now).values("pk")
+        return self.filter(Exists(model("Byline").objects.filter(reporter=OuterRef("pk"), article__in=published)))
+
+
 class OrganizationQuerySet(models.QuerySet):
     """An organisation is public through its published experience entries only (its page is 404 otherwise)."""
 

@@ -14,7 +14,7 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from articles import cards
-from articles.models import Article, Byline, ExperienceEntry, Organization, Reporter, Section, Topic
+from articles.models import Article, ExperienceEntry, Organization, Reporter, Section, Topic
 from articles.services import clean_text
 
 NEWS_WINDOW = timedelta(hours=48)
@@ -80,8 +80,7 @@ class ReporterSitemap(NewsroomSitemap):
     """Reporters bylined on at least one published article."""
 
     def items(self):
-        bylined = Byline.objects.filter(article__in=Article.objects.published().values("pk")).values("reporter_id")
-        return Reporter.objects.filter(pk__in=bylined).only("id", "slug").order_by("name", "id")
+        return Reporter.objects.with_published_stories().only("id", "slug").order_by("name", "id")
 
 
 class OrganizationSitemap(NewsroomSitemap):

@@ -212,6 +212,7 @@ def test_feed_titles_name_the_object(client, settings, fmt):
     section = SectionFactory(name="要闻")
     topic = TopicFactory(title="妇联改革现场会")
     reporter = ReporterFactory(name="李晓萌")
+    BylineFactory(article=ArticleFactory(published=True), reporter=reporter)  # a reporter is public through it
 
     titles = {
         kind: parse(client, feed_url(kind, fmt, section=section, reporter=reporter, topic=topic)).feed.title

@@ -266,9 +266,26 @@ def test_reporter_portrait_has_alt_text_and_size(client, media_root):
 
     reporter = ReporterFactory(name="唐欣")
     reporter.portrait.save("p.jpg", ContentFile(image_bytes()), save=True)
+    BylineFactory(article=ArticleFactory(published=True), reporter=reporter)
     html = main_of(client.get(reporter.get_absolute_url()))
     img = re.search(r'<img class="reporter-portrait"[^>]*>', html).group(0)
     assert 'alt="唐欣的照片"' in img and 'width="160"' in img and 'height="160"' in img
+
+
+@pytest.mark.parametrize("state", UNPUBLISHED.values(), ids=UNPUBLISHED.keys())
+def test_a_reporter_is_unknown_to_readers_until_a_story_of_theirs_is_published(client, state):
+    """A correspondent named only in a draft (or a scheduled, trashed... story) has no page and no feed."""
+    reporter = ReporterFactory(name="孙某某")
+    article = ArticleFactory(**state)
+    BylineFactory(article=article, reporter=reporter)
+    feed = reverse("feeds:reporter_rss", kwargs={"slug": reporter.slug})
+
+    assert client.get(reporter.get_absolute_url()).status_code == 404
+    assert client.get(feed).status_code == 404
+
+    BylineFactory(article=ArticleFactory(published=True), reporter=reporter)
+    assert client.get(reporter.get_absolute_url()).status_code == 200
+    assert client.get(feed).status_code == 200
 
 
 @pytest.mark.parametrize("state", UNPUBLISHED.values(), ids=UNPUBLISHED.keys())
