@@ -57,7 +57,7 @@ admin.site.site_header = _("Newsroom")
 admin.site.site_title = _("Newsroom")
 admin.site.index_title = _("Editorial desk")
 
-PUBLISHING_FIELDS = ("status", "published_at")
+PUBLISHING_FIELDS = ("status", "published_at", "first_published_at")
 # The admin maps every TextField (RichTextField included) to its own textarea unless told otherwise.
 RICH_TEXT_OVERRIDES = {RichTextField: {"widget": CKEditorWidget}}
 

@@ -24,6 +24,7 @@ HISTORY_FIELD_LABELS = [
     gettext_noop("Expires at"),
     gettext_noop("Featured"),
     gettext_noop("File"),
+    gettext_noop("First published"),
     gettext_noop("Focal point (across)"),
     gettext_noop("Focal point (down)"),
     gettext_noop("For whom"),

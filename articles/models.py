@@ -461,6 +461,16 @@ class Article(Publishable):
         related_name="companions",
         help_text=_("The main story of the package this story belongs to, e.g. the meeting report of a roundup."),
     )
+    first_published_at = models.DateTimeField(
+        _("first published"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_(
+            "When the story first went live. A story taken offline and published again keeps this date: it does not "
+            "come back as new."
+        ),
+    )
     manuscript_hash = models.CharField(
         _("manuscript fingerprint"),
         max_length=64,

@@ -1886,6 +1886,11 @@ def publish(article, user, at=None, override_reason=""):
                 )
         now = timezone.now()
         when = at or now
+        back_online = at is None and locked.first_published_at is not None and locked.first_published_at <= now
+        if back_online:  # taken offline (or to the trash) before: back under its first date, not as a new story
+            when = locked.first_published_at
+        elif locked.first_published_at is None or locked.first_published_at > now:  # never live yet
+            locked.first_published_at = when
         from_status = locked.status
         levels = review_levels()
         if locked.status == Status.IN_REVIEW and locked.review_level < levels:  # one level: signed by publishing
@@ -1902,17 +1907,22 @@ def publish(article, user, at=None, override_reason=""):
                 comment=_("%(reason)s (sensitive words: %(words)s)") % {"reason": reason, "words": words},
             )
         locked.status, locked.published_at = Status.PUBLISHED, when
-        _save_state(locked, article, ["status", "published_at", "review_level"])
+        _save_state(locked, article, ["status", "published_at", "review_level", "first_published_at"])
         scheduled = when > now
+        at_time = f"{timezone.localtime(when):%Y-%m-%d %H:%M:%S}"
+        if scheduled:
+            comment = _("Goes live at %(time)s") % {"time": at_time}
+        elif back_online:
+            comment = _("Back online under its first publishing time, %(time)s") % {"time": at_time}
+        else:
+            comment = ""
         _record(
             locked,
             user,
             Transition.Action.SCHEDULE if scheduled else Transition.Action.PUBLISH,
             from_status,
             Status.PUBLISHED,
-            comment=_("Goes live at %(time)s") % {"time": f"{timezone.localtime(when):%Y-%m-%d %H:%M:%S}"}
-            if scheduled
-            else "",
+            comment=comment,
         )
         reindex_article(locked)  # found at once; a scheduled story is found from its time on (search filters)
     return warnings
@@ -1930,9 +1940,16 @@ def unpublish(article, user, reason):
         check_unpublish(locked, user)
         _require((reason or "").strip(), _("Give a reason for unpublishing the story."), "comment")
         locked.status, locked.published_at, locked.review_level = Status.DRAFT, None, 0
-        _save_state(locked, article, ["status", "published_at", "review_level"])
+        _forget_a_time_never_reached(locked)
+        _save_state(locked, article, ["status", "published_at", "review_level", "first_published_at"])
         reindex_article(locked)
         return _record(locked, user, Transition.Action.UNPUBLISH, Status.PUBLISHED, Status.DRAFT, comment=reason)
+
+
+def _forget_a_time_never_reached(article):
+    """A scheduled story taken back before its time never went live: it has no first publishing time yet."""
+    if article.first_published_at is not None and article.first_published_at > timezone.now():
+        article.first_published_at = None
 
 
 # White space before and after a block's tags: no reader sees it, and CKEditor gives a body back without the line
@@ -1995,7 +2012,10 @@ def reset_review_after_change(article, user):
             signed = locked.review_level
             locked.status, locked.published_at = Status.IN_REVIEW, None
             locked.review_level, locked.submitted_at = 0, timezone.now()
-            _save_state(locked, article, ["status", "published_at", "review_level", "submitted_at"])
+            _forget_a_time_never_reached(locked)
+            _save_state(
+                locked, article, ["status", "published_at", "review_level", "submitted_at", "first_published_at"]
+            )
             _record(
                 locked,
                 user,
@@ -2089,7 +2109,9 @@ def restore_from_trash(article, user):
         from_status = locked.status
         locked.deleted_at, locked.deleted_by = None, None
         locked.status, locked.published_at, locked.review_level = Status.DRAFT, None, 0
-        _save_state(locked, article, ["deleted_at", "deleted_by", "status", "published_at", "review_level"])
+        _forget_a_time_never_reached(locked)
+        fields = ["deleted_at", "deleted_by", "status", "published_at", "review_level", "first_published_at"]
+        _save_state(locked, article, fields)
         reindex_article(locked)
         return _record(locked, user, Transition.Action.RESTORE, from_status, Status.DRAFT)
 

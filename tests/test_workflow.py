@@ -398,6 +398,65 @@ def test_an_editor_unpublishes_with_a_reason(editor_user, state):
     )
 
 
+def test_a_story_taken_offline_and_published_again_keeps_its_first_publishing_time(
+    story, reporter_user, editor_user, monkeypatch
+):
+    """Back online, a story is not news again: it keeps its date (lists, archive, feeds, JSON-LD) and its place."""
+    first = timezone.now() - timedelta(days=3)
+    freeze(monkeypatch, first)
+    services.submit_for_review(story, reporter_user)
+    services.publish(story, editor_user)
+    freeze(monkeypatch, first + timedelta(days=2))
+    services.unpublish(story, editor_user, "数据待核实")
+    services.submit_for_review(story, reporter_user)
+    newer = ArticleFactory(published=True, published_at=first + timedelta(days=1))
+
+    services.publish(story, editor_user)
+
+    story.refresh_from_db()
+    assert story.is_published() and story.published_at == first == story.first_published_at
+    assert list(Article.objects.published().order_by("-published_at")) == [newer, story]
+    last = story.transitions.order_by("id").last()
+    assert last.action == Action.PUBLISH and last.comment.startswith("重新上线，沿用首次发布时间")
+
+
+def test_a_story_back_from_the_trash_keeps_its_first_publishing_time(story, reporter_user, editor_user):
+    services.submit_for_review(story, reporter_user)
+    services.publish(story, editor_user)
+    story.refresh_from_db()
+    first = story.published_at
+    services.move_to_trash(story, editor_user)
+    services.restore_from_trash(story, editor_user)
+    services.submit_for_review(story, reporter_user)
+
+    services.publish(story, editor_user)
+
+    story.refresh_from_db()
+    assert story.published_at == first
+
+
+@pytest.mark.parametrize("take_back", ["unpublish", "reset"])
+def test_a_scheduled_story_taken_back_before_its_time_goes_live_later_as_new(
+    story, reporter_user, editor_user, take_back
+):
+    services.submit_for_review(story, reporter_user)
+    services.publish(story, editor_user, at=timezone.now() + timedelta(days=1))
+    story.refresh_from_db()
+    if take_back == "unpublish":
+        services.unpublish(story, editor_user, "改期")
+        services.submit_for_review(story, reporter_user)
+    else:
+        assert services.reset_review_after_change(story, editor_user)
+    story.refresh_from_db()
+    assert story.first_published_at is None  # the time it never reached is forgotten
+
+    before = timezone.now()
+    services.publish(story, editor_user)
+
+    story.refresh_from_db()
+    assert before <= story.published_at <= timezone.now() and story.first_published_at == story.published_at
+
+
 def test_reporters_may_not_unpublish(reporter_user):
     article = ArticleFactory(published=True, created_by=reporter_user)
     with pytest.raises(services.WorkflowPermissionError):
