@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from articles import manuscripts, services, tasks
@@ -1310,6 +1311,16 @@ class PhotoAdmin(admin.ModelAdmin):
         if not super().has_delete_permission(request, obj):
             return False
         return obj is None or Photo.objects.editable_by(request.user).filter(pk=obj.pk).exists()
+
+    def get_deleted_objects(self, objs, request):
+        """As Django's (a lead, article or entry photo is protected: ``on_delete=PROTECT``), and the page names the
+        stories of the entries showing the photo, and those whose text shows it (put there with CKEditor, by its
+        address), instead of deleting it from under them."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        for article in services.stories_showing_in_entries_or_text(objs):
+            protected.append(format_html('{}: <a href="{}">{}</a>', capfirst(Article._meta.verbose_name),
+                                         reverse("admin:articles_article_change", args=[article.pk]), article))  # fmt: skip
+        return deleted, counts, perms_needed, protected
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)

@@ -442,7 +442,7 @@ class Article(Publishable):
         verbose_name=_("lead photo"),
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,  # a photo in use is not deleted from under a story: the admin names the stories
         related_name="lead_articles",
         help_text=_("Shown at the top of the article, on cards and in share previews."),
     )
@@ -725,7 +725,7 @@ class ExperienceEntry(models.Model):
         verbose_name=_("photo"),
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,  # as the lead photo's
         related_name="experience_entries",
     )
     caption = models.TextField(_("caption"), blank=True)

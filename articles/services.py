@@ -21,7 +21,7 @@ from django.core import signing
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -483,17 +483,47 @@ def create_photo(uploaded, *, alt_text, user=None, credit_text=""):
     return photo
 
 
+def delete_file_after_commit(storage, name):
+    """Delete a media file once the transaction that dropped it commits (a rollback keeps it: its row is back).
+    A storage that fails is logged: the row is gone either way, and ``manage.py`` can find files without rows."""
+
+    def delete():
+        try:
+            storage.delete(name)
+        except storage_errors() as error:
+            logger.error("Could not delete %s from the media storage: %s", name, error)
+
+    transaction.on_commit(delete)
+
+
+def delete_files_with_their_rows(sender, instance, **kwargs):
+    """``post_delete`` of Photo, Rendition and Reporter: their files go too (a photo deleted for rights or privacy
+    reasons must not stay public at its old address, nor in every backup)."""
+    for field in instance._meta.fields:
+        if isinstance(field, models.FileField):
+            value = getattr(instance, field.attname)
+            if value and value.name:
+                delete_file_after_commit(value.storage, value.name)
+
+
 def save_photo(photo, *, new_image=False, moved_focal_point=False):
     """Save a photo edited in the admin and bring its renditions up to date, in one transaction.
 
     A new image (already checked and re-encoded by prepare_image_upload) gets all its renditions made again; a
     moved focal point, its card crops. If anything fails, the new file is removed with the rolled-back row.
     """
+    from articles.models import Photo
+
+    replaced = ""
+    if new_image and photo.pk:  # the file it replaces goes once the new one is saved: no copy left at its address
+        replaced = Photo.objects.filter(pk=photo.pk).values_list("image", flat=True).first() or ""
     if new_image and photo.image and not photo.image._committed:
         store_file(photo.image, photo.image.name, photo.image.file)  # a full disk is a refusal, not a partial file
     try:
         with transaction.atomic():
             photo.save()
+            if replaced and replaced != photo.image.name:
+                delete_file_after_commit(photo.image.storage, replaced)
             if new_image:
                 make_renditions(photo, replace=True)
             elif moved_focal_point:
@@ -628,10 +658,8 @@ def make_renditions(photo, *, kinds=("full", "card"), replace=False, formats=REN
     stored, made = [], []
     try:
         with transaction.atomic():
-            if replace and existing:
-                old_files = [(r.file.storage, r.file.name) for r in existing.values()]
+            if replace and existing:  # their files go once this commits (delete_files_with_their_rows)
                 Rendition.objects.filter(pk__in=[r.pk for r in existing.values()]).delete()
-                transaction.on_commit(lambda: [storage.delete(name) for storage, name in old_files])
                 existing = {}
             wanted = None
             with full_size_image_slot(), photo.image.open("rb") as source:
@@ -804,6 +832,18 @@ def _rich_text_photo_key(name):
 
 
 RICH_TEXT_PHOTO_SECONDS = 24 * 3600  # a photo's renditions rarely change; making them forgets the entry at once
+
+
+def stories_showing_in_entries_or_text(photos):
+    """The stories (the trash's included) with an entry showing one of ``photos``, or whose body or an entry's body
+    shows one by its address (put there with CKEditor): deleting such a photo would leave a hole in the story."""
+    from articles.models import Article
+
+    shown = Q(experience_entries__photo__in=[photo.pk for photo in photos])
+    for photo in photos:
+        if photo.image:
+            shown |= Q(body__contains=photo.image.name) | Q(experience_entries__body__contains=photo.image.name)
+    return list(Article.all_objects.filter(pk__in=Article.all_objects.filter(shown).values("pk")).order_by("pk"))
 
 
 def rich_text_photos(*fragments):
@@ -2124,7 +2164,25 @@ def purge_from_trash(article, user):
     with transaction.atomic():
         locked = _locked(article)
         _require(locked.deleted_at is not None, _("Only a story in the trash can be deleted for good."), "state")
+        _forget_history_of([locked.pk])
         locked.delete()
+
+
+def _forget_history_of(article_ids):
+    """Delete the kept versions of these articles (each of the history's revisions holds one article with its
+    parts, as it was at one save): a story deleted for good must not live on, whole, in the history's tables and
+    in every backup."""
+    from django.contrib.contenttypes.models import ContentType
+    from reversion.models import Revision, Version
+
+    from articles.models import Article
+
+    if not article_ids:
+        return
+    versions = Version.objects.filter(
+        content_type=ContentType.objects.get_for_model(Article), object_id__in=[str(pk) for pk in article_ids]
+    )
+    Revision.objects.filter(pk__in=versions.values("revision_id")).delete()
 
 
 def empty_trash(days=None, dry_run=False):
@@ -2140,6 +2198,7 @@ def empty_trash(days=None, dry_run=False):
         expired = Article.all_objects.filter(deleted_at__lt=timezone.now() - timedelta(days=days))
         count = expired.count()
         if not dry_run and count:
+            _forget_history_of(list(expired.values_list("pk", flat=True)))
             expired.delete()
     return count
 

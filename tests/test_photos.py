@@ -424,3 +424,64 @@ def test_focal_point_outside_the_photo_is_refused(admin_client, value):
 def test_database_refuses_a_focal_point_outside_the_photo():
     with pytest.raises(IntegrityError):
         PhotoFactory(focal_x=1.5)
+
+
+# --- Deleting and replacing photos ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("use", ["lead photo", "entry photo", "in the body"])
+def test_a_photo_a_story_shows_is_not_deleted_from_under_it(admin_client, use):
+    """The delete page names the story instead; before, a lead or entry photo vanished from live stories."""
+    from tests.factories import ExperienceEntryFactory
+
+    photo = PhotoFactory()
+    if use == "lead photo":
+        article = ArticleFactory(published=True, headline="用着这张图的稿件", lead_photo=photo)
+    elif use == "entry photo":
+        article = ArticleFactory(published=True, headline="用着这张图的稿件")
+        ExperienceEntryFactory(article=article, photo=photo)
+    else:
+        body = f'<p>正文</p><figure class="image"><img src="{photo.image.url}" alt="会场"></figure>'
+        article = ArticleFactory(published=True, headline="用着这张图的稿件", body=body)
+    delete_url = reverse("admin:articles_photo_delete", args=[photo.pk])
+
+    page = admin_client.get(delete_url).content.decode()
+    admin_client.post(delete_url, {"post": "yes"})
+
+    assert "用着这张图的稿件" in page and reverse("admin:articles_article_change", args=[article.pk]) in page
+    assert Photo.objects.filter(pk=photo.pk).exists()
+    article.refresh_from_db()
+    assert use != "lead photo" or article.lead_photo == photo
+
+
+def test_a_deleted_photo_takes_its_files_with_it(admin_client, media_root, django_capture_on_commit_callbacks):
+    """A photo deleted for rights or privacy reasons must not stay public at its address (nor in the backups)."""
+    photo = services.create_photo(SimpleUploadedFile("会场.jpg", image_bytes(size=(64, 48))), alt_text="会场")
+    assert len(stored_files(media_root)) > 1  # the original and its renditions
+
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(reverse("admin:articles_photo_delete", args=[photo.pk]), {"post": "yes"})
+
+    assert not Photo.objects.filter(pk=photo.pk).exists() and not Rendition.objects.exists()
+    assert stored_files(media_root) == []
+
+
+def test_a_replaced_image_leaves_no_copy_at_its_old_address(
+    admin_client, media_root, django_capture_on_commit_callbacks
+):
+    photo = services.create_photo(SimpleUploadedFile("旧.jpg", image_bytes(size=(64, 48))), alt_text="会场")
+    old = media_root / photo.image.name
+    change_url = reverse("admin:articles_photo_change", args=[photo.pk])
+    new_file = SimpleUploadedFile("新.png", image_bytes("PNG", size=(60, 40)), content_type="image/png")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            change_url, {"image": new_file, "alt_text": "会场", "focal_x": "0.5", "focal_y": "0.5"}
+        )
+
+    assert response.status_code == 302
+    photo.refresh_from_db()
+    assert (photo.width, photo.height) == (60, 40) and (media_root / photo.image.name).exists()
+    assert not old.exists()
+    names = {path.relative_to(media_root).as_posix() for path in stored_files(media_root)}
+    assert names == {photo.image.name, *(rendition.file.name for rendition in photo.renditions.all())}

@@ -153,6 +153,41 @@ def test_only_the_chief_editor_deletes_for_good(client, full_story, editor_user,
     assert not Byline.objects.filter(article_id=full_story.pk).exists()
 
 
+def saved_with_history(article, user):
+    """A save as the admin makes it: a kept version of the article with its parts."""
+    import reversion
+
+    with reversion.create_revision():
+        reversion.set_user(user)
+        article.save()
+
+
+def kept_texts():
+    from reversion.models import Version
+
+    return " ".join(version.serialized_data for version in Version.objects.all())
+
+
+@pytest.mark.parametrize("how", ["purge", "empty_trash"])
+def test_a_story_deleted_for_good_leaves_nothing_in_the_history(full_story, editor_user, chief_editor_user, how):
+    """Its versions held the whole text, bylines and entries: in the database and in every backup."""
+    other = ArticleFactory(headline="另一篇留着的稿件")
+    full_story.headline = "要彻底删除的稿件"
+    saved_with_history(full_story, editor_user)
+    saved_with_history(other, editor_user)
+    services.move_to_trash(full_story, editor_user)
+    assert "要彻底删除的稿件" in kept_texts()
+
+    if how == "purge":
+        services.purge_from_trash(full_story, chief_editor_user)
+    else:
+        Article.all_objects.filter(pk=full_story.pk).update(deleted_at=timezone.now() - timedelta(days=31))
+        run_empty_trash()
+
+    assert not Article.all_objects.filter(pk=full_story.pk).exists()
+    assert "要彻底删除的稿件" not in kept_texts() and "另一篇留着的稿件" in kept_texts()
+
+
 def test_a_story_outside_the_trash_is_not_purged(full_story, chief_editor_user):
     with pytest.raises(services.WorkflowError):
         services.purge_from_trash(full_story, chief_editor_user)
