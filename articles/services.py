@@ -82,10 +82,14 @@ def clean_text(value):
 
 
 def _only_safe_image_sources(element, attribute, value):
-    """Images in rich text come from our own media storage only: no tracking pixels from other sites."""
+    """Images in rich text come from our own media storage only: no tracking pixels from other sites, nor from
+    elsewhere on an object store's endpoint by way of ``..`` (``/bucket/../other-bucket/``), plain or escaped."""
     if element == "img" and attribute == "src":
         media_url = settings.MEDIA_URL
         if "\\" in value or not value.startswith(media_url) or (media_url.startswith("/") and value.startswith("//")):
+            return None
+        path = unquote(value[len(media_url) :].split("?", 1)[0].split("#", 1)[0])
+        if any(segment in (".", "..") for segment in path.replace("\\", "/").split("/")):
             return None
     return value
 

@@ -222,6 +222,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# The only login is the admin's: where it leads when its ?next= is missing or points off the site (Django's default,
+# /accounts/profile/, is a 404 here).
+LOGIN_REDIRECT_URL = "admin:index"
 
 # Language and time: the newsroom works in Chinese, on Beijing time; datetimes are stored in UTC.
 LANGUAGE_CODE = "zh-hans"

@@ -353,6 +353,14 @@ def test_404_page_is_chinese_and_keeps_the_navigation(client, db):
     assert 'class="reading-mode-toggle"' in html
 
 
+def test_a_host_the_site_does_not_answer_gets_a_chinese_400_page(client, db):
+    response = client.get("/", HTTP_HOST="evil.example")
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "无法处理这个请求" in html and 'lang="zh-hans"' in html and "Bad Request" not in html
+
+
 def test_500_page_renders_without_request_or_context_processors_and_keeps_the_navigation(db):
     html = render_to_string("500.html")
 

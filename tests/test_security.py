@@ -301,3 +301,15 @@ def test_a_weak_password_is_refused_by_the_admin_user_form(client, two_editors):
     assert response.status_code == 200
     target.refresh_from_db()
     assert target.check_password(PASSWORD)
+
+
+@pytest.mark.parametrize("unsafe", ["//evil.example/", "https://evil.example/", "/\\evil.example"])
+def test_a_login_whose_next_points_off_the_site_leads_to_the_desk(client, editor_user, unsafe):
+    """Not off the site, and not to Django's default /accounts/profile/ (a 404 here)."""
+    editor_user.set_password("correct horse battery")
+    editor_user.save()
+    response = client.post(
+        reverse("admin:login") + "?next=" + unsafe,
+        {"username": editor_user.username, "password": "correct horse battery", "next": unsafe},
+    )
+    assert response.status_code == 302 and response.url == reverse("admin:index")

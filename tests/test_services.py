@@ -298,9 +298,24 @@ def test_newsroom_groups_can_be_ensured_twice():
         "//tracker.example/pixel.png",
         "/\\tracker.example/pixel.png",
         "/static/admin/img/icon.svg",
+        "/media/../admin/",
+        "/media/photos/%2e%2e/%2E%2E/admin/",
+        "/media/./photos/a.jpg",
     ],
 )
 def test_images_in_rich_text_come_from_our_media_storage_only(source):
     cleaned = sanitize_html(f'<figure class="image"><img src="{source}" alt="图"></figure>')
     assert source not in cleaned
     assert "tracker.example" not in cleaned
+
+
+def test_an_image_from_another_bucket_of_the_same_endpoint_is_dropped(settings):
+    """With path-style object storage the media address is https://endpoint/bucket/: ``..`` leaves the bucket."""
+    settings.MEDIA_URL = "https://s3.example.com/newsroom-media/"
+    ours = "https://s3.example.com/newsroom-media/photos/2026/11/a.jpg"
+    for theirs in [
+        "https://s3.example.com/newsroom-media/../attacker-bucket/pixel.png",
+        "https://s3.example.com/newsroom-media/%2e%2e/attacker-bucket/pixel.png",
+    ]:
+        cleaned = sanitize_html(f'<p><img src="{ours}" alt="图"><img src="{theirs}" alt="像素"></p>')
+        assert ours in cleaned and "attacker-bucket" not in cleaned
