@@ -1217,7 +1217,7 @@ class _Builder:
             headline=data.headline,
             subtitle=data.subtitle,
             summary=data.summary,
-            body=_html(data.body),
+            body=_html(data.body, subheading="h2"),
             pull_quote=data.pull_quote,
             dateline_place=data.dateline_place,
             dateline_on=dateline_on,
@@ -1246,7 +1246,7 @@ class _Builder:
                 form=entry.form,
                 title=entry.title,
                 highlight=entry.highlight,
-                body=_html(entry.body),
+                body=_html(entry.body, subheading="h3"),
                 photo=self.photos[entry.photo] if entry.photo else None,
                 caption=entry.caption,
                 order=order,
@@ -1274,12 +1274,13 @@ class _Builder:
         return self.roles[name]
 
 
-def _html(paragraphs):
-    """Paragraphs to rich-text HTML; an item starting with "### " becomes a sub-heading (小标题)."""
+def _html(paragraphs, subheading):
+    """Paragraphs to rich-text HTML; an item starting with "### " becomes a sub-heading (小标题) of the level
+    ``subheading``: see ``manuscripts.BODY_SUBHEADING``."""
     parts = []
     for text in paragraphs:
         if text.startswith("### "):
-            parts.append(f"<h3>{text[4:]}</h3>")
+            parts.append(f"<{subheading}>{text[4:]}</{subheading}>")
         else:
             parts.append(f"<p>{text}</p>")
     return "\n".join(parts)

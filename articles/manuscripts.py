@@ -28,6 +28,11 @@ from django.utils.translation import gettext as _
 
 MAX_BYTES = 2 * 1024 * 1024  # a manuscript is text: 2 MB is several hundred thousand characters
 
+# Sub-headings' levels: the article page's headline is its h1 and a body's sub-headings come next (h2); an entry's
+# title is an h3 (under the h2 of its group), and CKEditor offers no level below h3, so an entry's are h3 too.
+BODY_SUBHEADING = "h2"
+ENTRY_SUBHEADING = "h3"
+
 # Sentence-final marks: a paragraph ending in one of these is complete.
 FINAL_MARKS = '。！？!?…”’」』）)》"'
 CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -41,7 +46,8 @@ _FORBIDDEN = re.compile(
 _SPACES = re.compile(r"[ \t\u00a0\u3000\u2002-\u200a\u202f\u205f]+")
 _HALF_PUNCT = re.compile(rf"(?<=[{CJK_CONTEXT}]) ?([,:;!?.]) ?(?=[{CJK_CONTEXT}])|(?<=[{CJK}”])([,:;!?.])$")
 _PARENS = re.compile(rf"\(([^()\n]*[{CJK}][^()\n]*)\)")
-_HEADING = re.compile(r"^(#{1,6})\s*(.*?)\s*#*$")
+# A space after the marks, as Markdown has it: "#巾帼建新功#主题活动……" is a paragraph opening with a hashtag.
+_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*$")
 _ENTRY_HEADING = re.compile(r"^(?P<org>[^：:]{2,30}?)\s*[：:]\s*(?P<title>\S.*)$")
 _DATELINE = re.compile(r"^(?:(?P<year>\d{4})年)?(?P<month>\d{1,2})月(?P<day>\d{1,2})日")
 _SENTENCE_END = re.compile(r"[。！？!?]")
@@ -79,7 +85,7 @@ class BylineItem:
 
 @dataclass
 class Block:
-    """A piece of a body: a paragraph ("p") or a sub-heading ("h3")."""
+    """A piece of a body: a paragraph ("p") or a sub-heading (``BODY_SUBHEADING``, ``ENTRY_SUBHEADING``)."""
 
     kind: str
     text: str
@@ -352,14 +358,14 @@ class _Parser:
                 )
             (current[1] if current else own).append(line)
 
-        draft.blocks = self._blocks(own)
+        draft.blocks = self._blocks(own, BODY_SUBHEADING)
         self._pull_quote(draft)
         self._dateline(draft)
         # A body with entries after it ends where the first entry begins: a caption may close it, as it may close
         # an entry. A body that ends the story ends with text.
         draft.captions = self._captions(draft.blocks, story_ends_here=not entries)
         for entry, entry_lines in entries:
-            entry.blocks = self._blocks(entry_lines)
+            entry.blocks = self._blocks(entry_lines, ENTRY_SUBHEADING)
             self._highlight(entry)
             entry.captions = self._captions(entry.blocks)
             draft.entries.append(entry)
@@ -370,13 +376,14 @@ class _Parser:
     def _looks_like_entry_heading(text):
         return bool(re.search(r"(妇联|妇女联合会)\s", text))
 
-    def _blocks(self, lines):
-        """Paragraphs and sub-headings; paragraphs broken by the print layout are joined again."""
+    def _blocks(self, lines, subheading):
+        """Paragraphs and sub-headings (of the level ``subheading``); paragraphs broken by the print layout are
+        joined again."""
         blocks, joinable = [], False
         for line in lines:
             heading = line.heading
             if heading:
-                blocks.append(Block("h3", heading[1]))
+                blocks.append(Block(subheading, heading[1]))
                 joinable = False
                 continue
             text = line.text
@@ -388,7 +395,7 @@ class _Parser:
             last = blocks[-1].text
             joinable = not last.endswith(tuple(FINAL_MARKS))
             if joinable and blocks[-1].lines == 1 and _is_bare_subheading(last) and line.blank_after:
-                blocks[-1].kind = "h3"
+                blocks[-1].kind = subheading
                 joinable = False
                 self.note(
                     _("The short line “%(text)s” has no punctuation: it was taken as a sub-heading.") % {"text": last}

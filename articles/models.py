@@ -82,7 +82,10 @@ class Publishable(models.Model):
         _("publishing time"),
         null=True,
         blank=True,
-        help_text=_("Newsroom time (Beijing). A future time schedules the item: it goes live by itself then."),
+        help_text=_(
+            "Newsroom time (Beijing), set by the workflow's publish or schedule step; a scheduled story goes live by "
+            "itself at its time."
+        ),
     )
 
     objects = PublishableQuerySet.as_manager()

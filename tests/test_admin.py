@@ -486,6 +486,15 @@ def test_the_live_now_column_names_its_icons_in_chinese(editor_client):
     assert 'alt="True"' not in html and 'alt="False"' not in html
 
 
+def test_the_publishing_time_says_where_it_is_set(editor_client):
+    """The field is read-only: its help pointed at typing a future time into it."""
+    article = ArticleFactory()
+
+    html = editor_client.get(reverse("admin:articles_article_change", args=[article.pk])).content.decode()
+
+    assert "由“采编流程”中的“立即发布”或“定时发布”设定" in html and "填写将来的时间" not in html
+
+
 def test_the_admin_search_box_is_named_in_chinese(editor_client):
     """The magnifier's alt text is the search field's accessible name; Django's template says "Search"."""
     ArticleFactory(headline="桐溪新闻")

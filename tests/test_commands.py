@@ -101,7 +101,9 @@ def test_meeting_report_carries_every_part_of_the_printed_page(seeded):
     assert speaker and message
     assert report.source == "今日女报 / 凤网"
     assert report.pull_quote and report.pull_quote in report.body
-    assert report.body.count("<p>") >= 5 and "<h3>" in report.body
+    assert (
+        report.body.count("<p>") >= 5 and "<h2>" in report.body and "<h3>" not in report.body
+    )  # the h1 is the headline
     published_on = timezone.localdate(report.published_at)
     assert report.dateline_place and report.dateline_on < published_on
     assert (report.print_page_number, report.print_page_name) == ("A01", "要闻")

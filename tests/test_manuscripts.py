@@ -122,9 +122,9 @@ def test_meeting_report():
     ]
     assert draft.pull_quote == "基层强，妇联才能强；妇女群众满意，改革才算成功。"
     assert draft.dateline_on == datetime.date(2026, 11, 19)
-    assert [block.kind for block in draft.blocks] == ["p", "p", "h3", "p", "p", "h3", "p"]
+    assert [block.kind for block in draft.blocks] == ["p", "p", "h2", "p", "p", "h2", "p"]
     assert draft.blocks[0].text.startswith("11月19日，全省妇联")  # the dateline stays where it was printed
-    assert [block.text for block in draft.blocks if block.kind == "h3"] == ["新建组织一千多个", "把服务送到家门口"]
+    assert [block.text for block in draft.blocks if block.kind == "h2"] == ["新建组织一千多个", "把服务送到家门口"]
     assert draft.captions == ["推进会会场。", "与会代表在分组讨论中交流心得。"]
     assert draft.entries == []
     assert manuscript.notes == []
@@ -259,9 +259,23 @@ def test_later_heading_without_byline_is_a_sub_heading_not_a_companion():
     assert len(manuscript.drafts) == 1
     assert [(block.kind, block.text) for block in manuscript.lead.blocks] == [
         ("p", "第一段。"),
-        ("h3", "小标题"),
+        ("h2", "小标题"),
         ("p", "第二段。"),
     ]
+
+
+def test_a_paragraph_opening_with_a_hashtag_is_not_a_heading():
+    """Weibo-style topics (#话题#) open paragraphs, and kickers: Markdown headings have a space after the marks."""
+    manuscript = parse(
+        "#三八节#\n# 巾帼建新功主题活动启动\n记者 李某\n\n#巾帼建新功#主题活动今天启动。\n\n第二段。", roles=ROLES
+    )
+    draft = manuscript.lead
+    assert draft.headline == "巾帼建新功主题活动启动" and draft.kicker == "#三八节#"
+    assert [(block.kind, block.text) for block in draft.blocks] == [
+        ("p", "#巾帼建新功#主题活动今天启动。"),
+        ("p", "第二段。"),
+    ]
+    assert [item.name for item in draft.bylines] == ["李某"]
 
 
 def test_dateline_year_and_impossible_date():
