@@ -24,6 +24,21 @@
     return { en: { dictionary: {}, getPluralForm: null } };
   }
 
+  // What a screen reader says on entering the editing area: the field's own label ("正文"), and for an inline row
+  // (an experience entry) that row's name first. CKEditor's default names no field ("富文本编辑器。编辑区域：main"),
+  // the same for every editor of the page.
+  function fieldLabel(textarea) {
+    var label = textarea.id ? document.querySelector('label[for="' + textarea.id + '"]') : null;
+    var text = label ? label.textContent.replace(/[:：]\s*$/, "").trim() : "";
+    var row = textarea.closest(".inline-related");
+    var rowName = row ? row.querySelector(".inline_label") : null;
+    var context = rowName ? rowName.textContent.replace(/\s+/g, " ").trim() : "";
+    if (context) {
+      text = context + "：" + text;
+    }
+    return text || undefined;
+  }
+
   function start(textarea) {
     if (textarea.dataset.ckeditorStarted || textarea.name.indexOf("__prefix__") !== -1) {
       return;
@@ -37,6 +52,7 @@
     var chinese = uiIsChinese();
     C.ClassicEditor.create(textarea, {
       licenseKey: "GPL",
+      label: fieldLabel(textarea),
       // The interface follows the admin's language; the text itself is always Chinese.
       language: { ui: chinese ? "zh-cn" : "en", content: "zh-cn" },
       translations: [translationsFor(chinese)],

@@ -291,3 +291,24 @@ def test_typing_survives_the_end_of_the_login_and_a_new_login_in_another_tab(adm
     page.wait_for_selector("ul.messagelist li.success")
     story.refresh_from_db()
     assert story.headline == "登录过期后保存的标题"
+
+
+def test_each_rich_text_editor_is_named_by_its_field(admin_page, newsroom_data):
+    """A screen reader entering an editor hears its field ("正文"), not CKEditor's "编辑区域：main" for all of them."""
+    from articles.models import Article, ExperienceEntry, Organization
+
+    article = Article.objects.create(headline="经验交流会", section=newsroom_data["section"], body="<p>会议召开。</p>")
+    for name in ("桐溪市妇联", "白沙县妇联"):
+        organization = Organization.objects.create(name=name, slug=f"org-{len(name)}-{name[:2]}", level="city")
+        ExperienceEntry.objects.create(
+            article=article, organization=organization, title="建强基层组织", body="<p>做法。</p>"
+        )
+    page = admin_page
+    page.goto(f"/admin/articles/article/{article.pk}/change/")
+    editors = page.locator(".ck-editor__editable[contenteditable=true]")
+    editors.nth(2).wait_for(state="attached")  # the body's and both entries' (in folded rows)
+
+    # CKEditor adds where its keyboard help is: "正文. 按 Alt+0 获取帮助。"
+    labels = [editors.nth(number).get_attribute("aria-label").split(". ")[0] for number in range(editors.count())]
+
+    assert labels == ["正文", "桐溪市妇联：建强基层组织：正文", "白沙县妇联：建强基层组织：正文"]
