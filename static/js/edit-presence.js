@@ -23,7 +23,26 @@
     return cookie("csrftoken") || (input ? input.value : "");
   }
 
+  // Who the notices are about, without the time each ends with ("……（05:03 仍在线）。"), which changes as time goes.
+  function who(texts) {
+    return texts.map(function (text) { return text.replace(/[（(][^（()）]*[)）][。.]?\s*$/, ""); }).join("\n");
+  }
+
+  // The list above is no live region: a screen reader would read it out again every 30 seconds while the user
+  // types. The announcement below changes only when someone opens or leaves the story.
+  function announce(box, texts) {
+    var region = document.getElementById("edit-presence-announcement");
+    var people = who(texts);
+    if (region && people !== box.dataset.announced) {
+      region.textContent = texts.join(" ");
+    }
+    box.dataset.announced = people;
+  }
+
   function show(box, texts, alert) {
+    if (!alert) {
+      announce(box, texts);
+    }
     var list = box.querySelector("ul");
     list.textContent = "";
     texts.forEach(function (text) {
@@ -69,6 +88,10 @@
     if (!box || !box.dataset.url) {
       return;
     }
+    // Those already there when the page opened are on the page as it loads: no need to announce them again.
+    box.dataset.announced = who(Array.prototype.map.call(box.querySelectorAll("li"), function (item) {
+      return item.textContent;
+    }));
     ["keydown", "input", "pointerdown"].forEach(function (type) {
       document.addEventListener(type, function () { active = true; }, true);
     });

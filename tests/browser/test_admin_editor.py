@@ -312,3 +312,33 @@ def test_each_rich_text_editor_is_named_by_its_field(admin_page, newsroom_data):
     labels = [editors.nth(number).get_attribute("aria-label").split(". ")[0] for number in range(editors.count())]
 
     assert labels == ["正文", "桐溪市妇联：建强基层组织：正文", "白沙县妇联：建强基层组织：正文"]
+
+
+def test_a_colleague_opening_the_story_is_announced_once_not_at_every_refresh(
+    admin_page, newsroom_data, workflow_people, new_page
+):
+    """The notice's times change at each 30-second refresh; a screen reader must not read it out each time."""
+    from articles.models import Article
+
+    from tests.browser.conftest import WORKFLOW_EDITOR_USERNAME, log_in
+
+    article = Article.objects.create(headline="两人同时打开", section=newsroom_data["section"], body="<p>正文。</p>")
+    url = f"/admin/articles/article/{article.pk}/change/"
+    page = admin_page
+    page.goto(url)
+    region = page.locator("#edit-presence-announcement")
+    assert region.get_attribute("role") == "status" and page.locator("#edit-presence").get_attribute("role") is None
+
+    colleague = log_in(new_page(), WORKFLOW_EDITOR_USERNAME)
+    colleague.goto(url)
+    page.evaluate("window.dispatchEvent(new Event('focus'))")  # a refresh, as every 30 seconds
+    page.locator("#edit-presence li").first.wait_for()
+    announced = region.inner_text()
+    assert "也打开了" in announced
+
+    page.evaluate("document.getElementById('edit-presence-announcement').textContent = ''")
+    for _refresh in range(2):
+        with page.expect_response(lambda response: response.url.endswith("/presence/")):
+            page.evaluate("window.dispatchEvent(new Event('focus'))")
+    assert region.inner_text() == ""  # the same colleague: nothing read out again
+    assert "也打开了" in page.locator("#edit-presence li").first.inner_text()  # still shown
