@@ -319,7 +319,6 @@ def test_a_colleague_opening_the_story_is_announced_once_not_at_every_refresh(
 ):
     """The notice's times change at each 30-second refresh; a screen reader must not read it out each time."""
     from articles.models import Article
-
     from tests.browser.conftest import WORKFLOW_EDITOR_USERNAME, log_in
 
     article = Article.objects.create(headline="两人同时打开", section=newsroom_data["section"], body="<p>正文。</p>")
