@@ -251,12 +251,16 @@ def test_deleting_an_article_removes_its_bylines_photo_links_and_entries_but_not
     assert Organization.objects.filter(pk=entry.organization_id).exists()
 
 
-def test_deleting_a_lead_photo_keeps_the_article():
+def test_a_lead_photo_is_not_deleted_from_under_its_article():
+    """It vanished from live stories without a trace; the admin now names the stories instead (test_photos.py)."""
+    from django.db.models import ProtectedError
+
     photo = PhotoFactory()
     article = ArticleFactory(lead_photo=photo)
-    photo.delete()
+    with pytest.raises(ProtectedError):
+        photo.delete()
     article.refresh_from_db()
-    assert article.lead_photo is None
+    assert article.lead_photo == photo
 
 
 # --- Stored files ---------------------------------------------------------------------------------
