@@ -186,6 +186,24 @@ def test_the_header_search_button_looks_like_a_button(page, public_site):
     assert button == "rgb(176, 24, 43)" and field != button
 
 
+def test_on_a_phone_a_menu_link_reached_with_the_keyboard_is_not_left_under_the_fade(page, public_site):
+    """Tabbing along the sideways menu: each link (and its focus ring) in view, clear of the faded end."""
+    page.set_viewport_size({"width": 375, "height": 740})
+    page.goto(reverse("articles:home"))
+    menu = page.locator(".site-nav-list")
+    links = menu.locator("a")
+    assert menu.evaluate("e => e.scrollWidth > e.clientWidth")  # more than a phone's width: the case to check
+
+    page.locator(".skip-link").focus()
+    for number in range(links.count()):
+        while not links.nth(number).evaluate("e => e === document.activeElement"):
+            page.keyboard.press("Tab")
+        shown = menu.bounding_box()
+        link = links.nth(number).bounding_box()
+        assert link["x"] >= shown["x"] - 1, number
+        assert link["x"] + link["width"] <= shown["x"] + shown["width"] - 39, number  # the fade is 2.5rem
+
+
 def test_on_a_phone_the_menu_shows_there_is_more_to_swipe_to(page, public_site):
     """Half the sections lie past a phone's edge in the sideways-scrolling menu: its end fades, a hint to swipe."""
     page.set_viewport_size({"width": 375, "height": 740})
