@@ -13,7 +13,7 @@ from django.contrib.admin.utils import unquote
 from django.contrib.contenttypes import views as contenttype_views
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
-from django.db import connections, router
+from django.db import connections, models, router
 from django.db.models import Prefetch, Value
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
@@ -99,7 +99,16 @@ def limit_photo_choices(db_field, request, kwargs):
 
 
 class PartFormSet(BaseInlineFormSet):
-    """An article's parts: a duplicate is named by its fields' labels ("记者 和 身份"), not by their code names."""
+    """An article's parts: a duplicate is named by its fields' labels ("记者 和 身份"), not by their code names; in
+    a table (bylines, photos) each field is named by its label for screen readers too, since the column headers
+    are not tied to the fields ("组合框 首席记者" said nothing of what the box is)."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        for field in form.fields.values():
+            widget = getattr(field.widget, "widget", field.widget)  # inside the admin's "add another" wrapper
+            if field.label and not isinstance(widget, forms.HiddenInput):
+                widget.attrs.setdefault("aria-label", str(field.label))
 
     def get_unique_error_message(self, unique_check):
         labels = [str(self.model._meta.get_field(name).verbose_name) for name in unique_check]
@@ -207,6 +216,8 @@ class ArticlePhotoInline(ArticlePartInline, admin.TabularInline):
     fields = ["order", "photo", "preview", "caption"]
     readonly_fields = ["preview"]
     ordering = ["order", "id"]
+    # Two lines, as the lead photo's caption: the default ten lines pushed the table past the screen's width.
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 40})}}
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("photo").prefetch_related("photo__renditions")

@@ -900,3 +900,25 @@ def test_the_editor_uploads_images_for_the_article_being_edited(editor_client):
     assert html.count(f"?article={article.pk}") >= 2  # the body and the entry's body
     add_page = editor_client.get(admin_url(Article, "add")).content.decode()
     assert 'data-upload-url="/editor/images/"' in add_page
+
+
+def test_every_field_of_a_byline_or_photo_row_is_named_for_screen_readers(editor_client):
+    """In the tables of bylines and photos the column headers are not tied to the fields: each names itself."""
+    article = ArticleFactory()
+    BylineFactory(article=article)
+    ArticlePhotoFactory(article=article, caption="会场")
+
+    html = editor_client.get(reverse("admin:articles_article_change", args=[article.pk])).content.decode()
+
+    for name, label in [
+        ("bylines-0-role", "身份"),
+        ("bylines-0-order", "排序"),
+        ("bylines-0-DELETE", "删除"),
+        ("article_photos-0-order", "排序"),
+        ("article_photos-0-caption", "图说"),
+        ("article_photos-0-DELETE", "删除"),
+    ]:
+        tag = re.search(rf'<(?:input|select|textarea)[^>]*name="{name}"[^>]*>', html).group(0)
+        assert f'aria-label="{label}' in tag, tag
+    caption = re.search(r'<textarea[^>]*name="article_photos-0-caption"[^>]*>', html).group(0)
+    assert 'rows="2"' in caption
