@@ -1644,7 +1644,8 @@ def review_levels():
 
 
 def review_level_name(level, levels=None):
-    """The name of review level ``level`` (1-based): 初审/复审/终审 with three levels, 签发 with one."""
+    """The name of review level ``level`` (1-based): 初审/复审/终审 with three levels, 审核 with one (签发, in a
+    newsroom, is the release itself: publishing)."""
     levels = levels or review_levels()
     if levels == 1:
         return _("Sign-off")

@@ -558,3 +558,17 @@ def test_a_correction_moves_the_articles_date_modified(client):
     expected = timezone.localtime(noted_at).isoformat()
     assert f'"dateModified":"{expected}"' in html
     assert re.search(rf'article:modified_time" content="{re.escape(expected)}"', html)
+
+
+def test_with_one_level_the_sign_off_is_called_a_review_not_签发(client, story, reporter_user, editor_user):
+    """签发 is a newsroom's word for the release itself: a story "已签发" yet not live read as a contradiction."""
+    services.submit_for_review(story, reporter_user)
+    client.force_login(editor_user)
+    change_url = admin_url(story, "change", story.pk)
+    before = client.get(change_url).content.decode()
+
+    services.approve(story, editor_user)
+    after = client.get(change_url).content.decode()
+
+    assert "通过：审核" in before and "审核已通过，可以发布" in after
+    assert "签发" not in before + after
