@@ -717,12 +717,26 @@ class ArticleAdmin(admin.ModelAdmin):
                     dry_run=True,
                     may_create=services.creatable_by(request.user),
                 )
+                ready = [result for result in results if result.status == "ready"]
                 context.update(
                     results=self._import_rows(results),
                     section=section,
-                    importable=any(result.status == "ready" for result in results),
+                    importable=bool(ready),
                     title=_("Check the manuscripts"),
                 )
+                # The confirmation sends the texts back in one request, which Django refuses past
+                # DATA_UPLOAD_MAX_MEMORY_SIZE: say so now rather than fail then (a 400, nothing imported).
+                size = sum(len(result.manuscript.text.encode()) for result in ready)
+                budget = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+                if budget is not None and size > budget - 64 * 1024:  # room for the form's other fields
+                    context.update(
+                        importable=False,
+                        too_large=_(
+                            "Together these manuscripts are too large to import at once (%(size).1f MB; at most "
+                            "%(limit).1f MB a time): import them in smaller batches."
+                        )
+                        % {"size": size / 1024 / 1024, "limit": (budget - 64 * 1024) / 1024 / 1024},
+                    )
                 return TemplateResponse(request, "admin/articles/article/import_preview.html", context)
         else:
             form = ManuscriptImportForm(initial={"section": Section.objects.order_by("order", "name").first()})

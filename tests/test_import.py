@@ -394,6 +394,26 @@ def test_a_reporter_imports_a_manuscript_whose_names_are_all_known(reporter_clie
     assert article.created_by == reporter_user and [b.reporter.name for b in article.bylines.all()] == ["龙春燕"]
 
 
+def test_a_batch_too_large_to_send_back_is_refused_at_the_preview_not_at_the_confirmation(
+    editor_client, section, settings
+):
+    """The confirmation sends the texts back in one request: past Django's limit it was a 400 and nothing imported."""
+    text = sample("roundup_package.md").decode()
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024 + len(text.encode()) // 2
+
+    preview = editor_client.post(reverse(IMPORT_URL), {"text": text, "section": section.pk})
+
+    assert not preview.context["importable"]
+    assert "too large to import at once" in preview.text and 'value="Import as drafts"' not in preview.text
+    assert not Article.objects.exists()
+
+
+def test_the_confirmation_sends_the_texts_unencoded(editor_client, section):
+    """URL-encoded, a Chinese character takes 9 bytes of the request (multipart: 3)."""
+    preview = editor_client.post(reverse(IMPORT_URL), {"text": sample("bom.md").decode(), "section": section.pk})
+    assert re.search(r'<form method="post" enctype="multipart/form-data">', preview.text)
+
+
 def test_pasted_text_preview(editor_client, section):
     text = sample("correspondent_short.txt").decode()
     response = editor_client.post(reverse(IMPORT_URL), {"text": text, "section": section.pk})
