@@ -58,7 +58,7 @@ ORAL_WORDS = ("大会交流发言", "大会发言", "现场交流发言", "现�
 WRITTEN_WORDS = ("书面交流", "书面发言", "书面材料")
 # Words that end a byline role the vocabulary does not know yet (特约记者, 驻站记者, 文, 图 ...).
 ROLE_LIKE_SUFFIXES = ("记者", "通讯员", "员", "实习生", "摄影", "摄像", "整理", "编辑", "撰稿", "制图", "执笔")
-ROLE_LIKE_WORDS = {"文", "图", "文图", "文/图"}
+ROLE_LIKE_WORDS = {"文", "图", "文图", "文/图", "图/文"}
 
 CAPTION_MAX_CHARACTERS = 40
 BARE_SUBHEADING_MAX_CHARACTERS = 20
@@ -601,6 +601,12 @@ def parse_byline(line, roles):
             tokens.extend(glued)
         else:
             tokens.append(token)
+    # "文/图" (text and photos) is one role: the split above made it three tokens, and "文" was then lost.
+    for position in range(len(tokens) - 3, -1, -1):
+        if tokens[position + 1] == "/":  # noqa: S105  # nosec B105 - a byline word
+            combined = f"{tokens[position]}/{tokens[position + 2]}"
+            if combined in roles or combined in ROLE_LIKE_WORDS:
+                tokens[position : position + 3] = [combined]
     if not any(token in roles or _role_like(token) for token in tokens):
         return "", [], False
 
@@ -624,7 +630,9 @@ def parse_byline(line, roles):
         if expecting_role or (_role_like(token) and following is not None and following not in roles):
             role, expecting_role = token, False
             continue
-        items.append(BylineItem(role=role, name=token, known_role=role in roles))
+        # "周雅琴、唐小满": two people in the same role, not one person with a comma in the name.
+        for name in filter(None, token.split("、")):
+            items.append(BylineItem(role=role, name=name, known_role=role in roles))
     if role is not None and not items:
         return "", [], False
     # An unknown role with no name after it (e.g. "李某 记者站") is not a byline.

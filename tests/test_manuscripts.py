@@ -238,6 +238,9 @@ def test_entry_heading_without_colon_is_a_noted_sub_heading():
         ("今日女报/凤网 记者李某 通讯员 张某 赵某", "今日女报 / 凤网", [("记者", "李某"), ("通讯员", "张某"), ("通讯员", "赵某")]),
         ("（记者 李某）", "", [("记者", "李某")]),
         ("本报讯 记者 李某", "本报讯", [("记者", "李某")]),
+        # Two names with 、 are two people (not one reporter "周雅琴、唐小满"); 文/图 is one role (文 was lost).
+        ("今日女报 / 凤网 记者 周雅琴、唐小满 文/图 罗文静", "今日女报 / 凤网", [("记者", "周雅琴"), ("记者", "唐小满"), ("文/图", "罗文静")]),
+        ("文/图 罗文静", "", [("文/图", "罗文静")]),
     ],
 )  # fmt: skip
 def test_byline_lines(line, source, pairs):
