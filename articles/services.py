@@ -2325,10 +2325,19 @@ def _match_names(result):
 
     organizations = list(dict.fromkeys(entry.organization for draft in drafts for entry in draft.entries))
     by_name, by_short_name = {}, {}
-    for organization in Organization.objects.filter(Q(name__in=organizations) | Q(short_name__in=organizations)):
+    found = Organization.objects.filter(Q(name__in=organizations) | Q(short_name__in=organizations)).order_by("pk")
+    for organization in found:
         by_name[organization.name] = organization
-        by_short_name.setdefault(organization.short_name, organization)
-    result.organizations = {name: by_name.get(name) or by_short_name.get(name) for name in organizations}
+        by_short_name.setdefault(organization.short_name, []).append(organization)
+    result.organizations = {}
+    for name in organizations:
+        sharing = by_short_name.get(name, [])
+        result.organizations[name] = by_name.get(name) or (sharing[0] if sharing else None)
+        if name not in by_name and len(sharing) > 1:  # 城关镇妇联: a town's name repeats across counties
+            result.notes.append(
+                _("Several organisations are called %(name)s for short (%(names)s): the entry goes to the first; "
+                  "check it.") % {"name": name, "names": "、".join(organization.name for organization in sharing)}
+            )  # fmt: skip
     for name, organization in result.organizations.items():
         if organization is None:
             level = manuscripts.guess_level(name)

@@ -151,6 +151,18 @@ def test_roundup_package_creates_a_linked_companion_with_entries(section, editor
     assert entries[0].body.startswith("<p>我们把改革任务")
 
 
+def test_a_short_name_two_organisations_share_is_noted(section, editor_user):
+    """Town names repeat across counties: the entry must not land in one of them silently."""
+    first = OrganizationFactory(name="枫林市城关镇妇女联合会", short_name="青枫市妇联", slug="fenglin-chengguan")
+    OrganizationFactory(name="白沙县城关镇妇女联合会", short_name="青枫市妇联", slug="baisha-chengguan")
+
+    result = services.import_manuscript(sample("roundup_package.md"), user=editor_user, dry_run=True)
+
+    assert result.organizations["青枫市妇联"] == first
+    notes = [note for note in result.notes if "青枫市妇联" in note]
+    assert len(notes) == 1 and "枫林市城关镇妇女联合会" in notes[0] and "白沙县城关镇妇女联合会" in notes[0]
+
+
 def test_unknown_roles_are_added_to_the_vocabulary(section, editor_user):
     result = services.import_manuscript(sample("unknown_roles.md"), user=editor_user)
     assert result.status == "created"
