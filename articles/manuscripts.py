@@ -48,6 +48,12 @@ _HALF_PUNCT = re.compile(rf"(?<=[{CJK_CONTEXT}]) ?([,:;!?.]) ?(?=[{CJK_CONTEXT}]
 _PARENS = re.compile(rf"\(([^()\n]*[{CJK}][^()\n]*)\)")
 # A space after the marks, as Markdown has it: "#巾帼建新功#主题活动……" is a paragraph opening with a hashtag.
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*$")
+# A photo the manuscript points at, on a line of its own: Markdown's ![caption](file), or 【图】file caption.
+_PICTURE = re.compile(
+    r"^(?:!\[(?P<alt>[^\]]*)\]\((?P<file>[^)\s]*)[^)]*\)"
+    r"|【图】\s*(?P<file2>\S+\.(?:jpe?g|png|webp|gif|tiff?|heic))?\s*(?P<caption>.*))$",
+    re.IGNORECASE,
+)
 _ENTRY_HEADING = re.compile(r"^(?P<org>[^：:]{2,30}?)\s*[：:]\s*(?P<title>\S.*)$")
 _DATELINE = re.compile(r"^(?:(?P<year>\d{4})年)?(?P<month>\d{1,2})月(?P<day>\d{1,2})日")
 _SENTENCE_END = re.compile(r"[。！？!?]")
@@ -387,6 +393,16 @@ class _Parser:
                 joinable = False
                 continue
             text = line.text
+            picture = _PICTURE.match(text)
+            if picture:  # a photo the manuscript points at: its caption waits for the photo (a placeholder)
+                caption = (picture["alt"] if picture["alt"] is not None else picture["caption"] or "").strip()
+                blocks.append(Block("caption", caption))
+                self.note(
+                    _("The photo %(file)s is referenced but not in the manuscript: its caption “%(caption)s” waits "
+                      "for it; upload the photo and attach it.") % {"file": picture["file"] or picture["file2"] or "", "caption": caption}
+                )  # fmt: skip
+                joinable = False
+                continue
             if joinable and blocks and blocks[-1].kind == "p":
                 blocks[-1].text = _joined(blocks[-1].text, text)
                 blocks[-1].lines += 1
@@ -445,14 +461,21 @@ class _Parser:
         out of ``blocks``): before the next paragraph or sub-heading, or closing an entry. The first words of a body
         or section are text, and so are the last words of a story (``story_ends_here``), however short."""
         captions, kept = [], []
-        if sum(block.kind == "p" for block in blocks) < 2:
-            return captions
+        guessing = sum(block.kind == "p" for block in blocks) >= 2
         last = len(blocks) - 1
         for index, block in enumerate(blocks):
             after_text = index > 0 and blocks[index - 1].kind == "p"
             placed = after_text and (index < last or not story_ends_here)
-            if placed and block.kind == "p" and block.lines == 1 and _is_caption(block.text):
+            if block.kind == "caption":  # a photo's own, from its reference
                 captions.append(block.text)
+            elif guessing and placed and block.kind == "p" and block.lines == 1 and _is_caption(block.text):
+                captions.append(block.text)
+                # A guess: a short sentence of the text has the same shape. Taken out, it blocks publishing until a
+                # photo is attached, so the preview asks for a look.
+                self.note(
+                    _("The short line “%(text)s” was taken as a photo caption (its photo is not in the manuscript): "
+                      "if it is part of the text, put it back in the body.") % {"text": block.text}
+                )  # fmt: skip
             else:
                 kept.append(block)
         blocks[:] = kept
