@@ -26,6 +26,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from articles import manuscripts, services, tasks
 from articles import search as article_search
@@ -1170,7 +1171,7 @@ class ReporterAdminForm(MadeSlugFormMixin, CheckedImageFormMixin, forms.ModelFor
 @admin.register(Reporter)
 class ReporterAdmin(admin.ModelAdmin):
     form = ReporterAdminForm
-    list_display = ["name", "title", "affiliation", "has_login", "is_active"]
+    list_display = ["name", "title", "affiliation", "has_login", "active"]
     list_filter = ["is_active", "affiliation"]
     search_fields = ["name", "slug", "affiliation"]
     prepopulated_fields = {"slug": ["name"]}
@@ -1184,6 +1185,10 @@ class ReporterAdmin(admin.ModelAdmin):
     @admin.display(description=_("has login"), ordering="user")
     def has_login(self, obj):
         return yes_no_icon(obj.user_id is not None)
+
+    @admin.display(description=_("active"), ordering="is_active")
+    def active(self, obj):
+        return yes_no_icon(obj.is_active)  # a boolean column's own icon says "True"/"False" to a screen reader
 
 
 @admin.register(BylineRole)
@@ -1205,10 +1210,14 @@ class SectionAdmin(admin.ModelAdmin):
 @admin.register(Topic)
 class TopicAdmin(admin.ModelAdmin):
     form = TopicAdminForm
-    list_display = ["title", "place", "starts_on", "ends_on", "is_featured"]
+    list_display = ["title", "place", "starts_on", "ends_on", "featured"]
     list_filter = ["is_featured"]
     search_fields = ["title", "summary", "place"]
     prepopulated_fields = {"slug": ["title"]}
+
+    @admin.display(description=_("featured"), ordering="is_featured")
+    def featured(self, obj):
+        return yes_no_icon(obj.is_featured)
 
 
 @admin.register(Organization)
@@ -1416,10 +1425,14 @@ class WatchWordAdmin(admin.ModelAdmin):
     """The newsroom's word lists, checked in every story before it is published (case and width ignored)."""
 
     form = WatchWordAdminForm
-    list_display = ["word", "kind", "correction", "note", "is_active"]
+    list_display = ["word", "kind", "correction", "note", "active"]
     list_filter = ["kind", "is_active"]
     search_fields = ["word", "correction", "note"]
     list_per_page = 100
+
+    @admin.display(description=pgettext_lazy("watch word", "active"), ordering="is_active")
+    def active(self, obj):
+        return yes_no_icon(obj.is_active)
 
     # Sensitive words guard publishing: only those who may override the check (主编) may change that list, or an
     # editor could switch a word off, publish and switch it on again. Every change is in the admin's history.

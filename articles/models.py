@@ -945,7 +945,7 @@ class WatchWord(models.Model):
         _("correct form"), max_length=50, blank=True, help_text=_("For a miswritten word, e.g. 作为 for 做为.")
     )
     note = models.CharField(_("note"), max_length=200, blank=True)
-    is_active = models.BooleanField(_("active"), default=True)
+    is_active = models.BooleanField(pgettext_lazy("watch word", "active"), default=True)  # 启用, not 在职
 
     class Meta:
         ordering = ["kind", "word"]

@@ -505,6 +505,27 @@ def test_the_admin_search_box_is_named_in_chinese(editor_client):
     assert 'value="桐溪" id="searchbar"' in html and "1 条结果" in html
 
 
+@pytest.mark.parametrize(
+    ("model", "make"),
+    [
+        ("reporter", lambda: ReporterFactory()),
+        ("topic", lambda: TopicFactory(is_featured=True)),
+        ("watchword", lambda: WatchWordFactory()),
+    ],
+)
+def test_every_yes_no_column_names_its_icon_in_chinese(admin_client, model, make):
+    make()
+    html = admin_client.get(reverse(f"admin:articles_{model}_changelist")).content.decode()
+    assert 'alt="是"' in html
+    assert 'alt="True"' not in html and 'alt="False"' not in html
+
+
+def test_a_watch_word_is_on_or_off_not_employed(admin_client):
+    WatchWordFactory()
+    html = admin_client.get(reverse("admin:articles_watchword_changelist")).content.decode()
+    assert "启用" in html and "在职" not in html
+
+
 def test_a_page_opened_by_another_login_cannot_save_or_take_a_step(client, editor_user, other_editor_user):
     """After a new login in another tab, a page's forms send that login's security token (so an editor whose login
     ended keeps their typing); a page opened by someone else on the same browser must not act as the new login."""
