@@ -520,6 +520,16 @@ def test_every_yes_no_column_names_its_icon_in_chinese(admin_client, model, make
     assert 'alt="True"' not in html and 'alt="False"' not in html
 
 
+def test_the_admins_own_words_read_as_plain_chinese(editor_client):
+    """Django's catalog: "Error: 增加 稿件", "选择 稿件 来修改", "以 状态"."""
+    changelist = editor_client.get(reverse("admin:articles_article_changelist")).content.decode()
+    rejected = editor_client.post(reverse("admin:articles_article_add"), {"headline": ""}).content.decode()
+
+    assert "<title>选择要修改的稿件 |" in changelist and "选择 稿件 来修改" not in changelist
+    assert "按状态" in changelist and "以 状态" not in changelist
+    assert "<title>错误： 添加稿件 |" in rejected and "Error:" not in rejected
+
+
 def test_a_watch_word_is_on_or_off_not_employed(admin_client):
     WatchWordFactory()
     html = admin_client.get(reverse("admin:articles_watchword_changelist")).content.decode()

@@ -31,7 +31,7 @@ from tests import pgcluster
 BASE_DIR = Path(__file__).resolve().parent.parent
 PYTHON = Path(sys.executable)
 OUTAGE_TITLE = "服务暂时不可用"  # "Service temporarily unavailable"
-NOT_SAVED = "您的修改没有保存"  # "Your changes were NOT saved"
+NOT_SAVED = "你的修改没有保存"  # "Your changes were NOT saved"
 SAVE_FAILED = "没有保存：保存时与数据库的连接中断"  # "Not saved: the connection to the database was lost while saving"
 DEMO_EDITOR = ("demo-editor", "newsroom-demo")
 
