@@ -493,6 +493,7 @@ def test_the_publishing_time_says_where_it_is_set(editor_client):
     html = editor_client.get(reverse("admin:articles_article_change", args=[article.pk])).content.decode()
 
     assert "由“采编流程”中的“立即发布”或“定时发布”设定" in html and "填写将来的时间" not in html
+    assert "状态：<strong" in html  # a full-width colon in Chinese, not "状态: "
 
 
 def test_the_admin_search_box_is_named_in_chinese(editor_client):

@@ -426,6 +426,19 @@ def test_the_confirmation_sends_the_texts_unencoded(editor_client, section):
     assert re.search(r'<form method="post" enctype="multipart/form-data">', preview.text)
 
 
+def test_the_preview_reads_as_chinese_with_full_width_marks(editor_client, section):
+    """"稿件: 标题", "陈思远 (已有记者)": ASCII punctuation in Chinese text; and the body's sub-headings are shown."""
+    ReporterFactory(name="李晓萌")
+    text = "# 巾帼夜校开课\n记者 李晓萌 通讯员 龙春燕\n\n第一段。\n\n## 小标题\n\n第二段。"
+    with translation.override("zh-hans"):
+        html = editor_client.post(reverse(IMPORT_URL), {"text": text, "section": section.pk}).text
+
+    assert "稿件：巾帼夜校开课" in html
+    assert "李晓萌（已有记者）" in html and "龙春燕" in html and "（新通讯员，无登录账号）" in html
+    assert "<h4>小标题</h4>" in html
+    assert "稿件: " not in html and " (已有记者)" not in html
+
+
 def test_pasted_text_preview(editor_client, section):
     text = sample("correspondent_short.txt").decode()
     response = editor_client.post(reverse(IMPORT_URL), {"text": text, "section": section.pk})
