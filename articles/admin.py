@@ -931,10 +931,9 @@ class ArticleAdmin(admin.ModelAdmin):
         if article.is_published():
             self.message_user(request, _("The story is published."), messages.SUCCESS)
         else:
-            when = timezone.localtime(article.published_at)
             self.message_user(
                 request,
-                _("The story is scheduled for %(time)s.") % {"time": f"{when:%Y-%m-%d %H:%M:%S}"},
+                _("The story is scheduled for %(time)s.") % {"time": services.local_time_text(article.published_at)},
                 messages.SUCCESS,
             )
         for finding in warnings:

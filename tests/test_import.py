@@ -427,7 +427,7 @@ def test_the_confirmation_sends_the_texts_unencoded(editor_client, section):
 
 
 def test_the_preview_reads_as_chinese_with_full_width_marks(editor_client, section):
-    """"稿件: 标题", "陈思远 (已有记者)": ASCII punctuation in Chinese text; and the body's sub-headings are shown."""
+    """ "稿件: 标题", "陈思远 (已有记者)": ASCII punctuation in Chinese text; and the body's sub-headings are shown."""
     ReporterFactory(name="李晓萌")
     text = "# 巾帼夜校开课\n记者 李晓萌 通讯员 龙春燕\n\n第一段。\n\n## 小标题\n\n第二段。"
     with translation.override("zh-hans"):

@@ -361,7 +361,8 @@ def test_a_future_time_schedules_the_story(story, reporter_user, editor_user):
     assert list(Article.objects.scheduled()) == [story]
     schedule = story.transitions.order_by("id").last()
     assert schedule.action == Action.SCHEDULE
-    assert timezone.localtime(at).strftime("%Y-%m-%d %H:%M:%S") in schedule.comment
+    local = timezone.localtime(at)
+    assert f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}" in schedule.comment  # as the admin's dates
 
 
 def test_a_scheduled_story_may_be_rescheduled_but_a_live_one_is_not_published_again(story, reporter_user, editor_user):
