@@ -165,6 +165,23 @@ def test_history_page_compares_the_last_two_versions_by_default(editor_client):
     assert html.count('name="old"') == 2  # one radio button per version
 
 
+def test_versions_saved_in_the_same_minute_are_told_apart(editor_client):
+    """Listed to the second, and each restore button says which version it restores (for screen readers)."""
+    import re
+
+    from tests.test_admin import admin_url
+
+    article = ArticleFactory(headline="初稿标题")
+    edit_in_admin(editor_client, article, headline="第二稿标题")
+    edit_in_admin(editor_client, article, headline="第三稿标题")
+
+    html = editor_client.get(admin_url(article, "history", article.pk)).content.decode()
+
+    times = re.findall(r'<th scope="row">(\d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d:\d\d)</th>', html)
+    labels = re.findall(r'aria-label="(恢复 [^"]+ 的版本)"', html)
+    assert len(times) == 2 and len(labels) == 1 and labels[0] == f"恢复 {times[1]} 的版本"
+
+
 def test_history_page_names_the_changed_fields_in_chinese(editor_client):
     """Django stores a change's field labels in English (capitalised) and translates them when it shows them."""
     from tests.test_admin import admin_url
