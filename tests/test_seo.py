@@ -417,3 +417,20 @@ def test_iso8601_filter_converts_to_beijing_time():
     assert iso8601(datetime(2026, 11, 19, 16, 5, 7, 123456, tzinfo=UTC)) == "2026-11-20T00:05:07+08:00"
     assert iso8601(None) == ""
     assert iso8601(timezone.now()).endswith("+08:00")
+
+
+@pytest.mark.django_db
+def test_list_pages_are_told_apart_by_their_titles_and_descriptions(client, settings):
+    """/news/ had the home page's title; page 2 had page 1's; a section's own description was not used."""
+    section = SectionFactory(name="要闻", description="全省妇联工作的重要消息。")
+    ArticleFactory.create_batch(21, published=True, section=section)
+
+    def head(url):
+        html = client.get(url).content.decode()
+        title = re.search(r"<title>(.*?)</title>", html).group(1)
+        description = re.search(r'<meta name="description" content="([^"]*)"', html).group(1)
+        return title, description
+
+    assert head(reverse("articles:article_list"))[0] == f"最新报道 - {settings.NEWSROOM_SITE_NAME}"
+    assert head(reverse("articles:article_list") + "?page=2")[0] == f"最新报道 - {settings.NEWSROOM_SITE_NAME}（第2页）"
+    assert head(section.get_absolute_url()) == (f"要闻 - {settings.NEWSROOM_SITE_NAME}", "全省妇联工作的重要消息。")
