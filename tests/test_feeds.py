@@ -1,6 +1,7 @@
 """RSS and Atom feeds: what they list, every author, exact times, nothing unpublished, no broken XML."""
 
 import html
+import re
 from datetime import UTC, datetime, timedelta
 
 import feedparser
@@ -353,3 +354,17 @@ def test_a_section_reporter_or_topic_page_leads_to_its_own_feeds(client, kind):
     for url in (rss, atom):
         feed = feedparser.parse(client.get(url).content)
         assert [entry.title for entry in feed.entries] == ["桐溪妇联开展家风宣讲"]
+
+
+@pytest.mark.django_db
+def test_a_pages_feeds_have_titles_a_feed_reader_tells_apart(client, settings):
+    """The RSS and the Atom feed of a page were both called "要闻" (and the site's both the same): two identical
+    entries in a feed reader's list. Their words match the pages' (最新报道), not 最新文章."""
+    section = SectionFactory(name="要闻")
+    ArticleFactory(published=True, section=section)
+
+    html = client.get(section.get_absolute_url()).content.decode()
+    titles = re.findall(r'<link rel="alternate" type="application/(?:rss|atom)\+xml" title="([^"]*)"', html)
+
+    site = settings.NEWSROOM_SITE_NAME
+    assert titles == [f"{site}：最新报道（RSS）", f"{site}：最新报道（Atom）", "要闻（RSS）", "要闻（Atom）"]
