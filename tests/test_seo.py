@@ -156,15 +156,16 @@ def test_json_ld_authors_are_every_bylined_person_in_byline_order_with_their_rol
     ]
 
 
-def test_json_ld_role_belongs_to_the_byline_not_the_person(client):
-    """The same chief reporter compiles the companion roundup: there her jobTitle is 整理."""
+def test_json_ld_job_title_is_a_post_never_a_contribution(client):
+    """The same chief reporter compiles the companion roundup: 整理 is what she did there, not her job title."""
     reporter = ReporterFactory(name="李晓萌", title="首席记者")
     roundup = ArticleFactory(published=True)
     BylineFactory(article=roundup, reporter=reporter, role=BylineRoleFactory(name="整理"))
+    BylineFactory(article=roundup, role=BylineRoleFactory(name="摄影"), reporter=ReporterFactory(name="罗文静"))
 
     node = json_ld(client.get(roundup.get_absolute_url()))["NewsArticle"]
 
-    assert [(a["name"], a["jobTitle"]) for a in node["author"]] == [("李晓萌", "整理")]
+    assert [(a["name"], a.get("jobTitle")) for a in node["author"]] == [("李晓萌", None), ("罗文静", None)]
 
 
 def test_json_ld_publisher_is_the_paper_with_its_logo(client, article):

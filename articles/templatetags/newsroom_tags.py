@@ -39,6 +39,9 @@ def json_for_script(data):
 RICH_TEXT_IMAGE_SIZES = "(max-width: 40em) 100vw, 36em"
 
 
+JOB_TITLE_ENDINGS = ("记者", "通讯员", "实习生", "编辑", "主编", "主任")  # byline roles that are posts, not contributions
+
+
 @register.filter
 def responsive_images(html, photos):
     """Rich text, sanitised by services.sanitize_html when it was saved, with our own photos as responsive
@@ -381,7 +384,9 @@ def article_json_ld_data(article, request, *, absolute=None, url=None, image=Non
         {
             "@type": "Person",
             "name": byline.reporter.name,
-            "jobTitle": byline.role.name,
+            # A role that is a post (首席记者, 通讯员) is the person's job title; one that is a contribution to this
+            # story (整理, 摄影) is not.
+            **({"jobTitle": byline.role.name} if byline.role.name.endswith(JOB_TITLE_ENDINGS) else {}),
             "url": absolute(page_url(byline.reporter)),
         }
         for byline in article.bylines.all()
