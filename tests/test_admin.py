@@ -531,6 +531,12 @@ def test_the_admins_own_words_read_as_plain_chinese(editor_client):
     assert "<title>错误： 添加稿件 |" in rejected and "Error:" not in rejected
 
 
+def test_organisations_are_单位_in_the_admin_as_on_the_public_filters(admin_client):
+    OrganizationFactory(name="桐溪市妇联")
+    html = admin_client.get(reverse("admin:articles_organization_changelist")).content.decode()
+    assert "<title>选择要修改的单位 |" in html and "组织" not in html
+
+
 def test_a_watch_word_is_on_or_off_not_employed(admin_client):
     WatchWordFactory()
     html = admin_client.get(reverse("admin:articles_watchword_changelist")).content.decode()
