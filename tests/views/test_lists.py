@@ -246,7 +246,7 @@ def test_reporter_page_shows_profile_and_the_role_held_in_each_story(client):
         )
         for card in re.findall(r'<article class="card">.*?</article>', html, re.S)
     }
-    assert cards == {"推进会召开": "本文角色：首席记者", "经验交流": "本文角色：整理"}
+    assert cards == {"推进会召开": "署名身份：首席记者", "经验交流": "署名身份：整理"}
 
 
 def test_reporter_page_lists_a_story_once_with_both_roles(client):
@@ -256,7 +256,7 @@ def test_reporter_page_lists_a_story_once_with_both_roles(client):
     BylineFactory(article=article, reporter=reporter, role=BylineRoleFactory(name="摄影"), order=2)
     response = client.get(reporter.get_absolute_url())
     assert headlines_in(response) == ["一稿两职"]
-    assert "本文角色：记者、摄影" in text_of(main_of(response))
+    assert "署名身份：记者、摄影" in text_of(main_of(response))
 
 
 def test_reporter_portrait_has_alt_text_and_size(client, media_root):
