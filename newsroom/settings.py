@@ -40,7 +40,7 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "articles.admin_site.NewsroomAdminConfig",  # django.contrib.admin, its models in a working order
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

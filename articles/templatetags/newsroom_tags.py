@@ -39,7 +39,14 @@ def json_for_script(data):
 RICH_TEXT_IMAGE_SIZES = "(max-width: 40em) 100vw, 36em"
 
 
-JOB_TITLE_ENDINGS = ("记者", "通讯员", "实习生", "编辑", "主编", "主任")  # byline roles that are posts, not contributions
+JOB_TITLE_ENDINGS = (
+    "记者",
+    "通讯员",
+    "实习生",
+    "编辑",
+    "主编",
+    "主任",
+)  # byline roles that are posts, not contributions
 
 
 @register.filter
