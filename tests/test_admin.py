@@ -540,7 +540,7 @@ def test_organisations_are_单位_in_the_admin_as_on_the_public_filters(admin_cl
 def test_the_admin_lists_the_stories_first_in_a_working_order(admin_client):
     """Django sorts by the names' code points: 专题, 回收站, 图片 … with 稿件 sixth."""
     html = admin_client.get(reverse("admin:index")).content.decode()
-    names = ["稿件", "图片", "首页版位", "预览链接", "回收站", "记者", "单位", "专题", "栏目", "署名身份", "审校词"]
+    names = ["稿件", "图片", "首页版位", "预览链接", "回收站", "记者", "单位", "专题", "栏目", "署名身份", "审校词库"]
     positions = [html.index(f">{name}</a>") for name in names]
     assert positions == sorted(positions)
     assert html.index(">稿件</a>") < html.index(">用户</a>")
