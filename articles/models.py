@@ -393,8 +393,9 @@ class Rendition(models.Model):
 
 
 def print_page_anchor(number):
-    """The fragment of a print page on the print-edition view ("A03" → "page-a03"), or "" without a number."""
-    return f"page-{slugify(number)}" if number else ""
+    """The fragment of a print page on the print-edition view ("A03" → "page-a03"; "A3", typed before numbers were
+    normalised on save, too), or "" without a number."""
+    return f"page-{slugify(services.normalized_page_number(number))}" if number else ""
 
 
 class ArticleManager(models.Manager.from_queryset(ArticleQuerySet)):

@@ -1816,6 +1816,25 @@ def _locked(article):
     return Article.all_objects.select_for_update().get(pk=article.pk)
 
 
+_PAGE_NUMBER = re.compile(r"([A-Z]{0,3})0*(\d{1,3})")
+
+
+def normalized_page_number(value):
+    """A print page number as the paper writes it: "a3", "A 3", "Ａ０３" → "A03" (letters upper case, the number in
+    two digits), so that one page is one page on the print-edition view and pages sort A03 before A10. Anything
+    else (头版) is kept as typed, trimmed."""
+    text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", value or "")).upper()
+    match = _PAGE_NUMBER.fullmatch(text)
+    return f"{match[1]}{int(match[2]):02d}" if match else text
+
+
+def page_order(value):
+    """Sorting key of a print page number: A03 before A10 before B01; other names after, by name."""
+    number = normalized_page_number(value)
+    match = _PAGE_NUMBER.fullmatch(number)
+    return (0, match[1], int(match[2]), "") if match else (1, "", 0, number)
+
+
 def local_time_text(moment, seconds=False):
     """A moment in newsroom time as the admin writes dates elsewhere ("2026年12月24日 09:00"; to the second
     with ``seconds``, e.g. to tell versions saved in the same minute apart)."""

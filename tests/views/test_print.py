@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from articles.models import Article
 from tests.factories import ArticleFactory, BylineFactory
 from tests.views.pages import MENU_QUERIES, UNPUBLISHED, headlines_in, links_in, main_of, text_of
 
@@ -53,6 +54,35 @@ def test_issue_shows_its_pages_in_order_with_their_articles(client):
         ("page-a01", "A01版 要闻", ["头版头条", "头版二条"]),
         ("page-a03", "A03版 要闻", ["三版稿"]),
     ]
+
+
+def test_page_numbers_typed_differently_are_one_page_and_in_page_order(client):
+    """ "A01" and "a01" were two pages with the same anchor, and A10 came before A3."""
+    in_print(ISSUE, "A10", "文化", headline="十版稿")
+    in_print(ISSUE, "A3", "要闻", headline="三版稿")
+    in_print(ISSUE, "A01", "要闻", headline="头版头条", published_at=timezone.now() - timedelta(hours=3))
+    in_print(ISSUE, "a01", "要闻", headline="头版二条", published_at=timezone.now() - timedelta(hours=2))
+
+    assert pages_of(client.get(issue_url(ISSUE))) == [
+        ("page-a01", "A01版 要闻", ["头版头条", "头版二条"]),
+        ("page-a03", "A03版 要闻", ["三版稿"]),
+        ("page-a10", "A10版 文化", ["十版稿"]),
+    ]
+    three = Article.objects.get(headline="三版稿")
+    assert three.get_print_url().endswith("#page-a03")  # the story's link lands on its page
+
+
+@pytest.mark.parametrize(("typed", "stored"), [("a3", "A03"), (" A 03 ", "A03"), ("Ａ１２", "A12"), ("头版", "头版")])
+def test_a_page_number_is_stored_as_the_paper_writes_it(editor_client, typed, stored):
+    from tests.test_admin import form_data
+
+    article = ArticleFactory()
+    change_url = reverse("admin:articles_article_change", args=[article.pk])
+    data = form_data(editor_client.get(change_url))
+    data.update({"print_issue_on": "2026-11-20", "print_page_number": typed, "_continue": "1"})
+
+    assert editor_client.post(change_url, data).status_code == 302
+    assert Article.objects.get(pk=article.pk).print_page_number == stored
 
 
 def test_issue_links_to_the_previous_and_next_issues(client):
