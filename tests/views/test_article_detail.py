@@ -132,7 +132,7 @@ def test_article_page_prints_source_and_bylines_like_the_paper(client, full_arti
     byline = re.search(r'<p class="byline">.*?</p>', html, re.S).group(0)
     # A space between the source and the first role: copied, read aloud or in reader mode it is not "凤网首席记者".
     # A role and its name never part at a line's end (a no-break space): "首席记者 / 李晓萌" on a narrow phone.
-    assert text_of(byline).replace("\xa0", " ") == "今日女报 / 凤网 首席记者 李晓萌 见习记者 王芳 通讯员 周丹"
+    assert text_of(byline).replace("&nbsp;", " ") == "今日女报 / 凤网 首席记者 李晓萌 见习记者 王芳 通讯员 周丹"
     assert '</span> <span class="byline-role">' in byline
     assert byline.count('</span>&nbsp;<a class="byline-name"') == 3
     assert 'href="/reporters/' in byline
