@@ -212,6 +212,23 @@ def content_changed(using=None):
         bump_generation()
 
 
+def signed_in_session(request):
+    """The request's session when it is a login's (staff, who never get a stored page), else None: a session
+    cookie with no login behind it, ended or made up, is answered as any reader is. One read of the session store,
+    which the rest of the request reuses. When the store cannot be read (the database away), the request is taken
+    as staff's: rendered, never stored."""
+    from importlib import import_module
+
+    from django.contrib.auth import SESSION_KEY
+
+    session = import_module(settings.SESSION_ENGINE).SessionStore(request.COOKIES[settings.SESSION_COOKIE_NAME])
+    try:
+        return session if session.get(SESSION_KEY) is not None else None
+    except Exception:  # noqa: BLE001 - as SessionMiddleware would find it later: the request is not a reader's
+        logger.warning("The session store could not be read: the request is rendered as staff's", exc_info=True)
+        return session
+
+
 def _read_state():
     global _token_read
     _token_read = True
@@ -590,7 +607,14 @@ class PageCacheMiddleware:
         if request.path_info.startswith(self.skipped_prefixes()):
             return self.get_response(request)
         if settings.SESSION_COOKIE_NAME in request.COOKIES:
-            return self.staff_response(request, self.get_response(request))
+            session = signed_in_session(request)
+            if session is not None:
+                request.newsroom_session = session  # read once: articles.middleware.SessionMiddleware takes it
+                return self.staff_response(request, self.get_response(request))
+            # A session cookie with no login behind it (ended, or made up to force pages to be rendered): the
+            # reader's page, from the cache. Below, Django sees no session cookie.
+            cookies = request.COOKIES
+            request.COOKIES = {name: value for name, value in cookies.items() if name != settings.SESSION_COOKIE_NAME}
 
         request_started_at = timezone.now().timestamp()
         # Scheme, host (checked against ALLOWED_HOSTS: a bad one is a 400 here already), path and the query string

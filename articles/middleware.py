@@ -7,6 +7,7 @@ import time
 
 from csp.middleware import CSPMiddleware
 from django.conf import settings
+from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
 from django.core.exceptions import FieldDoesNotExist
 from django.http import HttpResponse, QueryDict
 from django.template import loader
@@ -195,3 +196,15 @@ def server_error(request, template_name="500.html"):
     if is_database_unavailable(error):
         return database_unavailable_response(request)
     return defaults.server_error(request, template_name)
+
+
+class SessionMiddleware(DjangoSessionMiddleware):
+    """Django's, taking the session the page cache has already read for a public page (``request.newsroom_session``,
+    articles.cache.signed_in_session) instead of reading it a second time."""
+
+    def process_request(self, request):
+        checked = getattr(request, "newsroom_session", None)
+        if checked is None:
+            super().process_request(request)
+        else:
+            request.session = checked

@@ -66,7 +66,7 @@ MIDDLEWARE = [
     "articles.cache.PageCacheMiddleware",
     "articles.middleware.NewsroomCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "articles.middleware.SessionMiddleware",  # Django's, reusing the session the page cache read
     "articles.middleware.CleanQueryStringMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -656,6 +656,38 @@ def test_staff_never_get_a_cached_page_and_never_fill_the_cache(client, editor_u
     assert client.get(url)[CACHE_HEADER] == "miss"
 
 
+@pytest.mark.parametrize("cookie", ["made-up", "ended"])
+def test_a_session_cookie_with_no_login_behind_it_gets_the_readers_cached_page(client, editor_user, cookie):
+    """Any client could force every page to be rendered (about ten times a cached page's cost) by sending a made-up
+    sessionid; a browser whose login has ended is a reader too."""
+    from django.conf import settings
+
+    article = ArticleFactory(published=True)
+    url = article.get_absolute_url()
+    cached(client, url)
+    if cookie == "ended":
+        client.force_login(editor_user)
+        value = client.cookies[settings.SESSION_COOKIE_NAME].value
+        client.logout()
+    else:
+        value = "x" * 32
+    client.cookies[settings.SESSION_COOKIE_NAME] = value
+
+    response = client.get(url)
+
+    assert response[CACHE_HEADER] == "hit" and "public" in response["Cache-Control"]
+    assert settings.SESSION_COOKIE_NAME not in response.cookies  # nothing set or deleted on a reader's answer
+
+
+def test_a_logged_in_editor_reads_the_session_once_on_a_public_page(client, editor_user, django_assert_num_queries):
+    article = ArticleFactory(published=True)
+    client.force_login(editor_user)
+    client.get(article.get_absolute_url())
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(article.get_absolute_url())[CACHE_HEADER] == "bypass"
+    assert sum("django_session" in query["sql"] for query in queries.captured_queries) == 1
+
+
 def test_the_preview_of_an_unpublished_story_is_never_cached(client, editor_user):
     draft = ArticleFactory(headline="未发表的预览")
     client.force_login(editor_user)
