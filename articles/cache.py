@@ -98,7 +98,7 @@ STORED_QUERY_PARAMETERS = PAGE_PARAMETERS | FILTER_PARAMETERS
 # key (the page is served and stored as if it were not there). Links shared on WeChat arrive with
 # ``?from=timeline&isappinstalled=0``, others with ``utm_*``: exactly the spike the cache is for. A view that starts
 # reading a new parameter must add it to one of these sets.
-OTHER_READ_PARAMETERS = {"q", "section", "kind", "date", "article"}
+OTHER_READ_PARAMETERS = {"q", "section", "kind", "date", "article", "picked"}
 READ_PARAMETERS = STORED_QUERY_PARAMETERS | OTHER_READ_PARAMETERS
 SITEMAP_VIEW_NAMES = {"sitemap_news", "sitemap_section"}
 _PAGE_NUMBER = re.compile(r"[1-9][0-9]{0,5}")

@@ -1,7 +1,9 @@
 """Public pages, and the image-upload endpoint of the admin's rich-text editor."""
 
+import datetime
 import itertools
 from functools import partial
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.contrib.postgres.expressions import ArraySubquery
@@ -10,9 +12,9 @@ from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Count, DateTimeField, F, Func, IntegerField, Max, Min, OuterRef, Subquery
 from django.db.models.functions import Trunc
-from django.http import Http404, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse_lazy
+from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone, translation
 from django.utils.cache import add_never_cache_headers
 from django.utils.functional import cached_property
@@ -766,7 +768,20 @@ def print_issue_latest(request):
         issue_on = issues.order_by("-print_issue_on").first()
     if issue_on is None:
         raise Http404(_("Nothing from the print edition has been published yet."))
-    return redirect("articles:print_issue", issue_on=issue_on)
+    url = reverse("articles:print_issue", kwargs={"issue_on": issue_on})
+    if form.is_valid() and issue_on != form.cleaned_data["date"]:  # the issue's page says the day had none
+        url += "?" + urlencode({"picked": form.cleaned_data["date"].isoformat()})
+    return HttpResponseRedirect(url)
+
+
+def _other_day(value, issue_on):
+    """The day a reader picked with the date form (``?picked=``), when it had no issue: a date other than this
+    issue's, else None."""
+    try:
+        picked = datetime.date.fromisoformat(value or "")
+    except ValueError:
+        return None
+    return picked if picked != issue_on else None
 
 
 class PrintIssueView(ListView):
@@ -798,6 +813,7 @@ class PrintIssueView(ListView):
                 }
             )
         context["issue_on"] = issue_on
+        context["picked_on"] = _other_day(self.request.GET.get("picked"), issue_on)
         context["pages"] = pages
         context.update(Article.objects.published().print_issue_neighbours(issue_on))
         context["form"] = PrintIssueForm(initial={"date": issue_on})

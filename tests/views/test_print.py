@@ -131,8 +131,15 @@ def test_a_picked_date_without_an_issue_leads_to_the_last_issue_before_it(client
 
     for picked, issue in [("2026-11-17", "2026-11-13"), ("2026-11-21", "2026-11-20"), ("2026-11-01", "2026-11-13")]:
         response = client.get(f"/print/?date={picked}")
-        assert (response.status_code, response["Location"]) == (302, f"/print/{issue}/"), picked
-        assert client.get(response["Location"]).status_code == 200
+        assert (response.status_code, response["Location"]) == (302, f"/print/{issue}/?picked={picked}"), picked
+        page = client.get(response["Location"])
+        # The page says so: the reader asked for another day (it led there silently).
+        year, month, day = (int(part) for part in picked.split("-"))
+        assert page.status_code == 200 and f"{year}年{month}月{day}日没有出报" in page.content.decode()
+
+    on_its_day = client.get("/print/?date=2026-11-20")
+    assert on_its_day["Location"] == "/print/2026-11-20/"
+    assert "没有出报" not in client.get("/print/2026-11-20/?picked=2026-11-20").content.decode()
 
 
 def test_print_without_a_date_goes_to_the_latest_issue(client):
