@@ -1180,9 +1180,17 @@ class ReporterAdmin(admin.ModelAdmin):
     raw_id_fields = ["user"]
 
     def save_model(self, request, obj, form, change):
+        old_portrait = Reporter.objects.filter(pk=obj.pk).values_list("portrait", flat=True).first() if change else ""
         super().save_model(request, obj, form, change)
+        services.replace_portrait(obj, old_portrait)  # a portrait replaced or cleared leaves no copy
         if change and "name" in form.changed_data:  # bylines are searched by name: reindexed in the background
             tasks.enqueue_on_commit(tasks.reindex_reporter_articles, obj.pk)
+
+    def delete_model(self, request, obj):
+        services.delete_reporters([obj])  # with the portrait's file
+
+    def delete_queryset(self, request, queryset):
+        services.delete_reporters(queryset)
 
     @admin.display(description=_("has login"), ordering="user")
     def has_login(self, obj):
@@ -1349,14 +1357,25 @@ class PhotoAdmin(admin.ModelAdmin):
         return obj is None or Photo.objects.editable_by(request.user).filter(pk=obj.pk).exists()
 
     def get_deleted_objects(self, objs, request):
-        """As Django's (a lead, article or entry photo is protected: ``on_delete=PROTECT``), and the page names the
-        stories of the entries showing the photo, and those whose text shows it (put there with CKEditor, by its
-        address), instead of deleting it from under them."""
-        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
-        for article in services.stories_showing_in_entries_or_text(objs):
+        """As Django's, but a photo a story shows is not deleted: the page names the stories instead (a lead,
+        article or entry photo, ``on_delete=PROTECT``, which Django would list by its links; or one put in a text
+        with CKEditor, by its address, which Django does not know of)."""
+        deleted, counts, perms_needed, _protected = super().get_deleted_objects(objs, request)
+        protected = []
+        for article in services.stories_using_photos(objs):
+            # A story in the trash is opened from the trash (the articles' admin leaves the trash out).
+            page = "trashedarticle" if article.deleted_at else "article"
             protected.append(format_html('{}: <a href="{}">{}</a>', capfirst(Article._meta.verbose_name),
-                                         reverse("admin:articles_article_change", args=[article.pk]), article))  # fmt: skip
-        return deleted, counts, perms_needed, protected
+                                         reverse(f"admin:articles_{page}_change", args=[article.pk]), article))  # fmt: skip
+        # Refused for the stories either way: the page lists them (Django's list of missing permissions came first,
+        # naming "稿件" for a story in the trash, which the articles' admin may not delete).
+        return deleted, counts, set() if protected else perms_needed, protected
+
+    def delete_model(self, request, obj):
+        services.delete_photos([obj])  # with the files of the photo and its renditions
+
+    def delete_queryset(self, request, queryset):
+        services.delete_photos(queryset)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)

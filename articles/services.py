@@ -21,7 +21,7 @@ from django.core import signing
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.db import models, transaction
+from django.db import transaction
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -500,14 +500,38 @@ def delete_file_after_commit(storage, name):
     transaction.on_commit(delete)
 
 
-def delete_files_with_their_rows(sender, instance, **kwargs):
-    """``post_delete`` of Photo, Rendition and Reporter: their files go too (a photo deleted for rights or privacy
-    reasons must not stay public at its old address, nor in every backup)."""
-    for field in instance._meta.fields:
-        if isinstance(field, models.FileField):
-            value = getattr(instance, field.attname)
-            if value and value.name:
-                delete_file_after_commit(value.storage, value.name)
+def delete_photos(photos):
+    """Delete photos with their renditions, and their files once that commits: a photo deleted for rights or
+    privacy reasons must not stay public at its old address, nor in every backup. (The admin refuses a photo a
+    story shows before this is called: ``on_delete=PROTECT`` and ``stories_showing_in_entries_or_text``.)"""
+    from articles.models import Photo, Rendition
+
+    photos = list(photos)
+    with transaction.atomic():
+        renditions = list(Rendition.objects.filter(photo__in=photos).only("file"))
+        Photo.objects.filter(pk__in=[photo.pk for photo in photos]).delete()
+        for field_file in [*(photo.image for photo in photos), *(rendition.file for rendition in renditions)]:
+            if field_file:
+                delete_file_after_commit(field_file.storage, field_file.name)
+
+
+def delete_reporters(reporters):
+    """Delete reporters (none with a byline: ``on_delete=PROTECT``) and their portraits' files once that commits."""
+    from articles.models import Reporter
+
+    reporters = list(reporters)
+    with transaction.atomic():
+        Reporter.objects.filter(pk__in=[reporter.pk for reporter in reporters]).delete()
+        for reporter in reporters:
+            if reporter.portrait:
+                delete_file_after_commit(reporter.portrait.storage, reporter.portrait.name)
+
+
+def replace_portrait(reporter, old_name):
+    """After a reporter's portrait was replaced or cleared (``old_name``: the file before the save), delete the old
+    file once the save commits: a portrait taken down must not stay public at its address."""
+    if old_name and old_name != (reporter.portrait.name or ""):
+        delete_file_after_commit(reporter.portrait.storage, old_name)
 
 
 def save_photo(photo, *, new_image=False, moved_focal_point=False):
@@ -521,6 +545,8 @@ def save_photo(photo, *, new_image=False, moved_focal_point=False):
     replaced = ""
     if new_image and photo.pk:  # the file it replaces goes once the new one is saved: no copy left at its address
         replaced = Photo.objects.filter(pk=photo.pk).values_list("image", flat=True).first() or ""
+        if replaced and stories_showing_in_text([replaced]):
+            replaced = ""  # a story's text shows it by that address: it stays, or the text would show a hole
     if new_image and photo.image and not photo.image._committed:
         store_file(photo.image, photo.image.name, photo.image.file)  # a full disk is a refusal, not a partial file
     try:
@@ -662,8 +688,10 @@ def make_renditions(photo, *, kinds=("full", "card"), replace=False, formats=REN
     stored, made = [], []
     try:
         with transaction.atomic():
-            if replace and existing:  # their files go once this commits (delete_files_with_their_rows)
+            if replace and existing:  # their files go once this commits
                 Rendition.objects.filter(pk__in=[r.pk for r in existing.values()]).delete()
+                for rendition in existing.values():
+                    delete_file_after_commit(rendition.file.storage, rendition.file.name)
                 existing = {}
             wanted = None
             with full_size_image_slot(), photo.image.open("rb") as source:
@@ -838,16 +866,30 @@ def _rich_text_photo_key(name):
 RICH_TEXT_PHOTO_SECONDS = 24 * 3600  # a photo's renditions rarely change; making them forgets the entry at once
 
 
-def stories_showing_in_entries_or_text(photos):
-    """The stories (the trash's included) with an entry showing one of ``photos``, or whose body or an entry's body
-    shows one by its address (put there with CKEditor): deleting such a photo would leave a hole in the story."""
+def stories_using_photos(photos):
+    """The stories (the trash's included) that show one of ``photos``: as their lead photo, one of their photos or
+    an entry's, or in their text or an entry's by its address (put there with CKEditor). Deleting such a photo
+    would leave a hole in the story."""
+    ids = [photo.pk for photo in photos]
+    used = Q(lead_photo__in=ids) | Q(article_photos__photo__in=ids) | Q(experience_entries__photo__in=ids)
+    return _stories_where(_shown_in_text([photo.image.name for photo in photos if photo.image], used))
+
+
+def stories_showing_in_text(names):
+    """The stories (the trash's included) whose body or an entry's body shows a stored image of ``names``."""
+    return _stories_where(_shown_in_text(names, Q(pk__in=[])))
+
+
+def _shown_in_text(names, shown):
+    for name in names:
+        shown |= Q(body__contains=name) | Q(experience_entries__body__contains=name)
+    return shown
+
+
+def _stories_where(condition):
     from articles.models import Article
 
-    shown = Q(experience_entries__photo__in=[photo.pk for photo in photos])
-    for photo in photos:
-        if photo.image:
-            shown |= Q(body__contains=photo.image.name) | Q(experience_entries__body__contains=photo.image.name)
-    return list(Article.all_objects.filter(pk__in=Article.all_objects.filter(shown).values("pk")).order_by("pk"))
+    return list(Article.all_objects.filter(pk__in=Article.all_objects.filter(condition).values("pk")).order_by("pk"))
 
 
 def rich_text_photos(*fragments):

@@ -835,6 +835,40 @@ def test_portrait_upload_goes_through_the_image_checks(editor_client, settings):
     assert not reporter.portrait
 
 
+@pytest.mark.parametrize("how", ["replaced", "cleared", "reporter deleted"])
+def test_a_portrait_taken_down_leaves_no_copy_at_its_address(
+    editor_client, admin_client, media_root, django_capture_on_commit_callbacks, how
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.factories import image_bytes
+
+    reporter = ReporterFactory(name="王记者")
+    change_url = admin_url(reporter, "change", reporter.pk)
+    data = form_data(editor_client.get(change_url), form_id="reporter_form")
+    data["portrait"] = SimpleUploadedFile("头像.jpg", image_bytes(size=(40, 40)), content_type="image/jpeg")
+    assert editor_client.post(change_url, data).status_code == 302
+    reporter.refresh_from_db()
+    first = media_root / reporter.portrait.name
+    assert first.exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        if how == "reporter deleted":
+            response = admin_client.post(admin_url(reporter, "delete", reporter.pk), {"post": "yes"})
+        else:
+            data = form_data(editor_client.get(change_url), form_id="reporter_form")
+            if how == "replaced":
+                data["portrait"] = SimpleUploadedFile(
+                    "新头像.jpg", image_bytes(size=(40, 40)), content_type="image/jpeg"
+                )
+            else:
+                data["portrait-clear"] = "on"
+            response = editor_client.post(change_url, data)
+
+    assert response.status_code == 302
+    assert not first.exists()
+
+
 # --- The workflow on the change page, the review queue and the desk counts ------------------------------
 
 

@@ -14,7 +14,7 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from PIL import Image, ImageCms, PngImagePlugin
 
 from articles import services
@@ -485,3 +485,37 @@ def test_a_replaced_image_leaves_no_copy_at_its_old_address(
     assert not old.exists()
     names = {path.relative_to(media_root).as_posix() for path in stored_files(media_root)}
     assert names == {photo.image.name, *(rendition.file.name for rendition in photo.renditions.all())}
+
+
+def test_a_replaced_image_a_story_shows_in_its_text_stays_at_its_address(
+    admin_client, media_root, django_capture_on_commit_callbacks
+):
+    """The text points at the file by its address: deleting it on a replacement broke the image for readers."""
+    photo = services.create_photo(SimpleUploadedFile("旧.jpg", image_bytes(size=(64, 48))), alt_text="会场")
+    old = photo.image.name
+    article = ArticleFactory(
+        published=True, body=f'<p>正文</p><figure class="image"><img src="{photo.image.url}" alt="会场"></figure>'
+    )
+    new_file = SimpleUploadedFile("新.png", image_bytes("PNG", size=(60, 40)), content_type="image/png")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(
+            reverse("admin:articles_photo_change", args=[photo.pk]),
+            {"image": new_file, "alt_text": "会场", "focal_x": "0.5", "focal_y": "0.5"},
+        )
+
+    assert (media_root / old).exists()
+    html = admin_client.get(article.get_absolute_url()).content.decode()
+    assert f"/media/{old}" in html
+
+
+def test_a_story_in_the_trash_is_linked_from_the_photo_delete_page_where_it_can_be_opened(admin_client):
+    from articles.models import Article
+
+    photo = PhotoFactory()
+    article = ArticleFactory(headline="回收站里的稿件", lead_photo=photo)
+    Article.objects.filter(pk=article.pk).update(deleted_at=timezone.now())
+
+    page = admin_client.get(reverse("admin:articles_photo_delete", args=[photo.pk])).content.decode()
+
+    assert reverse("admin:articles_trashedarticle_change", args=[article.pk]) in page
