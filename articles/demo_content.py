@@ -1225,6 +1225,7 @@ class _Builder:
             lead_photo_caption=data.lead_photo_caption,
             status=data.status,
             published_at=published_at,
+            first_published_at=published_at,  # as the workflow's publish step sets it
             print_issue_on=self.on(data.day) if data.print_page and published_at else None,
             print_page_number=print_page_number if published_at else "",
             print_page_name=print_page_name if published_at else "",

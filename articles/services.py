@@ -2200,7 +2200,8 @@ def move_to_trash(article, user):
             permission=True,
         )
         locked.deleted_at, locked.deleted_by = timezone.now(), user
-        _save_state(locked, article, ["deleted_at", "deleted_by"])
+        _forget_a_time_never_reached(locked)  # a scheduled story trashed before its time never went live
+        _save_state(locked, article, ["deleted_at", "deleted_by", "first_published_at"])
         # Preview links die with the trash: a restored story needs new ones.
         locked.share_links.filter(revoked_at__isnull=True).update(revoked_at=locked.deleted_at)
         reindex_article(locked)  # out of search at once

@@ -166,6 +166,13 @@ def test_further_articles_cover_sections_topics_and_every_status(seeded):
     assert not further.filter(bylines__isnull=True).exists()
 
 
+def test_published_demo_stories_have_their_first_publishing_time(seeded):
+    """As the workflow's publish step sets it: taken offline and published again, they keep their date."""
+    published = Article.objects.filter(status=Status.PUBLISHED)
+    assert published.exists()
+    assert all(article.first_published_at == article.published_at for article in published)
+
+
 @pytest.mark.django_db
 def test_home_page_leads_with_the_meeting_report_and_its_roundup(seeded, client):
     slots = dict(FrontPageSlot.objects.values_list("position", "article"))

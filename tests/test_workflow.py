@@ -436,6 +436,24 @@ def test_a_story_back_from_the_trash_keeps_its_first_publishing_time(story, repo
     assert story.published_at == first
 
 
+def test_a_scheduled_story_trashed_before_its_time_comes_back_later_as_new(
+    story, reporter_user, editor_user, monkeypatch
+):
+    """It never went live: restored days later, published at once, it is not given a time it was never public."""
+    now = timezone.now()
+    services.submit_for_review(story, reporter_user)
+    services.publish(story, editor_user, at=now + timedelta(days=1))
+    services.move_to_trash(story, editor_user)
+    freeze(monkeypatch, now + timedelta(days=5))
+    services.restore_from_trash(story, editor_user)
+    services.submit_for_review(story, reporter_user)
+
+    services.publish(story, editor_user)
+
+    story.refresh_from_db()
+    assert story.published_at == now + timedelta(days=5) == story.first_published_at
+
+
 @pytest.mark.parametrize("take_back", ["unpublish", "reset"])
 def test_a_scheduled_story_taken_back_before_its_time_goes_live_later_as_new(
     story, reporter_user, editor_user, take_back

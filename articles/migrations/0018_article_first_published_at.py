@@ -1,17 +1,20 @@
 """Article.first_published_at: when a story first went live, kept when it is taken offline and published again."""
 
 from django.db import migrations, models
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Q, Subquery
 
 
 def fill_in(apps, schema_editor):
-    """Published (live or scheduled) stories: their publishing time. Stories offline now: the time of their first
-    "publish" step, when the workflow's history has one (a scheduled story's moment of going live is not recorded
-    as a step of its own: those stay empty, and go back online as new)."""
+    """Published (live or scheduled) stories: their publishing time, unless they went to the trash before it (never
+    live). Stories offline now: the time of their first "publish" step, when the workflow's history has one (a
+    scheduled story's moment of going live is not recorded as a step of its own: those stay empty, and go back
+    online as new)."""
     Article = apps.get_model("articles", "Article")
     Transition = apps.get_model("articles", "Transition")
     db = schema_editor.connection.alias
-    Article.objects.using(db).filter(status="published").update(first_published_at=models.F("published_at"))
+    published = Article.objects.using(db).filter(status="published")
+    went_live = published.filter(Q(deleted_at=None) | Q(published_at__lte=models.F("deleted_at")))
+    went_live.update(first_published_at=models.F("published_at"))
     first_publish = (
         Transition.objects.using(db)
         .filter(article=OuterRef("pk"), action="publish")
