@@ -166,6 +166,7 @@ def test_further_articles_cover_sections_topics_and_every_status(seeded):
     assert not further.filter(bylines__isnull=True).exists()
 
 
+@pytest.mark.django_db
 def test_published_demo_stories_have_their_first_publishing_time(seeded):
     """As the workflow's publish step sets it: taken offline and published again, they keep their date."""
     published = Article.objects.filter(status=Status.PUBLISHED)
