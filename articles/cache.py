@@ -212,6 +212,19 @@ def content_changed(using=None):
         bump_generation()
 
 
+def _dropping_the_session_cookie(response):
+    """``response`` (a reader's, perhaps from the cache) with an order to delete the session cookie: private, so
+    that no shared cache keeps it with that header."""
+    response.delete_cookie(
+        settings.SESSION_COOKIE_NAME,
+        path=settings.SESSION_COOKIE_PATH,
+        domain=settings.SESSION_COOKIE_DOMAIN,
+        samesite=settings.SESSION_COOKIE_SAMESITE,
+    )
+    patch_cache_control(response, private=True, no_cache=True)
+    return response
+
+
 def signed_in_session(request):
     """The request's session when it is a login's (staff, who never get a stored page), else None: a session
     cookie with no login behind it, ended or made up, is answered as any reader is. One read of the session store,
@@ -612,10 +625,15 @@ class PageCacheMiddleware:
                 request.newsroom_session = session  # read once: articles.middleware.SessionMiddleware takes it
                 return self.staff_response(request, self.get_response(request))
             # A session cookie with no login behind it (ended, or made up to force pages to be rendered): the
-            # reader's page, from the cache. Below, Django sees no session cookie.
+            # reader's page, from the cache, and the browser is told to drop the cookie (so its next requests
+            # read no session and pass the nginx micro-cache). Below, Django sees no session cookie.
             cookies = request.COOKIES
             request.COOKIES = {name: value for name, value in cookies.items() if name != settings.SESSION_COOKIE_NAME}
+            return _dropping_the_session_cookie(self.reader_response(request))
+        return self.reader_response(request)
 
+    def reader_response(self, request):
+        """An anonymous reader's answer: from the cache, or rendered and stored."""
         request_started_at = timezone.now().timestamp()
         # Scheme, host (checked against ALLOWED_HOSTS: a bad one is a 400 here already), path and the query string
         # in a canonical order: pages carry absolute canonical and sharing URLs. An address with a parameter no
