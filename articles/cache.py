@@ -639,7 +639,10 @@ class PageCacheMiddleware:
         # in a canonical order: pages carry absolute canonical and sharing URLs. An address with a parameter no
         # public view reads is not looked up (nor stored).
         query = canonical_query(request)
-        address = request.build_absolute_uri(request.path) + (f"?{query}" if query else "")
+        # The host in lower case: "LocalHost" is the same site, its page looked up under the same key (and only a
+        # page made for the name in lower case is stored, below: its links are the ones every reader should get).
+        host = request.get_host()
+        address = f"{request.scheme}://{host.lower()}{request.path}" + (f"?{query}" if query else "")
         digest = hashlib.blake2b(address.encode(), digest_size=16).hexdigest()
         generation = key = None
         try:
@@ -677,7 +680,7 @@ class PageCacheMiddleware:
         if generation is not None and not generation.checked:
             key = None  # the database was away when the generation's end was to be checked: serve, do not keep
         bypass = is_stored_view(view_name) and not _query_is_storable(request, view_name, response)
-        if bypass:
+        if bypass or host != host.lower():
             key = None
         if key is not None and request.method == "GET" and is_stored_view(view_name):
             headers = [(name, value) for name, value in response.items() if name.lower() not in RECOMPUTED_HEADERS]

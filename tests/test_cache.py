@@ -686,6 +686,21 @@ def test_a_session_cookie_with_no_login_behind_it_gets_the_readers_cached_page(c
     assert after[CACHE_HEADER] == "hit" and "public" in after["Cache-Control"]  # the reader's answer as ever
 
 
+def test_the_site_name_in_other_letters_is_the_same_page_not_a_render_of_its_own(client):
+    """Django accepts any letter case of an allowed host name: each form was a page (and a render) of its own."""
+    article = ArticleFactory(published=True)
+    url = article.get_absolute_url()
+
+    shouted = client.get(url, HTTP_HOST="TESTSERVER")
+    assert shouted[CACHE_HEADER] == "miss" and "http://TESTSERVER/" in shouted.content.decode()
+    first = client.get(url)
+    assert first[CACHE_HEADER] == "miss"  # the page made for "TESTSERVER" was not stored for every reader
+
+    for host in ("testserver", "TestServer", "TESTSERVER"):
+        again = client.get(url, HTTP_HOST=host)
+        assert again[CACHE_HEADER] == "hit" and "http://testserver/" in again.content.decode(), host
+
+
 def test_a_logged_in_editor_reads_the_session_once_on_a_public_page(client, editor_user, django_assert_num_queries):
     article = ArticleFactory(published=True)
     client.force_login(editor_user)
