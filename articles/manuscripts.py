@@ -46,8 +46,9 @@ _FORBIDDEN = re.compile(
 _SPACES = re.compile(r"[ \t\u00a0\u3000\u2002-\u200a\u202f\u205f]+")
 _HALF_PUNCT = re.compile(rf"(?<=[{CJK_CONTEXT}]) ?([,:;!?.]) ?(?=[{CJK_CONTEXT}])|(?<=[{CJK}”])([,:;!?.])$")
 _PARENS = re.compile(rf"\(([^()\n]*[{CJK}][^()\n]*)\)")
-# A space after the marks, as Markdown has it: "#巾帼建新功#主题活动……" is a paragraph opening with a hashtag.
-_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*$")
+_HEADING = re.compile(r"^(#{1,6})\s*(.*?)\s*#*$")  # "# 标题", and "#标题" as manuscripts also type it
+# A Weibo-style topic opening the line ("#巾帼建新功#主题活动……", a kicker "#三八节#"): text, not a heading.
+_HASHTAG = re.compile(r"#[^#\s]+#")
 # A photo the manuscript points at, on a line of its own: Markdown's ![caption](file), or 【图】file caption.
 _PICTURE = re.compile(
     r"^(?:!\[(?P<alt>[^\]]*)\]\((?P<file>[^)\s]*)[^)]*\)"
@@ -244,7 +245,7 @@ class _Line:
     def heading(self):
         """(level, text) for a Markdown heading, else None."""
         match = _HEADING.match(self.text)
-        if match and self.text.startswith("#") and match[2]:
+        if match and self.text.startswith("#") and match[2] and not _HASHTAG.match(self.text):
             return len(match[1]), match[2]
         return None
 

@@ -271,6 +271,13 @@ def test_later_heading_without_byline_is_a_sub_heading_not_a_companion():
     ]
 
 
+def test_headings_typed_without_a_space_are_still_headings():
+    """ "#标题" and "###单位：标题" as manuscripts type them; only a #话题# is text."""
+    manuscript = parse("#巾帼夜校开课\n记者 李某\n\n第一段。\n\n###城关镇妇联：做好工作\n\n条目正文。", roles=ROLES)
+    assert manuscript.lead.headline == "巾帼夜校开课"
+    assert [(entry.organization, entry.title) for entry in manuscript.lead.entries] == [("城关镇妇联", "做好工作")]
+
+
 def test_a_paragraph_opening_with_a_hashtag_is_not_a_heading():
     """Weibo-style topics (#话题#) open paragraphs, and kickers: Markdown headings have a space after the marks."""
     manuscript = parse(
