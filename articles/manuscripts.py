@@ -398,10 +398,15 @@ class _Parser:
             if picture:  # a photo the manuscript points at: its caption waits for the photo (a placeholder)
                 caption = (picture["alt"] if picture["alt"] is not None else picture["caption"] or "").strip()
                 blocks.append(Block("caption", caption))
+                # Named by its file, else by its caption ("![](a.jpg)", "【图】会场。" both happen).
+                what = picture["file"] or picture["file2"] or caption or "—"
                 self.note(
-                    _("The photo %(file)s is referenced but not in the manuscript: its caption “%(caption)s” waits "
-                      "for it; upload the photo and attach it.") % {"file": picture["file"] or picture["file2"] or "", "caption": caption}
-                )  # fmt: skip
+                    _(
+                        "A photo (%(what)s) is referenced but not in the manuscript: a place waits for it under the "
+                        "story; upload the photo and attach it."
+                    )
+                    % {"what": what}
+                )
                 joinable = False
                 continue
             if joinable and blocks and blocks[-1].kind == "p":

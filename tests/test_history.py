@@ -178,8 +178,9 @@ def test_versions_saved_in_the_same_minute_are_told_apart(editor_client):
     html = editor_client.get(admin_url(article, "history", article.pk)).content.decode()
 
     times = re.findall(r'<th scope="row">(\d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d:\d\d)</th>', html)
-    labels = re.findall(r'aria-label="(恢复 [^"]+ 的版本)"', html)
-    assert len(times) == 2 and len(labels) == 1 and labels[0] == f"恢复 {times[1]} 的版本"
+    labels = re.findall(r'aria-label="(恢复此版本[^"]+)"', html)
+    # The spoken name starts with the visible label (WCAG 2.5.3), then says which version.
+    assert len(times) == 2 and len(labels) == 1 and labels[0] == f"恢复此版本（{times[1]}）"
 
 
 def test_history_page_names_the_changed_fields_in_chinese(editor_client):
