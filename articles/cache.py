@@ -279,7 +279,9 @@ def kept_for_generation(name, compute, kept_in_process=False):
         memo = _kept_here.get(name)
         if memo is not None and memo[0] == token and (memo[2] is None or now < memo[2]):
             return memo[1]
-    key = f"newsroom:kept:{token}:{name}"
+    # This code's release too, as in page keys: a value kept by the previous release's rules (a reporter page that
+    # is a 404 now) is not served by this one.
+    key = f"newsroom:kept:{release_id()}:{token}:{name}"
     try:
         found = caches[PAGE_CACHE_ALIAS].get(key)
     except Exception:
