@@ -978,3 +978,21 @@ def test_a_restore_empties_the_sites_own_cache_entries_only(redis_caches, redis_
 
     assert caches["default"].get("page:probe") is None
     assert other.get("another-app:session:42") == b"keep me"
+
+
+def test_a_kept_value_is_not_answered_to_another_release(db, monkeypatch):
+    """A rolling deploy shares Redis: the new release's rules (a reporter page now a 404) must not be answered
+    from what the old release kept for the same content generation."""
+    from articles import cache as page_cache
+
+    computed = []
+
+    def compute():
+        computed.append(1)
+        return len(computed), None
+
+    monkeypatch.setattr(page_cache, "_release", "old-release")
+    assert page_cache.kept_for_generation("test-release-value", compute) == 1
+    assert page_cache.kept_for_generation("test-release-value", compute) == 1  # kept
+    monkeypatch.setattr(page_cache, "_release", "new-release")
+    assert page_cache.kept_for_generation("test-release-value", compute) == 2
