@@ -395,7 +395,8 @@ class Rendition(models.Model):
 def print_page_anchor(number):
     """The fragment of a print page on the print-edition view ("A03" → "page-a03"; "A3", typed before numbers were
     normalised on save, too), or "" without a number."""
-    return f"page-{slugify(services.normalized_page_number(number))}" if number else ""
+    # Unicode kept: a page called 头版 is "page-头版" (an HTML id may hold it), not "page-" like every other one.
+    return f"page-{slugify(services.normalized_page_number(number), allow_unicode=True)}" if number else ""
 
 
 class ArticleManager(models.Manager.from_queryset(ArticleQuerySet)):

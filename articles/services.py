@@ -1862,11 +1862,11 @@ _PAGE_NUMBER = re.compile(r"([A-Z]{0,3})0*(\d{1,3})")
 
 
 def normalized_page_number(value):
-    """A print page number as the paper writes it: "a3", "A 3", "Ａ０３" → "A03" (letters upper case, the number in
+    """A print page number as the paper writes it: "a3", "A 3", "Ａ０３", "A3版" → "A03" (letters upper case, the number in
     two digits), so that one page is one page on the print-edition view and pages sort A03 before A10. Anything
     else (头版) is kept as typed, trimmed."""
     text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", value or "")).upper()
-    match = _PAGE_NUMBER.fullmatch(text)
+    match = _PAGE_NUMBER.fullmatch(text.removesuffix("版"))  # "A3版" as the page is printed
     return f"{match[1]}{int(match[2]):02d}" if match else text
 
 

@@ -72,7 +72,18 @@ def test_page_numbers_typed_differently_are_one_page_and_in_page_order(client):
     assert three.get_print_url().endswith("#page-a03")  # the story's link lands on its page
 
 
-@pytest.mark.parametrize(("typed", "stored"), [("a3", "A03"), (" A 03 ", "A03"), ("Ａ１２", "A12"), ("头版", "头版")])
+def test_pages_named_in_chinese_have_anchors_of_their_own(client):
+    in_print(ISSUE, "头版", "要闻", headline="头版稿")
+    in_print(ISSUE, "专版", "文化", headline="专版稿")
+
+    anchors = [anchor for anchor, _heading, _headlines in pages_of(client.get(issue_url(ISSUE)))]
+
+    assert sorted(anchors) == ["page-专版", "page-头版"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"), [("a3", "A03"), (" A 03 ", "A03"), ("Ａ１２", "A12"), ("A3版", "A03"), ("头版", "头版")]
+)
 def test_a_page_number_is_stored_as_the_paper_writes_it(editor_client, typed, stored):
     from tests.test_admin import form_data
 
