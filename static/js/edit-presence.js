@@ -34,7 +34,8 @@
     var region = document.getElementById("edit-presence-announcement");
     var people = who(texts);
     if (region && people !== box.dataset.announced) {
-      region.textContent = texts.join(" ");
+      // The last colleague gone: said too, or the status line would fall silent.
+      region.textContent = texts.length ? texts.join(" ") : (box.dataset.announced ? box.dataset.aloneMessage : "");
     }
     box.dataset.announced = people;
   }

@@ -341,3 +341,17 @@ def test_a_colleague_opening_the_story_is_announced_once_not_at_every_refresh(
             page.evaluate("window.dispatchEvent(new Event('focus'))")
     assert region.inner_text() == ""  # the same colleague: nothing read out again
     assert "也打开了" in page.locator("#edit-presence li").first.inner_text()  # still shown
+
+    # The colleague closes the story (their last sign of life is now past the presence window): said once too.
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from articles.models import EditPresence
+
+    colleague.close()
+    EditPresence.objects.update(last_seen_at=timezone.now() - timedelta(hours=1))  # ours is renewed at the beat
+    with page.expect_response(lambda response: response.url.endswith("/presence/")):
+        page.evaluate("window.dispatchEvent(new Event('focus'))")
+    page.locator("#edit-presence").wait_for(state="hidden")
+    assert region.inner_text() == "现在没有其他人打开这篇稿件。"
