@@ -433,5 +433,5 @@ def test_list_pages_are_told_apart_by_their_titles_and_descriptions(client, sett
         return title, description
 
     assert head(reverse("articles:article_list"))[0] == f"最新报道 - {settings.NEWSROOM_SITE_NAME}"
-    assert head(reverse("articles:article_list") + "?page=2")[0] == f"最新报道 - {settings.NEWSROOM_SITE_NAME}（第2页）"
+    assert head(reverse("articles:article_list") + "?page=2")[0] == f"最新报道（第2页） - {settings.NEWSROOM_SITE_NAME}"
     assert head(section.get_absolute_url()) == (f"要闻 - {settings.NEWSROOM_SITE_NAME}", "全省妇联工作的重要消息。")
