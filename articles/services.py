@@ -503,7 +503,7 @@ def delete_file_after_commit(storage, name):
 def delete_photos(photos):
     """Delete photos with their renditions, and their files once that commits: a photo deleted for rights or
     privacy reasons must not stay public at its old address, nor in every backup. (The admin refuses a photo a
-    story shows before this is called: ``on_delete=PROTECT`` and ``stories_showing_in_entries_or_text``.)"""
+    story shows before this is called: ``on_delete=PROTECT`` and ``stories_using_photos``.)"""
     from articles.models import Photo, Rendition
 
     photos = list(photos)
@@ -1862,9 +1862,9 @@ _PAGE_NUMBER = re.compile(r"([A-Z]{0,3})0*(\d{1,3})")
 
 
 def normalized_page_number(value):
-    """A print page number as the paper writes it: "a3", "A 3", "Ａ０３", "A3版" → "A03" (letters upper case, the number in
-    two digits), so that one page is one page on the print-edition view and pages sort A03 before A10. Anything
-    else (头版) is kept as typed, trimmed."""
+    """A print page number as the paper writes it: "a3", "A 3", "Ａ０３", "A3版" → "A03" (letters upper case, the
+    number in two digits), so that one page is one page on the print-edition view and pages sort A03 before A10.
+    Anything else (头版) is kept as typed, trimmed."""
     text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", value or "")).upper()
     match = _PAGE_NUMBER.fullmatch(text.removesuffix("版"))  # "A3版" as the page is printed
     return f"{match[1]}{int(match[2]):02d}" if match else text
