@@ -221,7 +221,7 @@ def _dropping_the_session_cookie(response):
         domain=settings.SESSION_COOKIE_DOMAIN,
         samesite=settings.SESSION_COOKIE_SAMESITE,
     )
-    patch_cache_control(response, private=True, no_cache=True)
+    response["Cache-Control"] = "private, no-cache"  # not the reader's s-maxage: no shared cache may keep it
     return response
 
 
