@@ -55,12 +55,11 @@ def configure():
 
 
 def ensure_static_manifest():
-    """Production settings hash static file names from collectstatic's manifest: collect once if it is missing."""
-    from django.conf import settings
+    """Production settings hash static file names from collectstatic's manifest: collect first (only what changed
+    is copied). A manifest left from an older checkout lacks newer files (a page naming one fails)."""
     from django.core.management import call_command
 
-    if not (Path(settings.STATIC_ROOT) / "staticfiles.json").exists():
-        call_command("collectstatic", interactive=False, verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
 
 
 def page_urls():
