@@ -545,15 +545,15 @@ def save_photo(photo, *, new_image=False, moved_focal_point=False):
     replaced = ""
     if new_image and photo.pk:  # the file it replaces goes once the new one is saved: no copy left at its address
         replaced = Photo.objects.filter(pk=photo.pk).values_list("image", flat=True).first() or ""
-        if replaced and stories_showing_in_text([replaced]):
-            replaced = ""  # a story's text shows it by that address: it stays, or the text would show a hole
     if new_image and photo.image and not photo.image._committed:
         store_file(photo.image, photo.image.name, photo.image.file)  # a full disk is a refusal, not a partial file
     try:
         with transaction.atomic():
             photo.save()
             if replaced and replaced != photo.image.name:
+                _point_texts_at(replaced, photo.image.name)  # stories showing it in their text show the new file
                 delete_file_after_commit(photo.image.storage, replaced)
+                transaction.on_commit(lambda: cache.delete(_rich_text_photo_key(replaced)))
             if new_image:
                 make_renditions(photo, replace=True)
             elif moved_focal_point:
@@ -875,9 +875,17 @@ def stories_using_photos(photos):
     return _stories_where(_shown_in_text([photo.image.name for photo in photos if photo.image], used))
 
 
-def stories_showing_in_text(names):
-    """The stories (the trash's included) whose body or an entry's body shows a stored image of ``names``."""
-    return _stories_where(_shown_in_text(names, Q(pk__in=[])))
+def _point_texts_at(old_name, new_name):
+    """Stories' and entries' texts showing the stored image ``old_name`` (by its address) show ``new_name``
+    instead: a photo's file replaced in the admin is replaced in every text that shows it (the old file is then
+    deleted: a replacement made for rights or privacy leaves no copy in use)."""
+    from django.db.models import F, Value
+    from django.db.models.functions import Replace
+
+    from articles.models import Article, ExperienceEntry
+
+    for model in (Article.all_objects, ExperienceEntry.objects):
+        model.filter(body__contains=old_name).update(body=Replace(F("body"), Value(old_name), Value(new_name)))
 
 
 def _shown_in_text(names, shown):

@@ -487,16 +487,20 @@ def test_a_replaced_image_leaves_no_copy_at_its_old_address(
     assert names == {photo.image.name, *(rendition.file.name for rendition in photo.renditions.all())}
 
 
-def test_a_replaced_image_a_story_shows_in_its_text_stays_at_its_address(
-    admin_client, media_root, django_capture_on_commit_callbacks
+def test_a_replaced_image_is_replaced_in_the_texts_that_show_it(
+    admin_client, client, media_root, django_capture_on_commit_callbacks
 ):
-    """The text points at the file by its address: deleting it on a replacement broke the image for readers."""
-    photo = services.create_photo(SimpleUploadedFile("旧.jpg", image_bytes(size=(64, 48))), alt_text="会场")
+    """The text points at the file by its address: deleting the old file broke the image for readers, and keeping
+    it kept a picture replaced for rights or privacy in use. Now the texts show the new file, with its renditions."""
+    from articles.models import Article
+
+    photo = services.create_photo(SimpleUploadedFile("旧.jpg", image_bytes(size=(640, 480))), alt_text="会场")
     old = photo.image.name
-    article = ArticleFactory(
-        published=True, body=f'<p>正文</p><figure class="image"><img src="{photo.image.url}" alt="会场"></figure>'
-    )
-    new_file = SimpleUploadedFile("新.png", image_bytes("PNG", size=(60, 40)), content_type="image/png")
+    body = f'<p>正文</p><figure class="image"><img src="{photo.image.url}" alt="会场"></figure>'
+    article = ArticleFactory(published=True, body=body)
+    old_stem = old.rsplit("/", 1)[-1].split(".")[0]  # in the addresses of the file and of its renditions
+    assert old_stem in client.get(article.get_absolute_url()).content.decode()  # remembered by pages
+    new_file = SimpleUploadedFile("新.png", image_bytes("PNG", size=(600, 400)), content_type="image/png")
 
     with django_capture_on_commit_callbacks(execute=True):
         admin_client.post(
@@ -504,9 +508,17 @@ def test_a_replaced_image_a_story_shows_in_its_text_stays_at_its_address(
             {"image": new_file, "alt_text": "会场", "focal_x": "0.5", "focal_y": "0.5"},
         )
 
-    assert (media_root / old).exists()
-    html = admin_client.get(article.get_absolute_url()).content.decode()
-    assert f"/media/{old}" in html
+    photo.refresh_from_db()
+    assert not (media_root / old).exists()
+    assert (
+        photo.image.name in Article.objects.get(pk=article.pk).body
+        and old not in Article.objects.get(pk=article.pk).body
+    )
+    html = client.get(article.get_absolute_url()).content.decode()
+    new_stem = photo.image.name.rsplit("/", 1)[-1].split(".")[0]
+    assert old_stem not in html and new_stem in html
+    shown = re.findall(r'/media/(renditions/[^" ,]+)', html)
+    assert shown and all((media_root / name).exists() for name in shown)  # no rendition of the old file
 
 
 def test_a_story_in_the_trash_is_linked_from_the_photo_delete_page_where_it_can_be_opened(admin_client):
