@@ -1061,7 +1061,7 @@ class TrashedArticleAdmin(admin.ModelAdmin):
     """The trash: stories deleted in the admin, with who deleted them and when. Editors restore them (as drafts);
     only the chief editor deletes them for good."""
 
-    list_display = ["headline", "section", "status", "deleted_at", "deleted_by", "created_by"]
+    list_display = ["headline", "section", "status_label", "deleted_at", "deleted_by", "created_by"]
     list_select_related = ["section", "deleted_by", "created_by"]
     list_filter = ["section"]
     search_fields = ["headline", "subtitle", "summary"]
@@ -1083,6 +1083,11 @@ class TrashedArticleAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and request.user.has_perm("articles.purge_article")
+
+    @admin.display(description=_("status"), ordering="status")
+    def status_label(self, obj):
+        """As in the articles' list: a story that was only scheduled is not called published."""
+        return ArticleAdmin.status_label(self, obj)
 
     def has_restore_permission(self, request):
         return request.user.is_staff and edits_any_article(request.user)

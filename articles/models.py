@@ -605,9 +605,11 @@ class Article(Publishable):
         if not self.print_issue_on:
             return ""
         parts = [f"{self.print_issue_on.year}年{self.print_issue_on.month}月{self.print_issue_on.day}日"]
-        if self.print_page_number:
-            parts.append(f"{self.print_page_number}版")
-        if self.print_page_name:
+        if self.print_page_number:  # "A03版"; a page named by its number already ("头版") as it is
+            parts.append(
+                self.print_page_number if self.print_page_number.endswith("版") else f"{self.print_page_number}版"
+            )
+        if self.print_page_name and self.print_page_name != self.print_page_number:
             parts.append(self.print_page_name)
         return " ".join(parts)
 

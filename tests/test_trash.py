@@ -1,5 +1,6 @@
 """The trash: deleting an article hides it everywhere and keeps it with its parts; editors restore, the chief purges."""
 
+import re
 from datetime import timedelta
 from io import StringIO
 
@@ -245,3 +246,13 @@ def test_empty_trash_days_option(trash_of_different_ages, settings):
     assert Article.all_objects.count() == 3
     run_empty_trash("--days", "7")
     assert Article.all_objects.count() == 1
+
+
+def test_the_trash_calls_a_story_that_was_only_scheduled_scheduled(admin_client, editor_user):
+    article = ArticleFactory(scheduled=True, headline="定时的稿件")
+    services.move_to_trash(article, editor_user)
+
+    html = admin_client.get(trash_changelist()).content.decode()
+
+    row = re.search(r"<tr[^>]*>(?:(?!</tr>).)*定时的稿件.*?</tr>", html, re.S).group(0)
+    assert "定时发布" in row and "已发布" not in row

@@ -72,6 +72,14 @@ def test_page_numbers_typed_differently_are_one_page_and_in_page_order(client):
     assert three.get_print_url().endswith("#page-a03")  # the story's link lands on its page
 
 
+def test_a_page_named_by_its_number_is_not_called_twice(client):
+    """ "头版" as number and name read "头版版 头版"."""
+    article = in_print(ISSUE, "头版", "头版", headline="头版稿")
+
+    assert [heading for _anchor, heading, _headlines in pages_of(client.get(issue_url(ISSUE)))] == ["头版"]
+    assert article.print_reference == "2026年11月20日 头版"
+
+
 def test_pages_named_in_chinese_have_anchors_of_their_own(client):
     in_print(ISSUE, "头版", "要闻", headline="头版稿")
     in_print(ISSUE, "专版", "文化", headline="专版稿")
