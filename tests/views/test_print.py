@@ -154,7 +154,8 @@ def test_a_picked_date_without_an_issue_leads_to_the_last_issue_before_it(client
         page = client.get(response["Location"])
         # The page says so: the reader asked for another day (it led there silently).
         year, month, day = (int(part) for part in picked.split("-"))
-        assert page.status_code == 200 and f"{year}年{month}月{day}日没有出报" in page.content.decode()
+        which = "此前最近的一期" if picked > issue else "那以后的第一期"
+        assert page.status_code == 200 and f"{year}年{month}月{day}日没有出报，这是{which}" in page.content.decode()
 
     on_its_day = client.get("/print/?date=2026-11-20")
     assert on_its_day["Location"] == "/print/2026-11-20/"
