@@ -1201,7 +1201,7 @@ class ReporterAdmin(admin.ModelAdmin):
     def has_login(self, obj):
         return yes_no_icon(obj.user_id is not None)
 
-    @admin.display(description=_("active"), ordering="is_active")
+    @admin.display(description=pgettext_lazy("reporter", "active"), ordering="is_active")
     def active(self, obj):
         return yes_no_icon(obj.is_active)  # a boolean column's own icon says "True"/"False" to a screen reader
 

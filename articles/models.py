@@ -141,7 +141,7 @@ class Reporter(models.Model):
         related_name="reporter",
         help_text=_("Correspondents usually have no login."),
     )
-    is_active = models.BooleanField(_("active"), default=True)
+    is_active = models.BooleanField(pgettext_lazy("reporter", "active"), default=True)  # 在职; a login's is 有效
 
     objects = ReporterQuerySet.as_manager()
 

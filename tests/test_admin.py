@@ -547,6 +547,14 @@ def test_the_admin_lists_the_stories_first_in_a_working_order(admin_client):
     assert ">登录尝试</a>" in html and "Access attempts" not in html  # django-axes has no Chinese catalog
 
 
+def test_a_login_is_active_not_employed(admin_client):
+    """The reporters' 在职 ("employed") had become every "active" of the admin, a login's included."""
+    html = admin_client.get(reverse("admin:auth_user_changelist")).content.decode()
+    assert "在职" not in html
+    reporters = admin_client.get(reverse("admin:articles_reporter_changelist")).content.decode()
+    assert "在职" in reporters
+
+
 def test_a_watch_word_is_on_or_off_not_employed(admin_client):
     WatchWordFactory()
     html = admin_client.get(reverse("admin:articles_watchword_changelist")).content.decode()
