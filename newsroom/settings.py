@@ -311,6 +311,9 @@ NEWSROOM_MAX_IMAGE_PIXELS = int(env_str("NEWSROOM_MAX_IMAGE_PIXELS", str(60_000_
 # hundred MB at the pixel limit; other uploads wait for their turn (articles/services.py, full_size_image_slot).
 NEWSROOM_FULL_SIZE_IMAGES_AT_ONCE = int(env_str("NEWSROOM_FULL_SIZE_IMAGES_AT_ONCE", "1"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Files in one request: the manuscript import takes 30 at a time and says so; with Django's 100, choosing more than
+# 100 files ended on a bare 400 page before the form could.
+DATA_UPLOAD_MAX_NUMBER_FILES = 300
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Workflow: how many review levels sign a story off (1, or 3 for 初审/复审/终审), how long preview links

@@ -439,6 +439,17 @@ def test_the_preview_reads_as_chinese_with_full_width_marks(editor_client, secti
     assert "稿件: " not in html and " (已有记者)" not in html
 
 
+def test_choosing_over_a_hundred_files_gets_the_forms_own_message(editor_client, section):
+    """Django refuses more than DATA_UPLOAD_MAX_NUMBER_FILES files before any form: a bare 400 page at 101."""
+    files = [SimpleUploadedFile(f"{number}.txt", "# 标题\n\n正文。".encode()) for number in range(120)]
+
+    response = editor_client.post(reverse(IMPORT_URL), {"files": files, "section": section.pk})
+
+    assert response.status_code == 200
+    assert "At most 30 files at a time" in " ".join(response.context["form"].non_field_errors())
+    assert not Article.objects.exists()
+
+
 def test_pasted_text_preview(editor_client, section):
     text = sample("correspondent_short.txt").decode()
     response = editor_client.post(reverse(IMPORT_URL), {"text": text, "section": section.pk})
