@@ -181,6 +181,7 @@ def test_versions_saved_in_the_same_minute_are_told_apart(editor_client):
     labels = re.findall(r'aria-label="(恢复此版本[^"]+)"', html)
     # The spoken name starts with the visible label (WCAG 2.5.3), then says which version.
     assert len(times) == 2 and len(labels) == 1 and labels[0] == f"恢复此版本（{times[1]}）"
+    assert f"从 {times[1]} 到 {times[0]} 的改动" in html  # the comparison's heading to the second too
 
 
 def test_history_page_names_the_changed_fields_in_chinese(editor_client):

@@ -434,7 +434,7 @@ def test_the_preview_reads_as_chinese_with_full_width_marks(editor_client, secti
         html = editor_client.post(reverse(IMPORT_URL), {"text": text, "section": section.pk}).text
 
     assert "稿件：巾帼夜校开课" in html
-    assert "李晓萌（已有记者）" in html and "龙春燕" in html and "（新通讯员，无登录账号）" in html
+    assert "李晓萌（已有记者）" in html and "龙春燕" in html and "（系统里的新署名人，无登录账号）" in html
     assert "<h4>小标题</h4>" in html
     assert "稿件: " not in html and " (已有记者)" not in html
 
