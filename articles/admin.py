@@ -303,9 +303,6 @@ class ArticleAdminForm(forms.ModelForm):
             latest = services.article_versions(self.instance).first()
             self.fields["seen_version"].initial = latest.pk if latest else None
 
-    def clean_print_page_number(self):
-        return services.normalized_page_number(self.cleaned_data.get("print_page_number", ""))
-
     def clean(self):
         cleaned = super().clean()
         for name, value in cleaned.items():

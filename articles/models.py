@@ -393,10 +393,9 @@ class Rendition(models.Model):
 
 
 def print_page_anchor(number):
-    """The fragment of a print page on the print-edition view ("A03" → "page-a03"; "A3", typed before numbers were
-    normalised on save, too), or "" without a number."""
+    """The fragment of a print page on the print-edition view ("A03" → "page-a03"), or "" without a number."""
     # Unicode kept: a page called 头版 is "page-头版" (an HTML id may hold it), not "page-" like every other one.
-    return f"page-{slugify(services.normalized_page_number(number), allow_unicode=True)}" if number else ""
+    return f"page-{slugify(number, allow_unicode=True)}" if number else ""
 
 
 class ArticleManager(models.Manager.from_queryset(ArticleQuerySet)):
@@ -581,6 +580,11 @@ class Article(Publishable):
 
     def __str__(self):
         return self.headline
+
+    def save(self, *args, **kwargs):
+        # As the paper writes it ("a3", "Ａ０３" → "A03"): one page is one page on the print-edition view, in order.
+        self.print_page_number = services.normalized_page_number(self.print_page_number)
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("articles:article_detail", kwargs={"pk": self.pk})

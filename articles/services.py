@@ -1878,13 +1878,6 @@ def normalized_page_number(value):
     return f"{match[1]}{int(match[2]):02d}" if match else text
 
 
-def page_order(value):
-    """Sorting key of a print page number: A03 before A10 before B01; other names after, by name."""
-    number = normalized_page_number(value)
-    match = _PAGE_NUMBER.fullmatch(number)
-    return (0, match[1], int(match[2]), "") if match else (1, "", 0, number)
-
-
 def local_time_text(moment, seconds=False):
     """A moment in newsroom time as the admin writes dates elsewhere ("2026年12月24日 09:00"; to the second
     with ``seconds``, e.g. to tell versions saved in the same minute apart)."""

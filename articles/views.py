@@ -798,10 +798,7 @@ class PrintIssueView(ListView):
         context = super().get_context_data(**kwargs)
         issue_on = self.kwargs["issue_on"]
         pages = []
-        # Page numbers typed before they were normalised on save ("a01", "A3") still land on their page, in order.
-        rows = sorted(context["articles"], key=lambda row: services.page_order(row["print_page_number"]))
-        page_of = services.normalized_page_number
-        for number, group in itertools.groupby(rows, key=lambda row: page_of(row["print_page_number"])):
+        for number, group in itertools.groupby(context["articles"], key=lambda row: row["print_page_number"]):
             rows = list(group)
             names = [row["print_page_name"] for row in rows if row["print_page_name"]]
             pages.append(
