@@ -156,6 +156,15 @@ def yes_no_icon(value):
     return format_html('<img src="{}" alt="{}">', static(f"admin/img/icon-{icon}.svg"), label)
 
 
+@admin.display(description=_("status"), ordering="status")
+def status_label(article):
+    """A story's status for the articles' list, its page and the trash: one waiting for its publishing time is
+    called scheduled rather than published."""
+    if article.is_scheduled():
+        return _("Scheduled")
+    return article.get_status_display()
+
+
 def sanitised_rich_text(html):
     """Rich text for a read-only admin page, shown as readers see it rather than as its HTML source: it was
     sanitised with nh3 when it was saved (services.sanitize_html)."""
@@ -441,7 +450,7 @@ class ArticleAdmin(admin.ModelAdmin):
     list_display = [
         "headline",
         "section",
-        "status_label",
+        status_label,
         "published_at",
         "live_now",
         "review_progress",
@@ -972,7 +981,7 @@ class ArticleAdmin(admin.ModelAdmin):
             "actions": [
                 {"name": name, "label": labels[name], "url": self.workflow_url(article, name)} for name in allowed
             ],
-            "status_label": self.status_label(article),
+            "status_label": status_label(article),
             "progress": self.review_progress(article),
             "findings": [
                 {"finding": finding, "html": finding_html(finding)}
@@ -982,13 +991,6 @@ class ArticleAdmin(admin.ModelAdmin):
             "schedule_default": f"{timezone.localtime() + timedelta(hours=1):%Y-%m-%dT%H:%M}",
             "history": history,
         }
-
-    @admin.display(description=_("status"), ordering="status")
-    def status_label(self, obj):
-        """The status, a story waiting for its publishing time called scheduled rather than published."""
-        if obj.is_scheduled():
-            return _("Scheduled")
-        return obj.get_status_display()
 
     @admin.display(description=_("live now"))
     def live_now(self, obj):
@@ -1058,7 +1060,7 @@ class TrashedArticleAdmin(admin.ModelAdmin):
     """The trash: stories deleted in the admin, with who deleted them and when. Editors restore them (as drafts);
     only the chief editor deletes them for good."""
 
-    list_display = ["headline", "section", "status_label", "deleted_at", "deleted_by", "created_by"]
+    list_display = ["headline", "section", status_label, "deleted_at", "deleted_by", "created_by"]
     list_select_related = ["section", "deleted_by", "created_by"]
     list_filter = ["section"]
     search_fields = ["headline", "subtitle", "summary"]
@@ -1080,11 +1082,6 @@ class TrashedArticleAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and request.user.has_perm("articles.purge_article")
-
-    @admin.display(description=_("status"), ordering="status")
-    def status_label(self, obj):
-        """As in the articles' list: a story that was only scheduled is not called published."""
-        return ArticleAdmin.status_label(self, obj)
 
     def has_restore_permission(self, request):
         return request.user.is_staff and edits_any_article(request.user)

@@ -870,9 +870,13 @@ def stories_using_photos(photos):
     """The stories (the trash's included) that show one of ``photos``: as their lead photo, one of their photos or
     an entry's, or in their text or an entry's by its address (put there with CKEditor). Deleting such a photo
     would leave a hole in the story."""
+    from articles.models import Article
+
     ids = [photo.pk for photo in photos]
     used = Q(lead_photo__in=ids) | Q(article_photos__photo__in=ids) | Q(experience_entries__photo__in=ids)
-    return _stories_where(_shown_in_text([photo.image.name for photo in photos if photo.image], used))
+    for name in (photo.image.name for photo in photos if photo.image):
+        used |= Q(body__contains=name) | Q(experience_entries__body__contains=name)
+    return list(Article.all_objects.filter(pk__in=Article.all_objects.filter(used).values("pk")).order_by("pk"))
 
 
 def _point_texts_at(old_name, new_name):
@@ -886,18 +890,6 @@ def _point_texts_at(old_name, new_name):
 
     for model in (Article.all_objects, ExperienceEntry.objects):
         model.filter(body__contains=old_name).update(body=Replace(F("body"), Value(old_name), Value(new_name)))
-
-
-def _shown_in_text(names, shown):
-    for name in names:
-        shown |= Q(body__contains=name) | Q(experience_entries__body__contains=name)
-    return shown
-
-
-def _stories_where(condition):
-    from articles.models import Article
-
-    return list(Article.all_objects.filter(pk__in=Article.all_objects.filter(condition).values("pk")).order_by("pk"))
 
 
 def rich_text_photos(*fragments):

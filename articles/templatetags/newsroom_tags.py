@@ -39,14 +39,8 @@ def json_for_script(data):
 RICH_TEXT_IMAGE_SIZES = "(max-width: 40em) 100vw, 36em"
 
 
-JOB_TITLE_ENDINGS = (
-    "记者",
-    "通讯员",
-    "实习生",
-    "编辑",
-    "主编",
-    "主任",
-)  # byline roles that are posts, not contributions
+# Byline roles that are posts (a person's job title), not contributions to one story (整理, 摄影).
+JOB_TITLE_ENDINGS = ("记者", "通讯员", "实习生", "编辑", "主编", "主任")
 
 
 @register.filter
