@@ -1081,6 +1081,9 @@ class _Builder:
             for rendition in make_renditions(photo):
                 self.stored_files.append((rendition.file.storage, rendition.file.name))
         self.articles = {data.headline: self.article(data) for data in (MEETING_REPORT, MEETING_ROUNDUP, *ARTICLES)}
+        # DOMAIN.md's package: the roundup goes out as the report's companion (also in a database seeded before).
+        report, roundup = self.articles[MEETING_REPORT.headline], self.articles[MEETING_ROUNDUP.headline]
+        Article.objects.filter(pk=roundup.pk, package_lead__isnull=True).update(package_lead=report)
         for position, headline in FRONT_PAGE.items():
             self.front_page_slot(position, self.articles[headline])
         for data in CORRECTIONS:

@@ -32,7 +32,7 @@ from django.db.models import (
     Window,
 )
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Collate, ExtractYear, JSONObject, RowNumber
+from django.db.models.functions import Coalesce, Collate, ExtractYear, JSONObject, RowNumber
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
@@ -637,6 +637,20 @@ def _prepared(execute, sql, params, many, context):
         return context["cursor"].cursor.execute(sql, params, prepare=True)
 
 
+# The most stories of an article's package (its lead and companions) that its page names (``with_package``).
+PACKAGE_LIMIT = 8
+
+
+def package_rows(article):
+    """The rows (id, headline, published_at) of ``article``'s package as ``with_package`` read them: its lead
+    first, then the companions in the order they were filed."""
+    rows = _nested(article.package_json) or []
+    return sorted(
+        ({"id": row["id"], "headline": row["headline"], "published_at": _moment(row["published_at"])} for row in rows),
+        key=lambda row: (row["id"] != article.package_lead_id, row["id"]),
+    )
+
+
 def _related_row(pk, headline, published_at, shares_topic):
     """A row of ``ArticleQuerySet.related_to`` (from its query, or from the JSON of the article page's)."""
     return {"id": pk, "headline": headline, "published_at": _moment(published_at), "shares_topic": bool(shares_topic)}
@@ -869,6 +883,31 @@ class ArticleQuerySet(PublishableQuerySet):
             "bylines_json", "topics_json", "corrections_json", "photos_json", "entries_json"
         )
 
+    def with_package(self, now=None):
+        """Annotate ``package_json``: the other published stories of each article's package (``PACKAGE_LIMIT`` at
+        most), rows of id, headline and published_at for ``package_rows``. A package is a lead story and the
+        stories that name it as theirs (``package_lead``): the lead's page names its companions, a companion's its
+        lead and the other companions. One correlated subquery on the pk and package_lead indexes."""
+        articles = model("Article").objects
+        itself = OuterRef(OuterRef("pk"))  # two levels out: ``members`` sits inside ``rows``
+        lead = Coalesce(OuterRef(OuterRef("package_lead_id")), itself)
+        members = (
+            articles.published(now)
+            .filter(Q(pk=lead) | Q(package_lead_id=lead))
+            .exclude(pk=itself)
+            .order_by()  # package_rows orders them; a walk of an index in order could read every story
+            .values("pk")[:PACKAGE_LIMIT]
+        )
+        rows = (
+            articles.filter(pk__in=members)
+            .order_by()
+            .annotate(package=Value(1))
+            .values("package")
+            .annotate(rows=JSONRows(JSONObject(id="id", headline="headline", published_at="published_at")))
+            .values("rows")
+        )
+        return self.annotate(package_json=Subquery(rows))
+
     def published_detail(self, pk, related=0):
         """The published article ``pk`` with everything its page shows (``for_detail()``), or None; whatever this
         queryset's filters. One query, built and compiled once per process (``fetch_compiled``): building and
@@ -898,7 +937,7 @@ class ArticleQuerySet(PublishableQuerySet):
 
     def _detail_query(self, now, related):
         """``published_detail``'s query for the article of id ``_STAND_IN_ARTICLE``."""
-        detail = model("Article").objects.published(now).for_detail().filter(pk=_STAND_IN_ARTICLE)
+        detail = model("Article").objects.published(now).for_detail().with_package(now).filter(pk=_STAND_IN_ARTICLE)
         if not related:
             return detail
         row = JSONObject(id="id", headline="headline", published_at="published_at", shares_topic="shares_topic")

@@ -45,7 +45,7 @@ from articles.models import (
     TopicLink,
     print_page_anchor,
 )
-from articles.querysets import STAND_IN_IDS, STAND_IN_OBJECT, STAND_IN_SLUG, fetch_compiled
+from articles.querysets import STAND_IN_IDS, STAND_IN_OBJECT, STAND_IN_SLUG, fetch_compiled, package_rows
 
 MAX_PAGE_NUMBER = 1_000_000
 
@@ -296,7 +296,9 @@ class ArticleDetailView(DetailView):
         if article is None:
             # Whoever may edit a story can open it unpublished at its normal URL; everyone else gets 404.
             editable = Article.objects.editable_by(self.request.user).values("pk")
-            article = get_object_or_404(Article.objects.filter(pk__in=editable).for_detail(), pk=self.kwargs["pk"])
+            article = get_object_or_404(
+                Article.objects.filter(pk__in=editable).for_detail().with_package(), pk=self.kwargs["pk"]
+            )
             self.is_preview = True
         return article
 
@@ -310,7 +312,10 @@ class ArticleDetailView(DetailView):
         related = getattr(self.object, "related_rows", None)  # read with the article (PostgreSQL)
         if related is None:
             related = Article.objects.related_to(self.object, limit=self.related_articles)
-        context["related_articles"] = cards.headline_cards(related)
+        package = package_rows(self.object)  # 本组报道: its stories are not repeated among the related ones
+        in_package = {row["id"] for row in package}
+        context["package_articles"] = cards.headline_cards(package)
+        context["related_articles"] = cards.headline_cards(row for row in related if row["id"] not in in_package)
         return context
 
     def render_to_response(self, context, **response_kwargs):

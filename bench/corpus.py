@@ -9,7 +9,8 @@ township > village tree, a handful of real photos (JPEGs drawn with Pillow, stor
 the same service an upload goes through, so their files exist under MEDIA_ROOT) shared by many articles, and
 ``--articles`` articles (published over about five years, a few scheduled, drafts and in review; 1-4 bylines;
 lead photos, inline photos in some bodies, captioned article photos; print page references; topics; 5% roundups
-with 4-10 experience entries). Everything goes in with bulk_create in big batches, in one transaction per batch.
+with 4-10 experience entries, each in a package with the story before it). Everything goes in with bulk_create in
+big batches, in one transaction per batch.
 
 Importable: ``build_corpus(n, seed=8)`` returns a dict of counts; the database must be migrated and empty.
 Deterministic for a seed. The search index is not built (``manage.py rebuild_search_index`` does it).
@@ -268,8 +269,8 @@ def build_corpus(n, seed=8, progress=print):
             )
         with transaction.atomic():
             articles = Article.objects.bulk_create(articles, batch_size=1000)
-            bylines, article_photos, entries, links = [], [], [], []
-            for article in articles:
+            bylines, article_photos, entries, links, companions = [], [], [], [], []
+            for index, article in enumerate(articles):
                 for order, reporter in enumerate(rng.sample(reporters, rng.choice((1, 1, 2, 2, 2, 3, 4)))):
                     bylines.append(Byline(article=article, reporter=reporter, role=rng.choice(roles), order=order))
                 if rng.random() < 0.3:
@@ -279,7 +280,10 @@ def build_corpus(n, seed=8, progress=print):
                                 article=article, photo=rng.choice(photos), caption=text.sentence(40), order=order
                             )
                         )
-                if rng.random() < 0.05:  # a roundup: the meeting report with its experience entries
+                if rng.random() < 0.05:  # a roundup with its experience entries, companion of the report before it
+                    if index + 1 < len(articles):
+                        article.package_lead = articles[index + 1]
+                        companions.append(article)
                     for order in range(rng.randint(4, 10)):
                         entries.append(
                             ExperienceEntry(
@@ -296,6 +300,7 @@ def build_corpus(n, seed=8, progress=print):
                         )
                 for topic in rng.sample(topics, rng.choice((0, 0, 0, 1, 1, 2))):
                     links.append(topic_link(article_id=article.pk, topic_id=topic.pk))
+            Article.objects.bulk_update(companions, ["package_lead"], batch_size=1000)
             Byline.objects.bulk_create(bylines, batch_size=5000)
             ArticlePhoto.objects.bulk_create(article_photos, batch_size=5000)
             ExperienceEntry.objects.bulk_create(entries, batch_size=2000)

@@ -122,6 +122,17 @@ def test_roundup_is_compiled_by_the_chief_reporter_of_the_report(seeded):
 
 
 @pytest.mark.django_db
+def test_the_roundup_goes_out_in_the_reports_package_and_each_page_names_the_other(seeded, client):
+    report, roundup = meeting_report(), meeting_roundup()
+    assert roundup.package_lead == report
+
+    for story, other in ((report, roundup), (roundup, report)):
+        html = client.get(story.get_absolute_url()).content.decode()
+        box = html[html.index('id="package-heading"') :]
+        assert f'href="{other.get_absolute_url()}">{other.headline}</a>' in box[: box.index("</aside>")]
+
+
+@pytest.mark.django_db
 def test_roundup_entries_span_the_organisation_tree_in_both_forms(seeded):
     roundup = meeting_roundup()
     entries = list(roundup.experience_entries.select_related("organization", "organization__parent"))

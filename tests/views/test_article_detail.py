@@ -388,6 +388,47 @@ def test_a_scheduled_story_becomes_related_once_its_time_passes(client, clock):
     assert related_in(client.get(article.get_absolute_url())) == ["定时稿"]
 
 
+def package_in(response):
+    box = re.search(r'<aside class="related package".*?</aside>', main_of(response), re.S)
+    return [text_of(a) for a in re.findall(r"<li><a [^>]*>(.*?)</a>", box.group(0))] if box else []
+
+
+def test_each_story_of_a_package_links_the_others_lead_first(client):
+    """DOMAIN.md's front-page package: a meeting report published with its roundup. A reader of either finds the
+    other under 本组报道 (the lead first, then the companions as filed), and not again among the related stories."""
+    section = SectionFactory()
+    now = timezone.now()
+    report = ArticleFactory(headline="会议报道", published=True, section=section, published_at=now - timedelta(hours=2))
+    roundup = ArticleFactory(
+        headline="经验交流", published=True, section=section, package_lead=report, published_at=now - timedelta(hours=2)
+    )
+    sidebar = ArticleFactory(headline="会场花絮", published=True, section=section, package_lead=report)
+    ArticleFactory(headline="未发配稿", section=section, package_lead=report)  # a companion still in draft
+    ArticleFactory(headline="同栏目", published=True, section=section, published_at=now - timedelta(days=1))
+    alone = ArticleFactory(headline="另一篇", published=True, section=section, published_at=now - timedelta(days=2))
+
+    pages = {story: client.get(story.get_absolute_url()) for story in (report, roundup, sidebar, alone)}
+    assert package_in(pages[report]) == ["经验交流", "会场花絮"]
+    assert package_in(pages[roundup]) == ["会议报道", "会场花絮"]
+    assert package_in(pages[sidebar]) == ["会议报道", "经验交流"]
+    assert 'id="package-heading">本组报道</h2>' in main_of(pages[report])
+    assert related_in(pages[roundup]) == ["同栏目", "另一篇"]
+    assert package_in(pages[alone]) == []
+    assert 'class="related package"' not in main_of(pages[alone])
+    assert "会议报道" in related_in(pages[alone])  # outside the package it is just another story of the section
+
+
+def test_the_preview_of_a_companion_in_draft_names_its_published_package(editor_client):
+    """An editor checking a roundup before it goes out sees the package it will join (the published stories)."""
+    report = ArticleFactory(headline="会议报道", published=True)
+    ArticleFactory(headline="另一篇配稿", package_lead=report)  # also still a draft
+    roundup = ArticleFactory(headline="经验交流", package_lead=report)
+
+    response = editor_client.get(roundup.get_absolute_url())
+    assert response.status_code == 200
+    assert package_in(response) == ["会议报道"]
+
+
 # --- Query count ---
 
 
@@ -410,6 +451,7 @@ def test_article_page_queries_do_not_grow(client, django_assert_num_queries, n):
         article.topics.add(topic)
         ArticleFactory(published=True).topics.add(topic)  # a related story for each topic
     CorrectionFactory.create_batch(n, article=article)
+    ArticleFactory.create_batch(n, published=True, package_lead=article)  # its companions
 
     with django_assert_num_queries(ARTICLE_PAGE_QUERIES):
         response = client.get(article.get_absolute_url())
@@ -421,6 +463,7 @@ def test_article_page_queries_do_not_grow(client, django_assert_num_queries, n):
     assert main_of(again) == main_of(response)  # the same page, rich-text pictures included
     assert html.count('<li class="correction">') == n
     assert len(related_in(response)) == min(n, 4)
+    assert len(package_in(response)) == n
 
 
 def test_the_topics_line_and_the_times_read_as_chinese_and_valid_html(client):
