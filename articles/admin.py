@@ -312,6 +312,26 @@ class ArticleAdminForm(forms.ModelForm):
             latest = services.article_versions(self.instance).first()
             self.fields["seen_version"].initial = latest.pk if latest else None
 
+    def clean_package_lead(self):
+        """A package has one lead and its companions: no story its own lead, no companion of a companion."""
+        lead = self.cleaned_data.get("package_lead")
+        if lead is None:
+            return lead
+        if lead.pk == self.instance.pk:
+            raise forms.ValidationError(_("A story cannot be the lead of its own package."), code="own_lead")
+        if lead.package_lead_id is not None:
+            raise forms.ValidationError(
+                _("“%(story)s” is a companion in another story’s package: choose that package’s lead story."),
+                code="companion_as_lead",
+                params={"story": lead.headline},
+            )
+        if self.instance.pk and self.instance.companions.exists():
+            raise forms.ValidationError(
+                _("This story leads a package of its own: it cannot be a companion in another."),
+                code="lead_as_companion",
+            )
+        return lead
+
     def clean(self):
         cleaned = super().clean()
         for name, value in cleaned.items():

@@ -465,6 +465,46 @@ def test_a_duplicate_byline_is_named_by_its_labels(editor_client):
     assert "记者 和 身份" in message and "reporter" not in message, message
 
 
+@pytest.mark.parametrize("case", ["itself", "a companion", "a lead already"])
+def test_a_package_has_one_lead_and_its_companions(editor_client, case):
+    """A story cannot lead its own package, join a companion's, or join another package while it leads one: the
+    form says so and keeps what was typed."""
+    report = ArticleFactory(headline="会议报道")
+    companion = ArticleFactory(headline="经验交流", package_lead=report)
+    story = ArticleFactory(headline="会场花絮")
+    chosen = {"itself": story, "a companion": companion, "a lead already": report}[case]
+    if case == "a lead already":
+        ArticleFactory(package_lead=story)
+    url = admin_url(story, "change", story.pk)
+    data = form_data(editor_client.get(url))
+    data.update({"package_lead": str(chosen.pk), "headline": "会场花絮（改）", "_save": "保存"})
+
+    response = editor_client.post(url, data)
+
+    assert response.status_code == 200
+    expected = {
+        "itself": "稿件不能做自己这组报道的主稿。",
+        "a companion": "《经验交流》是另一组报道的配稿：请选那组报道的主稿。",
+        "a lead already": "本稿件已是一组报道的主稿，不能再做别组报道的配稿。",
+    }[case]
+    html = response.content.decode()
+    assert expected in html
+    assert 'value="会场花絮（改）"' in html
+    story.refresh_from_db()
+    assert (story.package_lead_id, story.headline) == (None, "会场花絮")
+
+
+def test_a_companion_can_join_a_lead_story(editor_client):
+    report, story = ArticleFactory(headline="会议报道"), ArticleFactory(headline="经验交流")
+    url = admin_url(story, "change", story.pk)
+    data = form_data(editor_client.get(url))
+    data.update({"package_lead": str(report.pk), "_save": "保存"})
+
+    assert editor_client.post(url, data).status_code == 302
+    story.refresh_from_db()
+    assert story.package_lead == report
+
+
 def test_a_scheduled_story_is_called_scheduled_in_the_list_and_on_its_page(editor_client):
     story = ArticleFactory(scheduled=True, headline="定时发布的稿件")
 
