@@ -406,6 +406,21 @@ def test_a_reporter_imports_a_manuscript_whose_names_are_all_known(reporter_clie
     assert article.created_by == reporter_user and [b.reporter.name for b in article.bylines.all()] == ["龙春燕"]
 
 
+def test_a_reporter_imports_the_readmes_byline_with_text_and_photos_by_one_person(reporter_client, section):
+    """README: "记者 周某、唐某 文/图 罗某". 文/图 is in the vocabulary, which a reporter cannot add to."""
+    for name in ("周晓梅", "唐瑶", "罗静"):
+        ReporterFactory(name=name)
+    text = "# 社区里的暖心驿站\n今日女报 / 凤网 记者 周晓梅、唐瑶 文/图 罗静\n\n11月19日，驿站开门迎客。\n"
+
+    done = reporter_client.post(
+        reverse(IMPORT_URL), {"confirm": "1", "section": section.pk, "filename": ["x.txt"], "manuscript": [text]}
+    )
+
+    assert done.context["counts"] == {"created": 1, "duplicate": 0, "failed": 0}
+    bylines = [(b.role.name, b.reporter.name) for b in Article.objects.get().bylines.all()]
+    assert bylines == [("记者", "周晓梅"), ("记者", "唐瑶"), ("文/图", "罗静")]
+
+
 def test_a_batch_too_large_to_send_back_is_refused_at_the_preview_not_at_the_confirmation(
     editor_client, section, settings
 ):
