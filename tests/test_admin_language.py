@@ -8,8 +8,8 @@ from django import forms
 from django.test import Client
 from django.urls import reverse
 
-from tests.factories import ArticleFactory
-from tests.test_admin import admin_url
+from tests.factories import ArticleFactory, SectionFactory
+from tests.test_admin import admin_url, form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -45,3 +45,65 @@ def test_a_label_ending_in_full_width_punctuation_gets_no_second_colon():
 
     assert form["trash"].label_tag() == '<label for="id_trash">移到回收站？</label>'
     assert form["note"].label_tag() == '<label for="id_note">备注：</label>'
+
+
+def shown_messages(response):
+    """The messages a page shows after a redirect, as text."""
+    html = response.content.decode()
+    found = re.search(r'<ul class="messagelist">(.*?)</ul>', html, re.S)
+    items = re.findall(r"<li[^>]*>(.*?)</li>", found.group(1), re.S) if found else []
+    return [re.sub(r"<[^>]+>", "", item).strip() for item in items]
+
+
+def test_after_a_save_the_admin_says_so_with_你_and_full_width_stops(editor_client):
+    """Django's catalog: "成功添加了 栏目“要闻”。您可以在下面再次编辑它." """
+    add_url = reverse("admin:articles_section_add")
+    section = {"name": "要闻", "slug": "yaowen", "description": "", "order": "0"}
+
+    added = editor_client.post(add_url, {**section, "_continue": "1"}, follow=True)
+    change_url = added.redirect_chain[-1][0]
+    added_another = editor_client.post(
+        add_url, {**section, "name": "本省", "slug": "bensheng", "_addanother": "1"}, follow=True
+    )
+    changed = editor_client.post(change_url, {**section, "_continue": "1"}, follow=True)
+    changed_then_add = editor_client.post(change_url, {**section, "_addanother": "1"}, follow=True)
+    saved = editor_client.post(change_url, {**section, "_save": "1"}, follow=True)
+
+    assert shown_messages(added) == ["栏目“要闻”已添加。 你可以在下面继续编辑。"]
+    assert shown_messages(added_another) == ["栏目“本省”已添加。你可以在下面再添加一个栏目。"]
+    assert shown_messages(changed) == ["栏目“要闻”已修改。你可以在下面继续编辑。"]
+    assert shown_messages(changed_then_add) == ["栏目“要闻”已修改。你可以在下面再添加一个栏目。"]
+    assert shown_messages(saved) == ["栏目“要闻”已修改。"]
+
+
+def test_a_story_saved_in_the_admin_is_said_to_be_changed(editor_client):
+    article = ArticleFactory(headline="原标题")
+    url = admin_url(article, "change", article.pk)
+    data = form_data(editor_client.get(url))
+    data.update({"headline": "新标题", "_continue": "1"})
+
+    response = editor_client.post(url, data, follow=True)
+
+    assert shown_messages(response) == ["稿件“新标题”已修改。你可以在下面继续编辑。"]
+    assert "您" not in response.content.decode()
+
+
+def test_after_a_delete_or_a_change_in_the_list_the_admin_says_so_in_plain_chinese(client, chief_editor_user):
+    client.force_login(chief_editor_user)
+    news, local, sport = SectionFactory(name="要闻"), SectionFactory(name="本省"), SectionFactory(name="体育")
+    changelist = reverse("admin:articles_section_changelist")
+
+    deleted = client.post(admin_url(news, "delete", news.pk), {"post": "yes"}, follow=True)
+    both = client.post(
+        changelist, {"action": "delete_selected", "_selected_action": [local.pk, sport.pk], "post": "yes"}, follow=True
+    )
+    kept = SectionFactory(name="评论")
+    listed = client.post(
+        changelist,
+        {"form-TOTAL_FORMS": "1", "form-INITIAL_FORMS": "1", "form-0-id": kept.pk, "form-0-order": "5", "_save": "1"},
+        follow=True,
+    )
+
+    assert shown_messages(deleted) == ["栏目“要闻”已删除。"]
+    assert shown_messages(both) == ["已删除 2 个栏目。"]
+    assert shown_messages(listed) == ["已修改 1 个栏目。"]
