@@ -8,7 +8,7 @@ from django import forms
 from django.test import Client
 from django.urls import reverse
 
-from tests.factories import ArticleFactory, SectionFactory
+from tests.factories import ArticleFactory, SectionFactory, TopicFactory
 from tests.test_admin import admin_url, form_data
 
 pytestmark = pytest.mark.django_db
@@ -107,3 +107,26 @@ def test_after_a_delete_or_a_change_in_the_list_the_admin_says_so_in_plain_chine
     assert shown_messages(deleted) == ["栏目“要闻”已删除。"]
     assert shown_messages(both) == ["已删除 2 个栏目。"]
     assert shown_messages(listed) == ["已修改 1 个栏目。"]
+
+
+def test_a_delete_page_sums_up_under_its_own_heading_not_the_summary_fields(client, chief_editor_user):
+    """Django's heading and the history's label of the 导语 field are one msgid, "Summary"."""
+    client.force_login(chief_editor_user)
+    topic = TopicFactory(title="全省妇联改革")
+
+    html = client.get(admin_url(topic, "delete", topic.pk)).content.decode()
+
+    assert "<h2>概要</h2>" in html and "<h2>导语</h2>" not in html
+    assert "<li>专题：1</li>" in html
+
+
+def test_the_history_still_calls_a_changed_summary_导语(editor_client):
+    article = ArticleFactory(summary="原导语")
+    url = admin_url(article, "change", article.pk)
+    data = form_data(editor_client.get(url))
+    data.update({"summary": "新导语", "_continue": "1"})
+    editor_client.post(url, data)
+
+    html = editor_client.get(admin_url(article, "history", article.pk)).content.decode()
+
+    assert "<td>已修改导语。</td>" in html
