@@ -1,8 +1,15 @@
 """The admin site: Django's, with the newsroom's models listed in the order of a working day (the stories first)
-rather than by the code points of their Chinese names (专题, 回收站, 图片 … 稿件 sixth)."""
+rather than by the code points of their Chinese names (专题, 回收站, 图片 … 稿件 sixth); and Chinese names for the
+groups of the installed apps that have none (django-axes, django-tasks-db)."""
 
+from axes.apps import AppConfig as AxesAppConfig
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
+from django.utils.translation import gettext_lazy as _
+from django_tasks_db.apps import TasksAppConfig as TasksDatabaseAppConfig
+
+# The newsroom's own models, then the logins, then what only the site's administrator looks into.
+APP_ORDER = ["articles", "auth", "axes", "django_tasks_database"]
 
 # Stories and what goes with them, then the people and places they name, then the newsroom's vocabularies.
 MODEL_ORDER = [
@@ -26,7 +33,7 @@ class NewsroomAdminSite(admin.AdminSite):
         for app in apps:
             if app["app_label"] == "articles":
                 app["models"].sort(key=lambda entry: _position(entry["object_name"].lower()))
-        apps.sort(key=lambda app: app["app_label"] != "articles")  # the newsroom's own models before the logins
+        apps.sort(key=lambda app: _app_position(app["app_label"]))
         return apps
 
 
@@ -34,5 +41,21 @@ def _position(model_name):
     return MODEL_ORDER.index(model_name) if model_name in MODEL_ORDER else len(MODEL_ORDER)
 
 
+def _app_position(app_label):
+    return APP_ORDER.index(app_label) if app_label in APP_ORDER else len(APP_ORDER)
+
+
 class NewsroomAdminConfig(AdminConfig):
     default_site = "articles.admin_site.NewsroomAdminSite"
+
+
+class NewsroomAxesConfig(AxesAppConfig):
+    """django-axes (login attempts, failures and records), named in Chinese: the app has no catalog (it was Axes)."""
+
+    verbose_name = _("Login protection")
+
+
+class NewsroomTasksDatabaseConfig(TasksDatabaseAppConfig):
+    """django-tasks-db's queue of background jobs, named in Chinese (it was Tasks Database Backend)."""
+
+    verbose_name = _("Background jobs")

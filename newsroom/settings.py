@@ -50,9 +50,9 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "reversion",
     "csp",
-    "axes",
+    "articles.admin_site.NewsroomAxesConfig",  # axes, named in Chinese in the admin
     "django_tasks",
-    "django_tasks_db",
+    "articles.admin_site.NewsroomTasksDatabaseConfig",  # django_tasks_db, named in Chinese in the admin
     "articles",
 ]
 

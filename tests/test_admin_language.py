@@ -130,3 +130,12 @@ def test_the_history_still_calls_a_changed_summary_导语(editor_client):
     html = editor_client.get(admin_url(article, "history", article.pk)).content.decode()
 
     assert "<td>已修改导语。</td>" in html
+
+
+def test_every_group_of_the_admin_index_has_a_chinese_name_in_a_working_order(admin_client):
+    """django-axes and django-tasks-db have no catalog: their groups were "Axes" and "Tasks Database Backend"."""
+    html = admin_client.get(reverse("admin:index")).content.decode()
+    groups = re.findall(r'<a href="/admin/[a-z_]+/" class="section"[^>]*>([^<]*)</a>', html)
+
+    assert groups == ["采编内容", "认证和授权", "登录保护", "后台任务"]
+    assert ">登录保护</a>" in admin_client.get(reverse("admin:app_list", args=["axes"])).content.decode()
