@@ -983,6 +983,8 @@ _CHIEF_EDITOR_PERMISSIONS = _EDITOR_PERMISSIONS + [
     "override_checks", "purge_article", "delete_trashedarticle",
     "delete_reporter", "delete_section", "delete_topic", "delete_organization", "delete_bylinerole",
     "delete_frontpageslot", "delete_sharelink",
+    # Lifting a colleague's login lock (django-axes) by deleting its attempt; reading the logins and failures.
+    "axes.view_accessattempt", "axes.delete_accessattempt", "axes.view_accesslog", "axes.view_accessfailurelog",
 ]  # fmt: skip
 ROLE_PERMISSIONS = {
     REPORTER_GROUP: _REPORTER_PERMISSIONS,
@@ -994,24 +996,38 @@ ROLE_PERMISSIONS = {
 def ensure_newsroom_groups(apps=None):
     """Create (or complete) the reporter, editor and chief-editor groups with their permissions.
 
-    Called by a data migration (with the historical ``apps``) and by the demo content; returns the groups in
-    that order.
+    Called by data migrations (with the historical ``apps``) and by the demo content; returns the groups in
+    that order. A permission is the newsroom's own codename or another app's ``app_label.codename``; another app's
+    are granted once its models are in ``apps``: on a new database migration 0006 may run before django-axes' own
+    migrations, and 0022 (which follows them) grants its permissions.
     """
     if apps is None:
         from django.apps import apps
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
+    known_apps = {app_config.label for app_config in apps.get_app_configs()}
 
     groups = []
-    for name, codenames in ROLE_PERMISSIONS.items():
-        found = list(Permission.objects.filter(content_type__app_label="articles", codename__in=codenames))
-        missing = set(codenames) - {p.codename for p in found}
+    for name, permissions in ROLE_PERMISSIONS.items():
+        wanted = {pair for pair in map(_app_and_codename, permissions) if pair[0] in known_apps}
+        candidates = Permission.objects.filter(
+            content_type__app_label__in={app_label for app_label, _codename in wanted},
+            codename__in={codename for _app_label, codename in wanted},
+        ).select_related("content_type")
+        found = [p for p in candidates if (p.content_type.app_label, p.codename) in wanted]
+        missing = wanted - {(p.content_type.app_label, p.codename) for p in found}
         if missing:
             raise RuntimeError(f"Permissions missing (run migrate first): {sorted(missing)}")
         group, _created = Group.objects.get_or_create(name=name)
         group.permissions.set(found)
         groups.append(group)
     return tuple(groups)
+
+
+def _app_and_codename(permission):
+    """("axes", "view_accessattempt") for "axes.view_accessattempt"; ("articles", codename) for a bare codename."""
+    app_label, _dot, codename = permission.rpartition(".")
+    return app_label or "articles", codename
 
 
 # --- History ------------------------------------------------------------------------------------

@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from axes.models import AccessAttempt
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.test import Client
 from django.urls import reverse
 
 from articles.services import ensure_newsroom_groups
@@ -230,6 +232,52 @@ def test_behind_the_proxy_the_address_is_the_one_the_proxy_appended(client, two_
     assert AccessAttempt.objects.get().ip_address == "198.51.100.7"
     # A colleague behind the same proxy, from their own address, is not locked out.
     assert through_proxy(PASSWORD, "198.51.100.8").status_code == 302
+
+
+def test_a_chief_editor_lifts_a_login_lock_by_deleting_its_attempt(client, reporter_user, chief_editor_user):
+    lock_out(client, username="reporter")
+    chief = Client()
+    chief.force_login(chief_editor_user)
+
+    index = chief.get(reverse("admin:index")).content.decode()
+    listing = chief.get(reverse("admin:axes_accessattempt_changelist")).content.decode()
+    locked = AccessAttempt.objects.get(username="reporter")
+    deleted = chief.post(reverse("admin:axes_accessattempt_delete", args=[locked.pk]), {"post": "yes"}, follow=True)
+
+    assert ">登录保护</a>" in index and ">登录尝试</a>" in index
+    assert "reporter" in listing and "已锁定" in listing
+    assert "登录尝试“" in deleted.content.decode() and "”已删除。" in deleted.content.decode()
+    assert attempt(client, "reporter", "secret", "10.0.0.1").status_code == 302  # the password works again
+
+
+@pytest.mark.parametrize("role", ["记者", "编辑"])
+def test_a_reporter_or_an_editor_cannot_lift_a_login_lock(client, make_staff_user, role):
+    make_staff_user("locked", "记者")
+    lock_out(client, username="locked")
+    colleague = Client()
+    colleague.force_login(make_staff_user("colleague", role))
+    locked = AccessAttempt.objects.get(username="locked")
+
+    assert colleague.get(reverse("admin:axes_accessattempt_changelist")).status_code == 403
+    assert (
+        colleague.post(reverse("admin:axes_accessattempt_delete", args=[locked.pk]), {"post": "yes"}).status_code == 403
+    )
+    assert ">登录尝试</a>" not in colleague.get(reverse("admin:index")).content.decode()
+    assert attempt(client, "locked", "secret", "10.0.0.1").status_code == 429  # still locked
+
+
+@pytest.mark.django_db
+def test_the_data_migration_lets_the_chief_editors_lift_login_locks():
+    # No service call here: the permissions come from migration 0022 (or 0006, should django-axes migrate first).
+    chiefs, editors = Group.objects.get(name="主编"), Group.objects.get(name="编辑")
+
+    assert set(chiefs.permissions.filter(content_type__app_label="axes").values_list("codename", flat=True)) == {
+        "view_accessattempt",
+        "delete_accessattempt",
+        "view_accesslog",
+        "view_accessfailurelog",
+    }
+    assert not editors.permissions.filter(content_type__app_label="axes").exists()
 
 
 def test_proxy_settings_follow_the_environment():
