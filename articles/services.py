@@ -13,6 +13,7 @@ import uuid
 import warnings
 from dataclasses import dataclass
 from html import unescape as html_unescape
+from pathlib import Path
 from urllib.parse import unquote
 
 import nh3
@@ -496,8 +497,27 @@ def delete_file_after_commit(storage, name):
             storage.delete(name)
         except storage_errors() as error:
             logger.error("Could not delete %s from the media storage: %s", name, error)
+        else:
+            remove_empty_folders(storage, name)
 
     transaction.on_commit(delete)
+
+
+def remove_empty_folders(storage, name):
+    """Remove the folders that deleting the media file ``name`` left empty: a photo's own folder of renditions,
+    then a month's or a year's that held nothing else. Only folders on local disk inside MEDIA_ROOT (which stays),
+    and only empty ones; a storage without local files (S3 object storage, which has no folders) is left alone."""
+    try:
+        folder = Path(storage.path(name)).parent.resolve()
+    except NotImplementedError:
+        return
+    root = Path(settings.MEDIA_ROOT).resolve()
+    while folder != root and folder.is_relative_to(root):
+        try:
+            folder.rmdir()  # refuses a folder that is not empty, e.g. one a new upload has just written to
+        except OSError:
+            return
+        folder = folder.parent
 
 
 def delete_photos(photos):

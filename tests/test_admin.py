@@ -915,6 +915,7 @@ def test_a_portrait_taken_down_leaves_no_copy_at_its_address(
 
     assert response.status_code == 302
     assert not first.exists()
+    assert not [path for path in media_root.rglob("*") if path.is_dir() and not any(path.iterdir())]  # its folders
 
 
 # --- The workflow on the change page, the review queue and the desk counts ------------------------------

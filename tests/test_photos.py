@@ -31,6 +31,10 @@ def stored_files(media_root):
     return [path for path in media_root.rglob("*") if path.is_file()] if media_root.exists() else []
 
 
+def empty_folders(media_root):
+    return [path for path in media_root.rglob("*") if path.is_dir() and not any(path.iterdir())]
+
+
 def message(msgid, **params):
     """The message a person sees (the site speaks Chinese), as the service words it."""
     with translation.override("zh-hans"):
@@ -466,6 +470,46 @@ def test_a_deleted_photo_takes_its_files_with_it(admin_client, media_root, djang
     assert stored_files(media_root) == []
 
 
+def test_a_deleted_photo_leaves_no_empty_folder_behind(admin_client, media_root, django_capture_on_commit_callbacks):
+    """Its renditions had a folder of their own (renditions/YYYY/MM/<name>/), left empty on the disk."""
+    kept = services.create_photo(SimpleUploadedFile("合影.jpg", image_bytes(size=(64, 48))), alt_text="合影")
+    photo = services.create_photo(SimpleUploadedFile("会场.jpg", image_bytes(size=(64, 48))), alt_text="会场")
+    kept_files = sorted(
+        media_root / name for name in [kept.image.name, *kept.renditions.values_list("file", flat=True)]
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(reverse("admin:articles_photo_delete", args=[photo.pk]), {"post": "yes"})
+
+    assert sorted(stored_files(media_root)) == kept_files  # the other photo of the month keeps its folders
+    assert empty_folders(media_root) == []
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.delete_photos([kept])
+
+    assert media_root.is_dir() and list(media_root.iterdir()) == []  # MEDIA_ROOT itself stays
+
+
+def test_only_empty_folders_inside_media_root_are_removed(media_root, tmp_path, django_capture_on_commit_callbacks):
+    from django.core.files.storage import FileSystemStorage
+
+    inside, outside = FileSystemStorage(), FileSystemStorage(location=tmp_path / "elsewhere")
+    for storage in (inside, outside):
+        storage.save("files/2026/11/a.txt", ContentFile(b"a"))
+        storage.save("files/2026/11/b.txt", ContentFile(b"b"))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        for storage in (inside, outside):
+            services.delete_file_after_commit(storage, "files/2026/11/a.txt")
+    assert (media_root / "files/2026/11/b.txt").exists()  # a folder still holding a file stays
+    with django_capture_on_commit_callbacks(execute=True):
+        for storage in (inside, outside):
+            services.delete_file_after_commit(storage, "files/2026/11/b.txt")
+
+    assert list(media_root.iterdir()) == []
+    assert (tmp_path / "elsewhere/files/2026/11").is_dir()  # not under MEDIA_ROOT: not ours to tidy
+
+
 def test_a_replaced_image_leaves_no_copy_at_its_old_address(
     admin_client, media_root, django_capture_on_commit_callbacks
 ):
@@ -485,6 +529,7 @@ def test_a_replaced_image_leaves_no_copy_at_its_old_address(
     assert not old.exists()
     names = {path.relative_to(media_root).as_posix() for path in stored_files(media_root)}
     assert names == {photo.image.name, *(rendition.file.name for rendition in photo.renditions.all())}
+    assert empty_folders(media_root) == []  # nor the old file's folder of renditions
 
 
 def test_a_replaced_image_is_replaced_in_the_texts_that_show_it(

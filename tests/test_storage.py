@@ -165,3 +165,18 @@ def test_rich_text_uploads_go_to_the_bucket_and_stay_in_saved_text(editor_client
     # The sanitiser keeps images from our own media storage (the bucket) and drops others.
     cleaned = services.sanitize_html(f'<p><img src="{url}" alt="插图"><img src="http://evil.example/x.png"></p>')
     assert url in cleaned and "evil.example" not in cleaned
+
+
+@pytest.mark.django_db
+def test_a_photo_deleted_from_the_bucket_takes_its_keys_with_it(object_storage, django_capture_on_commit_callbacks):
+    """Nothing to tidy after the delete: an object store has no folders (and its storage no local path)."""
+    before = stored_keys(object_storage)  # the bucket is shared by this module's tests
+    photo = services.create_photo(
+        SimpleUploadedFile("会场.jpg", image_bytes(size=(640, 480)), "image/jpeg"), alt_text="会场"
+    )
+    assert len(stored_keys(object_storage) - before) > 1
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.delete_photos([photo])
+
+    assert stored_keys(object_storage) == before
