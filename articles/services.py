@@ -1019,7 +1019,7 @@ def ensure_newsroom_groups(apps=None):
     Called by data migrations (with the historical ``apps``) and by the demo content; returns the groups in
     that order. A permission is the newsroom's own codename or another app's ``app_label.codename``; another app's
     are granted once its models are in ``apps``: on a new database migration 0006 may run before django-axes' own
-    migrations, and 0022 (which follows them) grants its permissions.
+    migrations, and 0023 (which follows them) grants its permissions.
     """
     if apps is None:
         from django.apps import apps

@@ -268,7 +268,7 @@ def test_a_reporter_or_an_editor_cannot_lift_a_login_lock(client, make_staff_use
 
 @pytest.mark.django_db
 def test_the_data_migration_lets_the_chief_editors_lift_login_locks():
-    # No service call here: the permissions come from migration 0022 (or 0006, should django-axes migrate first).
+    # No service call here: the permissions come from migration 0023 (or 0006, should django-axes migrate first).
     chiefs, editors = Group.objects.get(name="主编"), Group.objects.get(name="编辑")
 
     assert set(chiefs.permissions.filter(content_type__app_label="axes").values_list("codename", flat=True)) == {
