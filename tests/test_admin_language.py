@@ -139,3 +139,14 @@ def test_every_group_of_the_admin_index_has_a_chinese_name_in_a_working_order(ad
 
     assert groups == ["采编内容", "认证和授权", "登录保护", "后台任务"]
     assert ">登录保护</a>" in admin_client.get(reverse("admin:app_list", args=["axes"])).content.decode()
+
+
+def test_each_group_says_what_it_holds_and_the_history_title_has_no_stray_space(admin_client):
+    """Django's catalog: "在应用程序 登录保护 中的模型" (a programmer's words) and "变更历史： 标题" (a space after a
+    full-width colon)."""
+    article = ArticleFactory(headline="春耕时节")
+    index = admin_client.get(reverse("admin:index")).content.decode()
+    history = admin_client.get(admin_url(article, "history", article.pk)).content.decode()
+
+    assert 'title="登录保护里的内容"' in index and "应用程序" not in index
+    assert "<title>变更历史：春耕时节" in history and "变更历史： " not in history
