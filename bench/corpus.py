@@ -269,7 +269,7 @@ def build_corpus(n, seed=8, progress=print):
             )
         with transaction.atomic():
             articles = Article.objects.bulk_create(articles, batch_size=1000)
-            bylines, article_photos, entries, links, companions = [], [], [], [], []
+            bylines, article_photos, entries, links, companions, leads = [], [], [], [], [], set()
             for index, article in enumerate(articles):
                 for order, reporter in enumerate(rng.sample(reporters, rng.choice((1, 1, 2, 2, 2, 3, 4)))):
                     bylines.append(Byline(article=article, reporter=reporter, role=rng.choice(roles), order=order))
@@ -281,9 +281,10 @@ def build_corpus(n, seed=8, progress=print):
                             )
                         )
                 if rng.random() < 0.05:  # a roundup with its experience entries, companion of the report before it
-                    if index + 1 < len(articles):
+                    if index + 1 < len(articles) and article.pk not in leads:  # a package has one lead
                         article.package_lead = articles[index + 1]
                         companions.append(article)
+                        leads.add(article.package_lead_id)
                     for order in range(rng.randint(4, 10)):
                         entries.append(
                             ExperienceEntry(
