@@ -3,8 +3,9 @@
     .ci/with_postgres.sh .venv/bin/python bench/inprocess.py --articles 100000
     DATABASE_URL=postgres://... python bench/inprocess.py --articles 0      # measure the corpus already there
 
-Production settings (DEBUG off, the cached template loader), the anonymous-page cache switched off
-(``NEWSROOM_PAGE_CACHE = False``) so that every request renders: this measures the work of a page, not the cache.
+Production settings (DEBUG off, the cached template loader), Django loaded as gunicorn loads it (newsroom.wsgi),
+the anonymous-page cache switched off (``NEWSROOM_PAGE_CACHE = False``) so that every request renders: this
+measures the work of a page, not the cache.
 Builds the corpus first (bench/corpus.py) when the database holds no article and ``--articles`` is above 0.
 For each page type (article, home, latest list, section list, section page 1,000 or its last page, reporter, the
 biggest topic, experience index, the busiest organisation, search for the same words again and for different words
@@ -45,10 +46,9 @@ def configure():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
     os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key")
     os.environ["DJANGO_DEBUG"] = "false"
-    import django
-
-    django.setup()
     from django.conf import settings
+
+    import newsroom.wsgi  # noqa: F401 - Django set up as gunicorn sets it up (newsroom/wsgi.py)
 
     settings.NEWSROOM_PAGE_CACHE = False  # articles/cache.py: every request renders
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
