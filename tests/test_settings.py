@@ -107,7 +107,7 @@ def test_postgresql_connections_run_without_the_jit_compiler():
 
 def test_the_wsgi_application_leaves_its_startup_objects_out_of_the_garbage_collectors_walks():
     """gunicorn loads newsroom.wsgi: what it loaded (Django, the models, the URLconf's views) is frozen, so that a
-    full collection during a request does not walk it (a pause of tens of ms every few hundred requests)."""
+    full collection during a request does not walk it (a pause of 30-70 ms every few thousand requests)."""
     env = {
         "PATH": os.environ.get("PATH", ""),
         "DJANGO_SECRET_KEY": "s" * 50,
