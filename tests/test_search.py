@@ -558,6 +558,15 @@ def test_an_empty_query_gets_help(client):
     assert "Type one or more words" in text_of(main_of(response)) or "输入" in text_of(main_of(response))
 
 
+@pytest.mark.parametrize("q", ["()*", "\u3000", "。，"])
+def test_a_query_with_nothing_to_find_says_so_addressing_the_reader_as_ni(client, q):
+    """Only punctuation or a full-width space: the reader is told so, as the site speaks to readers (你, not 您)."""
+    text = text_of(main_of(client.get(reverse("articles:search"), {"q": q})))
+
+    assert "你输入的内容中没有可搜索的词。" in text
+    assert "您" not in text
+
+
 def test_a_long_query_is_cut(client):
     response = client.get(reverse("articles:search"), {"q": "妇联 " * 400})
 
