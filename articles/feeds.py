@@ -161,7 +161,7 @@ class AtomReporterFeed(ReporterFeed):
 
 class TopicFeed(ArticleFeed):
     def get_object(self, request, slug):
-        return get_object_or_404(Topic, slug=slug)
+        return get_object_or_404(Topic.objects.with_published_stories(), slug=slug)  # as the topic's page
 
     def articles(self, topic):
         return Article.objects.published().in_topic(topic)

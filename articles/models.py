@@ -27,6 +27,7 @@ from articles.querysets import (
     ReporterQuerySet,
     Status,
     TopicLinkQuerySet,
+    TopicQuerySet,
 )
 
 
@@ -200,6 +201,8 @@ class Topic(models.Model):
     is_featured = models.BooleanField(
         _("featured"), default=False, help_text=_("Featured topics are shown on the home page.")
     )
+
+    objects = TopicQuerySet.as_manager()
 
     class Meta:
         ordering = ["-starts_on", "title"]

@@ -1055,6 +1055,25 @@ class ReporterQuerySet(models.QuerySet):
         return self.filter(Exists(model("Byline").objects.filter(reporter=OuterRef("pk"), article__in=published)))
 
 
+class TopicQuerySet(models.QuerySet):
+    """A topic is public through its published stories only, as a reporter is: a topic made for a story not yet
+    published (a draft, an embargoed story) is on no list and its page and feeds are 404 until the story goes live."""
+
+    def with_published_stories(self, now=None):
+        """Topics linked to a story published at ``now``: one probe each of ``articles_topic_link_live_idx``."""
+        listed = model("TopicLink").objects.listed(now)
+        return self.filter(Exists(listed.filter(topic=OuterRef("pk"))))
+
+    def featured_for_home(self, now):
+        """The featured topics, each with ``is_public`` (a story of it published at ``now``) and ``goes_public`` (when
+        its first scheduled story goes live, or None): a featured topic whose story is embargoed is read too, so that
+        the home page knows when it joins the others."""
+        links = model("TopicLink").objects.filter(topic=OuterRef("pk"))
+        return self.filter(is_featured=True).annotate(
+            is_public=Exists(links.listed(now)), goes_public=links.first_scheduled(now)
+        )
+
+
 class OrganizationQuerySet(models.QuerySet):
     """An organisation is public through its published experience entries only (its page is 404 otherwise)."""
 

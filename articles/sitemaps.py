@@ -72,8 +72,10 @@ class SectionSitemap(NewsroomSitemap):
 
 
 class TopicSitemap(NewsroomSitemap):
+    """Topics with at least one published story (the others' pages are 404)."""
+
     def items(self):
-        return Topic.objects.only("id", "slug").order_by("-starts_on", "title", "id")
+        return Topic.objects.with_published_stories().only("id", "slug").order_by("-starts_on", "title", "id")
 
 
 class ReporterSitemap(NewsroomSitemap):

@@ -186,24 +186,28 @@ class HomeView(TemplateView):
                     }
                 )
         context["section_blocks"] = blocks
-        featured = self.featured_topics
-        # Only content changes change them: kept for the generation (in this process too, read without unpickling).
+        # Kept for the generation (in this process too, read without unpickling) until a featured topic's first
+        # scheduled story goes live.
         context["topics"] = page_cache.kept_for_generation(
-            "featured-topics",
-            lambda: (
-                fetch_compiled(
-                    ("featured topics", featured),
-                    lambda now: Topic.objects.filter(is_featured=True)[:featured],
-                    DEFAULT_DB_ALIAS,  # from the primary: a lagging replica's would be kept for the generation
-                ),
-                None,
-            ),
-            kept_in_process=True,
+            "featured-topics", self.featured_topics_shown, kept_in_process=True
         )
         context["entries"], _more = kept_entry_cards(
             ("latest entries",), "home-entries", ExperienceEntry.objects.all, self.entry_highlights
         )
         return context
+
+    def featured_topics_shown(self):
+        """(the first featured topics with a published story, when the next featured topic gets its first one or
+        None) for ``kept_for_generation``: one query over the featured topics (a topic whose stories are all drafts
+        or embargoed is on no public page)."""
+        topics = fetch_compiled(
+            ("featured topics",),
+            Topic.objects.featured_for_home,
+            DEFAULT_DB_ALIAS,  # from the primary: a lagging replica's would be kept for the generation
+        )
+        shown = [topic for topic in topics if topic.is_public][: self.featured_topics]
+        goes_public = [topic.goes_public for topic in topics if not topic.is_public and topic.goes_public]
+        return shown, min(goes_public, default=None)
 
     @staticmethod
     def front_page_stories(rows, positions):
@@ -428,7 +432,7 @@ class TopicListView(ListView):
     paginate_by = 20
 
     def get_queryset(self):
-        return Topic.objects.all()
+        return Topic.objects.with_published_stories()
 
 
 class TopicDetailView(ArticlesOfView):
@@ -443,6 +447,8 @@ class TopicDetailView(ArticlesOfView):
     def get_object(self):
         name = f"topic-and-count:{self.kwargs['slug']}"
         topic, self.known_count, self.known_ids = page_cache.kept_for_generation(name, self.topic_and_count)
+        if not self.known_count:  # public through its published stories only, as a reporter is
+            raise Http404(_("No topic found matching the query"))
         return topic
 
     def topic_and_count(self):

@@ -213,7 +213,9 @@ def test_feed_titles_name_the_object(client, settings, fmt):
     section = SectionFactory(name="要闻")
     topic = TopicFactory(title="妇联改革现场会")
     reporter = ReporterFactory(name="李晓萌")
-    BylineFactory(article=ArticleFactory(published=True), reporter=reporter)  # a reporter is public through it
+    story = ArticleFactory(published=True)
+    BylineFactory(article=story, reporter=reporter)  # a reporter is public through it
+    story.topics.add(topic)  # and so is a topic
 
     titles = {
         kind: parse(client, feed_url(kind, fmt, section=section, reporter=reporter, topic=topic)).feed.title

@@ -169,6 +169,7 @@ def test_a_correction_saved_on_its_own_moves_the_articles_lastmod(client, world)
 def test_section_and_topic_sitemaps_list_every_section_and_topic(client):
     sections = [SectionFactory(order=i) for i in range(3)]
     topics = [TopicFactory(starts_on=datetime(2026, 11, 20 - i).date()) for i in range(2)]
+    ArticleFactory(published=True, section=sections[0]).topics.add(*topics)  # public through a published story
 
     assert locations(client, "sections") == [absolute(s) for s in sections]
     assert locations(client, "topics") == [absolute(t) for t in topics]
@@ -257,8 +258,8 @@ def test_news_sitemap_gives_publication_language_date_and_clean_title(client, se
 def _fill(n):
     for _ in range(n):
         SectionFactory()
-        TopicFactory()
         article = ArticleFactory(published=True)
+        article.topics.add(TopicFactory())  # a topic is public through a published story
         BylineFactory(article=article)
         ExperienceEntryFactory(article=article)
 

@@ -191,8 +191,9 @@ def test_section_blocks_never_show_an_unpublished_story(client, state):
 
 
 def test_featured_topics_are_listed(client):
-    TopicFactory(title="改革推进会", featured=True)
-    TopicFactory(title="不推荐的专题")
+    ArticleFactory(published=True).topics.add(  # a topic is public through a published story
+        TopicFactory(title="改革推进会", featured=True), TopicFactory(title="不推荐的专题")
+    )
 
     html = main_of(home(client))
     topics = re.search(r'<section class="home-topics".*?</section>', html, re.S).group(0)
@@ -229,7 +230,8 @@ def test_home_page_queries_do_not_grow(client, django_assert_num_queries, n):
         ExperienceEntryFactory(article=article)
     ArticleFactory.create_batch(n, scheduled=True)
     FrontPageSlotFactory(position=P.LEAD)
-    TopicFactory.create_batch(n, featured=True)
+    topics = TopicFactory.create_batch(n, featured=True)
+    article.topics.add(*topics)  # shown: a topic is public through a published story
 
     with django_assert_num_queries(HOME_PAGE_QUERIES):
         response = home(client)
@@ -248,7 +250,7 @@ def test_the_kept_experience_highlights_follow_new_and_scheduled_roundups(client
     ExperienceEntryFactory(article=scheduled, title="定时的经验")
     assert [title.split("：")[1] for title in entry_titles_in(home(client))] == ["第一条"]
     ExperienceEntryFactory(article=article, title="第二条", order=1)
-    TopicFactory(title="新推荐的专题", featured=True)
+    article.topics.add(TopicFactory(title="新推荐的专题", featured=True))
     html = main_of(home(client))
     assert "新推荐的专题" in html
     assert [title.split("：")[1] for title in entry_titles_in(home(client))] == ["第一条", "第二条"]

@@ -90,8 +90,10 @@ def test_section_page_lists_only_its_published_articles(client):
 def test_topic_list_shows_every_topic_with_place_and_dates(client):
     from datetime import date
 
-    TopicFactory(title="改革推进会", place="桐溪市", starts_on=date(2026, 11, 19), ends_on=date(2026, 11, 20))
-    TopicFactory(title="反家暴宣传周")
+    ArticleFactory(published=True).topics.add(  # a topic is public through a published story
+        TopicFactory(title="改革推进会", place="桐溪市", starts_on=date(2026, 11, 19), ends_on=date(2026, 11, 20)),
+        TopicFactory(title="反家暴宣传周"),
+    )
     response = client.get(reverse("articles:topic_list"))
     assert response.status_code == 200
     text = text_of(main_of(response))
@@ -100,7 +102,7 @@ def test_topic_list_shows_every_topic_with_place_and_dates(client):
 
 
 def test_topic_list_is_paginated(client):
-    TopicFactory.create_batch(21)
+    ArticleFactory(published=True).topics.add(*TopicFactory.create_batch(21))
     url = reverse("articles:topic_list")
     assert len(headlines_in(client.get(url))) == 20
     assert len(headlines_in(client.get(f"{url}?page=2"))) == 1
@@ -377,7 +379,7 @@ def test_a_cached_list_length_follows_publishing_and_scheduled_stories(client, c
 
 @pytest.mark.parametrize("n", [1, 12])
 def test_topic_list_queries_do_not_grow(client, django_assert_num_queries, n):
-    TopicFactory.create_batch(n)
+    ArticleFactory(published=True).topics.add(*TopicFactory.create_batch(n))
     with django_assert_num_queries(MENU_QUERIES + 2):  # count, topics
         response = client.get(reverse("articles:topic_list"))
     assert len(headlines_in(response)) == n
