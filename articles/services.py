@@ -940,6 +940,21 @@ def rich_text_photos(*fragments):
     return found
 
 
+_TABLE_FIGURE = re.compile(r'<figure class="table">')
+
+
+def scrollable_tables(html):
+    """Rich text whose tables (CKEditor wraps each in ``<figure class="table">``) are named regions a keyboard can
+    reach: on a phone a wide table scrolls sideways inside its figure (static/css/site.css), and a region that scrolls
+    must take the focus for arrow keys to move it. ``html`` was sanitised on save; only attributes are added."""
+    if not html or "<figure" not in html:
+        return html
+    figure = format_html(
+        '<figure class="table" tabindex="0" role="region" aria-label="{}">', _("Table, scrolls sideways")
+    )
+    return _TABLE_FIGURE.sub(lambda _match: figure, html)
+
+
 def responsive_images(html, photos, sizes):
     """Rich text with each of our own photos as a <picture>: WebP and JPEG srcsets, sizes, width and height.
 

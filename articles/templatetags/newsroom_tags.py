@@ -49,9 +49,11 @@ def responsive_images(html, photos):
     <picture>s (``photos``: what services.rich_text_photos returned for the page). Output is marked safe: use it
     only on rich-text fields."""
     from articles.services import responsive_images as rewrite
+    from articles.services import scrollable_tables
 
-    # Sanitised with nh3 when saved; the rewrite only adds <picture> markup built with format_html.
-    return mark_safe(rewrite(html or "", photos or {}, RICH_TEXT_IMAGE_SIZES))  # noqa: S308  # nosec B308, B703
+    # Sanitised with nh3 when saved; the rewrites only add <picture> markup and table attributes with format_html.
+    html = scrollable_tables(rewrite(html or "", photos or {}, RICH_TEXT_IMAGE_SIZES))
+    return mark_safe(html)  # noqa: S308  # nosec B308, B703
 
 
 @register.filter

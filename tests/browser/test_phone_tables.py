@@ -1,0 +1,73 @@
+"""A table of figures in a story (CKEditor's 插入表格) read on a phone: the table scrolls sideways by itself, within
+the column, while the page keeps the phone's width; its cells stay readable; a keyboard user can scroll it too."""
+
+import pytest
+from django.urls import reverse
+
+from tests.browser.test_accessibility import axe_violations, public_site  # noqa: F401 - public_site is a fixture
+
+pytestmark = [pytest.mark.browser, pytest.mark.filterwarnings("ignore:No directory at:UserWarning")]
+
+YEARS = range(2018, 2027)
+TABLE = (
+    '<p>近年全省妇联组织建设情况如下表。</p><figure class="table"><table><thead><tr><th>项目</th>'
+    + "".join(f"<th>{year}年</th>" for year in YEARS)
+    + "</tr></thead><tbody>"
+    + "".join(
+        f"<tr><td>{name}</td>" + "".join(f"<td>{1_234_567 + i * 1000:,}</td>" for i, _ in enumerate(YEARS)) + "</tr>"
+        for name in ("桐溪市白沙县执委人数", "新增妇女微家")
+    )
+    + "</tbody></table></figure><p>数据由省妇联提供。</p>"
+)
+
+
+@pytest.fixture
+def story_with_a_table(public_site):  # noqa: F811
+    article = public_site["article"]
+    article.body = TABLE
+    article.save()
+    return article
+
+
+def test_on_a_phone_a_wide_table_scrolls_by_itself_and_the_page_keeps_its_width(page, story_with_a_table):
+    page.set_viewport_size({"width": 375, "height": 740})
+    page.goto(story_with_a_table.get_absolute_url())
+    table = page.locator(".body figure.table")
+
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    assert table.evaluate("e => e.scrollWidth > e.clientWidth")  # wider than the phone: it scrolls, inside
+    box = table.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 375
+    # Cells are not squeezed to a character a line: the name column holds at least four characters side by side.
+    name = page.locator(".body td", has_text="桐溪市白沙县执委人数")
+    assert name.evaluate("e => e.getBoundingClientRect().width >= 4 * parseFloat(getComputedStyle(e).fontSize)")
+
+
+def test_a_keyboard_user_can_scroll_a_wide_table_and_axe_finds_nothing(page, story_with_a_table):
+    page.set_viewport_size({"width": 375, "height": 740})
+    page.goto(story_with_a_table.get_absolute_url())
+    table = page.locator(".body figure.table")
+
+    table.focus()
+    assert table.evaluate("e => e === document.activeElement")
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("() => document.querySelector('.body figure.table').scrollLeft > 0")
+    assert table.get_attribute("aria-label")  # a named region: screen readers say what scrolls
+    assert axe_violations(page) == []
+
+
+def test_the_home_page_and_a_story_without_a_table_are_unchanged(page, public_site):  # noqa: F811
+    page.set_viewport_size({"width": 375, "height": 740})
+    for url in (reverse("articles:home"), public_site["article"].get_absolute_url()):
+        page.goto(url)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375, url
+
+
+def test_a_printed_table_is_not_cut_at_its_scroll_edge(page, story_with_a_table):
+    page.goto(story_with_a_table.get_absolute_url())
+    table = page.locator(".body figure.table")
+    assert table.evaluate("e => getComputedStyle(e).overflowX") == "auto"  # on screen
+
+    page.emulate_media(media="print")
+
+    assert table.evaluate("e => getComputedStyle(e).overflowX") == "visible"
