@@ -273,3 +273,22 @@ def test_article_autocomplete_offers_the_editors_articles(editor_client, draft):
 
     assert response.status_code == 200
     assert [result["id"] for result in response.json()["results"]] == [str(draft.pk)]
+
+
+def test_preview_names_the_people_organisations_and_topics_of_the_story_without_links_to_missing_pages(
+    client, draft, link
+):
+    """A correspondent, an organisation and a topic known only from this unpublished story have no page yet (404):
+    the outside source reads their names, with no link that would lead to 页面不存在."""
+    from tests.factories import OrganizationFactory, ReporterFactory
+
+    BylineFactory(article=draft, reporter=ReporterFactory(name="通讯员周某", slug="zhou-mou"))
+    ExperienceEntryFactory(article=draft, organization=OrganizationFactory(name="白沙县妇联", slug="baisha"))
+    draft.topics.add(TopicFactory(title="换届选举", slug="huanjie"))
+
+    html = main_of(preview(client, link))
+
+    assert "通讯员周某" in html and "白沙县妇联" in html and "换届选举" in html
+    for path in ("/reporters/zhou-mou/", "/organizations/baisha/", "/topics/huanjie/"):
+        assert client.get(path).status_code == 404
+        assert f'href="{path}"' not in html

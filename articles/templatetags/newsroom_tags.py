@@ -119,21 +119,22 @@ def photo_figure(photo, caption, eager=False):
 
 
 @register.simple_tag
-def experience_entry(entry, body_photos):
-    """``{% experience_entry entry body_photos %}``: an experience entry of a roundup, loaded with its organisation
-    and photo: the organisation (short name, linked to its page) and the title as a heading, the highlight, the rich
-    text and the photo. Its anchor ``#entry-<id>`` is what entry cards link to."""
+def experience_entry(entry, body_photos, is_preview=False):
+    """``{% experience_entry entry body_photos is_preview %}``: an experience entry of a roundup, loaded with its
+    organisation and photo: the organisation (short name, linked to its page, except in the preview of an unpublished
+    story, where its page may not exist yet) and the title as a heading, the highlight, the rich text and the photo.
+    Its anchor ``#entry-<id>`` is what entry cards link to."""
     organization = entry.organization
+    name = organization.short_name or organization.name
     return format_markup(
         '<article class="entry" id="entry-{}">\n'
-        '  <h3 class="entry-title"><a href="{}">{}</a>：{}</h3>\n'
+        '  <h3 class="entry-title">{}：{}</h3>\n'
         "  {}\n"
         '  <div class="entry-body">{}</div>\n'
         "  {}\n"
         "</article>\n",
         entry.pk,
-        page_url(organization),
-        organization.short_name or organization.name,
+        name if is_preview else format_html('<a href="{}">{}</a>', page_url(organization), name),
         entry.title,
         format_markup('<p class="entry-highlight">{}</p>', entry.highlight) if entry.highlight else "",
         responsive_images(entry.body, body_photos),
