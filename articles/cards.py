@@ -410,7 +410,7 @@ def entry_cards(entries):
 SEARCH_RESULT_HTML = """
 <article class="card search-result">
   <div class="card-text">
-    <h3 class="card-headline"><a href="{url}">{heading}</a></h3>
+    {kicker}<h3 class="card-headline"><a href="{url}">{heading}</a></h3>{deck}
     <p class="card-summary">{snippet}</p>
     <p class="card-meta">{entry_of}<a href="{section_url}">{section}</a> · <time datetime="{iso}">{date}</time></p>
   </div>
@@ -418,9 +418,10 @@ SEARCH_RESULT_HTML = """
 """
 
 
-def search_result_html(row, heading_html, snippet_html):
+def search_result_html(row, heading_html, snippet_html, kicker_html="", deck_html=""):
     """A search result's markup (``SEARCH_RESULT_HTML``) from a row of ``services.load_search_page`` and its
-    highlighted heading and snippet (safe markup, articles/search.highlight). Every other value escaped."""
+    highlighted heading and snippet (safe markup, articles/search.highlight), with the story's kicker and deck when
+    a word was found there (highlighted too; empty otherwise). Every other value escaped."""
     url = article_url(row["article_id"])
     entry_of = ""
     if row["entry_id"] is not None:
@@ -431,6 +432,8 @@ def search_result_html(row, heading_html, snippet_html):
         SEARCH_RESULT_HTML.format(
             url=escape(url),
             heading=escape(heading_html),
+            kicker=format_markup('<p class="kicker">{}</p>', kicker_html) if kicker_html else "",
+            deck=format_markup('<p class="card-deck">{}</p>', deck_html) if deck_html else "",
             snippet=escape(snippet_html),
             entry_of=entry_of,
             section_url=escape(slug_url("articles:section_detail", row["section_slug"])),

@@ -3127,7 +3127,7 @@ def _ranked(query, *, section, year, kind, limit):
 
 def load_search_page(results):
     """Load what one page of results shows (one query) into ``result.document``: a dict of the document's ids, its
-    article's ``headline``, ``article_published_at``, ``section_slug`` and ``section_name``, the texts a snippet is
+    article's ``headline``, ``kicker``, ``subtitle``, ``article_published_at``, ``section_slug`` and ``section_name``, the texts a snippet is
     taken from as readers read them (``search_result_snippet``), and the ``heading`` shown (an entry's is its
     organisation's short name and its title). Returns the results whose document is still there. Read from the
     primary, like the candidates: a replica a moment behind may not have a story published a second ago, and a
@@ -3145,6 +3145,8 @@ def load_search_page(results):
             "entry_id",
             "article_id",
             headline=F("article__headline"),
+            kicker=F("article__kicker"),
+            subtitle=F("article__subtitle"),
             article_published_at=F("article__published_at"),
             section_slug=F("article__section__slug"),
             section_name=F("article__section__name"),

@@ -718,6 +718,12 @@ def search_filter_years():
     return [moment.year for moment in dates_with_stories("year")]
 
 
+def matched_line(text, query):
+    """``text`` highlighted (safe HTML) when a word of the query is found in it, else the empty string."""
+    marked = search.highlight(text, query) if text else ""
+    return marked if "<mark>" in marked else ""
+
+
 class SearchView(ListView):
     """/search/?q=: published articles and experience entries, best matches first, highlighted, filterable.
 
@@ -754,10 +760,17 @@ class SearchView(ListView):
         context["results"] = services.load_search_page(context["results"])  # only the shown page, highlighted
         for result in context["results"]:
             document = result.document
+            # The kicker and deck rank with the headline: shown when a word was found there, so that the reader
+            # sees why a story whose headline lacks it comes first.
+            kicker = deck = ""
+            if not document["entry_id"]:
+                kicker, deck = matched_line(document["kicker"], query), matched_line(document["subtitle"], query)
             result.html = cards.search_result_html(
                 document,
                 search.highlight(document["heading"], query),
                 services.search_result_snippet(document, result.hit, query),
+                kicker,
+                deck,
             )
         context.update(form=self.form, query=query, capped=self.search.capped, canonical_params=self.canonical_params)
         return context

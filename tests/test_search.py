@@ -323,6 +323,27 @@ def test_results_are_highlighted_and_escaped(client):
     assert "市<mark>妇联</mark> &lt;b&gt;会议" in html
 
 
+def test_a_result_found_by_its_kicker_or_deck_shows_that_line_highlighted(client):
+    """The kicker (引题) and deck (副题) rank with the headline, so a story whose headline lacks the word can come
+    first: the reader sees the line that matched, with the word marked, above or under the headline."""
+    indexed(
+        kicker="全省妇联深化改革现场推进会召开", headline="把改革成效写在笑脸上", subtitle="林秀清：把组织建到妇女身边"
+    )
+    indexed(kicker="与查询无关的引题", headline="另一篇报道", body="<p>妇联工作会议召开。</p>")
+
+    response = client.get(reverse("articles:search"), {"q": "妇联"})
+    first, second = [result.html for result in response.context["results"]]
+
+    assert '<p class="kicker">全省<mark>妇联</mark>深化改革现场推进会召开</p>' in first
+    assert "林秀清" not in first  # the deck did not match: not shown
+    assert 'class="kicker"' not in second  # its kicker did not match either
+    assert "与查询无关的引题" not in second
+
+    response = client.get(reverse("articles:search"), {"q": "组织"})
+    [only] = [result.html for result in response.context["results"]]
+    assert '<p class="card-deck">林秀清：把<mark>组织</mark>建到妇女身边</p>' in only
+
+
 def result_of(client, q, **params):
     """The heading and the snippet a reader sees of the one result of ``q``."""
     response = client.get(reverse("articles:search"), {"q": q, **params})
