@@ -64,8 +64,9 @@ def test_a_topic_shows_everywhere_once_its_first_story_is_published(client):
     assert everywhere_a_topic_shows(client, topic) == SHOWN
 
 
-def test_a_featured_topic_of_an_embargoed_story_comes_to_the_home_page_at_its_time(client, clock):
-    """The home page keeps its featured topics; the one whose story is scheduled joins them at the story's time."""
+def test_a_topic_of_an_embargoed_story_comes_out_at_its_time(client, clock):
+    """The home page keeps its featured topics, and the topic page its topic and count: the topic whose story is
+    scheduled joins them, and gets its page, at the story's time, with no job to run."""
     shown = TopicFactory(title="已有报道的专题", featured=True)
     ArticleFactory(published=True).topics.add(shown)
     embargoed = TopicFactory(title="定时发布的专题", featured=True)
@@ -76,5 +77,7 @@ def test_a_featured_topic_of_an_embargoed_story_comes_to_the_home_page_at_its_ti
         return re.search(r'<section class="home-topics".*?</section>', html, re.S).group(0)
 
     assert "已有报道的专题" in featured() and "定时发布的专题" not in featured()
+    assert client.get(embargoed.get_absolute_url()).status_code == 404
     clock.advance(days=2)
     assert "已有报道的专题" in featured() and "定时发布的专题" in featured()
+    assert client.get(embargoed.get_absolute_url()).status_code == 200
