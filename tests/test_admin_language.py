@@ -69,11 +69,22 @@ def test_after_a_save_the_admin_says_so_with_你_and_full_width_stops(editor_cli
     changed_then_add = editor_client.post(change_url, {**section, "_addanother": "1"}, follow=True)
     saved = editor_client.post(change_url, {**section, "_save": "1"}, follow=True)
 
-    assert shown_messages(added) == ["栏目“要闻”已添加。 你可以在下面继续编辑。"]
+    assert shown_messages(added) == ["栏目“要闻”已添加。你可以在下面继续编辑。"]
     assert shown_messages(added_another) == ["栏目“本省”已添加。你可以在下面再添加一个栏目。"]
     assert shown_messages(changed) == ["栏目“要闻”已修改。你可以在下面继续编辑。"]
     assert shown_messages(changed_then_add) == ["栏目“要闻”已修改。你可以在下面再添加一个栏目。"]
     assert shown_messages(saved) == ["栏目“要闻”已修改。"]
+
+
+def test_a_login_added_by_the_administrator_is_said_so_without_a_gap_between_the_sentences(admin_client):
+    """Django's own user admin (registered by django.contrib.auth, not by us) joins its two sentences with a space."""
+    added = admin_client.post(
+        reverse("admin:auth_user_add"),
+        {"username": "xiaozhou", "password1": "a-long-passphrase-9", "password2": "a-long-passphrase-9"},
+        follow=True,
+    )
+
+    assert shown_messages(added) == ["用户“xiaozhou”已添加。你可以在下面继续编辑。"]
 
 
 def test_a_story_saved_in_the_admin_is_said_to_be_changed(editor_client):
