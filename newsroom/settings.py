@@ -12,15 +12,68 @@ from django.utils.translation import gettext_lazy as _
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
+# A bad value stops startup with a message naming the variable, never a bare ValueError from deep inside Django or
+# a library; an empty value (`NAME=` in an .env file) means the default, as if the variable were unset.
+_TRUE_WORDS = {"1", "true", "yes", "on"}
+_FALSE_WORDS = {"0", "false", "no", "off"}
+
+
 def env_str(name, default=""):
     return os.environ.get(name, default)
 
 
 def env_bool(name, default=False):
-    value = os.environ.get(name)
-    if value is None or value == "":
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    if value in _TRUE_WORDS | _FALSE_WORDS:
+        return value in _TRUE_WORDS
+    raise ImproperlyConfigured(f"{name}={os.environ[name]!r}: use true or false (or 1/0, yes/no, on/off).")
+
+
+def env_int(name, default, minimum=0):
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r} is not a whole number (the default is {default}).") from None
+    if number < minimum:
+        raise ImproperlyConfigured(f"{name}={number} is too small: the least is {minimum}.")
+    return number
+
+
+def env_choice(name, default, choices):
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name}={value!r}: use one of {', '.join(choices)}.")
+    return value
+
+
+def env_database(name, conn_max_age, default=""):
+    """The database named by the URL in ``name`` (the URL itself is never printed: it may hold a password)."""
+    url = os.environ.get(name, "").strip() or default
+    if not url:
+        return None
+    try:
+        database = dj_database_url.parse(url, conn_max_age=conn_max_age, conn_health_checks=True)
+    except dj_database_url.UnknownSchemeError:
+        scheme = url.split("://", 1)[0] if "://" in url else url.split(":", 1)[0]
+        raise ImproperlyConfigured(
+            f"{name}: unknown database kind {scheme!r}; write postgres://user:password@host:5432/name "
+            "(or sqlite:////path/to/db.sqlite3)."
+        ) from None
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"{name} is not a valid URL: write postgres://user:password@host:5432/name, with special characters "
+            "in the user name and password percent-encoded (@ as %40, / as %2F, : as %3A)."
+        ) from None
+    if not database.get("NAME"):
+        raise ImproperlyConfigured(f"{name} names no database: postgres://user:password@host:5432/name.")
+    return database
 
 
 def env_list(name, default=""):
@@ -108,25 +161,13 @@ TEMPLATES = [
 WSGI_APPLICATION = "newsroom.wsgi.application"
 
 # Database: SQLite beside the code unless DATABASE_URL names another (postgres://... uses psycopg 3).
-DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=int(env_str("DJANGO_CONN_MAX_AGE", "60")),
-        conn_health_checks=True,
-    )
-}
+CONN_MAX_AGE = env_int("DJANGO_CONN_MAX_AGE", 60)
+DATABASES = {"default": env_database("DATABASE_URL", CONN_MAX_AGE, default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 # A streaming replica of that database (PostgreSQL hot standby): anonymous public reads go there, everything else
 # (admin, staff, writes, preview links, a browser that has just written) to the primary. Tests mirror it.
-DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL")
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL").strip()
 if DATABASE_REPLICA_URL:
-    DATABASES["replica"] = {
-        **dj_database_url.parse(
-            DATABASE_REPLICA_URL,
-            conn_max_age=int(env_str("DJANGO_CONN_MAX_AGE", "60")),
-            conn_health_checks=True,
-        ),
-        "TEST": {"MIRROR": "default"},
-    }
+    DATABASES["replica"] = {**env_database("DATABASE_REPLICA_URL", CONN_MAX_AGE), "TEST": {"MIRROR": "default"}}
     # A replica that does not answer is given up quickly (reads then go to the primary).
     DATABASES["replica"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
 NEWSROOM_REPLICA_DATABASE = "replica" if DATABASE_REPLICA_URL else ""
@@ -152,13 +193,15 @@ for _database in DATABASES.values():
             _options.setdefault("prepare_threshold", 2**31 - 1)
 DATABASE_ROUTERS = ["newsroom.routers.ReplicaRouter"]
 # After a write, the browser reads from the primary for this long (replication lag never shows it stale data).
-NEWSROOM_REPLICA_PIN_SECONDS = int(env_str("NEWSROOM_REPLICA_PIN_SECONDS", "15"))
+NEWSROOM_REPLICA_PIN_SECONDS = env_int("NEWSROOM_REPLICA_PIN_SECONDS", 15)
 # A replica that failed is left alone for this long before it is tried again (reads go to the primary).
-NEWSROOM_REPLICA_RETRY_SECONDS = int(env_str("NEWSROOM_REPLICA_RETRY_SECONDS", "10"))
+NEWSROOM_REPLICA_RETRY_SECONDS = env_int("NEWSROOM_REPLICA_RETRY_SECONDS", 10)
 
 # Sessions (staff only) in the database by default, so any app server knows them; "cache" or "cached_db" keeps
 # them in the cache too, which then must be shared (REDIS_URL).
-SESSION_ENGINE = "django.contrib.sessions.backends." + env_str("DJANGO_SESSION_STORE", "db")
+SESSION_ENGINE = "django.contrib.sessions.backends." + env_choice(
+    "DJANGO_SESSION_STORE", "db", ["db", "cache", "cached_db"]
+)
 
 # Background work (django-tasks with its database backend): jobs are rows in the database, so the worker of any
 # app server (`manage.py db_worker`) can take any job. NEWSROOM_TASKS=immediate runs them at once in the request
@@ -166,7 +209,7 @@ SESSION_ENGINE = "django.contrib.sessions.backends." + env_str("DJANGO_SESSION_S
 TASKS = {
     "default": {
         "BACKEND": "django_tasks_db.DatabaseBackend"
-        if env_str("NEWSROOM_TASKS", "database") == "database"
+        if env_choice("NEWSROOM_TASKS", "database", ["database", "immediate"]) == "database"
         else "django_tasks.backends.immediate.ImmediateBackend",
     }
 }
@@ -181,7 +224,7 @@ TASKS = {
 # it makes is then not seen by the others, and its pages are never retired).
 REDIS_URL = env_str("REDIS_URL")
 NEWSROOM_CACHE_DIR = Path(env_str("NEWSROOM_CACHE_DIR", str(BASE_DIR / ".tmp" / "cache")))
-NEWSROOM_PAGE_CACHE_TIMEOUT = int(env_str("NEWSROOM_PAGE_CACHE_TIMEOUT", "600"))
+NEWSROOM_PAGE_CACHE_TIMEOUT = env_int("NEWSROOM_PAGE_CACHE_TIMEOUT", 600)
 if REDIS_URL:
     _redis = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -200,7 +243,7 @@ else:
             "LOCATION": "newsroom",
             "TIMEOUT": NEWSROOM_PAGE_CACHE_TIMEOUT,
             # 20-60 KB a page: at most ~50 MB per process; the least recently used pages go first.
-            "OPTIONS": {"MAX_ENTRIES": int(env_str("NEWSROOM_PAGE_CACHE_ENTRIES", "1000"))},
+            "OPTIONS": {"MAX_ENTRIES": env_int("NEWSROOM_PAGE_CACHE_ENTRIES", 1000, minimum=1)},
         },
         "generation": {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
@@ -212,7 +255,7 @@ else:
 # tests/test_cache.py, so that query budgets measure rendering). NEWSROOM_CACHE_SECONDS is the s-maxage of anonymous
 # pages: how long a CDN or reverse proxy may serve one without asking (and so how long it may lag behind a change).
 NEWSROOM_PAGE_CACHE = env_bool("NEWSROOM_PAGE_CACHE", True)
-NEWSROOM_CACHE_SECONDS = int(env_str("NEWSROOM_CACHE_SECONDS", "30"))
+NEWSROOM_CACHE_SECONDS = env_int("NEWSROOM_CACHE_SECONDS", 30)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -305,11 +348,11 @@ if AWS_STORAGE_BUCKET_NAME:
     MEDIA_URL = f"{_media_protocol}//{_media_host}/"
 
 # Uploads: bytes and pixels an image may have before it is refused.
-NEWSROOM_MAX_UPLOAD_BYTES = int(env_str("NEWSROOM_MAX_UPLOAD_BYTES", str(25 * 1024 * 1024)))
-NEWSROOM_MAX_IMAGE_PIXELS = int(env_str("NEWSROOM_MAX_IMAGE_PIXELS", str(60_000_000)))
+NEWSROOM_MAX_UPLOAD_BYTES = env_int("NEWSROOM_MAX_UPLOAD_BYTES", 25 * 1024 * 1024, minimum=1)
+NEWSROOM_MAX_IMAGE_PIXELS = env_int("NEWSROOM_MAX_IMAGE_PIXELS", 60_000_000, minimum=1)
 # Full-size images decoded and worked on at once per process (uploads, renditions): each takes up to several
 # hundred MB at the pixel limit; other uploads wait for their turn (articles/services.py, full_size_image_slot).
-NEWSROOM_FULL_SIZE_IMAGES_AT_ONCE = int(env_str("NEWSROOM_FULL_SIZE_IMAGES_AT_ONCE", "1"))
+NEWSROOM_FULL_SIZE_IMAGES_AT_ONCE = env_int("NEWSROOM_FULL_SIZE_IMAGES_AT_ONCE", 1, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Files in one request: the manuscript import takes 30 at a time and says so; with Django's 100, choosing more than
 # 100 files ended on a bare 400 page before the form could.
@@ -318,9 +361,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Workflow: how many review levels sign a story off (1, or 3 for 初审/复审/终审), how long preview links
 # for outside sources live, and how long the trash keeps articles.
-NEWSROOM_REVIEW_LEVELS = int(env_str("NEWSROOM_REVIEW_LEVELS", "1"))
-NEWSROOM_SHARE_LINK_DAYS = int(env_str("NEWSROOM_SHARE_LINK_DAYS", "3"))
-NEWSROOM_TRASH_DAYS = int(env_str("NEWSROOM_TRASH_DAYS", "30"))
+NEWSROOM_REVIEW_LEVELS = env_int("NEWSROOM_REVIEW_LEVELS", 1, minimum=1)
+NEWSROOM_SHARE_LINK_DAYS = env_int("NEWSROOM_SHARE_LINK_DAYS", 3)
+NEWSROOM_TRASH_DAYS = env_int("NEWSROOM_TRASH_DAYS", 30)
 
 # The paper's name as printed on the site.
 NEWSROOM_SITE_NAME = env_str("NEWSROOM_SITE_NAME", "今日女报 · 凤网")
@@ -339,9 +382,9 @@ CSRF_COOKIE_SAMESITE = "Lax"
 # Only staff have sessions (readers never log in): they end this long after the user's last activity
 # (articles.middleware.SessionActivityMiddleware; an open edit page counts only while someone types in it), and when
 # the browser closes.
-SESSION_COOKIE_AGE = int(env_str("DJANGO_SESSION_COOKIE_AGE", str(8 * 60 * 60)))
+SESSION_COOKIE_AGE = env_int("DJANGO_SESSION_COOKIE_AGE", 8 * 60 * 60, minimum=1)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
-SECURE_HSTS_SECONDS = int(env_str("DJANGO_HSTS_SECONDS", "0" if DEBUG else "31536000"))
+SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
 SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", False)
 # Preload is a commitment that is hard to undo (every subdomain HTTPS-only in every browser for months), so it
@@ -390,8 +433,8 @@ NEWSROOM_ADMIN_CONTENT_SECURITY_POLICY = {
 
 # Login throttling on the admin (django-axes): five wrong passwords for one user name from one address lock that
 # pair only (an attacker cannot lock the newsroom out), for a cool-off, then it unlocks by itself.
-AXES_FAILURE_LIMIT = int(env_str("DJANGO_AXES_FAILURE_LIMIT", "5"))
-AXES_COOLOFF_TIME = timedelta(minutes=int(env_str("DJANGO_AXES_COOLOFF_MINUTES", "15")))
+AXES_FAILURE_LIMIT = env_int("DJANGO_AXES_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("DJANGO_AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "axes/lockout.html"
@@ -399,12 +442,15 @@ AXES_LOCKOUT_TEMPLATE = "axes/lockout.html"
 # proxy. Then it is the address the proxies appended to X-Forwarded-For, DJANGO_PROXY_COUNT entries from the right
 # (proxies in a row, default 1): whatever the client itself wrote in that header is ignored. (django-ipware's
 # proxy_count finds nothing when the header holds the client alone, and then falls back to the proxy's address.)
-PROXY_COUNT = int(env_str("DJANGO_PROXY_COUNT", "1")) if BEHIND_PROXY else 0
+PROXY_COUNT = env_int("DJANGO_PROXY_COUNT", 1, minimum=1) if BEHIND_PROXY else 0
 AXES_CLIENT_IP_CALLABLE = "articles.middleware.client_ip_address"
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "WARNING")},
+    "root": {
+        "handlers": ["console"],
+        "level": env_choice("DJANGO_LOG_LEVEL", "WARNING", ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]),
+    },
 }

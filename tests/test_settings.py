@@ -124,3 +124,54 @@ def test_the_wsgi_application_leaves_its_startup_objects_out_of_the_garbage_coll
     frozen, views_loaded, admin_loaded = result.stdout.split()
     assert int(frozen) > 50_000
     assert views_loaded == admin_loaded == "True"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "advice"),
+    [
+        ("DJANGO_CONN_MAX_AGE", "abc", "is not a whole number"),
+        ("DJANGO_HSTS_SECONDS", "1y", "is not a whole number"),
+        ("NEWSROOM_MAX_UPLOAD_BYTES", "25MB", "is not a whole number"),
+        ("NEWSROOM_FULL_SIZE_IMAGES_AT_ONCE", "0", "the least is 1"),
+        ("DJANGO_HSTS_INCLUDE_SUBDOMAINS", "ture", "use true or false"),
+        ("NEWSROOM_TASKS", "databse", "use one of database, immediate"),
+        ("DJANGO_SESSION_STORE", "redis", "use one of db, cache, cached_db"),
+        ("DJANGO_LOG_LEVEL", "verbose", "use one of DEBUG, INFO"),
+        ("DATABASE_URL", "postgress://newsroom:s3cret-pass@db:5432/newsroom", "unknown database kind 'postgress'"),
+        ("DATABASE_URL", "postgres://newsroom:s3cret-pass@db:54x2/newsroom", "percent-encoded"),
+        ("DATABASE_REPLICA_URL", "postgres://newsroom:s3cret-pass@replica:5432/", "names no database"),
+    ],
+)
+def test_a_bad_value_stops_startup_with_a_message_naming_the_variable(variable, value, advice):
+    result = run_django("print('started')", DJANGO_SECRET_KEY="s" * 50, **{variable: value})
+    assert result.returncode != 0
+    assert "started" not in result.stdout
+    last_line = result.stderr.strip().splitlines()[-1]
+    assert last_line.startswith("django.core.exceptions.ImproperlyConfigured: "), result.stderr
+    assert variable in last_line and advice in last_line, last_line
+    # A database URL's password never reaches the log.
+    assert "s3cret-pass" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [("yes", "True"), ("On", "True"), ("1", "True"), ("no", "False"), ("0", "False")]
+)
+def test_booleans_take_the_documented_words(value, expected):
+    result = run_django(
+        "print(settings.SECURE_SSL_REDIRECT)", DJANGO_SECRET_KEY="s" * 50, DJANGO_SECURE_SSL_REDIRECT=value
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == expected
+
+
+def test_an_empty_value_means_the_default():
+    """`NAME=` left empty in an .env file is the same as leaving the variable out."""
+    result = run_django(
+        "print(settings.CONN_MAX_AGE, settings.DATABASES['default']['ENGINE'], settings.TASKS['default']['BACKEND'])",
+        DJANGO_SECRET_KEY="s" * 50,
+        DJANGO_CONN_MAX_AGE="",
+        DATABASE_URL="",
+        NEWSROOM_TASKS="",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["60", "django.db.backends.sqlite3", "django_tasks_db.DatabaseBackend"]
