@@ -68,3 +68,22 @@ def health(request):
                 with contextlib.suppress(Exception):
                     connections[replica].close()
     return JsonResponse({"status": status, "checks": checks}, status=200 if healthy else 503)
+
+
+class HealthCheckMiddleware:
+    """Answers ``/healthz`` before anything reads the ``Host`` header.
+
+    A load balancer probes each app server by its own address (``Host: 10.0.0.5:8000``), which is not in
+    ALLOWED_HOSTS: through the rest of the stack (CommonMiddleware calls ``request.get_host()``) the probe would get
+    a 400 and every server would leave the balancer. The answer names no host, so any ``Host`` may have it; every
+    other URL is still refused for a host the site does not own. Placed right below SecurityMiddleware, whose
+    HTTPS redirect exempts this path (SECURE_REDIRECT_EXEMPT).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path_info == "/healthz":
+            return health(request)
+        return self.get_response(request)

@@ -111,6 +111,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # /healthz for load balancers, whatever Host header they send (newsroom/health.py).
+    "newsroom.health.HealthCheckMiddleware",
     # A view, template, session or user load that finds the database away answers a 503 page (Retry-After).
     "articles.middleware.DatabaseUnavailableMiddleware",
     "articles.middleware.PermissionsPolicyMiddleware",

@@ -102,3 +102,20 @@ def test_a_plain_http_probe_is_answered_even_with_the_https_redirect_on(client, 
 
     assert client.get(reverse("healthz")).status_code == 200
     assert client.get("/").status_code == 301
+
+
+@pytest.mark.django_db
+def test_a_probe_by_the_app_servers_address_is_answered_though_only_the_site_name_is_allowed(client, settings):
+    """Load balancers probe each app server by its address (Host: 10.0.0.5:8000), not by the site's name: with
+    DJANGO_ALLOWED_HOSTS=www.example.cn that must not be a 400, or every server leaves the balancer."""
+    settings.ALLOWED_HOSTS = ["www.example.cn"]
+    settings.SECURE_SSL_REDIRECT = True
+
+    response = client.get(reverse("healthz"), HTTP_HOST="10.0.0.5:8000")
+    assert response.status_code == 200
+    assert json.loads(response.content)["status"] == "ok"
+    assert client.head(reverse("healthz"), HTTP_HOST="10.0.0.5").status_code == 200
+    assert client.post(reverse("healthz"), HTTP_HOST="10.0.0.5").status_code == 405
+    # Every other page still refuses a host the site does not own.
+    assert client.get("/", HTTP_HOST="10.0.0.5:8000", secure=True).status_code == 400
+    assert client.get("/healthz/", HTTP_HOST="10.0.0.5:8000").status_code == 400
