@@ -88,6 +88,12 @@ if not SECRET_KEY:
         raise ImproperlyConfigured("Set DJANGO_SECRET_KEY (or DJANGO_DEBUG=true for local development only).")
     # Only with DEBUG on, on a developer's machine: without DEBUG, startup fails above when no key is set.
     SECRET_KEY = "django-insecure-local-development-only-never-in-production"  # noqa: S105  # nosec B105
+elif not DEBUG and "change-me" in SECRET_KEY:
+    # .env.example's placeholder copied as it is: a key anyone can read must never sign a live site's cookies.
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY is still .env.example's placeholder: generate one with "
+        "python3 -c 'import secrets; print(secrets.token_urlsafe(50))'."
+    )
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")

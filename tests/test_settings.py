@@ -195,3 +195,16 @@ def test_commands_on_sqlite_print_no_warning(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "WARNING" not in result.stdout + result.stderr and "W040" not in result.stderr, result.stderr
     assert "no issues" in result.stdout
+
+
+def test_the_placeholder_secret_key_of_env_example_is_refused_in_production():
+    placeholder = next(
+        line.split("=", 1)[1]
+        for line in (BASE_DIR / ".env.example").read_text().splitlines()
+        if line.startswith("DJANGO_SECRET_KEY=")
+    )
+    result = run_django("print('started')", DJANGO_SECRET_KEY=placeholder)
+    assert result.returncode != 0 and "started" not in result.stdout
+    assert "DJANGO_SECRET_KEY is still .env.example's placeholder" in result.stderr.strip().splitlines()[-1]
+    # On a developer's machine with debug on, the copied file still starts.
+    assert run_django("print('started')", DJANGO_SECRET_KEY=placeholder, DJANGO_DEBUG="true").returncode == 0
