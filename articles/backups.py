@@ -231,6 +231,9 @@ def _archive_media(folder):
             archived += 1
             size += info.size
     entry = {"file": target.name, "sha256": _sha256(target), "files": archived, "bytes": size}
+    if getattr(settings, "AWS_STORAGE_BUCKET_NAME", ""):
+        # The site's media are in object storage, not in MEDIA_ROOT: this backup does not hold them.
+        entry["bucket"] = settings.AWS_STORAGE_BUCKET_NAME
     if skipped:
         entry["skipped"] = skipped
         entry["skipped_note"] = "removed from MEDIA_ROOT while the backup was being written"

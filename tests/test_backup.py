@@ -384,3 +384,27 @@ def test_a_restore_retires_the_pages_cached_before_it(source, empty_target):
     )
     assert result["cached"] == ["hit", True], "the edited page was served from the cache before the restore"
     assert result["served"] == [200, "miss", False], "after the restore the page is rendered from the restored rows"
+
+
+def test_a_backup_of_a_site_with_media_in_a_bucket_says_the_bucket_is_not_in_it(tmp_path):
+    """With AWS_STORAGE_BUCKET_NAME set the photos live in the bucket: the backup holds the database only, and the
+    operator is told so rather than reading "0 media files" as a complete backup."""
+    site = Site(f"sqlite:///{tmp_path / 'site.sqlite3'}", tmp_path / "media")
+    # The bucket is never contacted: neither migrate nor the backup touch stored files.
+    site.env.update(AWS_STORAGE_BUCKET_NAME="newsroom-media", AWS_S3_ENDPOINT_URL="http://127.0.0.1:9")
+    site.manage("migrate", "--noinput")
+
+    result = site.manage("backup_site", "--output", str(tmp_path / "backups"))
+
+    assert "Backup written to" in result.stdout
+    assert "0 media files" not in result.stdout
+    assert "media in the bucket newsroom-media: not in this backup" in result.stdout
+    assert "back the bucket up with its own versioning or replication" in result.stderr
+    manifest = json.loads(next((tmp_path / "backups").glob("2*/manifest.json")).read_text())
+    assert manifest["media"]["bucket"] == "newsroom-media"
+
+    restored = Site(f"sqlite:///{tmp_path / 'restored.sqlite3'}", tmp_path / "restored-media")
+    restored.env.update(AWS_STORAGE_BUCKET_NAME="newsroom-media", AWS_S3_ENDPOINT_URL="http://127.0.0.1:9")
+    result = restored.manage("restore_site", str(next((tmp_path / "backups").glob("2*"))))
+    assert "media files into" not in result.stdout
+    assert "the photos are in the bucket newsroom-media, which a restore does not touch" in result.stdout

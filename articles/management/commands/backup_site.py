@@ -26,12 +26,22 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
         manifest = backups.read_manifest(folder)
         media = manifest["media"]
+        if media.get("bucket"):
+            media_part = f"media in the bucket {media['bucket']}: not in this backup"
+        else:
+            media_part = f"{media['files']} media files ({media['bytes']} bytes)"
         self.stdout.write(
             self.style.SUCCESS(
                 f"Backup written to {folder}: {manifest['database']['vendor']} database "
-                f"({manifest['database']['bytes']} bytes), {media['files']} media files ({media['bytes']} bytes), "
-                f"{sum(manifest['rows'].values())} rows."
+                f"({manifest['database']['bytes']} bytes), {media_part}, {sum(manifest['rows'].values())} rows."
             )
         )
+        if media.get("bucket"):
+            self.stderr.write(
+                self.style.WARNING(
+                    f"The photos are in the bucket {media['bucket']} (AWS_STORAGE_BUCKET_NAME): back the bucket up "
+                    "with its own versioning or replication."
+                )
+            )
         for name in media.get("skipped", []):
             self.stderr.write(f"Skipped {name}: removed from the media folder while the backup was being written.")

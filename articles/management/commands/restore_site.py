@@ -25,9 +25,14 @@ class Command(BaseCommand):
             manifest = backups.restore_backup(backup, force=force)
         except backups.BackupError as error:
             raise CommandError(str(error)) from error
+        media = manifest["media"]
+        if media.get("bucket"):
+            media_part = f"the photos are in the bucket {media['bucket']}, which a restore does not touch"
+        else:
+            media_part = f"{media['files']} media files into {settings.MEDIA_ROOT}"
         self.stdout.write(
             self.style.SUCCESS(
                 f"Restored {backup} (made {manifest['created_at']}): {sum(manifest['rows'].values())} rows, "
-                f"{manifest['media']['files']} media files into {settings.MEDIA_ROOT}."
+                f"{media_part}."
             )
         )
