@@ -1,8 +1,9 @@
 """The health endpoint load balancers poll (``/healthz``): cheap, never cached, no session.
 
 200 ``{"status": "ok", ...}`` when this app server can serve: the primary database answers ``SELECT 1`` and the
-cache stores and returns a value. 503 ``{"status": "unavailable", ...}`` when the database fails, so the load
-balancer sends traffic elsewhere. A failing cache (Redis away) gives 200 ``{"status": "degraded", ...}``: pages are
+cache stores and returns a value. 503 ``{"status": "unavailable", ...}`` when the database fails, or when debug is
+off and this process found no collectstatic manifest (every page would be a 500), so the load balancer sends
+traffic elsewhere. A failing cache (Redis away) gives 200 ``{"status": "degraded", ...}``: pages are
 then rendered without it (articles/cache.py), and since every app server shares the one Redis, failing the check
 would take every server out of the balancer at once. A read replica is checked and reported too, but its failure
 does not fail the check (public reads then go to the primary, see newsroom/routers.py); it is left alone for
@@ -14,6 +15,7 @@ import contextlib
 import uuid
 
 from django.conf import settings
+from django.contrib.staticfiles.storage import ManifestFilesMixin, staticfiles_storage
 from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.http import JsonResponse
@@ -50,11 +52,24 @@ def _check_cache():
     return "ok"
 
 
+def _check_static():
+    """With debug off pages name static files through collectstatic's manifest, read once per process: without it
+    every page is a 500 ("Missing staticfiles manifest entry"). None when there is no manifest to need."""
+    if not isinstance(staticfiles_storage, ManifestFilesMixin):
+        return None
+    if not staticfiles_storage.hashed_files:
+        return "error: no staticfiles.json in STATIC_ROOT (run collectstatic)"
+    return "ok"
+
+
 @never_cache
 @require_safe
 def health(request):
     checks = {"database": _check_database(DEFAULT_DB_ALIAS), "cache": _check_cache()}
-    healthy = checks["database"] == "ok"
+    static = _check_static()
+    if static is not None:
+        checks["static"] = static
+    healthy = checks["database"] == "ok" and static in (None, "ok")
     status = "unavailable" if not healthy else "ok" if checks["cache"] == "ok" else "degraded"
     replica = getattr(settings, "NEWSROOM_REPLICA_DATABASE", "")
     if replica and replica in settings.DATABASES:

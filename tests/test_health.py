@@ -119,3 +119,28 @@ def test_a_probe_by_the_app_servers_address_is_answered_though_only_the_site_nam
     # Every other page still refuses a host the site does not own.
     assert client.get("/", HTTP_HOST="10.0.0.5:8000", secure=True).status_code == 400
     assert client.get("/healthz/", HTTP_HOST="10.0.0.5:8000").status_code == 400
+
+
+@pytest.mark.django_db
+def test_a_server_without_collectstatic_fails_the_check(client, settings, tmp_path):
+    """With debug off, pages name their CSS and scripts through collectstatic's manifest: without it every page is a
+    500 (Missing staticfiles manifest entry), so the balancer must not send readers to that server."""
+    settings.STATIC_ROOT = tmp_path / "static"
+    settings.STATIC_ROOT.mkdir()
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+
+    response, body = health(client)
+    assert response.status_code == 503
+    assert body["status"] == "unavailable"
+    assert body["checks"]["static"] == "error: no staticfiles.json in STATIC_ROOT (run collectstatic)"
+
+    (settings.STATIC_ROOT / "staticfiles.json").write_text(
+        json.dumps({"version": "1.1", "paths": {"css/site.css": "css/site.0123456789ab.css"}, "hash": "0123"})
+    )
+    settings.STATIC_ROOT = settings.STATIC_ROOT  # a new storage reads the manifest, as a restarted server does
+    response, body = health(client)
+    assert response.status_code == 200
+    assert body == {"status": "ok", "checks": {"database": "ok", "cache": "ok", "static": "ok"}}
