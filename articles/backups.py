@@ -352,20 +352,35 @@ def _extract_media(archive_path, root):
     staged.mkdir()
     try:
         if root.is_dir():
-            # The web server reads MEDIA_ROOT: the new folder gets the old one's mode (and owner, when we may).
+            # The web server reads MEDIA_ROOT: the new folder gets the old one's mode.
             shutil.copymode(root, staged)
-            status = root.stat()
-            try:
-                os.chown(staged, status.st_uid, status.st_gid)
-            except PermissionError:
-                pass
         with tarfile.open(archive_path) as archive:
             # The "data" filter refuses absolute paths, "..", links out of the folder and device files.
             archive.extractall(staged, filter="data")
+        if root.is_dir():
+            # A restore run as root (sudo make restore) would leave root's files where the site's own user must write
+            # renditions and delete replaced files: everything goes to MEDIA_ROOT's owner, when we may.
+            status = root.stat()
+            _give_to_owner(staged, status.st_uid, status.st_gid)
     except BaseException:
         shutil.rmtree(staged, ignore_errors=True)
         raise
     return staged
+
+
+def _give_to_owner(folder, uid, gid):
+    """Make ``folder`` and everything in it belong to uid:gid; a user who may not (not root) leaves it as it is."""
+    paths = [folder]
+    for parent, subfolders, names in os.walk(folder):
+        paths.extend(Path(parent) / name for name in (*subfolders, *names))
+    for path in paths:
+        status = path.lstat()
+        if (status.st_uid, status.st_gid) == (uid, gid):
+            continue
+        try:
+            os.chown(path, uid, gid, follow_symlinks=False)
+        except PermissionError:
+            return
 
 
 def _swap_media(staged, root):

@@ -408,3 +408,25 @@ def test_a_backup_of_a_site_with_media_in_a_bucket_says_the_bucket_is_not_in_it(
     result = restored.manage("restore_site", str(next((tmp_path / "backups").glob("2*"))))
     assert "media files into" not in result.stdout
     assert "the photos are in the bucket newsroom-media, which a restore does not touch" in result.stdout
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="only root may give files to another user")
+def test_a_restore_run_as_root_leaves_the_media_to_the_owner_of_the_media_folder(tmp_path):
+    """The operator runs `make restore` with sudo; the site runs as its own user, which must still be able to write
+    renditions into the restored month folders and delete replaced files."""
+    source = Site(f"sqlite:///{tmp_path / 'source.sqlite3'}", tmp_path / "media")
+    source.manage("migrate", "--noinput")
+    photo = tmp_path / "media" / "photos" / "2026" / "11" / "hall.jpg"
+    photo.parent.mkdir(parents=True)
+    photo.write_bytes(b"\xff\xd8\xff\xe0 a photo")
+    source.manage("backup_site", "--output", str(tmp_path / "backups"))
+
+    site_user = 65534  # nobody: the site's own user on the server
+    target = Site(f"sqlite:///{tmp_path / 'target.sqlite3'}", tmp_path / "target-media")
+    target.media_root.mkdir()
+    os.chown(target.media_root, site_user, site_user)
+    target.manage("restore_site", str(next((tmp_path / "backups").glob("2*"))))
+
+    restored = [target.media_root, *target.media_root.rglob("*")]
+    assert target.media_root / "photos" / "2026" / "11" / "hall.jpg" in restored
+    assert {(path.stat().st_uid, path.stat().st_gid) for path in restored} == {(site_user, site_user)}
