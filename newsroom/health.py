@@ -1,9 +1,9 @@
 """The health endpoint load balancers poll (``/healthz``): cheap, never cached, no session.
 
 200 ``{"status": "ok", ...}`` when this app server can serve: the primary database answers ``SELECT 1`` and the
-cache stores and returns a value. 503 ``{"status": "unavailable", ...}`` when the database fails, or when debug is
-off and this process found no collectstatic manifest (every page would be a 500), so the load balancer sends
-traffic elsewhere. A failing cache (Redis away) gives 200 ``{"status": "degraded", ...}``: pages are
+cache stores and returns a value. 503 ``{"status": "unavailable", ...}`` when the database fails, when migrations
+of this code are not applied to it yet, or when debug is off and this process found no collectstatic manifest
+(every page would be a 500), so the load balancer sends traffic elsewhere. A failing cache (Redis away) gives 200 ``{"status": "degraded", ...}``: pages are
 then rendered without it (articles/cache.py), and since every app server shares the one Redis, failing the check
 would take every server out of the balancer at once. A read replica is checked and reported too, but its failure
 does not fail the check (public reads then go to the primary, see newsroom/routers.py); it is left alone for
@@ -18,6 +18,7 @@ from django.conf import settings
 from django.contrib.staticfiles.storage import ManifestFilesMixin, staticfiles_storage
 from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.migrations.executor import MigrationExecutor
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
@@ -52,6 +53,19 @@ def _check_cache():
     return "ok"
 
 
+def _check_migrations(alias):
+    """Code started before `migrate` ran fails on missing columns and tables. A few milliseconds once the migration
+    modules are imported: the plan is read again on every poll, so the server recovers as soon as migrate has run."""
+    try:
+        executor = MigrationExecutor(connections[alias])
+        missing = len(executor.migration_plan(executor.loader.graph.leaf_nodes()))
+    except Exception as error:  # noqa: BLE001 - reported by its class, like the other checks
+        return f"error: {type(error).__name__}"
+    if missing:
+        return f"error: {missing} migration{'s' if missing > 1 else ''} not applied (run migrate)"
+    return "ok"
+
+
 def _check_static():
     """With debug off pages name static files through collectstatic's manifest, read once per process: without it
     every page is a 500 ("Missing staticfiles manifest entry"). None when there is no manifest to need."""
@@ -66,10 +80,12 @@ def _check_static():
 @require_safe
 def health(request):
     checks = {"database": _check_database(DEFAULT_DB_ALIAS), "cache": _check_cache()}
+    if checks["database"] == "ok":
+        checks["migrations"] = _check_migrations(DEFAULT_DB_ALIAS)
     static = _check_static()
     if static is not None:
         checks["static"] = static
-    healthy = checks["database"] == "ok" and static in (None, "ok")
+    healthy = checks["database"] == "ok" and checks["migrations"] == "ok" and static in (None, "ok")
     status = "unavailable" if not healthy else "ok" if checks["cache"] == "ok" else "degraded"
     replica = getattr(settings, "NEWSROOM_REPLICA_DATABASE", "")
     if replica and replica in settings.DATABASES:

@@ -21,7 +21,7 @@ def test_healthy_server_answers_ok_never_cached_and_without_a_session(client):
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
-    assert body == {"status": "ok", "checks": {"database": "ok", "cache": "ok"}}
+    assert body == {"status": "ok", "checks": {"database": "ok", "cache": "ok", "migrations": "ok"}}
     assert "no-store" in response["Cache-Control"] and "max-age=0" in response["Cache-Control"]
     assert not response.cookies  # no session, no CSRF cookie
 
@@ -143,4 +143,23 @@ def test_a_server_without_collectstatic_fails_the_check(client, settings, tmp_pa
     settings.STATIC_ROOT = settings.STATIC_ROOT  # a new storage reads the manifest, as a restarted server does
     response, body = health(client)
     assert response.status_code == 200
-    assert body == {"status": "ok", "checks": {"database": "ok", "cache": "ok", "static": "ok"}}
+    assert body == {"status": "ok", "checks": {"database": "ok", "cache": "ok", "migrations": "ok", "static": "ok"}}
+
+
+@pytest.mark.django_db
+def test_a_server_whose_code_is_ahead_of_the_database_fails_the_check(client):
+    """New code started before `migrate` ran: its pages fail on the missing columns and tables, so the balancer
+    keeps the servers still running the old code (a rolling deploy migrates first)."""
+    from django.db.migrations.recorder import MigrationRecorder
+
+    latest = MigrationRecorder.Migration.objects.filter(app="articles").order_by("-id").first()
+    latest.delete()
+
+    response, body = health(client)
+    assert response.status_code == 503
+    assert body["status"] == "unavailable"
+    assert body["checks"]["migrations"] == "error: 1 migration not applied (run migrate)"
+
+    MigrationRecorder.Migration.objects.create(app=latest.app, name=latest.name)
+    response, body = health(client)
+    assert response.status_code == 200 and body["checks"]["migrations"] == "ok"
