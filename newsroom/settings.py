@@ -230,7 +230,12 @@ TASKS = {
 # Without Redis, every one of those processes must run as the same system user: Django's file cache creates the
 # generation file with mode 0600, so a process running as another user can neither read nor replace it (a change
 # it makes is then not seen by the others, and its pages are never retired).
-REDIS_URL = env_str("REDIS_URL")
+REDIS_URL = env_str("REDIS_URL").strip()
+if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
+    # Otherwise every request would log the error and run without the cache. The URL may hold a password: not shown.
+    raise ImproperlyConfigured(
+        "REDIS_URL must start with redis://, rediss:// or unix://, e.g. redis://127.0.0.1:6379/0."
+    )
 NEWSROOM_CACHE_DIR = Path(env_str("NEWSROOM_CACHE_DIR", str(BASE_DIR / ".tmp" / "cache")))
 NEWSROOM_PAGE_CACHE_TIMEOUT = env_int("NEWSROOM_PAGE_CACHE_TIMEOUT", 600)
 if REDIS_URL:

@@ -140,6 +140,7 @@ def test_the_wsgi_application_leaves_its_startup_objects_out_of_the_garbage_coll
         ("DATABASE_URL", "postgress://newsroom:s3cret-pass@db:5432/newsroom", "unknown database kind 'postgress'"),
         ("DATABASE_URL", "postgres://newsroom:s3cret-pass@db:54x2/newsroom", "percent-encoded"),
         ("DATABASE_REPLICA_URL", "postgres://newsroom:s3cret-pass@replica:5432/", "names no database"),
+        ("REDIS_URL", "default:s3cret-pass@127.0.0.1:6379/0", "must start with redis://"),
     ],
 )
 def test_a_bad_value_stops_startup_with_a_message_naming_the_variable(variable, value, advice):
