@@ -333,15 +333,24 @@ MEDIA_ROOT = Path(env_str("DJANGO_MEDIA_ROOT", str(BASE_DIR / "media")))
 AWS_STORAGE_BUCKET_NAME = env_str("AWS_STORAGE_BUCKET_NAME")
 if AWS_STORAGE_BUCKET_NAME:
     _s3_endpoint = env_str("AWS_S3_ENDPOINT_URL").rstrip("/")
+    if _s3_endpoint and not _s3_endpoint.startswith(("https://", "http://")):
+        raise ImproperlyConfigured(f"AWS_S3_ENDPOINT_URL={_s3_endpoint!r}: write it as a URL, https://s3.example.cn.")
     _s3_region = env_str("AWS_S3_REGION_NAME", "us-east-1")
-    _media_host = env_str("AWS_S3_CUSTOM_DOMAIN") or (
+    # The CDN's host, also when written as a URL (https://img.example.cn/): its scheme then names the protocol.
+    _custom_scheme, _, _custom_host = env_str("AWS_S3_CUSTOM_DOMAIN").strip().rpartition("://")
+    _media_host = _custom_host.rstrip("/") or (
         f"{_s3_endpoint.split('://', 1)[-1]}/{AWS_STORAGE_BUCKET_NAME}"
         if _s3_endpoint
         else f"{AWS_STORAGE_BUCKET_NAME}.s3.{_s3_region}.amazonaws.com"
     )
-    _media_protocol = env_str("AWS_S3_URL_PROTOCOL") or (
-        _s3_endpoint.split("://", 1)[0] + ":" if _s3_endpoint else "https:"
+    _media_scheme = (
+        env_str("AWS_S3_URL_PROTOCOL").strip().rstrip(":")
+        or _custom_scheme
+        or (_s3_endpoint.split("://", 1)[0] if _s3_endpoint else "https")
     )
+    if _media_scheme not in ("https", "http"):
+        raise ImproperlyConfigured(f"AWS_S3_URL_PROTOCOL={_media_scheme!r}: use https: or http:.")
+    _media_protocol = _media_scheme + ":"
     STORAGES["default"] = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {

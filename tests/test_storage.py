@@ -180,3 +180,38 @@ def test_a_photo_deleted_from_the_bucket_takes_its_keys_with_it(object_storage, 
         services.delete_photos([photo])
 
     assert stored_keys(object_storage) == before
+
+
+@pytest.mark.parametrize(
+    "variables",
+    [
+        {"AWS_S3_CUSTOM_DOMAIN": "img.example.cn", "AWS_S3_URL_PROTOCOL": "https"},
+        {"AWS_S3_CUSTOM_DOMAIN": "https://img.example.cn/"},
+        {"AWS_S3_CUSTOM_DOMAIN": "img.example.cn/", "AWS_S3_URL_PROTOCOL": "https:"},
+    ],
+)
+def test_a_media_domain_written_as_a_url_or_a_scheme_without_colon_still_gives_working_links(variables):
+    """Operators write the CDN as a URL and the scheme as `https`: pages must not link to https//img... or
+    https://https://img... (broken images on every page)."""
+    derived = settings_from_environment(AWS_STORAGE_BUCKET_NAME="paper-media", **variables)
+
+    assert derived["MEDIA_URL"] == "https://img.example.cn/"
+    assert derived["STORAGES"]["default"]["OPTIONS"]["custom_domain"] == "img.example.cn"
+    assert derived["STORAGES"]["default"]["OPTIONS"]["url_protocol"] == "https:"
+    assert "https://img.example.cn" in derived["IMG_SRC"]
+
+
+@pytest.mark.parametrize(
+    ("variables", "message"),
+    [
+        ({"AWS_S3_URL_PROTOCOL": "ftp"}, "AWS_S3_URL_PROTOCOL='ftp': use https: or http:"),
+        (
+            {"AWS_S3_ENDPOINT_URL": "s3.example.internal"},
+            "AWS_S3_ENDPOINT_URL='s3.example.internal': write it as a URL",
+        ),
+    ],
+)
+def test_a_media_address_that_cannot_work_stops_startup(variables, message):
+    with pytest.raises(subprocess.CalledProcessError) as failure:
+        settings_from_environment(AWS_STORAGE_BUCKET_NAME="paper-media", **variables)
+    assert message in failure.value.stderr.strip().splitlines()[-1]
