@@ -96,6 +96,9 @@ elif not DEBUG and "change-me" in SECRET_KEY:
     )
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1")
+for _host in ALLOWED_HOSTS:
+    if "/" in _host:  # https://www.example.cn, or a path: no request ever matches it, every page is a 400
+        raise ImproperlyConfigured(f"DJANGO_ALLOWED_HOSTS: {_host!r} is not a host name; write www.example.cn.")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [

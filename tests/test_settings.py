@@ -141,6 +141,7 @@ def test_the_wsgi_application_leaves_its_startup_objects_out_of_the_garbage_coll
         ("DATABASE_URL", "postgres://newsroom:s3cret-pass@db:54x2/newsroom", "percent-encoded"),
         ("DATABASE_REPLICA_URL", "postgres://newsroom:s3cret-pass@replica:5432/", "names no database"),
         ("REDIS_URL", "default:s3cret-pass@127.0.0.1:6379/0", "must start with redis://"),
+        ("DJANGO_ALLOWED_HOSTS", "https://www.example.cn", "is not a host name"),
     ],
 )
 def test_a_bad_value_stops_startup_with_a_message_naming_the_variable(variable, value, advice):
