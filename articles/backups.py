@@ -27,6 +27,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.cache import caches
 from django.db import connections, transaction
+from django.db.migrations.executor import MigrationExecutor
 
 from articles import cache as page_cache
 
@@ -113,26 +114,40 @@ def _counted_tables():
     return sorted(tables)
 
 
-def _count_rows(cursor, quote):
+def _count_rows(cursor, quote, tables=None):
     counts = {}
-    for table in _counted_tables():
+    for table in _counted_tables() if tables is None else tables:
         # Table names from the models' own Meta, quoted: nothing from a request.
         cursor.execute(f"SELECT COUNT(*) FROM {quote(table)}")  # noqa: S608  # nosec B608
         counts[table] = cursor.fetchone()[0]
     return counts
 
 
-def row_counts(alias="default"):
-    """Rows per table of every installed model: what a restore must give."""
+def row_counts(alias="default", tables=None):
+    """Rows per table of every installed model (or of ``tables``, those of them that exist): what a restore must
+    give."""
     connection = connections[alias]
     with connection.cursor() as cursor:
-        return _count_rows(cursor, connection.ops.quote_name)
+        if tables is not None:
+            existing = set(connection.introspection.table_names(cursor))
+            tables = [table for table in tables if table in existing]
+        return _count_rows(cursor, connection.ops.quote_name, tables)
+
+
+def pending_migrations(alias="default"):
+    """How many of this code's migrations the database lacks (a backup made by an earlier release)."""
+    executor = MigrationExecutor(connections[alias])
+    return len(executor.migration_plan(executor.loader.graph.leaf_nodes()))
 
 
 def _sqlite_row_counts(path):
     """The same counts, read from a SQLite file (the backup's copy, not the live database)."""
     with closing(_sqlite_read_only(path)) as database:
-        return _count_rows(database.cursor(), lambda name: '"' + name.replace('"', '""') + '"')
+        cursor = database.cursor()
+        # A database not migrated to this code yet lacks the tables of later migrations: its own are counted.
+        existing = {row[0] for row in cursor.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        tables = [table for table in _counted_tables() if table in existing]
+        return _count_rows(cursor, lambda name: '"' + name.replace('"', '""') + '"', tables)
 
 
 def _sqlite_read_only(path):
@@ -187,7 +202,7 @@ def _dump_database(folder, alias):
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
                 cursor.execute("SELECT pg_export_snapshot()")
                 snapshot = cursor.fetchone()[0]
-            rows = row_counts(alias)
+            rows = row_counts(alias, tables=_counted_tables())  # those that exist (see _sqlite_row_counts)
             # Custom format: compressed, restorable table by table; owners and grants belong to the target server.
             argv = [_pg_tool("pg_dump"), "--format=custom", "--no-owner", "--no-privileges", f"--snapshot={snapshot}"]
             _run([*argv, f"--file={target}"], database)
@@ -288,6 +303,18 @@ def restore_backup(folder, *, alias="default", force=False):
             raise BackupError("the database is not empty: restore into an empty one, or pass --force (FORCE=1)")
         if not media_is_empty():
             raise BackupError(f"{settings.MEDIA_ROOT} is not empty: use an empty folder, or pass --force (FORCE=1)")
+    if force and vendor == "postgresql":
+        # pg_restore --clean drops only the dump's own objects: the tables of later migrations would stay behind
+        # (SQLite's file is replaced whole), and migrate would then fail on them.
+        with connections[alias].cursor() as cursor:
+            existing = set(connections[alias].introspection.table_names(cursor))
+        later = sorted(existing & set(_counted_tables()) - set(manifest["rows"]))
+        if later:
+            raise BackupError(
+                "the backup was made by an earlier release than this database's (it has no "
+                f"{', '.join(later[:3])}{'…' if len(later) > 3 else ''}): restore it into an empty database "
+                "(dropdb and createdb), then run manage.py migrate"
+            )
     root = Path(settings.MEDIA_ROOT)
     staged = _extract_media(folder / manifest["media"]["file"], root)
     try:
@@ -297,10 +324,12 @@ def restore_backup(folder, *, alias="default", force=False):
         raise
     _swap_media(staged, root)
     _retire_caches()
-    restored = row_counts(alias)
+    # The backup's own tables: one made by an earlier release lacks the tables of later migrations.
+    restored = row_counts(alias, tables=manifest["rows"])
     if restored != manifest["rows"]:
         differing = sorted(table for table in manifest["rows"] if manifest["rows"][table] != restored.get(table))
         raise BackupError(f"restored row counts differ from the backup's in: {', '.join(differing)}")
+    manifest["pending_migrations"] = pending_migrations(alias)
     return manifest
 
 

@@ -36,3 +36,10 @@ class Command(BaseCommand):
                 f"{media_part}."
             )
         )
+        if manifest["pending_migrations"]:
+            self.stdout.write(
+                self.style.WARNING(
+                    f"The backup was made by an earlier release: run manage.py migrate "
+                    f"({manifest['pending_migrations']} migrations to apply) before starting the site."
+                )
+            )
