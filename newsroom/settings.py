@@ -239,6 +239,11 @@ if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
     raise ImproperlyConfigured(
         "REDIS_URL must start with redis://, rediss:// or unix://, e.g. redis://127.0.0.1:6379/0."
     )
+if SESSION_ENGINE != "django.contrib.sessions.backends.db" and not REDIS_URL:
+    # Each gunicorn worker's own memory: a login known to one worker only, a logout that the others never see.
+    raise ImproperlyConfigured(
+        "DJANGO_SESSION_STORE=cache or cached_db needs REDIS_URL (a cache every process shares); or use db."
+    )
 NEWSROOM_CACHE_DIR = Path(env_str("NEWSROOM_CACHE_DIR", str(BASE_DIR / ".tmp" / "cache")))
 NEWSROOM_PAGE_CACHE_TIMEOUT = env_int("NEWSROOM_PAGE_CACHE_TIMEOUT", 600)
 if REDIS_URL:

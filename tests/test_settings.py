@@ -136,6 +136,7 @@ def test_the_wsgi_application_leaves_its_startup_objects_out_of_the_garbage_coll
         ("DJANGO_HSTS_INCLUDE_SUBDOMAINS", "ture", "use true or false"),
         ("NEWSROOM_TASKS", "databse", "use one of database, immediate"),
         ("DJANGO_SESSION_STORE", "redis", "use one of db, cache, cached_db"),
+        ("DJANGO_SESSION_STORE", "cached_db", "needs REDIS_URL"),
         ("DJANGO_LOG_LEVEL", "verbose", "use one of DEBUG, INFO"),
         ("DATABASE_URL", "postgress://newsroom:s3cret-pass@db:5432/newsroom", "unknown database kind 'postgress'"),
         ("DATABASE_URL", "postgres://newsroom:s3cret-pass@db:54x2/newsroom", "percent-encoded"),
