@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.contenttypes import views as contenttype_views
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
@@ -22,6 +23,7 @@ from django.templatetags.static import static
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
@@ -50,7 +52,7 @@ from articles.models import (
     WatchWord,
 )
 from articles.querysets import edits_any_article
-from articles.widgets import UPLOAD_URL, CKEditorWidget
+from articles.widgets import UPLOAD_URL, CKEditorWidget, PreloadedAutocompleteSelect
 from newsroom.db_errors import DATABASE_UNAVAILABLE_ERRORS
 
 logger = logging.getLogger(__name__)
@@ -115,6 +117,35 @@ class PartFormSet(BaseInlineFormSet):
         labels = [str(self.model._meta.get_field(name).verbose_name) for name in unique_check]
         return super().get_unique_error_message(labels)
 
+    @cached_property
+    def forms(self):
+        """The rows, sharing what their choice boxes show: one query per field for the whole formset (a roundup's
+        14 entries, its bylines), not one per row."""
+        rows = super().forms
+        if rows:
+            for name, field in rows[0].fields.items():
+                if isinstance(field, forms.ModelChoiceField) and not isinstance(field, forms.ModelMultipleChoiceField):
+                    share_choices(rows, name, field)
+        return rows
+
+
+def share_choices(rows, name, field):
+    widget = getattr(field.widget, "widget", field.widget)  # inside the admin's "add another" wrapper
+    if isinstance(widget, PreloadedAutocompleteSelect):
+        chosen = {str(row[name].value()) for row in rows} - {str(value) for value in field.empty_values}
+        key = field.to_field_name or "pk"
+        labels = {
+            str(getattr(item, key)): field.label_from_instance(item)
+            for item in field.queryset.filter(**{f"{key}__in": chosen})
+        }
+        for row in rows:
+            row_field = row.fields[name]
+            getattr(row_field.widget, "widget", row_field.widget).preloaded_labels = labels
+    elif isinstance(widget, forms.Select) and not isinstance(widget, AutocompleteSelect):
+        choices = list(field.choices)
+        for row in rows:
+            row.fields[name].choices = choices
+
 
 class ArticlePartInline:
     """Bylines, photo links and entries may change exactly when their article may."""
@@ -122,6 +153,8 @@ class ArticlePartInline:
     formset = PartFormSet
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name in self.get_autocomplete_fields(request) and "widget" not in kwargs:
+            kwargs["widget"] = PreloadedAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
         return super().formfield_for_foreignkey(db_field, request, **limit_photo_choices(db_field, request, kwargs))
 
     def _may_edit_parent(self, request, obj):
@@ -217,6 +250,9 @@ class BylineInline(ArticlePartInline, admin.TabularInline):
     autocomplete_fields = ["reporter"]
     fields = ["order", "role", "reporter"]
     ordering = ["order", "id"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("role", "reporter")  # each row is headed "首席记者 李某"
 
 
 class ArticlePhotoInline(ArticlePartInline, admin.TabularInline):
@@ -566,6 +602,8 @@ class ArticleAdmin(admin.ModelAdmin):
         return form
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name in self.get_autocomplete_fields(request) and "widget" not in kwargs:
+            kwargs["widget"] = PreloadedAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
         return super().formfield_for_foreignkey(db_field, request, **limit_photo_choices(db_field, request, kwargs))
 
     def changelist_view(self, request, extra_context=None):

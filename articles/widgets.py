@@ -1,6 +1,7 @@
 """The admin's rich-text widget: a textarea that CKEditor 5 (from the npm package) takes over."""
 
 from django import forms
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.urls import reverse_lazy
 from django.utils.html import format_html
 
@@ -31,3 +32,22 @@ class CKEditorWidget(forms.Textarea):
             "vendor/ckeditor5/translations/zh-cn.umd.js",
             "js/ckeditor-init.js",
         ]
+
+
+class PreloadedAutocompleteSelect(AutocompleteSelect):
+    """The admin's autocomplete box, which renders its chosen item from labels its formset loaded for all its rows
+    at once (``preloaded_labels``: pk as text → label); Django's own box runs a query per row."""
+
+    preloaded_labels = None
+
+    def optgroups(self, name, value, attr=None):
+        if self.preloaded_labels is None:
+            return super().optgroups(name, value, attr)
+        options = []
+        if not self.is_required and not self.allow_multiple_selected:
+            options.append(self.create_option(name, "", "", False, 0))
+        chosen = [str(item) for item in value if str(item) not in self.choices.field.empty_values]
+        for pk in chosen:
+            if pk in self.preloaded_labels:  # as Django's box: an item outside the field's choices is not shown
+                options.append(self.create_option(name, pk, self.preloaded_labels[pk], set(chosen), len(options)))
+        return [(None, options, 0)]

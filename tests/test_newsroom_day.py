@@ -1,0 +1,67 @@
+"""Found by a day in the newsroom in a real browser (reporters and editors at work in the admin)."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from articles.models import ExperienceEntry, Organization
+from tests.factories import (
+    ArticleFactory,
+    BylineFactory,
+    BylineRoleFactory,
+    ExperienceEntryFactory,
+    OrganizationFactory,
+    PhotoFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+LEVELS = [
+    Organization.Level.CITY,
+    Organization.Level.COUNTY,
+    Organization.Level.TOWNSHIP,
+    Organization.Level.VILLAGE,
+]
+
+
+def roundup(entries, bylines):
+    """A roundup with ``entries`` experience entries (oral and written in turn, from organisations at several
+    levels, the first with a photo) and ``bylines`` bylines, each with a role of its own."""
+    article = ArticleFactory(headline="全省妇联系统改革经验交流")
+    for number in range(bylines):
+        BylineFactory(article=article, order=number, role=BylineRoleFactory())
+    province = OrganizationFactory(level=Organization.Level.PROVINCE)
+    for number in range(entries):
+        ExperienceEntryFactory(
+            article=article,
+            order=number,
+            form=ExperienceEntry.Form.ORAL if number % 2 else ExperienceEntry.Form.WRITTEN,
+            organization=OrganizationFactory(parent=province, level=LEVELS[number % len(LEVELS)]),
+            photo=PhotoFactory() if number == 0 else None,
+            caption="交流会现场。" if number == 0 else "",
+        )
+    return article
+
+
+def change_form_queries(client, article):
+    url = f"/admin/articles/article/{article.pk}/change/"
+    client.get(url)  # warm the session, content types and permissions
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    # Every row still shows what it holds: the chosen organisation, photo, role and person.
+    page = response.content.decode()
+    for entry in article.experience_entries.select_related("organization", "photo"):
+        assert f'<option value="{entry.organization_id}" selected>{entry.organization}</option>' in page
+        if entry.photo_id:
+            assert f'<option value="{entry.photo_id}" selected>{entry.photo}</option>' in page
+    for byline in article.bylines.select_related("role", "reporter"):
+        assert f'<option value="{byline.role_id}" selected>{byline.role}</option>' in page
+        assert f'<option value="{byline.reporter_id}" selected>{byline.reporter}</option>' in page
+    return len(queries)
+
+
+def test_the_change_form_of_a_roundup_runs_as_many_queries_with_14_entries_as_with_1(editor_client):
+    small = change_form_queries(editor_client, roundup(entries=1, bylines=1))
+    large = change_form_queries(editor_client, roundup(entries=14, bylines=3))
+    assert large == small
