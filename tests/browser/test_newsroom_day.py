@@ -1,0 +1,52 @@
+"""A day in the newsroom in a real browser: what reporters and editors see in the admin's story page."""
+
+import pytest
+
+pytestmark = [
+    pytest.mark.browser,
+    # The session-wide live server starts whitenoise before any settings fixture runs; no collectstatic here.
+    pytest.mark.filterwarnings("ignore:No directory at:UserWarning"),
+]
+
+EDITOR = "#id_body + .ck-editor"
+
+
+def test_a_sub_heading_in_the_editor_looks_like_a_heading_of_the_text_not_like_the_admins_captions(
+    admin_page, newsroom_data
+):
+    """The admin paints every h2 of its form boxes as a box caption (white on blue, small) and styles their h3: a
+    小标题 typed in the body looked like one of the form's own section bars, not like a line of the story."""
+    from articles.models import Article, ExperienceEntry, Organization
+
+    article = Article.objects.create(headline="经验交流会", section=newsroom_data["section"], body="<p>会议召开。</p>")
+    organization = Organization.objects.create(name="岚州市妇联", slug="lanzhou", level=Organization.Level.CITY)
+    ExperienceEntry.objects.create(article=article, organization=organization, title="建强阵地", body="<p>做法。</p>")
+    page = admin_page
+    page.goto(f"/admin/articles/article/{article.pk}/change/")
+    page.click("#experience_entries-group summary")  # the entries are folded away at first
+    text = "<p>会议召开。</p><h2>建强基层组织</h2><p>一是。</p><h3>线上服务</h3><p>二是。</p>"
+    for box in ("#id_body", "#id_experience_entries-0-body"):
+        page.wait_for_selector(f"{box} + .ck-editor .ck-editor__editable[contenteditable=true]")
+        page.evaluate("([box, text]) => document.querySelector(box).ckeditorInstance.setData(text)", [box, text])
+        content = page.locator(f"{box} + .ck-editor .ck-content")
+        looks = content.evaluate(
+            """content => {
+                const look = element => {
+                    const style = getComputedStyle(element);
+                    return {background: style.backgroundColor, colour: style.color, weight: style.fontWeight,
+                            size: parseFloat(style.fontSize), family: style.fontFamily};
+                };
+                return {p: look(content.querySelector('p')), h2: look(content.querySelector('h2')),
+                        h3: look(content.querySelector('h3'))};
+            }"""
+        )
+        paragraph = looks["p"]
+        for heading in ("h2", "h3"):
+            shown = looks[heading]
+            assert shown["background"] == "rgba(0, 0, 0, 0)", (box, heading, shown)
+            assert shown["colour"] == paragraph["colour"], (box, heading, shown)
+            assert int(shown["weight"]) >= 700, (box, heading, shown)
+            assert shown["size"] > paragraph["size"], (box, heading, shown)
+            assert shown["family"] == paragraph["family"], (box, heading, shown)
+        assert looks["h2"]["size"] > looks["h3"]["size"], box
+    assert page.console_errors == []
