@@ -147,6 +147,33 @@ def share_choices(rows, name, field):
             row.fields[name].choices = choices
 
 
+def error_places(adminform, inline_admin_formsets):
+    """Where a refused story form has errors, as (link target, label) in the page's order: the story's fields, then
+    each part's rows ("经验交流第12条：标题"). A roundup's page is long; "请更正以下错误。" alone said nothing of where."""
+    places = []
+    if adminform is not None:
+        form = adminform.form
+        places += [
+            (f"#{form[name].id_for_label}", str(form.fields[name].label)) for name in form.errors if name in form.fields
+        ]
+    for inline in inline_admin_formsets:
+        formset = inline.formset
+        part = capfirst(inline.opts.verbose_name_plural)
+        if formset.non_form_errors():
+            places.append((f"#{formset.prefix}-group", str(part)))
+        for index, row in enumerate(formset.forms):
+            row_label = _("%(part)s No. %(number)s") % {"part": part, "number": index + 1}
+            for name in row.errors:
+                field = row.fields.get(name)
+                label = (
+                    f"{row_label}{pgettext_lazy('label separator', ': ')}{field.label}"
+                    if field is not None and field.label
+                    else row_label
+                )
+                places.append((f"#{formset.prefix}-{index}", label))
+    return places
+
+
 class ArticlePartInline:
     """Bylines, photo links and entries may change exactly when their article may."""
 
@@ -1016,6 +1043,7 @@ class ArticleAdmin(admin.ModelAdmin):
             context["history_url"] = reverse(
                 f"admin:{self.opts.app_label}_{self.opts.model_name}_history", args=[obj.pk]
             )
+        context["error_places"] = error_places(context.get("adminform"), context.get("inline_admin_formsets", []))
         return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
     def workflow_context(self, request, article):

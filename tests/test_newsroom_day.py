@@ -1,5 +1,7 @@
 """Found by a day in the newsroom in a real browser (reporters and editors at work in the admin)."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -13,6 +15,7 @@ from tests.factories import (
     OrganizationFactory,
     PhotoFactory,
 )
+from tests.test_admin import form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -65,3 +68,21 @@ def test_the_change_form_of_a_roundup_runs_as_many_queries_with_14_entries_as_wi
     small = change_form_queries(editor_client, roundup(entries=1, bylines=1))
     large = change_form_queries(editor_client, roundup(entries=14, bylines=3))
     assert large == small
+
+
+def test_a_refused_save_names_and_links_each_place_to_correct(editor_client):
+    """A roundup's 14 entries make a long page: "请更正以下错误。" at its top said nothing of where, and the one
+    empty title was in the twelfth entry, far below. The note lists each place with a link to it."""
+    article = roundup(entries=14, bylines=2)
+    url = f"/admin/articles/article/{article.pk}/change/"
+    data = form_data(editor_client.get(url))
+    data["experience_entries-11-title"] = [""]
+    data["headline"] = [""]
+
+    response = editor_client.post(url, data)
+
+    assert response.status_code == 200  # refused, shown again
+    page = response.content.decode()
+    places = re.findall(r'<li><a href="(#[^"]+)">([^<]+)</a></li>', page.split('class="errornote"', 1)[1])
+    assert places == [("#id_headline", "标题"), ("#experience_entries-11", "经验交流第12条：标题")]
+    assert 'id="experience_entries-11"' in page
