@@ -1353,6 +1353,11 @@ class Finding:
                 return _("There is no byline.")
             if self.field.endswith(" caption"):
                 return _("%(caption)s has no photo: attach one or delete the caption.") % {"caption": self.field_label}
+            if _BODY_IMAGE_FIELD.match(self.field):
+                # An image put in with CKEditor keeps its alt text in the text: written from the image's toolbar.
+                return _(
+                    "%(photo)s has no alt text: click the image in the text, then “%(button)s” on its toolbar."
+                ) % {"photo": self.field_label, "button": _("Change image alternative text")}
             return _("%(photo)s has no alt text.") % {"photo": self.field_label}
         if self.kind == self.MISWRITTEN:
             return _("“%(word)s” in %(field)s should be written “%(correction)s”.") % {

@@ -50,3 +50,39 @@ def test_a_sub_heading_in_the_editor_looks_like_a_heading_of_the_text_not_like_t
             assert shown["family"] == paragraph["family"], (box, heading, shown)
         assert looks["h2"]["size"] > looks["h3"]["size"], box
     assert page.console_errors == []
+
+
+def test_the_missing_alt_text_of_an_image_in_the_body_says_how_to_write_it(admin_page, newsroom_data):
+    """ "正文第1张图片缺少替代文字。" said what was missing but not where an image put in with CKEditor keeps its
+    alt text: the finding names the button of the image's own toolbar, and that button writes it."""
+    from articles import services
+    from articles.models import Article, Byline
+
+    article = Article.objects.create(
+        headline="经验交流会",
+        section=newsroom_data["section"],
+        status="in_review",
+        body=services.sanitize_html(
+            '<p>会议召开。</p><figure class="image"><img src="/media/photos/2026/11/a.jpg" width="10" height="10"></figure>'
+        ),
+    )
+    Byline.objects.create(article=article, reporter=newsroom_data["reporter"], role=newsroom_data["role"])
+    page = admin_page
+    page.goto(f"/admin/articles/article/{article.pk}/change/")
+    finding = page.locator(".workflow-findings li").inner_text()
+    assert finding.startswith("缺项：正文第1张图片缺少替代文字")
+
+    page.wait_for_selector(f"{EDITOR} .ck-editor__editable[contenteditable=true]")
+    page.locator(f"{EDITOR} .ck-editor__editable figure.image").click()
+    buttons = page.locator(".ck-balloon-panel_visible .ck-toolbar button")
+    names = [button.get_attribute("data-cke-tooltip-text") for button in buttons.all()]
+    named = [name for name in names if name and f"“{name}”" in finding]
+    assert named, (finding, names)  # the finding names the toolbar's button
+    page.locator(f".ck-balloon-panel_visible .ck-toolbar button[data-cke-tooltip-text='{named[0]}']").click()
+    page.locator(".ck-balloon-panel_visible input").fill("会场一角")
+    page.keyboard.press("Enter")
+    page.click("input[name=_continue]")
+    page.wait_for_selector("ul.messagelist li.success")
+    assert page.locator(".workflow-findings").count() == 0
+    article.refresh_from_db()
+    assert 'alt="会场一角"' in article.body
