@@ -100,8 +100,8 @@ def test_an_image_put_in_the_text_without_alt_text_is_found():
     assert findings == [Finding(Finding.MISSING, "body image 2"), Finding(Finding.MISSING, "entry 1 body image 1")]
     assert all(finding.blocks for finding in findings)
     assert [finding.message for finding in findings] == [
-        "正文第2张图片缺少替代文字：在文中点选这张图片，再点它工具栏上的“更改图片替换文本”填写。",
-        "第1条经验交流：正文第1张图片缺少替代文字：在文中点选这张图片，再点它工具栏上的“更改图片替换文本”填写。",
+        "正文第2张图片缺少替代文字：在文中点选这张图片，再点它工具栏上的“填写替代文字”按钮。",
+        "第1条经验交流：正文第1张图片缺少替代文字：在文中点选这张图片，再点它工具栏上的“填写替代文字”按钮。",
     ]
 
 

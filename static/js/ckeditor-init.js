@@ -16,10 +16,25 @@
   // CKEditor wants objects keyed by language code, { "zh-cn": { dictionary, getPluralForm } }: exactly what
   // zh-cn.umd.js puts into window.CKEDITOR_TRANSLATIONS. When only one language is loaded CKEditor uses it
   // whatever the UI language, so an English admin gets an empty English dictionary instead.
+  // The newsroom's words where CKEditor's Chinese says something else: an image's caption is its 图说 (CKEditor
+  // says "打开表标题", a table's title) and its alt text is 替代文字, as in the photo library ("替换文本").
+  var NEWSROOM_WORDS = {
+    "Toggle caption on": "添加图说",
+    "Toggle caption off": "去掉图说",
+    "Enter image caption": "输入图说",
+    "Change image text alternative": "填写替代文字",
+    "Text alternative": "替代文字"
+  };
+
   function translationsFor(chinese) {
     var loaded = window.CKEDITOR_TRANSLATIONS || {};
     if (chinese && loaded["zh-cn"]) {
-      return { "zh-cn": loaded["zh-cn"] };
+      return {
+        "zh-cn": {
+          dictionary: Object.assign({}, loaded["zh-cn"].dictionary, NEWSROOM_WORDS),
+          getPluralForm: loaded["zh-cn"].getPluralForm
+        }
+      };
     }
     return { en: { dictionary: {}, getPluralForm: null } };
   }

@@ -86,3 +86,31 @@ def test_the_missing_alt_text_of_an_image_in_the_body_says_how_to_write_it(admin
     assert page.locator(".workflow-findings").count() == 0
     article.refresh_from_db()
     assert 'alt="会场一角"' in article.body
+
+
+def test_an_images_toolbar_speaks_of_图说_and_替代文字_not_of_a_table(admin_page, newsroom_data):
+    """CKEditor's Chinese calls an image's caption button "打开表标题" (a table's title) and its alt text "替换文本",
+    where the newsroom and the photo library say 图说 and 替代文字."""
+    from articles import services
+    from articles.models import Article
+
+    article = Article.objects.create(
+        headline="经验交流会",
+        section=newsroom_data["section"],
+        body=services.sanitize_html(
+            '<figure class="image"><img src="/media/photos/2026/11/a.jpg" alt="会场"></figure>'
+        ),
+    )
+    page = admin_page
+    page.goto(f"/admin/articles/article/{article.pk}/change/")
+    page.wait_for_selector(f"{EDITOR} .ck-editor__editable[contenteditable=true]")
+    page.locator(f"{EDITOR} .ck-editor__editable figure.image").click()
+    toolbar = page.locator(".ck-balloon-panel_visible .ck-toolbar button")
+    assert [button.get_attribute("data-cke-tooltip-text") for button in toolbar.all()] == ["填写替代文字", "添加图说"]
+
+    toolbar.nth(1).click()  # the caption goes on
+    assert toolbar.nth(1).get_attribute("data-cke-tooltip-text") == "去掉图说"
+    caption = page.locator(f"{EDITOR} figcaption")
+    assert caption.get_attribute("data-placeholder") == "输入图说"
+    toolbar.nth(0).click()
+    assert page.locator(".ck-balloon-panel_visible .ck-labeled-field-view label").inner_text() == "替代文字"
