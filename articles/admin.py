@@ -9,6 +9,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.models import CHANGE, DELETION, LogEntry
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.contenttypes import views as contenttype_views
@@ -702,6 +703,24 @@ class ArticleAdmin(admin.ModelAdmin):
         objs = list(objs)
         return [str(obj) for obj in objs], {Article._meta.verbose_name_plural: len(objs)}, set(), []
 
+    def log_addition(self, request, obj, message):
+        entry = super().log_addition(request, obj, message)
+        if reversion.is_active():  # the version kept by this save says what it changed
+            reversion.set_comment(entry.get_change_message())
+        return entry
+
+    def log_change(self, request, obj, message):
+        entry = super().log_change(request, obj, message)
+        if reversion.is_active():
+            reversion.set_comment(entry.get_change_message())
+        return entry
+
+    def log_deletions(self, request, queryset):
+        # Django logs a deletion with no message: the history showed an empty row for a move to the trash.
+        return LogEntry.objects.log_actions(
+            user_id=request.user.pk, queryset=queryset, action_flag=DELETION, change_message=_("Moved to the trash.")
+        )
+
     def delete_model(self, request, obj):
         services.move_to_trash(obj, request.user)
 
@@ -1189,6 +1208,14 @@ class TrashedArticleAdmin(admin.ModelAdmin):
         count = 0
         for article in queryset:
             services.restore_from_trash(article, request.user)
+            # In the story's change log (its own content type, not the trash's), after the move to the trash.
+            LogEntry.objects.log_actions(
+                user_id=request.user.pk,
+                queryset=[Article.all_objects.get(pk=article.pk)],
+                action_flag=CHANGE,
+                change_message=_("Restored from the trash as a draft."),
+                single_object=True,
+            )
             count += 1
         self.message_user(request, _("%(count)d articles restored as drafts.") % {"count": count}, messages.SUCCESS)
 

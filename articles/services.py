@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from PIL import Image, ImageCms, ImageFile, PngImagePlugin
 
 from articles import cache as page_cache
@@ -1945,9 +1946,11 @@ def _save_state(locked, article, fields):
 
 
 def _record(article, user, action, from_status, to_status="", level=None, comment=""):
+    import reversion
+
     from articles.models import Transition
 
-    return Transition.objects.create(
+    step = Transition.objects.create(
         article=article,
         action=action,
         from_status=from_status,
@@ -1956,6 +1959,13 @@ def _record(article, user, action, from_status, to_status="", level=None, commen
         user=user,
         comment=clean_text(comment or "").strip(),
     )
+    if reversion.is_active():  # the version this step keeps says which step it was ("提交审核：请审核")
+        name = step.get_action_display()
+        if level:
+            name += f"（{review_level_name(level)}）"  # as the workflow history on the story's page
+        separator = pgettext("label separator", ": ")
+        reversion.set_comment(f"{name}{separator}{step.comment}" if step.comment else name)
+    return step
 
 
 def submit_for_review(article, user, comment=""):
