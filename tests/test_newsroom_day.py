@@ -140,3 +140,26 @@ def test_the_history_says_what_each_version_and_each_logged_action_was(editor_cl
     assert comments[:2] == ["提交审核：请审核", "已修改标题。"]
     actions = [re.sub(r"\s+", " ", cell).strip() for cell in re.findall(r"<td>([^<]*)</td>\s*</tr>", log)]
     assert actions[-3:] == ["已修改标题。", "移入回收站。", "从回收站恢复为草稿。"]
+
+
+def test_the_import_summary_is_punctuated_in_chinese(editor_client):
+    """ "[1/1] roundup.md — 已创建 : 标题 (同组稿件), 标题": half-width colon, brackets and commas in a Chinese
+    sentence. The summary reads "已创建：标题、标题（同组稿件）"."""
+    from pathlib import Path
+
+    from django.urls import reverse
+
+    from tests.factories import SectionFactory
+
+    section = SectionFactory(name="要闻", slug="yaowen", order=1)
+    text = (Path(__file__).parent / "manuscripts" / "roundup_package.md").read_text(encoding="utf-8")
+    url = reverse("admin:articles_article_import")
+    data = {"confirm": "1", "section": section.pk, "filename": ["roundup.md"], "manuscript": [text]}
+
+    done = editor_client.post(url, data)
+
+    assert done.context["counts"]["created"] == 1
+    row = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", done.text.split('class="manuscript-results"', 1)[1]))
+    headlines = [link["article"].headline for link in done.context["results"][0]["links"]]
+    assert len(headlines) == 2
+    assert f"roundup.md — 已创建：{headlines[0]}、{headlines[1]}（同组稿件）" in row
