@@ -163,3 +163,15 @@ def test_the_import_summary_is_punctuated_in_chinese(editor_client):
     headlines = [link["article"].headline for link in done.context["results"][0]["links"]]
     assert len(headlines) == 2
     assert f"roundup.md — 已创建：{headlines[0]}、{headlines[1]}（同组稿件）" in row
+
+
+def test_the_result_count_of_a_filtered_list_is_bracketed_in_chinese(reporter_client, reporter_user):
+    """ "我的草稿" from the desk: "共 1 条结果 (显示全部)", half-width brackets in a Chinese line."""
+    article = ArticleFactory(created_by=reporter_user)
+
+    response = reporter_client.get("/admin/articles/article/?workflow=mine&status__exact=draft&q=" + article.headline)
+
+    line = re.sub(
+        r"\s+", "", re.sub(r"<[^>]+>", "", response.text.split('class="small quiet"', 1)[1].split("</span>")[0])
+    )
+    assert line.endswith("1条结果（显示全部）"), line
