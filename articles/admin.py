@@ -18,11 +18,12 @@ from django.core.exceptions import PermissionDenied
 from django.db import connections, models, router
 from django.db.models import Prefetch, Value
 from django.forms.models import BaseInlineFormSet
-from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.templatetags.static import static
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
@@ -979,8 +980,16 @@ class ArticleAdmin(admin.ModelAdmin):
         article = self.get_object(request, unquote(object_id))
         if article is None or not self.has_view_permission(request, article):
             raise Http404
-        others = services.note_presence(article, request.user)
-        return JsonResponse({"others": [{"text": services.presence_text(other)} for other in others]})
+        if request.POST.get("left") == "1":  # the page is closed or left (edit-presence.js, on "pagehide")
+            seen = parse_datetime(request.POST.get("seen", ""))
+            if seen is not None:
+                services.leave_presence(article, request.user, seen)
+            return HttpResponse(status=204)
+        now = timezone.now()
+        others = services.note_presence(article, request.user, now=now)
+        return JsonResponse(
+            {"others": [{"text": services.presence_text(other)} for other in others], "seen": now.isoformat()}
+        )
 
     def workflow_url(self, article, action):
         return reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_workflow", args=[article.pk, action])
@@ -1055,7 +1064,10 @@ class ArticleAdmin(admin.ModelAdmin):
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and obj.pk:
             context["workflow"] = self.workflow_context(request, obj)
-            context["presence"] = [services.presence_text(other) for other in services.note_presence(obj, request.user)]
+            now = timezone.now()
+            others = services.note_presence(obj, request.user, now=now)
+            context["presence"] = [services.presence_text(other) for other in others]
+            context["presence_seen"] = now.isoformat()
             context["presence_url"] = reverse(
                 f"admin:{self.opts.app_label}_{self.opts.model_name}_presence", args=[obj.pk]
             )

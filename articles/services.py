@@ -1604,11 +1604,11 @@ def publication_findings(article) -> list[Finding]:
 PRESENCE_WINDOW_SECONDS = 120
 
 
-def note_presence(article, user):
-    """Mark the user as having the article's edit form open; return the others who have it open now."""
+def note_presence(article, user, now=None):
+    """Mark the user as having the article's edit form open (at ``now``); return the others who have it open now."""
     from articles.models import EditPresence
 
-    now = timezone.now()
+    now = now or timezone.now()
     EditPresence.objects.update_or_create(article=article, user=user, defaults={"last_seen_at": now})
     since = now - datetime.timedelta(seconds=PRESENCE_WINDOW_SECONDS)
     return list(
@@ -1616,6 +1616,14 @@ def note_presence(article, user):
         .exclude(user=user)
         .select_related("user__reporter")
     )
+
+
+def leave_presence(article, user, seen):
+    """The user left a page of the article's edit form that was last marked at ``seen``: they no longer have it
+    open, unless a later page of theirs marked them since (a save opens the story again on a new page)."""
+    from articles.models import EditPresence
+
+    EditPresence.objects.filter(article=article, user=user, last_seen_at__lte=seen).delete()
 
 
 def staff_name(user):

@@ -114,3 +114,41 @@ def test_an_images_toolbar_speaks_of_图说_and_替代文字_not_of_a_table(admi
     assert caption.get_attribute("data-placeholder") == "输入图说"
     toolbar.nth(0).click()
     assert page.locator(".ck-balloon-panel_visible .ck-labeled-field-view label").inner_text() == "替代文字"
+
+
+def test_a_colleague_who_leaves_the_story_is_no_longer_said_to_have_it_open(
+    admin_page, newsroom_data, workflow_people, new_page
+):
+    """The reporter closed the story and went on; for two more minutes the editor read "陈思雨 也打开了这篇稿件"
+    and waited. Leaving the page says so at once; saving it (a new page of the same story) does not."""
+    from articles.models import Article, EditPresence
+    from tests.browser.conftest import REPORTER_USERNAME, log_in
+
+    reporter_user = workflow_people["reporter"]
+    article = Article.objects.create(
+        headline="两人同时打开", section=newsroom_data["section"], body="<p>正文。</p>", created_by=reporter_user
+    )
+    url = f"/admin/articles/article/{article.pk}/change/"
+    reporter = log_in(new_page(), REPORTER_USERNAME)
+    reporter.goto(url)
+    reporter.wait_for_selector(f"{EDITOR} .ck-editor__editable[contenteditable=true]")
+    editor = admin_page
+    editor.goto(url)
+    assert "李晓萌 也打开了这篇稿件" in editor.locator("#edit-presence li").first.inner_text()
+
+    reporter.fill("#id_headline", "两人同时打开（改）")
+    reporter.click("input[name=_continue]")  # the same story again, on a new page: still open
+    reporter.wait_for_selector("ul.messagelist li.success")
+    reporter.wait_for_timeout(500)
+    assert EditPresence.objects.filter(article=article, user=reporter_user).exists()
+
+    reporter.goto("/admin/")  # the reporter leaves the story
+    for _wait in range(50):  # the page's goodbye is a beacon: it arrives on its own time
+        if not EditPresence.objects.filter(article=article, user=reporter_user).exists():
+            break
+        reporter.wait_for_timeout(100)
+    with editor.expect_response(lambda response: response.url.endswith("/presence/")):
+        editor.evaluate("window.dispatchEvent(new Event('focus'))")  # the editor's next refresh
+    editor.locator("#edit-presence").wait_for(state="hidden")
+    assert not EditPresence.objects.filter(article=article, user=reporter_user).exists()
+    assert editor.console_errors == []
