@@ -152,3 +152,36 @@ def test_a_colleague_who_leaves_the_story_is_no_longer_said_to_have_it_open(
     editor.locator("#edit-presence").wait_for(state="hidden")
     assert not EditPresence.objects.filter(article=article, user=reporter_user).exists()
     assert editor.console_errors == []
+
+
+def test_entries_typed_into_a_refused_form_are_shown_not_folded_away(admin_page, newsroom_data):
+    """A roundup's entries sit in a folded box. A save refused for a mistake elsewhere (a byline without its
+    person) brought the page back with the box folded again: the reporter saw no trace of the entries typed."""
+    from articles.models import Organization
+
+    Organization.objects.create(name="岚州市妇女联合会", slug="lanzhou", level=Organization.Level.CITY)
+    page = admin_page
+    page.goto("/admin/articles/article/add/")
+    page.wait_for_selector(f"{EDITOR} .ck-editor__editable[contenteditable=true]")
+    page.fill("#id_headline", "经验交流")
+    page.select_option("#id_section", str(newsroom_data["section"].pk))
+    page.locator("#bylines-group .add-row a").click()
+    page.select_option("#id_bylines-0-role", str(newsroom_data["role"].pk))  # the person is forgotten
+    page.click("#experience_entries-group summary")
+    page.locator("#experience_entries-group .add-row a").click()
+    entry = page.locator("#experience_entries-0")
+    entry.locator(".field-organization .select2-selection").click()
+    page.locator(".select2-container--open .select2-search__field").fill("岚州")
+    page.locator(".select2-results__option", has_text="岚州市妇女联合会").click()
+    page.fill("#id_experience_entries-0-title", "把服务送到家门口")
+    entry.locator(".ck-editor__editable").click()
+    page.keyboard.type("村村建起妇女之家。")
+
+    page.click("input[name=_save]")
+    page.wait_for_selector(".errornote")
+
+    assert page.locator("#id_experience_entries-0-title").is_visible()
+    assert page.locator("#id_experience_entries-0-title").input_value() == "把服务送到家门口"
+    body = page.locator("#experience_entries-0 .ck-editor__editable")
+    body.wait_for()
+    assert body.inner_text() == "村村建起妇女之家。"
