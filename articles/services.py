@@ -271,7 +271,11 @@ def _decode_upload(data):
         if kind:
             raise _format_refusal(kind) from None
         raise _refused(
-            _("The file is not a readable photo. It may be damaged or not an image at all."), "invalid"
+            _(
+                "The file is not a readable photo. It may be damaged or not an image at all: open it in an image "
+                "viewer to check, or save it again as JPEG and upload that."
+            ),
+            "invalid",
         ) from None
     except ValueError as error:
         if "MAX_TEXT" in str(error):

@@ -175,3 +175,16 @@ def test_the_result_count_of_a_filtered_list_is_bracketed_in_chinese(reporter_cl
         r"\s+", "", re.sub(r"<[^>]+>", "", response.text.split('class="small quiet"', 1)[1].split("</span>")[0])
     )
     assert line.endswith("1条结果（显示全部）"), line
+
+
+def test_a_file_that_is_no_photo_is_refused_with_what_to_do(reporter_client):
+    """The lead photo's "+" window answered "无法读取该图片，文件可能已损坏或并非图片。" and left the reporter there."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile("会场.jpg", "这不是图片，只是一段文字。".encode(), content_type="image/jpeg")
+
+    response = reporter_client.post("/admin/articles/photo/add/", {"image": upload, "alt_text": "会场"})
+
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors["image"]
+    assert errors == ["无法读取该图片，文件可能已损坏或并非图片：请先用看图软件打开确认，或另存为 JPEG 后重新上传。"]

@@ -98,7 +98,10 @@ def animated_webp():
 
 FORMAT = "%(kind)s files are not accepted. Upload a photo in JPEG, PNG or WebP format."
 DAMAGED = "The photo is damaged or incomplete. Export or copy it again."
-NOT_A_PHOTO = "The file is not a readable photo. It may be damaged or not an image at all."
+NOT_A_PHOTO = (
+    "The file is not a readable photo. It may be damaged or not an image at all: open it in an image viewer to check, "
+    "or save it again as JPEG and upload that."
+)
 BOMB = "The photo is too large to be decoded safely."
 METADATA = "The photo carries too much embedded data (%(block)s)."
 
