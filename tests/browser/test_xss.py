@@ -9,7 +9,7 @@ import pytest
 from django.db import models
 from django.utils import timezone
 
-from tests.browser.conftest import EDITOR_PASSWORD, EDITOR_USERNAME
+from tests.browser.conftest import EDITOR_PASSWORD, EDITOR_USERNAME, close_quietly
 from tests.test_services import HOSTILE_HTML, SCRIPT
 
 pytestmark = [
@@ -92,7 +92,7 @@ def xss_page(browser, browser_settings, live_server):
 
     page.on("dialog", dismiss)
     yield page
-    context.close()
+    close_quietly(context)
 
 
 def assert_no_script_ran(page, where):
