@@ -567,7 +567,7 @@ class ArticleAdmin(admin.ModelAdmin):
     actions = ["move_to_trash"]
 
     class Media:
-        js = ["js/edit-presence.js", "js/workflow-guard.js"]
+        js = ["js/edit-presence.js", "js/workflow-guard.js", "js/inline-order.js"]
 
     fieldsets = [
         (

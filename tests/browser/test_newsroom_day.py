@@ -185,3 +185,40 @@ def test_entries_typed_into_a_refused_form_are_shown_not_folded_away(admin_page,
     body = page.locator("#experience_entries-0 .ck-editor__editable")
     body.wait_for()
     assert body.inner_text() == "村村建起妇女之家。"
+
+
+def test_a_new_byline_row_is_numbered_after_the_others_so_that_renumbering_one_moves_it(admin_page, newsroom_data):
+    """Every new row said 排序 0. The editor who typed 1 into the third byline to put it first saw it printed last
+    (0, 0, 1). A new row of bylines, photos or entries takes the next number; 1 then puts a row first."""
+    from articles.models import Article, BylineRole, Reporter
+
+    people = [Reporter.objects.create(name=name, slug=slug) for name, slug in [("周雅琴", "zhou"), ("唐小满", "tang")]]
+    correspondent, _created = BylineRole.objects.get_or_create(name="通讯员", defaults={"order": 50})
+    page = admin_page
+    page.goto("/admin/articles/article/add/")
+    page.wait_for_selector(f"{EDITOR} .ck-editor__editable[contenteditable=true]")
+    page.fill("#id_headline", "三人署名")
+    page.select_option("#id_section", str(newsroom_data["section"].pk))
+    for index, person in enumerate([newsroom_data["reporter"], *people]):
+        page.locator("#bylines-group .add-row a").click()
+        row = page.locator(f"#bylines-{index}")
+        row.wait_for()
+        page.select_option(f"#id_bylines-{index}-role", str((newsroom_data["role"] if index < 2 else correspondent).pk))
+        row.locator(".field-reporter .select2-selection").click()
+        page.locator(".select2-container--open .select2-search__field").fill(person.name)
+        page.locator(".select2-results__option", has_text=person.name).click()
+    assert [page.locator(f"#id_bylines-{index}-order").input_value() for index in range(3)] == ["1", "2", "3"]
+    page.click("#experience_entries-group summary")
+    page.locator("#experience_entries-group .add-row a").click()
+    assert page.locator("#id_experience_entries-0-order").input_value() == "1"
+    page.locator("#experience_entries-0 .inline-deletelink").click()
+
+    page.fill("#id_bylines-2-order", "0")  # the correspondent goes first
+    page.click("input[name=_save]")
+    page.wait_for_selector("ul.messagelist li.success")
+    article = Article.objects.get(headline="三人署名")
+    assert [byline.reporter.name for byline in article.bylines.order_by("order", "id")] == [
+        "唐小满",
+        "李晓萌",
+        "周雅琴",
+    ]
