@@ -554,16 +554,6 @@ class ArticleAdmin(admin.ModelAdmin):
         "created_at", "updated_at", "created_by", *PUBLISHING_FIELDS, "review_progress", "submitted_at", "companion_links",
     ]  # fmt: skip
     inlines = [BylineInline, ArticlePhotoInline, ExperienceEntryInline, CorrectionInline]
-
-    def get_inline_instances(self, request, obj=None):
-        inlines = super().get_inline_instances(request, obj)
-        if request.method == "POST":
-            # A refused form comes back with what was typed: the entries are shown, not folded away again (Django
-            # unfolds a box only when the mistake is inside it).
-            for inline in inlines:
-                inline.classes = [name for name in inline.classes or [] if name != "collapse"]
-        return inlines
-
     actions = ["move_to_trash"]
 
     class Media:
@@ -604,6 +594,15 @@ class ArticleAdmin(admin.ModelAdmin):
         (_("Publishing"), {"fields": [*PUBLISHING_FIELDS, "review_progress", "submitted_at"]}),
         (_("Record"), {"classes": ["collapse"], "fields": ["created_at", "updated_at", "created_by"]}),
     ]
+
+    def get_inline_instances(self, request, obj=None):
+        inlines = super().get_inline_instances(request, obj)
+        if request.method == "POST":
+            # A refused form comes back with what was typed: the entries are shown, not folded away again (Django
+            # unfolds a box only when the mistake is inside it).
+            for inline in inlines:
+                inline.classes = [name for name in inline.classes or [] if name != "collapse"]
+        return inlines
 
     def get_fieldsets(self, request, obj=None):
         editable = obj is None or self.has_change_permission(request, obj)
