@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.deconstruct import deconstructible
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import pgettext, pgettext_lazy
 
 from articles import services
 from articles.querysets import (
@@ -414,6 +414,17 @@ def print_page_anchor(number):
     return f"page-{slugify(number, allow_unicode=True)}" if number else ""
 
 
+def print_page_title(number, name):
+    """How a print page is named: "A03版 要闻"; a number that names itself as a page ("头版") takes no second 版,
+    and a name that repeats the number is not said twice; "" without either."""
+    parts = []
+    if number:
+        parts.append(number if number.endswith("版") else number + pgettext("print page number suffix", "page"))
+    if name and name != number:
+        parts.append(name)
+    return " ".join(parts)
+
+
 class ArticleManager(models.Manager.from_queryset(ArticleQuerySet)):
     """Articles outside the trash: what the admin, the public site and every query start from."""
 
@@ -624,14 +635,8 @@ class Article(Publishable):
         """E.g. "2026年11月20日 A03版 要闻"; empty when the story was not in print."""
         if not self.print_issue_on:
             return ""
-        parts = [f"{self.print_issue_on.year}年{self.print_issue_on.month}月{self.print_issue_on.day}日"]
-        if self.print_page_number:  # "A03版"; a page named by its number already ("头版") as it is
-            parts.append(
-                self.print_page_number if self.print_page_number.endswith("版") else f"{self.print_page_number}版"
-            )
-        if self.print_page_name and self.print_page_name != self.print_page_number:
-            parts.append(self.print_page_name)
-        return " ".join(parts)
+        issue = f"{self.print_issue_on.year}年{self.print_issue_on.month}月{self.print_issue_on.day}日"
+        return " ".join(filter(None, [issue, print_page_title(self.print_page_number, self.print_page_name)]))
 
     @property
     def print_page_anchor(self):

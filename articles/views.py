@@ -44,6 +44,7 @@ from articles.models import (
     Topic,
     TopicLink,
     print_page_anchor,
+    print_page_title,
 )
 from articles.querysets import STAND_IN_IDS, STAND_IN_OBJECT, STAND_IN_SLUG, fetch_compiled, package_rows
 
@@ -824,11 +825,12 @@ class PrintIssueView(ListView):
         pages = []
         for number, group in itertools.groupby(context["articles"], key=lambda row: row["print_page_number"]):
             rows = list(group)
-            names = [row["print_page_name"] for row in rows if row["print_page_name"]]
+            name = next((row["print_page_name"] for row in rows if row["print_page_name"]), "")
             pages.append(
                 {
                     "number": number,
-                    "name": names[0] if names else "",
+                    "name": name,
+                    "title": print_page_title(number, name),
                     "anchor": print_page_anchor(number),
                     "articles": cards.article_cards(rows),
                 }
