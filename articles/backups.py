@@ -27,9 +27,9 @@ from django.apps import apps
 from django.conf import settings
 from django.core.cache import caches
 from django.db import connections, transaction
-from django.db.migrations.executor import MigrationExecutor
 
 from articles import cache as page_cache
+from newsroom.health import pending_migrations
 
 logger = logging.getLogger(__name__)
 
@@ -132,12 +132,6 @@ def row_counts(alias="default", tables=None):
             existing = set(connection.introspection.table_names(cursor))
             tables = [table for table in tables if table in existing]
         return _count_rows(cursor, connection.ops.quote_name, tables)
-
-
-def pending_migrations(alias="default"):
-    """How many of this code's migrations the database lacks (a backup made by an earlier release)."""
-    executor = MigrationExecutor(connections[alias])
-    return len(executor.migration_plan(executor.loader.graph.leaf_nodes()))
 
 
 def _sqlite_row_counts(path):

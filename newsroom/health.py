@@ -53,12 +53,17 @@ def _check_cache():
     return "ok"
 
 
+def pending_migrations(alias=DEFAULT_DB_ALIAS):
+    """How many of this code's migrations the database lacks (also a restored backup of an earlier release)."""
+    executor = MigrationExecutor(connections[alias])
+    return len(executor.migration_plan(executor.loader.graph.leaf_nodes()))
+
+
 def _check_migrations(alias):
     """Code started before `migrate` ran fails on missing columns and tables. A few milliseconds once the migration
     modules are imported: the plan is read again on every poll, so the server recovers as soon as migrate has run."""
     try:
-        executor = MigrationExecutor(connections[alias])
-        missing = len(executor.migration_plan(executor.loader.graph.leaf_nodes()))
+        missing = pending_migrations(alias)
     except Exception as error:  # noqa: BLE001 - reported by its class, like the other checks
         return f"error: {type(error).__name__}"
     if missing:
