@@ -96,10 +96,14 @@ def may_edit_article(user, article):
     return services.may_edit_article(user, article)
 
 
-def limit_photo_choices(db_field, request, kwargs):
-    """Photo fields accept only photos the user may use: a posted id of anyone else's photo is refused."""
+def story_foreign_key(model_admin, db_field, request, kwargs):
+    """The form field arguments of a foreign key on a story or its parts: photo fields accept only photos the user
+    may use (a posted id of anyone else's photo is refused); autocomplete boxes render their chosen item from the
+    labels their formset loaded for all rows at once (``PreloadedAutocompleteSelect``)."""
     if db_field.related_model is Photo:
         kwargs["queryset"] = Photo.objects.usable_by(request.user)
+    if db_field.name in model_admin.get_autocomplete_fields(request) and "widget" not in kwargs:
+        kwargs["widget"] = PreloadedAutocompleteSelect(db_field, model_admin.admin_site, using=kwargs.get("using"))
     return kwargs
 
 
@@ -182,9 +186,7 @@ class ArticlePartInline:
     formset = PartFormSet
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name in self.get_autocomplete_fields(request) and "widget" not in kwargs:
-            kwargs["widget"] = PreloadedAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
-        return super().formfield_for_foreignkey(db_field, request, **limit_photo_choices(db_field, request, kwargs))
+        return super().formfield_for_foreignkey(db_field, request, **story_foreign_key(self, db_field, request, kwargs))
 
     def _may_edit_parent(self, request, obj):
         return obj is None or may_edit_article(request.user, obj)
@@ -640,9 +642,7 @@ class ArticleAdmin(admin.ModelAdmin):
         return form
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name in self.get_autocomplete_fields(request) and "widget" not in kwargs:
-            kwargs["widget"] = PreloadedAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
-        return super().formfield_for_foreignkey(db_field, request, **limit_photo_choices(db_field, request, kwargs))
+        return super().formfield_for_foreignkey(db_field, request, **story_foreign_key(self, db_field, request, kwargs))
 
     def changelist_view(self, request, extra_context=None):
         try:
