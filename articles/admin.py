@@ -180,6 +180,13 @@ def error_places(adminform, inline_admin_formsets):
     return places
 
 
+def _named_version(entry):
+    """The version kept by this save says what it changed, as the change log ``entry`` does."""
+    if reversion.is_active():
+        reversion.set_comment(entry.get_change_message())
+    return entry
+
+
 class ArticlePartInline:
     """Bylines, photo links and entries may change exactly when their article may."""
 
@@ -714,16 +721,10 @@ class ArticleAdmin(admin.ModelAdmin):
         return [str(obj) for obj in objs], {Article._meta.verbose_name_plural: len(objs)}, set(), []
 
     def log_addition(self, request, obj, message):
-        entry = super().log_addition(request, obj, message)
-        if reversion.is_active():  # the version kept by this save says what it changed
-            reversion.set_comment(entry.get_change_message())
-        return entry
+        return _named_version(super().log_addition(request, obj, message))
 
     def log_change(self, request, obj, message):
-        entry = super().log_change(request, obj, message)
-        if reversion.is_active():
-            reversion.set_comment(entry.get_change_message())
-        return entry
+        return _named_version(super().log_change(request, obj, message))
 
     def log_deletions(self, request, queryset):
         # Django logs a deletion with no message: the history showed an empty row for a move to the trash.
