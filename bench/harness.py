@@ -137,10 +137,15 @@ class Server:
         self.log_file.close()
 
 
+# The worker class deploy/systemd/newsroom.service runs (newsroom/gunicorn_worker.py); BENCH_WORKER_CLASS=gthread
+# or sync to compare.
+WORKER_CLASS = "newsroom.gunicorn_worker.BalancedThreadWorker"
+
+
 class Gunicorn(Server):
     """gunicorn serving newsroom.wsgi with bench/settings.py on 127.0.0.1."""
 
-    def __init__(self, env, tmp, workers=2, worker_class="gthread", threads=4, name="gunicorn"):
+    def __init__(self, env, tmp, workers=2, worker_class=WORKER_CLASS, threads=4, name="gunicorn"):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         args = [
@@ -154,7 +159,7 @@ class Gunicorn(Server):
             "--keep-alive", 5,
             "--log-level", "warning",
         ]  # fmt: skip
-        if worker_class == "gthread":
+        if worker_class != "sync":
             args += ["--threads", threads]
         super().__init__(args, env, Path(tmp) / f"{name}.log")
         wait_http(self.url + "/robots.txt", process=self.process)

@@ -112,7 +112,7 @@ def main():
     parser.add_argument("--seconds", type=int, default=int(os.environ.get("LOADTEST_SECONDS", 60)))
     parser.add_argument("--connections", type=int, default=int(os.environ.get("LOADTEST_CONNECTIONS", 64)))
     parser.add_argument("--workers", type=int, default=int(os.environ.get("BENCH_WORKERS", os.cpu_count() or 2)))
-    parser.add_argument("--worker-class", default=os.environ.get("BENCH_WORKER_CLASS", "gthread"))
+    parser.add_argument("--worker-class", default=os.environ.get("BENCH_WORKER_CLASS", harness.WORKER_CLASS))
     parser.add_argument("--threads", type=int, default=int(os.environ.get("BENCH_THREADS", 8)))
     parser.add_argument("--prepare", nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--verify", nargs=2, help=argparse.SUPPRESS)
@@ -202,7 +202,7 @@ def main():
     log("=" * 100)
     log(
         f"make loadtest: {args.articles:,} articles, {args.seconds} s, {args.connections} connections, "
-        f"gunicorn {args.worker_class} × {args.workers}" + (f" × {args.threads} threads" if args.worker_class == "gthread" else "")
+        f"gunicorn {args.worker_class.rsplit('.', 1)[-1]} × {args.workers}" + (f" × {args.threads} threads" if args.worker_class != "sync" else "")
         + f", {os.cpu_count()} cores shared with PostgreSQL and wrk"
     )  # fmt: skip
     log(f"readers: {wrk['requests']:,} requests, {wrk['rps']:.0f} requests/s")

@@ -307,8 +307,8 @@ def report(results, sizes, timings, args):
     log("")
     log("=" * 118)
     log(
-        f"HTTP benchmark: {os.cpu_count()} cores, gunicorn {args.worker_class} × {args.workers} workers"
-        + (f" × {args.threads} threads" if args.worker_class == "gthread" else "")
+        f"HTTP benchmark: {os.cpu_count()} cores, gunicorn {args.worker_class.rsplit('.', 1)[-1]} × {args.workers} workers"
+        + (f" × {args.threads} threads" if args.worker_class != "sync" else "")
         + f", wrk {args.seconds} s per run, PostgreSQL 15 on the same machine"
     )
     for size in sizes:
@@ -403,7 +403,7 @@ def main():
     parser.add_argument("--seconds", type=int, default=int(os.environ.get("BENCH_SECONDS", 10)))
     parser.add_argument("--connections", default=os.environ.get("BENCH_CONNECTIONS", "16,64"))
     parser.add_argument("--workers", type=int, default=int(os.environ.get("BENCH_WORKERS", os.cpu_count() or 2)))
-    parser.add_argument("--worker-class", default=os.environ.get("BENCH_WORKER_CLASS", "gthread"))
+    parser.add_argument("--worker-class", default=os.environ.get("BENCH_WORKER_CLASS", harness.WORKER_CLASS))
     parser.add_argument("--threads", type=int, default=int(os.environ.get("BENCH_THREADS", 8)))
     parser.add_argument("--micro-urls", type=int, default=int(os.environ.get("BENCH_MICRO_URLS", MICRO_URLS)),
                         help="URLs per page type through the nginx micro-cache (default 50)")  # fmt: skip

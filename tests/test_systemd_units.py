@@ -48,7 +48,12 @@ def test_every_timer_starts_a_unit_that_is_shipped():
 def test_gunicorn_runs_as_the_readme_says():
     exec_start = read_unit(UNITS / "newsroom.service")["Service"]["ExecStart"]
     readme = (BASE_DIR / "README.md").read_text()
-    for option in ("--worker-class gthread", "--threads 8", "--timeout 60", "--graceful-timeout 20"):
+    for option in (
+        "--worker-class newsroom.gunicorn_worker.BalancedThreadWorker",
+        "--threads 8",
+        "--timeout 60",
+        "--graceful-timeout 20",
+    ):
         assert option in exec_start and option in readme
 
 
