@@ -330,32 +330,67 @@ def _forget_static(setting, **_kwargs):
         _static_urls.clear()
 
 
+# The article page's head (canonical link, sharing metadata, JSON-LD): its one place. Written here rather than in a
+# template, as the cards' markup is (articles/cards.py): about thirty values, each printed by a template node of its
+# own, cost the page a tenth of its time. Every value goes through ``escape``.
+ARTICLE_HEAD_HTML = """<link rel="canonical" href="{url}">
+<meta property="og:type" content="article">
+<meta property="og:site_name" content="{site_name}">
+<meta property="og:locale" content="zh_CN">
+<meta property="og:title" content="{headline}">
+<meta property="og:description" content="{description}">
+<meta property="og:url" content="{url}">
+{og_image}{published}<meta property="article:modified_time" content="{modified}">
+<meta property="article:section" content="{section}">
+<meta name="twitter:card" content="{twitter_card}">
+<meta name="twitter:title" content="{headline}">
+<meta name="twitter:description" content="{description}">
+{twitter_image}{json_ld}"""
+ARTICLE_HEAD_OG_IMAGE_HTML = """<meta property="og:image" content="{image}">
+<meta property="og:image:width" content="{width}">
+<meta property="og:image:height" content="{height}">
+<meta property="og:image:alt" content="{alt}">
+"""
+ARTICLE_HEAD_PUBLISHED_HTML = """<meta property="article:published_time" content="{}">
+"""
+ARTICLE_HEAD_TWITTER_IMAGE_HTML = """<meta name="twitter:image" content="{image}">
+<meta name="twitter:image:alt" content="{alt}">
+"""
+
+
 @register.simple_tag
 def article_head(article, request):
-    """``{% article_head article request as head %}``: what includes/_article_head.html prints (canonical link,
-    sharing metadata, JSON-LD), each value read or made once: ``url`` (absolute), ``headline``, ``description``,
-    ``photo`` (whether there is a lead photo) with ``image`` (absolute), ``image_width``, ``image_height`` and
-    ``image_alt``, ``published`` and ``modified`` (ISO 8601, "" when unknown), ``section``, ``site_name`` and
-    ``json_ld`` (the script element)."""
+    """``{% article_head article request %}``: the article page's canonical link, sharing metadata (Open Graph,
+    Twitter card) and JSON-LD (``ARTICLE_HEAD_HTML``), each value read or made once."""
+    escape = cards.escape
     absolute = AbsoluteURLs(request)
     url = absolute(page_url(article))
     photo = article.lead_photo
     image = absolute(photo.image.url) if photo and photo.image else ""
-    return {
-        "url": url,
-        "site_name": settings.NEWSROOM_SITE_NAME,
-        "headline": article.headline,
-        "description": article.summary or article.headline,
-        "photo": bool(photo),
-        "image": image,
-        "image_width": photo.width if photo else "",
-        "image_height": photo.height if photo else "",
-        "image_alt": photo.alt_text if photo else "",
-        "published": iso8601(article.published_at),
-        "modified": iso8601(modified_at(article)),
-        "section": article.section.name,
-        "json_ld": article_json_ld(article, request, absolute=absolute, url=url, image=image),
-    }
+    headline = escape(article.headline)
+    description = escape(article.summary or article.headline)
+    if photo:
+        image_values = {"image": escape(image), "alt": escape(photo.alt_text)}
+        og_image = ARTICLE_HEAD_OG_IMAGE_HTML.format(width=photo.width, height=photo.height, **image_values)
+        twitter_image = ARTICLE_HEAD_TWITTER_IMAGE_HTML.format(**image_values)
+    else:
+        og_image = twitter_image = ""
+    published = iso8601(article.published_at)
+    return markup(
+        ARTICLE_HEAD_HTML.format(
+            url=escape(url),
+            site_name=escape(settings.NEWSROOM_SITE_NAME),
+            headline=headline,
+            description=description,
+            og_image=og_image,
+            published=ARTICLE_HEAD_PUBLISHED_HTML.format(escape(published)) if published else "",
+            modified=escape(iso8601(modified_at(article))),
+            section=escape(article.section.name),
+            twitter_card="summary_large_image" if photo else "summary",
+            twitter_image=twitter_image,
+            json_ld=article_json_ld(article, request, absolute=absolute, url=url, image=image),
+        )
+    )
 
 
 def article_json_ld_data(article, request, *, absolute=None, url=None, image=None):
