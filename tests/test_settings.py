@@ -126,6 +126,33 @@ def test_the_wsgi_application_leaves_its_startup_objects_out_of_the_garbage_coll
     assert views_loaded == admin_loaded == "True"
 
 
+def test_an_app_server_that_cannot_create_its_generation_folder_stops_and_says_what_to_set(tmp_path):
+    """Without Redis the content generation is a file under NEWSROOM_CACHE_DIR: a worker that cannot create it
+    stops at startup with the folder and the setting named (it used to serve with the page cache off and log a
+    traceback at every change)."""
+    in_the_way = tmp_path / "cache"
+    in_the_way.write_text("a file where the folder should be")
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "DJANGO_SECRET_KEY": "s" * 50,
+        "DJANGO_ALLOWED_HOSTS": "testserver",
+        "NEWSROOM_CACHE_DIR": str(in_the_way),
+    }
+    result = subprocess.run(  # noqa: S603 - fixed argv
+        [sys.executable, "-c", "import newsroom.wsgi"],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    last_line = result.stderr.strip().splitlines()[-1]
+    assert last_line.startswith("django.core.exceptions.ImproperlyConfigured: The content-generation folder")
+    assert str(in_the_way / "generation") in last_line
+    assert "NEWSROOM_CACHE_DIR" in last_line
+
+
 @pytest.mark.parametrize(
     ("variable", "value", "advice"),
     [
