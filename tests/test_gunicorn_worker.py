@@ -68,11 +68,19 @@ def _answers(port, count):
     """The worker process ids that answered ``count`` requests, each on a new connection (none while starting)."""
     found = set()
     for _ in range(count):
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
         try:
-            found.add(_get(http.client.HTTPConnection("127.0.0.1", port, timeout=5), "/"))
+            found.add(_get(connection, "/"))
         except OSError:
             pass
+        finally:
+            connection.close()
     return found
+
+
+def _workers(master):
+    """The process ids of a gunicorn master's workers."""
+    return {int(pid) for pid in Path(f"/proc/{master.pid}/task/{master.pid}/children").read_text().split()}
 
 
 def _get(connection, path):
@@ -147,7 +155,7 @@ def test_a_graceful_reload_under_load_answers_every_request(serve):
     take over and no request fails (gunicorn's --reuse-port would lose the connections queued on the old workers'
     sockets)."""
     port, server = serve(workers=2, threads=2)
-    before = _answers(port, 8)
+    old_workers = _workers(server)
     stop = threading.Event()
     answers = collections.Counter()
     failures = []
@@ -172,5 +180,6 @@ def test_a_graceful_reload_under_load_answers_every_request(serve):
     for each in clients:
         each.join()
     assert failures == []
-    assert set(answers) - before, "no new worker answered after the reload"
+    assert set(answers) - old_workers, "no new worker answered after the reload"
+    assert not old_workers & _workers(server), "the old workers still run"
     assert sum(answers.values()) > 100
