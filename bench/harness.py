@@ -137,9 +137,10 @@ class Server:
         self.log_file.close()
 
 
-# The worker class deploy/systemd/newsroom.service runs (newsroom/gunicorn_worker.py); BENCH_WORKER_CLASS=gthread
-# or sync to compare.
+# The worker class and threads per worker deploy/systemd/newsroom.service runs (newsroom/gunicorn_worker.py);
+# BENCH_WORKER_CLASS=gthread or sync and BENCH_THREADS to compare.
 WORKER_CLASS = "newsroom.gunicorn_worker.BalancedThreadWorker"
+THREADS = 4
 
 
 class Gunicorn(Server):

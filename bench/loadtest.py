@@ -113,7 +113,7 @@ def main():
     parser.add_argument("--connections", type=int, default=int(os.environ.get("LOADTEST_CONNECTIONS", 64)))
     parser.add_argument("--workers", type=int, default=int(os.environ.get("BENCH_WORKERS", os.cpu_count() or 2)))
     parser.add_argument("--worker-class", default=os.environ.get("BENCH_WORKER_CLASS", harness.WORKER_CLASS))
-    parser.add_argument("--threads", type=int, default=int(os.environ.get("BENCH_THREADS", 8)))
+    parser.add_argument("--threads", type=int, default=int(os.environ.get("BENCH_THREADS", harness.THREADS)))
     parser.add_argument("--prepare", nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--verify", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -404,7 +404,7 @@ def main():
     parser.add_argument("--connections", default=os.environ.get("BENCH_CONNECTIONS", "16,64"))
     parser.add_argument("--workers", type=int, default=int(os.environ.get("BENCH_WORKERS", os.cpu_count() or 2)))
     parser.add_argument("--worker-class", default=os.environ.get("BENCH_WORKER_CLASS", harness.WORKER_CLASS))
-    parser.add_argument("--threads", type=int, default=int(os.environ.get("BENCH_THREADS", 8)))
+    parser.add_argument("--threads", type=int, default=int(os.environ.get("BENCH_THREADS", harness.THREADS)))
     parser.add_argument("--micro-urls", type=int, default=int(os.environ.get("BENCH_MICRO_URLS", MICRO_URLS)),
                         help="URLs per page type through the nginx micro-cache (default 50)")  # fmt: skip
     parser.add_argument("--no-search", dest="search", action="store_false",

@@ -16,7 +16,7 @@ Two modes, each at 16 and 64 connections (BENCH_CONNECTIONS) for BENCH_SECONDS (
                cookie changes nothing else: reads go to the one database either way. A probe checks that nginx
                reports BYPASS for these requests.
 
-The app servers are identical whatever their number (--workers per server, default one per core, 8 threads):
+The app servers are identical whatever their number (--workers per server, default one per core, 4 threads):
 adding a server is how the layout scales out. On one machine they share its cores, so the ratio "2 servers /
 1 server" shows that balancing costs nothing and loses nothing, not what a second machine would add.
 """
@@ -56,7 +56,7 @@ class Cluster:
         env["NEWSROOM_PAGE_CACHE"] = "true" if page_cache else "false"
         # gunicorn reads GUNICORN_CMD_ARGS: the worker class the README's deployment section prescribes.
         env["GUNICORN_CMD_ARGS"] = (
-            f"--worker-class {harness.WORKER_CLASS} --threads {os.environ.get('BENCH_THREADS', '8')}"
+            f"--worker-class {harness.WORKER_CLASS} --threads {os.environ.get('BENCH_THREADS', harness.THREADS)}"
         )
         args = [START, "--dir", self.dir, "--app-servers", servers, "--workers", workers, "--no-replica", "--seed"]
         started = time.monotonic()
@@ -153,7 +153,7 @@ def main():
     machine_at_start = machine()
     log(f"machine: {machine_at_start}")
     log(
-        f"each app server: gunicorn BalancedThreadWorker (gthread), {args.workers} workers x {os.environ.get('BENCH_THREADS', '8')} threads; "
+        f"each app server: gunicorn BalancedThreadWorker (gthread), {args.workers} workers x {os.environ.get('BENCH_THREADS', harness.THREADS)} threads; "
         f"wrk {args.seconds} s per run, 2 threads, on the same machine"
     )
     results = {}  # (servers, mode, connections) -> wrk figures
