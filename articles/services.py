@@ -3154,10 +3154,10 @@ def _ranked(query, *, section, year, kind, limit):
 
 def load_search_page(results):
     """Load what one page of results shows (one query) into ``result.document``: a dict of the document's ids, its
-    article's ``headline``, ``kicker``, ``subtitle``, ``article_published_at``, ``section_slug`` and
-    ``section_name``, the texts a snippet is taken from as readers read them (``search_result_snippet``), and the
-    ``heading`` shown (an entry's is its organisation's short name and its title). Returns the results whose document is still there. Read from the
-    primary, like the candidates: a replica a moment behind may not have a story published a second ago, and a
+    article's ``headline``, ``kicker``, ``subtitle``, ``article_published_at``, ``section_slug`` and ``section_name``,
+    the texts a snippet is taken from as readers read them (``search_result_snippet``), and the ``heading`` shown (an
+    entry's is its organisation's short name and its title). Returns the results whose document is still there. Read
+    from the primary, like the candidates: a replica a moment behind may not have a story published a second ago, and a
     story unpublished in between is simply left out."""
     from django.db import DEFAULT_DB_ALIAS
     from django.db.models import F

@@ -143,6 +143,12 @@ WORKER_CLASS = "newsroom.gunicorn_worker.BalancedThreadWorker"
 THREADS = 4
 
 
+def gunicorn_layout(worker_class, workers, threads):
+    """How a benchmark names its gunicorn layout: "BalancedThreadWorker × 2 workers × 4 threads"."""
+    threaded = f" × {threads} threads" if worker_class != "sync" else ""
+    return f"{worker_class.rsplit('.', 1)[-1]} × {workers} workers{threaded}"
+
+
 class Gunicorn(Server):
     """gunicorn serving newsroom.wsgi with bench/settings.py on 127.0.0.1."""
 

@@ -202,9 +202,9 @@ def main():
     log("=" * 100)
     log(
         f"make loadtest: {args.articles:,} articles, {args.seconds} s, {args.connections} connections, "
-        f"gunicorn {args.worker_class.rsplit('.', 1)[-1]} × {args.workers}" + (f" × {args.threads} threads" if args.worker_class != "sync" else "")
-        + f", {os.cpu_count()} cores shared with PostgreSQL and wrk"
-    )  # fmt: skip
+        f"gunicorn {harness.gunicorn_layout(args.worker_class, args.workers, args.threads)}, "
+        f"{os.cpu_count()} cores shared with PostgreSQL and wrk"
+    )
     log(f"readers: {wrk['requests']:,} requests, {wrk['rps']:.0f} requests/s")
     log(f"latency: p50 {wrk['p50']:.1f} ms, p90 {wrk['p90']:.1f} ms, p99 {wrk['p99']:.1f} ms, max {wrk['max']:.1f} ms")
     log(

@@ -307,9 +307,9 @@ def report(results, sizes, timings, args):
     log("")
     log("=" * 118)
     log(
-        f"HTTP benchmark: {os.cpu_count()} cores, gunicorn {args.worker_class.rsplit('.', 1)[-1]} × {args.workers} workers"
-        + (f" × {args.threads} threads" if args.worker_class != "sync" else "")
-        + f", wrk {args.seconds} s per run, PostgreSQL 15 on the same machine"
+        f"HTTP benchmark: {os.cpu_count()} cores, gunicorn "
+        f"{harness.gunicorn_layout(args.worker_class, args.workers, args.threads)}, "
+        f"wrk {args.seconds} s per run, PostgreSQL 15 on the same machine"
     )
     for size in sizes:
         t = timings[size]

@@ -45,6 +45,7 @@ SKIPPED_PREFIXES = ("/static/", "/media/", "/admin/", "/feeds/", "/search", "/si
 HREF = re.compile(r'href="(/[^"#?]*)')
 
 log = harness.log
+THREADS = int(os.environ.get("BENCH_THREADS", harness.THREADS))
 
 
 class Cluster:
@@ -55,9 +56,7 @@ class Cluster:
         env = {key: value for key, value in os.environ.items() if key not in {"DJANGO_DEBUG", "DJANGO_SETTINGS_MODULE"}}
         env["NEWSROOM_PAGE_CACHE"] = "true" if page_cache else "false"
         # gunicorn reads GUNICORN_CMD_ARGS: the worker class the README's deployment section prescribes.
-        env["GUNICORN_CMD_ARGS"] = (
-            f"--worker-class {harness.WORKER_CLASS} --threads {os.environ.get('BENCH_THREADS', harness.THREADS)}"
-        )
+        env["GUNICORN_CMD_ARGS"] = f"--worker-class {harness.WORKER_CLASS} --threads {THREADS}"
         args = [START, "--dir", self.dir, "--app-servers", servers, "--workers", workers, "--no-replica", "--seed"]
         started = time.monotonic()
         result = subprocess.run([str(arg) for arg in args], cwd=ROOT, env=env, capture_output=True, text=True)
@@ -153,7 +152,7 @@ def main():
     machine_at_start = machine()
     log(f"machine: {machine_at_start}")
     log(
-        f"each app server: gunicorn BalancedThreadWorker (gthread), {args.workers} workers x {os.environ.get('BENCH_THREADS', harness.THREADS)} threads; "
+        f"each app server: gunicorn {harness.gunicorn_layout(harness.WORKER_CLASS, args.workers, THREADS)}; "
         f"wrk {args.seconds} s per run, 2 threads, on the same machine"
     )
     results = {}  # (servers, mode, connections) -> wrk figures

@@ -1,14 +1,14 @@
 """The health endpoint load balancers poll (``/healthz``): cheap, never cached, no session.
 
-200 ``{"status": "ok", ...}`` when this app server can serve: the primary database answers ``SELECT 1`` and the
-cache stores and returns a value. 503 ``{"status": "unavailable", ...}`` when the database fails, when migrations
-of this code are not applied to it yet, or when debug is off and this process found no collectstatic manifest
-(every page would be a 500), so the load balancer sends traffic elsewhere. A failing cache (Redis away) gives
-200 ``{"status": "degraded", ...}``: pages are then rendered without it (articles/cache.py), and since every app
-server shares the one Redis, failing the check would take every server out of the balancer at once. A read replica is checked and reported too, but its failure
-does not fail the check (public reads then go to the primary, see newsroom/routers.py); it is left alone for
-NEWSROOM_REPLICA_RETRY_SECONDS instead, by this check too (reported as "error: marked down, not checked"): a
-replica that does not answer would otherwise cost every poll its connect timeout.
+200 ``{"status": "ok", ...}`` when this app server can serve: the primary database answers ``SELECT 1`` and the cache
+stores and returns a value. 503 ``{"status": "unavailable", ...}`` when the database fails, when migrations of this code
+are not applied to it yet, or when debug is off and this process found no collectstatic manifest (every page would be a
+500), so the load balancer sends traffic elsewhere. A failing cache (Redis away) gives 200 ``{"status": "degraded",
+...}``: pages are then rendered without it (articles/cache.py), and since every app server shares the one Redis, failing
+the check would take every server out of the balancer at once. A read replica is checked and reported too, but its
+failure does not fail the check (public reads then go to the primary, see newsroom/routers.py); it is left alone for
+NEWSROOM_REPLICA_RETRY_SECONDS instead, by this check too (reported as "error: marked down, not checked"): a replica
+that does not answer would otherwise cost every poll its connect timeout.
 """
 
 import contextlib
