@@ -37,9 +37,15 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
+_models = {}
+
 
 def model(name):
-    return apps.get_model("articles", name)
+    """The articles app's model ``name`` (looked up once: the JSON parts ask for one per row)."""
+    found = _models.get(name)
+    if found is None:
+        found = _models[name] = apps.get_model("articles", name)
+    return found
 
 
 def edits_any_article(user):
@@ -299,10 +305,12 @@ def _moment(value):
 _blank_instances = {}  # model: (the attributes of ``model()``, the names among them holding a list or dict)
 
 
-def _part(model_name, **values):
-    """What ``model(model_name)(**values)`` gives (every other field at its default), for the rows of JSON parts:
-    the attributes of a blank instance, made once per process, and ``values`` (attribute names) copied in, without
-    running ``Model.__init__`` for each row (its loop over every field and its signals were most of the cost)."""
+def _part(model_name, db, related=None, **values):
+    """What ``model(model_name)(**values)`` gives (every other field at its default), read from the database ``db``,
+    for the rows of JSON parts: the attributes of a blank instance, made once per process, and ``values`` (attribute
+    names) copied in, without running ``Model.__init__`` for each row (its loop over every field and its signals were
+    most of the cost). ``related`` ({relation: object or None}) fills forward relations whose ids are among
+    ``values``, as assigning them would, without the descriptor's checks for each row."""
     model_class = model(model_name)
     blank = _blank_instances.get(model_class)
     if blank is None:
@@ -317,36 +325,43 @@ def _part(model_name, **values):
     for name in mutable:  # a default list or dict of its own, as __init__ gives
         instance.__dict__[name] = copy.copy(attributes[name])
     instance.__dict__.update(values)
-    instance._state = models.base.ModelState()
+    state = instance._state = models.base.ModelState()
+    state.db = db
+    state.adding = False
+    if related:
+        state.fields_cache = related
     return instance
 
 
-def _build_bylines(rows):
+def _build_bylines(rows, db):
     bylines = []
     for row in sorted(rows, key=lambda r: (r["order"], r["id"])):
+        reporter = _part("Reporter", db, id=row["reporter_id"], name=row["reporter_name"], slug=row["reporter_slug"])
+        role = _part("BylineRole", db, id=row["role_id"], name=row["role_name"], order=row["role_order"])
         byline = _part(
             "Byline",
+            db,
+            {"reporter": reporter, "role": role},
             id=row["id"],
             article_id=row["article_id"],
             reporter_id=row["reporter_id"],
             role_id=row["role_id"],
             order=row["order"],
         )
-        byline.reporter = _part("Reporter", id=row["reporter_id"], name=row["reporter_name"], slug=row["reporter_slug"])
-        byline.role = _part("BylineRole", id=row["role_id"], name=row["role_name"], order=row["role_order"])
         bylines.append(byline)
     return bylines
 
 
-def _build_topics(rows):
-    topics = [_part("Topic", id=row["id"], title=row["title"], slug=row["slug"]) for row in rows]
+def _build_topics(rows, db):
+    topics = [_part("Topic", db, id=row["id"], title=row["title"], slug=row["slug"]) for row in rows]
     return sorted(topics, key=lambda topic: (topic.title, topic.id))
 
 
-def _build_corrections(rows):
+def _build_corrections(rows, db):
     corrections = [
         _part(
             "Correction",
+            db,
             id=row["id"],
             article_id=row["article_id"],
             kind=row["kind"],
@@ -358,52 +373,68 @@ def _build_corrections(rows):
     return sorted(corrections, key=lambda correction: (correction.noted_at, correction.id))
 
 
-def _build_article_photos(rows):
+def _build_article_photos(rows, db):
     items = []
     for row in sorted(rows, key=lambda r: (r["order"], r["id"])):
+        photo = _photo_from_row(row, db, prefix="", id_key="photo_id")
         item = _part(
             "ArticlePhoto",
+            db,
+            {"photo": photo} if photo is not None else None,
             id=row["id"],
             article_id=row["article_id"],
             photo_id=row["photo_id"],
             caption=row["caption"],
             order=row["order"],
         )
-        if row["photo_id"] is not None:
-            item.photo = _photo_from_row(row, prefix="", id_key="photo_id")
         items.append(item)
     return items
 
 
-def _photo_from_row(row, prefix="photo_", id_key=None):
+def _photo_from_row(row, db, prefix="photo_", id_key=None):
     """The Photo (with its credited reporter) of a JSON row's ``photo_*`` fields (or unprefixed ones, the id under
     ``id_key``), or None."""
     photo_id = row[id_key or f"{prefix}id"]
     if photo_id is None:
         return None
-    photo = _part(
+    credit_reporter_id = row[f"{prefix}credit_reporter_id"]
+    credited = None
+    if credit_reporter_id is not None:
+        credited = {"credit_reporter": _part("Reporter", db, id=credit_reporter_id, name=row[f"{prefix}credit_name"])}
+    return _part(
         "Photo",
+        db,
+        credited,
         id=photo_id,
         image=row[f"{prefix}image"],
         width=row[f"{prefix}width"],
         height=row[f"{prefix}height"],
         alt_text=row[f"{prefix}alt_text"],
         credit_text=row[f"{prefix}credit_text"],
-        credit_reporter_id=row[f"{prefix}credit_reporter_id"],
+        credit_reporter_id=credit_reporter_id,
         rendition_set=_nested(row[f"{prefix}rendition_set"]) or [],
     )
-    if photo.credit_reporter_id is not None:
-        photo.credit_reporter = _part("Reporter", id=photo.credit_reporter_id, name=row[f"{prefix}credit_name"])
-    return photo
 
 
-def _build_entries(rows):
+def _build_entries(rows, db):
     """Experience entries with their organisation and photo, the oral ones first, then in the editor's order."""
     oral = model("ExperienceEntry").Form.ORAL
     entries = []
     for row in sorted(rows, key=lambda r: (r["form"] != oral, r["order"], r["id"])):
+        organization = _part(
+            "Organization",
+            db,
+            id=row["organization_id"],
+            name=row["organization_name"],
+            short_name=row["organization_short_name"],
+            slug=row["organization_slug"],
+            level=row["organization_level"],
+            parent_id=row["organization_parent_id"],
+        )
         entry = _part(
             "ExperienceEntry",
+            db,
+            {"organization": organization, "photo": _photo_from_row(row, db)},
             id=row["id"],
             article_id=row["article_id"],
             organization_id=row["organization_id"],
@@ -415,16 +446,6 @@ def _build_entries(rows):
             form=row["form"],
             order=row["order"],
         )
-        entry.organization = _part(
-            "Organization",
-            id=row["organization_id"],
-            name=row["organization_name"],
-            short_name=row["organization_short_name"],
-            slug=row["organization_slug"],
-            level=row["organization_level"],
-            parent_id=row["organization_parent_id"],
-        )
-        entry.photo = _photo_from_row(row)
         entries.append(entry)
     return entries
 
@@ -519,7 +540,7 @@ def attach_json_parts(articles, names):
         cache = article.__dict__.setdefault("_prefetched_objects_cache", {})
         for name in names:
             cache_name, _model_name, _fields, build = JSON_PARTS[name]
-            objects = build(_nested(article.__dict__.pop(name, None)) or [])
+            objects = build(_nested(article.__dict__.pop(name, None)) or [], article._state.db)
             queryset = getattr(article, cache_name).all()
             queryset._result_cache = objects
             queryset._prefetch_done = True
@@ -610,9 +631,14 @@ def fetch_compiled(key, build, using="default", values=None):
     except EmptyResultSet:  # a query that can match nothing (an empty slice): Django runs none either
         return []
     connection = connections[using]
+    converters = compiler.__dict__.get("kept_converters")
+    if converters is None:  # the columns' converters, looked up once, not at every run (a call per column)
+        columns = [column for column, _sql, _alias in compiler.select[: compiler.col_count]]
+        converters = compiler.kept_converters = compiler.get_converters(columns)
     run = copy.copy(compiler)
     run.connection = connection  # this thread's: the memo is shared by the process's threads
     run.as_sql = lambda *args, **kwargs: (sql, params)
+    run.get_converters = lambda expressions: converters
     queryset = queryset.using(using)  # a fresh query object: only this call's copy hands out ``run``
     queryset.query.get_compiler = lambda *args, **kwargs: run
     with preparing(connection):

@@ -256,11 +256,13 @@ PART_VALUES = {
 @pytest.mark.parametrize("model_name", PART_VALUES)
 def test_the_article_pages_part_instances_are_what_the_model_gives(model_name):
     """The parts read from the article page's JSON (bylines, photos, entries...) are built without running
-    Model.__init__ for each row: they must hold what ``Model(**values)`` holds, every other field at its default."""
+    Model.__init__ for each row: they must hold what ``Model(**values)`` holds, every other field at its default,
+    marked as rows of the database they were read from."""
     from articles.querysets import _part, model
 
     values = PART_VALUES[model_name]
-    built, plain = _part(model_name, **values), model(model_name)(**values)
+    built, plain = _part(model_name, "default", **values), model(model_name)(**values)
+    plain._state.adding, plain._state.db = False, "default"
 
     def fields(instance):
         return {name: value for name, value in instance.__dict__.items() if name != "_state"}
@@ -274,6 +276,6 @@ def test_the_article_pages_part_instances_are_what_the_model_gives(model_name):
 def test_part_instances_do_not_share_a_default_list():
     from articles.querysets import _part
 
-    first, second = _part("Photo", id=1), _part("Photo", id=2)
+    first, second = _part("Photo", "default", id=1), _part("Photo", "default", id=2)
     first.rendition_set.append({"width": 320})
     assert second.rendition_set == []
