@@ -95,6 +95,43 @@ def test_the_admin_allows_inline_styles_for_ckeditor_but_never_inline_scripts(cl
 
 
 @pytest.mark.django_db
+def test_each_uncached_page_gets_a_nonce_of_its_own_in_its_header_and_body(client, settings):
+    """The policy is built once per process with a stand-in for the nonce: every response still names its own."""
+    settings.NEWSROOM_PAGE_CACHE = False
+    article = ArticleFactory(published=True)
+    nonces = []
+    for _ in range(2):
+        response = client.get(article.get_absolute_url(), secure=True)
+        nonce = re.search(r'<script type="application/ld\+json" nonce="([^"]+)">', response.content.decode()).group(1)
+        assert f"'nonce-{nonce}'" in csp_directives(response)["script-src"]
+        nonces.append(nonce)
+    assert nonces[0] != nonces[1]
+    assert "nonce" not in response.headers["Content-Security-Policy"].replace(f"'nonce-{nonces[1]}'", "")
+
+
+@pytest.mark.django_db
+def test_public_and_admin_pages_keep_their_own_policies_whichever_comes_first(client, editor_user):
+    home = reverse("articles:home")
+    client.get(home, secure=True)
+    client.force_login(editor_user)
+    admin = client.get(reverse("admin:articles_article_add"), secure=True)
+    assert csp_directives(admin)["style-src"] == ["'self'", "'unsafe-inline'"]
+    client.logout()
+    assert csp_directives(client.get(home, secure=True))["style-src"] == ["'self'"]
+
+
+@pytest.mark.django_db
+def test_a_changed_policy_setting_is_sent_from_the_next_request(client, settings):
+    settings.NEWSROOM_PAGE_CACHE = False
+    home = reverse("articles:home")
+    assert "https://img.example.cn" not in csp_directives(client.get(home, secure=True))["img-src"]
+    directives = settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]
+    img_src = [*directives["img-src"], "https://img.example.cn"]
+    settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {**directives, "img-src": img_src}}
+    assert "https://img.example.cn" in csp_directives(client.get(home, secure=True))["img-src"]
+
+
+@pytest.mark.django_db
 def test_session_and_csrf_cookies_are_secure_httponly_and_lax(client):
     get_user_model().objects.create_superuser("zhubian", "z@example.com", PASSWORD)
     page = client.get(LOGIN_URL, secure=True)
