@@ -119,6 +119,22 @@ def photo_figure(photo, caption, eager=False):
 
 
 @register.simple_tag
+def article_byline(article, is_preview=False):
+    """``{% article_byline article is_preview %}``: what the article page's byline line holds: the source, then each
+    byline's role and reporter, the name linked to the reporter's page (not in the preview of an unpublished story,
+    where that page may not exist yet). Written as the cards are: a loop of template nodes per byline cost more."""
+    parts = [format_markup('<span class="source">{}</span>', article.source)] if article.source else []
+    for byline in article.bylines.all():
+        reporter = byline.reporter
+        if is_preview:
+            name = format_markup('<span class="byline-name">{}</span>', reporter.name)
+        else:
+            name = format_markup('<a class="byline-name" href="{}">{}</a>', cards.page_url(reporter), reporter.name)
+        parts.append(format_markup('<span class="byline-role">{}</span>&nbsp;{}', byline.role.name, name))
+    return markup(" ".join(parts))
+
+
+@register.simple_tag
 def experience_entry(entry, body_photos, is_preview=False):
     """``{% experience_entry entry body_photos is_preview %}``: an experience entry of a roundup, loaded with its
     organisation and photo: the organisation (short name, linked to its page, except in the preview of an unpublished
