@@ -152,7 +152,7 @@ def gunicorn_layout(worker_class, workers, threads):
 class Gunicorn(Server):
     """gunicorn serving newsroom.wsgi with bench/settings.py on 127.0.0.1."""
 
-    def __init__(self, env, tmp, workers=2, worker_class=WORKER_CLASS, threads=4, name="gunicorn"):
+    def __init__(self, env, tmp, workers=2, worker_class=WORKER_CLASS, threads=THREADS, name="gunicorn"):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         args = [

@@ -1,6 +1,6 @@
 """The gunicorn worker class the site is served with: gunicorn's gthread worker, sharing connections out fairly.
 
-    gunicorn newsroom.wsgi --worker-class newsroom.gunicorn_worker.BalancedThreadWorker --workers 2 --threads 8
+    gunicorn newsroom.wsgi --worker-class newsroom.gunicorn_worker.BalancedThreadWorker --workers 2 --threads 4
 
 gunicorn's workers all wait on the one listening socket, and a gthread worker takes every connection it is offered
 (up to ``--worker-connections``, 1,000) whether or not a thread of its own is free to serve it. Clients that keep
@@ -11,7 +11,7 @@ most runs (170-200 uncached home pages a second against 310-420 when the split h
 
 This worker stops listening while all its own threads are busy and looks for a waiting connection every
 ``BUSY_ACCEPT_PAUSE`` seconds instead, so that a worker with a free thread, listening, takes it first. With 16
-connections and 2 workers of 8 threads each worker ends up with about 8. When every worker is busy, connections are
+connections and 2 workers each worker ends up with about 8. When every worker is busy, connections are
 still taken, a few milliseconds later (none waits for a thread to free up: clients that keep their connections busy
 must not shut newcomers out). Everything else is gthread's: connections are kept alive and served as before, and a
 graceful stop or reload works as it does (one listening socket; gunicorn's ``--reuse-port`` would spread connections
