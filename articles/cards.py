@@ -158,16 +158,26 @@ _picture_markup = {}
 PICTURE_MEMO_SIZE = 4096  # distinct (photo, size) pairs kept; the memo starts again when full
 
 
+def memo_markup(key, make):
+    """``make()``'s markup, made once per ``key`` in this process: for markup that depends on nothing but the values
+    in ``key`` and the URL configuration and media storage (forgotten when a test changes them)."""
+    markup = _picture_markup.get(key)
+    if markup is None:
+        markup = make()
+        if len(_picture_markup) >= PICTURE_MEMO_SIZE:
+            _picture_markup.clear()
+        _picture_markup[key] = markup
+    return markup
+
+
 def picture_html(rows, image_name, width, height, alt, sizes, *, kind="card", css_class="", eager=False):
     """The ``<picture>`` of includes/_picture.html for a photo with these renditions (``rendition_set`` rows), made
     once per photo, kind and size in this process (the markup depends on nothing else)."""
     from articles.services import Picture
 
-    key = (image_name, width, height, tuple(map(tuple, rows or ())), alt, sizes, kind, css_class, eager)
-    markup = _picture_markup.get(key)
-    if markup is None:
+    def make():
         picture = Picture.of_rows(rows or [], image_name, width, height, kind)
-        markup = format_html(
+        return format_html(
             '<picture{}>{}{}<img src="{}"{} sizes="{}" alt="{}" width="{}" height="{}" loading="{}"{}'
             ' decoding="async"></picture>',
             format_html(' class="{}"', css_class) if css_class else "",
@@ -186,10 +196,9 @@ def picture_html(rows, image_name, width, height, alt, sizes, *, kind="card", cs
             "eager" if eager else "lazy",
             format_html(' fetchpriority="{}"', "high") if eager else "",
         )
-        if len(_picture_markup) >= PICTURE_MEMO_SIZE:
-            _picture_markup.clear()
-        _picture_markup[key] = markup
-    return markup
+
+    key = (image_name, width, height, tuple(map(tuple, rows or ())), alt, sizes, kind, css_class, eager)
+    return memo_markup(key, make)
 
 
 @receiver(setting_changed)

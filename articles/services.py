@@ -33,6 +33,7 @@ from django.utils.translation import pgettext
 from PIL import Image, ImageCms, ImageFile, PngImagePlugin
 
 from articles import cache as page_cache
+from articles import cards
 
 logger = logging.getLogger(__name__)
 
@@ -969,27 +970,32 @@ def responsive_images(html, photos, sizes):
     if not html or not photos:
         return html
 
+    def picture(name, found, alt):
+        rendered = Picture.of_rows(found[0], name, found[1], found[2], "full")
+        source = ""
+        if rendered.webp_srcset:
+            source = format_html('<source type="image/webp" srcset="{}" sizes="{}">', rendered.webp_srcset, sizes)
+        return format_html(
+            '<picture>{}<img src="{}"{} sizes="{}" width="{}" height="{}" alt="{}" loading="lazy" decoding="async">'
+            "</picture>",
+            source,
+            rendered.src,
+            format_html(' srcset="{}"', rendered.jpeg_srcset) if rendered.jpeg_srcset else "",
+            sizes,
+            rendered.width,
+            rendered.height,
+            alt,
+        )
+
     def replace(match):
         attributes = dict(_ATTRIBUTE.findall(match.group(0)))
         name = _media_name(html_unescape(attributes.get("src", "")))
         found = photos.get(name)
         if not found or not found[0]:  # not ours, or no renditions yet
             return match.group(0)
-        picture = Picture.of_rows(found[0], name, found[1], found[2], "full")
-        source = ""
-        if picture.webp_srcset:
-            source = format_html('<source type="image/webp" srcset="{}" sizes="{}">', picture.webp_srcset, sizes)
-        return format_html(
-            '<picture>{}<img src="{}"{} sizes="{}" width="{}" height="{}" alt="{}" loading="lazy" decoding="async">'
-            "</picture>",
-            source,
-            picture.src,
-            format_html(' srcset="{}"', picture.jpeg_srcset) if picture.jpeg_srcset else "",
-            sizes,
-            picture.width,
-            picture.height,
-            html_unescape(attributes.get("alt", "")),
-        )
+        alt = html_unescape(attributes.get("alt", ""))
+        key = ("rich text", name, tuple(map(tuple, found[0])), found[1], found[2], alt, sizes)
+        return cards.memo_markup(key, lambda: picture(name, found, alt))  # made once per photo, text and size
 
     return _RICH_TEXT_IMAGE.sub(replace, html)
 

@@ -353,6 +353,29 @@ def test_rich_text_images_get_srcset_and_size_on_the_page_and_stay_plain_in_the_
     assert article.body == body + unknown  # the stored, sanitised HTML stays the source of truth
 
 
+def test_rich_text_pictures_follow_each_texts_alt_text_and_the_photos_renditions_of_the_moment(
+    client, django_capture_on_commit_callbacks
+):
+    """The <picture> of a photo in rich text is made once per process and kept (services.responsive_images): never
+    with another text's alt text, nor with renditions the photo no longer has."""
+    photo = photo_with_renditions(size=(1200, 900))
+    first, second = (
+        ArticleFactory(published=True, body=f'<figure class="image"><img src="{photo.image.url}" alt="{alt}"></figure>')
+        for alt in ("江边的渡口", "清晨的码头")
+    )
+
+    for article, alt, other in ((first, "江边的渡口", "清晨的码头"), (second, "清晨的码头", "江边的渡口")):
+        html = client.get(article.get_absolute_url()).content.decode()
+        assert f'height="900" alt="{alt}" loading="lazy"' in html and other not in html
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.make_renditions(photo, kinds=("full",), formats=("jpeg",), replace=True)  # no WebP any more
+    html = client.get(first.get_absolute_url()).content.decode()
+
+    assert '<source type="image/webp"' not in html and 'alt="江边的渡口"' in html
+    assert re.search(r'<img src="[^"]+full-\d+[^"]*\.jpg" srcset=', html)
+
+
 def test_seeded_demo_photos_have_renditions(settings, tmp_path):
     settings.DEBUG = True
     call_command("seed_demo_content", stdout=StringIO())
