@@ -127,9 +127,15 @@ class ExperienceEntryFilterForm(forms.Form):
         self.fields["organization"].choices = LongChoices.of(anything, organizations)
 
     def filters(self):
-        """The valid, non-empty filters; an invalid value is dropped rather than reported."""
+        """The valid, non-empty filters; an invalid value (an old link's section that was renamed, a year typed by
+        hand) is left out and named by ``ignored``."""
         self.is_valid()
         return {name: value for name, value in self.cleaned_data.items() if value not in ("", None)}
+
+    def ignored(self):
+        """The labels of the filters given a value that is not one of their choices (so not applied)."""
+        self.is_valid()
+        return [str(self.fields[name].label) for name in self.fields if name in self.errors]
 
 
 class PrintIssueForm(forms.Form):
@@ -152,6 +158,12 @@ class SearchFilterForm(forms.Form):
         self.fields["kind"].choices = anything + list(SearchDocument.Kind.choices)
 
     def filters(self):
-        """The valid, non-empty filters; an invalid value is dropped rather than reported."""
+        """The valid, non-empty filters; an invalid value (an old link's section that was renamed, a year typed by
+        hand) is left out and named by ``ignored``."""
         self.is_valid()
         return {name: value for name, value in self.cleaned_data.items() if value not in ("", None)}
+
+    def ignored(self):
+        """The labels of the filters given a value that is not one of their choices (so not applied)."""
+        self.is_valid()
+        return [str(self.fields[name].label) for name in self.fields if name in self.errors]

@@ -469,6 +469,30 @@ def test_filters_by_section_year_and_type(client):
     assert len(found(client, "妇联", section="no-such-section", year="x")) == 4  # an invalid filter is ignored
 
 
+def test_a_filter_the_site_does_not_know_is_named_as_not_applied_and_the_others_still_apply(client):
+    """An old link's section, renamed since, or a year typed by hand: the reader is told which filter was not
+    applied (not shown results for all sections as if they had asked for them)."""
+    culture = SectionFactory(name="文化", slug="culture")
+    indexed(headline="妇联文化活动", section=culture)
+    indexed(headline="妇联基层动态")
+
+    response = client.get(reverse("articles:search"), {"q": "妇联", "section": "old-culture", "kind": "article"})
+    html = response.content.decode()
+
+    assert sorted(result.document["headline"] for result in response.context["results"]) == [
+        "妇联基层动态",
+        "妇联文化活动",
+    ]
+    notice = re.search(r'<p class="search-note" role="status">(.*?)</p>', html, re.S).group(1)
+    assert "栏目" in notice and "类型" not in notice and "未按其筛选" in notice
+    assert '<option value="" selected>' in html  # the section chooser is back on 全部
+
+    both = client.get(reverse("articles:search"), {"q": "妇联", "section": "old-culture", "year": "1999年"})
+    assert "栏目、年份" in both.content.decode()
+    valid = client.get(reverse("articles:search"), {"q": "妇联", "section": "culture"}).content.decode()
+    assert "未按其筛选" not in valid
+
+
 def test_results_are_paginated(client):
     for number in range(25):
         indexed(headline=f"妇联新闻{number}")
