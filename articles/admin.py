@@ -54,7 +54,7 @@ from articles.models import (
     WatchWord,
 )
 from articles.querysets import edits_any_article
-from articles.widgets import UPLOAD_URL, CKEditorWidget, PreloadedAutocompleteSelect
+from articles.widgets import UPLOAD_URL, AdminImageInput, CKEditorWidget, PreloadedAutocompleteSelect
 from newsroom.db_errors import DATABASE_UNAVAILABLE_ERRORS
 
 logger = logging.getLogger(__name__)
@@ -1299,6 +1299,7 @@ class ReporterAdminForm(MadeSlugFormMixin, CheckedImageFormMixin, forms.ModelFor
     class Meta:
         model = Reporter
         fields = ["name", "slug", "title", "affiliation", "bio", "portrait", "user", "is_active"]
+        widgets = {"portrait": AdminImageInput}
 
     def clean_portrait(self):
         return self._clean_image_field("portrait")
@@ -1386,6 +1387,7 @@ class PhotoAdminForm(CheckedImageFormMixin, forms.ModelForm):
         model = Photo
         fields = ["image", "alt_text", "credit_reporter", "credit_text", "focal_x", "focal_y"]
         widgets = {
+            "image": AdminImageInput,
             "focal_x": forms.NumberInput(attrs={"min": 0, "max": 1, "step": 0.01}),
             "focal_y": forms.NumberInput(attrs={"min": 0, "max": 1, "step": 0.01}),
         }

@@ -5,10 +5,11 @@ import re
 
 import pytest
 from django import forms
+from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import reverse
 
-from tests.factories import ArticleFactory, SectionFactory, TopicFactory
+from tests.factories import ArticleFactory, PhotoFactory, ReporterFactory, SectionFactory, TopicFactory, image_bytes
 from tests.test_admin import admin_url, form_data
 
 pytestmark = pytest.mark.django_db
@@ -161,3 +162,20 @@ def test_each_group_says_what_it_holds_and_the_history_title_has_no_stray_space(
 
     assert 'title="登录保护里的内容"' in index and "应用程序" not in index
     assert "<title>变更历史：春耕时节" in history and "变更历史： " not in history
+
+
+def test_a_stored_images_file_box_says_目前_and_修改_with_full_width_colons(editor_client):
+    """Django's file box writes "目前: <link>" and "修改:" with half-width colons; the photo library and a reporter's
+    portrait use the admin's box with the full-width ones, and still take a new file or clear the portrait."""
+    photo = PhotoFactory()
+    reporter = ReporterFactory(portrait=ContentFile(image_bytes("JPEG"), name="portrait.jpg"))
+
+    photo_page = editor_client.get(reverse("admin:articles_photo_change", args=[photo.pk])).content.decode()
+    reporter_page = editor_client.get(reverse("admin:articles_reporter_change", args=[reporter.pk])).content.decode()
+
+    assert f'目前：<a href="{photo.image.url}">' in photo_page and "修改：\n<input" in photo_page
+    assert re.search(r'<input type="file" name="image" accept="image/\*" id="id_image">', photo_page)
+    assert f'目前：<a href="{reporter.portrait.url}">' in reporter_page
+    assert 'name="portrait-clear"' in reporter_page and re.search(r'<input type="file" name="portrait"', reporter_page)
+    for html in (photo_page, reporter_page):
+        assert "目前:" not in html and "修改:" not in html
