@@ -6,6 +6,7 @@ from axes.apps import AppConfig as AxesAppConfig
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_tasks_db.apps import TasksAppConfig as TasksDatabaseAppConfig
 
@@ -40,14 +41,46 @@ class FullWidthStops:
         return super().message_user(request, message, *args, **kwargs)
 
 
+# The permissions every model gets, by the first word of their codename ("add_article"). Django stores their names
+# in English when migrate makes them ("Can add article"), and a page shows the stored name.
+DEFAULT_PERMISSION_NAMES = {
+    "add": _("Can add %(name)s"),
+    "change": _("Can change %(name)s"),
+    "delete": _("Can delete %(name)s"),
+    "view": _("Can view %(name)s"),
+}
+
+
+def permission_label(permission):
+    """A permission as the user and group pages list it, in the language of the page: "采编内容 | 稿件 | 可以添加稿件"
+    (Django's own label is its content type and its stored, English name: "采编内容 | 稿件 | Can add article")."""
+    model = permission.content_type.model_class()
+    action, _sep, model_name = permission.codename.partition("_")
+    if model is not None and action in DEFAULT_PERMISSION_NAMES and model_name == model._meta.model_name:
+        name = DEFAULT_PERMISSION_NAMES[action] % {"name": model._meta.verbose_name}
+    else:  # a permission of the model's Meta.permissions: its name is a message of the catalog
+        name = gettext(permission.name)
+    return f"{permission.content_type} | {name}"
+
+
+class ChinesePermissionNames:
+    """A ModelAdmin whose choosers of permissions (the user and group pages) name each with ``permission_label``."""
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if field is not None and db_field.related_model._meta.label == "auth.Permission":
+            field.label_from_instance = permission_label
+        return field
+
+
 class NewsroomAdminSite(admin.AdminSite):
     def register(self, model_or_iterable, admin_class=None, **options):
-        """Every model's admin (ours, django.contrib.auth's, the installed apps') speaks with ``FullWidthStops``."""
+        """Every model's admin (ours, django.contrib.auth's, the installed apps') speaks with ``FullWidthStops`` and
+        names permissions with ``ChinesePermissionNames``."""
         admin_class = admin_class or admin.ModelAdmin
-        if not issubclass(admin_class, FullWidthStops):
-            admin_class = type(
-                admin_class.__name__, (FullWidthStops, admin_class), {"__module__": admin_class.__module__}
-            )
+        for mixin in (FullWidthStops, ChinesePermissionNames):
+            if not issubclass(admin_class, mixin):
+                admin_class = type(admin_class.__name__, (mixin, admin_class), {"__module__": admin_class.__module__})
         return super().register(model_or_iterable, admin_class, **options)
 
     def get_app_list(self, request, app_label=None):

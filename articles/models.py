@@ -672,6 +672,8 @@ class TopicLink(models.Model):
     class Meta:
         managed = False
         db_table = "articles_article_topics"
+        verbose_name = _("topic link")
+        verbose_name_plural = _("topic links")
 
     def __str__(self):
         return f"{self.article_id} {self.topic_id}"

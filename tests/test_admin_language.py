@@ -5,6 +5,7 @@ import re
 
 import pytest
 from django import forms
+from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import reverse
@@ -151,6 +152,8 @@ def test_every_group_of_the_admin_index_has_a_chinese_name_in_a_working_order(ad
 
     assert groups == ["采编内容", "认证和授权", "登录保护", "后台任务"]
     assert ">登录保护</a>" in admin_client.get(reverse("admin:app_list", args=["axes"])).content.decode()
+    tasks = admin_client.get(reverse("admin:app_list", args=["django_tasks_database"])).content.decode()
+    assert ">后台任务结果</a>" in tasks and "Task Result" not in tasks  # its model's name too
 
 
 def test_each_group_says_what_it_holds_and_the_history_title_has_no_stray_space(admin_client):
@@ -179,3 +182,24 @@ def test_a_stored_images_file_box_says_目前_and_修改_with_full_width_colons(
     assert 'name="portrait-clear"' in reporter_page and re.search(r'<input type="file" name="portrait"', reporter_page)
     for html in (photo_page, reporter_page):
         assert "目前:" not in html and "修改:" not in html
+
+
+def test_the_user_and_group_pages_name_every_permission_in_chinese(admin_client):
+    """Django stores permission names in English when migrate makes them ("Can add article") and the user and group
+    pages listed them so: 采编内容 | 稿件 | Can add article."""
+    from django.contrib.auth.models import Group
+
+    group = Group.objects.create(name="夜班编辑")
+    user = get_user_model().objects.create_user("xiaowang", password="x" * 12, is_staff=True)
+
+    for url in (
+        reverse("admin:auth_user_change", args=[user.pk]),
+        reverse("admin:auth_group_change", args=[group.pk]),
+    ):
+        html = admin_client.get(url).content.decode()
+        chooser = re.search(r'<select name="(?:user_)?permissions".*?</select>', html, re.S).group(0)
+        options = re.findall(r"<option[^>]*>([^<]*)</option>", chooser)
+        assert len(options) > 100
+        assert "采编内容 | 稿件 | 可以添加稿件" in options and "采编内容 | 稿件 | 可以查看稿件" in options
+        assert "采编内容 | 稿件 | 可以彻底删除稿件并清空回收站" in options  # one of Meta.permissions
+        assert [option for option in options if re.search("[A-Za-z]", option)] == []  # no "Can add Task Result"
