@@ -5,7 +5,11 @@ front of a small upstream that counts the requests reaching it, so a cached answ
 """
 
 import http.client
+import os
+import re
 import shutil
+import socket
+import ssl
 import subprocess
 import threading
 import time
@@ -158,9 +162,10 @@ def test_nginx_serves_the_saved_page_as_a_file(nginx):
     assert Upstream.hits == before
 
 
-def test_the_production_configuration_is_one_nginx_accepts(tmp_path):
-    """deploy/nginx/ as the README says to install it (its paths moved into a temporary folder, a throwaway
-    certificate): ``nginx -t`` passes."""
+def production_configuration(tmp_path, upstream_port=8000, port=None, tls_port=None):
+    """deploy/nginx/ as the README says to install it, in ``tmp_path``: its paths moved into that folder, a throwaway
+    certificate for www.example.cn, gunicorn's address ``upstream_port``; with ``port`` and ``tls_port``, listening
+    there on 127.0.0.1 (instead of ports 80 and 443 of every address). Returns the nginx.conf to start."""
     conf = tmp_path / "newsroom"
     shutil.copytree(Path(__file__).resolve().parent.parent / "deploy" / "nginx", conf)
     subprocess.run(
@@ -169,18 +174,105 @@ def test_the_production_configuration_is_one_nginx_accepts(tmp_path):
         check=True,
         capture_output=True,
     )
+    for folder in ("static", "media", "cache"):
+        (tmp_path / folder).mkdir()
     for name in ("newsroom.conf", "microcache-http.conf"):
         text = (conf / name).read_text()
         text = text.replace("/etc/ssl/newsroom/", f"{tmp_path}/").replace("/etc/nginx/newsroom/", f"{conf}/")
-        (conf / name).write_text(text.replace("/var/cache/nginx/newsroom", str(tmp_path / "cache")))
+        text = text.replace("/var/cache/nginx/newsroom", str(tmp_path / "cache"))
+        text = text.replace("/srv/newsroom/staticfiles/", f"{tmp_path}/static/")
+        text = text.replace("/srv/newsroom/media/", f"{tmp_path}/media/")
+        text = text.replace("server 127.0.0.1:8000;", f"server 127.0.0.1:{upstream_port};")
+        if port:
+            text = re.sub(r"listen \[::\]:(80|443)[^;]*;", "", text)
+            text = re.sub(r"listen 80( default_server)?;", rf"listen 127.0.0.1:{port}\1;", text)
+            text = re.sub(r"listen 443 ssl", f"listen 127.0.0.1:{tls_port} ssl", text)
+        (conf / name).write_text(text)
+    user = "user root root;\n" if os.geteuid() == 0 else ""  # as the benchmark's nginx (bench/harness.py)
     (tmp_path / "nginx.conf").write_text(
-        f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\nevents {{}}\n"
-        f"http {{\n access_log off;\n include {conf}/microcache-http.conf;\n include {conf}/newsroom.conf;\n}}\n"
+        f"{user}pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\nevents {{}}\n"
+        f"http {{\n access_log off;\n include /etc/nginx/mime.types;\n include {conf}/microcache-http.conf;\n"
+        f" include {conf}/newsroom.conf;\n}}\n"
     )
-    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    return tmp_path / "nginx.conf"
 
-    checked = subprocess.run(
-        [nginx, "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")], capture_output=True
-    )
+
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+
+
+def test_the_production_configuration_is_one_nginx_accepts(tmp_path):
+    """deploy/nginx/ as the README says to install it (its paths moved into a temporary folder, a throwaway
+    certificate): ``nginx -t`` passes."""
+    conf = production_configuration(tmp_path)
+
+    checked = subprocess.run([NGINX, "-t", "-p", str(tmp_path), "-c", str(conf)], capture_output=True)
 
     assert checked.returncode == 0, checked.stderr.decode()
+
+
+@pytest.fixture(scope="module")
+def production(tmp_path_factory):
+    """The production configuration running, on free ports of 127.0.0.1, in front of the counting upstream."""
+    tmp = tmp_path_factory.mktemp("production")
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Upstream)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port, tls_port = harness.free_port(), harness.free_port()
+    conf = production_configuration(tmp, server.server_address[1], port, tls_port)
+    (tmp / "static" / "site.3f2a9c.css").write_text("body { color: #222 }")
+    (tmp / "media" / "note.html").write_text("<script>alert(1)</script>")
+    process = harness.Server([NGINX, "-p", tmp, "-c", conf, "-g", "daemon off;"], os.environ.copy(), tmp / "out.log")
+    try:
+        deadline = time.monotonic() + 30
+        while process.process.poll() is None and time.monotonic() < deadline:
+            try:
+                tls_get(tls_port, "/static/site.3f2a9c.css")
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield tls_port
+    finally:
+        process.stop()
+        server.shutdown()
+
+
+def tls_get(port, path, host="www.example.cn"):
+    """GET ``path`` over TLS as a browser asking for ``host`` does (its name in the handshake and the Host header);
+    returns (status, headers as (name, value) pairs, body)."""
+    context = ssl.create_default_context()
+    context.check_hostname, context.verify_mode = False, ssl.CERT_NONE  # the throwaway certificate
+    connection = http.client.HTTPSConnection(host, port, timeout=10, context=context)
+    connection.sock = context.wrap_socket(socket.create_connection(("127.0.0.1", port)), server_hostname=host)
+    try:
+        connection.request("GET", path, headers={"Host": host})
+        response = connection.getresponse()
+        return response.status, response.getheaders(), response.read().decode()
+    finally:
+        connection.close()
+
+
+def test_static_files_are_kept_a_year_by_one_cache_control_header(production):
+    """nginx's ``expires`` beside an ``add_header Cache-Control`` sent two Cache-Control headers, which a cache may
+    read as one list or take either of."""
+    status, headers, body = tls_get(production, "/static/site.3f2a9c.css")
+
+    assert status == 200 and "color" in body
+    assert [value for name, value in headers if name.lower() == "cache-control"] == [
+        "public, max-age=31536000, immutable"
+    ]
+
+
+def test_pages_go_through_the_micro_cache_and_the_admin_never_does(production):
+    statuses = [tls_get(production, "/sections/news/")[0] for _ in range(2)]
+    hits_before = Upstream.hits
+    _, headers, cached = tls_get(production, "/sections/news/")
+    admin = {tls_get(production, "/admin/articles/")[2] for _ in range(3)}
+
+    assert statuses == [200, 200] and dict(headers).get("X-Micro-Cache") == "HIT"
+    assert Upstream.hits == hits_before + 3  # the three admin requests, not the page
+    assert len(admin) == 3
+
+
+def test_media_that_is_no_image_and_other_host_names_get_nothing(production):
+    assert tls_get(production, "/media/note.html")[0] == 404
+    with pytest.raises(ssl.SSLError):  # a name the site does not own: the handshake is refused
+        tls_get(production, "/sections/news/", host="stranger.example.com")
