@@ -994,3 +994,20 @@ def editor_image_upload(request):
     except ValidationError as error:
         return JsonResponse({"error": {"message": " ".join(error.messages)}}, status=400)
     return JsonResponse({"url": photo.image.url, "id": photo.pk, "width": photo.width, "height": photo.height})
+
+
+class FeedListView(TemplateView):
+    """/feeds/: how to follow the site in a feed reader, with the address of each feed to copy into one (a feed
+    opened in a phone's browser is a page of code). The footer links here; no query beyond the kept menu."""
+
+    template_name = "articles/feed_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        absolute = self.request.build_absolute_uri
+        context["latest_feeds"] = (absolute(reverse("feeds:latest_rss")), absolute(reverse("feeds:latest_atom")))
+        context["section_feeds"] = [
+            (section.name, absolute(reverse("feeds:section_rss", args=[section.slug])))
+            for section in menu.menu_sections()
+        ]
+        return context

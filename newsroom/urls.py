@@ -9,6 +9,7 @@ from django.views.generic import RedirectView, TemplateView
 from articles import feeds
 from articles.admin import view_on_site
 from articles.sitemaps import NEWS_SITEMAPS, SITEMAP_INDEX, SITEMAPS
+from articles.views import FeedListView
 from newsroom.health import health
 
 
@@ -20,6 +21,7 @@ class FaviconView(RedirectView):
 
 
 feed_patterns = [
+    path("", FeedListView.as_view(), name="index"),
     path("latest.rss", feeds.ArticleFeed(), name="latest_rss"),
     path("latest.atom", feeds.AtomArticleFeed(), name="latest_atom"),
     path("sections/<slug:slug>.rss", feeds.SectionFeed(), name="section_rss"),

@@ -370,3 +370,32 @@ def test_a_pages_feeds_have_titles_a_feed_reader_tells_apart(client, settings):
 
     site = settings.NEWSROOM_SITE_NAME
     assert titles == [f"{site}：最新报道（RSS）", f"{site}：最新报道（Atom）", "要闻（RSS）", "要闻（Atom）"]
+
+
+@pytest.mark.django_db
+def test_the_footer_leads_to_a_page_saying_how_to_follow_us_with_every_feeds_address(client):
+    """A feed opened in a phone's browser is a page of code: the footer's RSS link leads to a page explaining feed
+    readers, with the addresses to copy into one; each address answers its feed."""
+    culture = SectionFactory(name="文化", slug="culture")
+    SectionFactory(name="要闻", slug="news")
+    ArticleFactory(published=True, section=culture, headline="非遗进社区")
+
+    home = client.get(reverse("articles:home")).content.decode()
+    footer = re.search(r'<footer class="site-footer">.*?</footer>', home, re.S).group(0)
+    page = client.get(re.search(r'<a href="([^"]+)">RSS 订阅</a>', footer).group(1))
+    html_text = page.content.decode()
+
+    assert page.status_code == 200 and "<h1 class=\"page-title\">RSS 订阅</h1>" in html_text
+    assert "阅读器" in html_text
+    addresses = re.findall(r"<code>([^<]+)</code>", html_text)
+    assert addresses == [
+        "http://testserver/feeds/latest.rss",
+        "http://testserver/feeds/latest.atom",
+        *(f"http://testserver/feeds/sections/{section.slug}.rss" for section in Section.objects.all()),  # menu order
+    ]
+    assert len(addresses) == 2 + Section.objects.count() >= 4
+    for address in addresses:
+        feed = feedparser.parse(client.get(address.removeprefix("http://testserver")).content)
+        assert not feed.bozo and feed.feed.title, address
+    culture_feed = feedparser.parse(client.get(f"/feeds/sections/{culture.slug}.rss").content)
+    assert [entry.title for entry in culture_feed.entries] == ["非遗进社区"]

@@ -108,6 +108,7 @@ def public_urls(site):
         "experience index": reverse("articles:experience_entry_list") + "?form=oral",
         "print edition": reverse("articles:print_issue", kwargs={"issue_on": site["article"].print_issue_on}),
         "archive": reverse("articles:article_archive"),
+        "feeds": reverse("feeds:index"),
         "archive month": reverse(
             "articles:article_archive_month",
             kwargs={"year": site["issue_on"].year, "month": site["issue_on"].month},
