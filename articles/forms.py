@@ -111,7 +111,26 @@ LEVELS = tuple(Organization.Level.choices)
 FORMS = tuple(ExperienceEntry.Form.choices)
 
 
-class ExperienceEntryFilterForm(forms.Form):
+class FilterForm(forms.Form):
+    """The filters of a list page, read from its query string: applied when valid, never an error page."""
+
+    def filters(self):
+        """The valid, non-empty filters; an invalid value (an old link's section that was renamed, a year typed by
+        hand) is left out and named by ``ignored``."""
+        self.is_valid()
+        return {name: value for name, value in self.cleaned_data.items() if value not in ("", None)}
+
+    def ignored(self):
+        """The labels of the filters given a value that is not one of their choices (so not applied)."""
+        self.is_valid()
+        return [str(self.fields[name].label) for name in self.fields if name in self.errors]
+
+    def ignored_text(self):
+        """``ignored`` for a sentence: 栏目、年份."""
+        return "、".join(self.ignored())
+
+
+class ExperienceEntryFilterForm(FilterForm):
     level = LongChoiceField(label=_("Level"), required=False)
     form = LongChoiceField(label=_("Form"), required=False)
     year = LongTypedChoiceField(label=_("Year"), required=False, coerce=int, empty_value=None)
@@ -126,23 +145,12 @@ class ExperienceEntryFilterForm(forms.Form):
         self.fields["year"].choices = LongChoices.of(anything, years, year_choice)
         self.fields["organization"].choices = LongChoices.of(anything, organizations)
 
-    def filters(self):
-        """The valid, non-empty filters; an invalid value (an old link's section that was renamed, a year typed by
-        hand) is left out and named by ``ignored``."""
-        self.is_valid()
-        return {name: value for name, value in self.cleaned_data.items() if value not in ("", None)}
-
-    def ignored(self):
-        """The labels of the filters given a value that is not one of their choices (so not applied)."""
-        self.is_valid()
-        return [str(self.fields[name].label) for name in self.fields if name in self.errors]
-
 
 class PrintIssueForm(forms.Form):
     date = forms.DateField(label=_("Issue date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
 
-class SearchFilterForm(forms.Form):
+class SearchFilterForm(FilterForm):
     """The filters of the search page. The query itself (``q``) is read raw and made safe by articles/search.py."""
 
     section = forms.ChoiceField(label=_("Section"), required=False)
@@ -156,14 +164,3 @@ class SearchFilterForm(forms.Form):
         self.fields["section"].choices = anything + list(sections)
         self.fields["year"].choices = anything + [(str(year), str(year)) for year in years]
         self.fields["kind"].choices = anything + list(SearchDocument.Kind.choices)
-
-    def filters(self):
-        """The valid, non-empty filters; an invalid value (an old link's section that was renamed, a year typed by
-        hand) is left out and named by ``ignored``."""
-        self.is_valid()
-        return {name: value for name, value in self.cleaned_data.items() if value not in ("", None)}
-
-    def ignored(self):
-        """The labels of the filters given a value that is not one of their choices (so not applied)."""
-        self.is_valid()
-        return [str(self.fields[name].label) for name in self.fields if name in self.errors]

@@ -774,7 +774,6 @@ class SearchView(ListView):
                 deck,
             )
         context.update(form=self.form, query=query, capped=self.search.capped, canonical_params=self.canonical_params)
-        context["ignored_filters"] = "、".join(self.form.ignored())
         return context
 
 

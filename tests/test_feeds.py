@@ -385,7 +385,7 @@ def test_the_footer_leads_to_a_page_saying_how_to_follow_us_with_every_feeds_add
     page = client.get(re.search(r'<a href="([^"]+)">RSS 订阅</a>', footer).group(1))
     html_text = page.content.decode()
 
-    assert page.status_code == 200 and "<h1 class=\"page-title\">RSS 订阅</h1>" in html_text
+    assert page.status_code == 200 and '<h1 class="page-title">RSS 订阅</h1>' in html_text
     assert "阅读器" in html_text
     addresses = re.findall(r"<code>([^<]+)</code>", html_text)
     assert addresses == [

@@ -1,5 +1,6 @@
 """The experience-sharing index: every published entry, filtered by level, form, year and organisation."""
 
+import re
 from datetime import datetime
 
 import pytest
@@ -64,13 +65,30 @@ def test_index_filters(client, entries, query, expected):
 
 
 @pytest.mark.parametrize(
-    "query",
-    ["level=planet", "form=sung", "year=abc", "year=1999", "organization=nobody", "organization=%00", "level=%00"],
+    "query, named",
+    [
+        ("level=planet", "层级"),
+        ("form=sung", None),  # the page's own form=oral comes after it: the one applied
+        ("year=abc", "年份"),
+        ("year=1999", "年份"),
+        ("organization=nobody", "单位"),
+        ("organization=%00", None),  # hostile bytes are dropped before the form sees them
+        ("level=%00", None),
+    ],
 )
-def test_invalid_filters_are_ignored(client, entries, query):
+def test_invalid_filters_are_ignored_and_named_as_not_applied(client, entries, query, named):
     response = client.get(f"{URL}?{query}&form=oral")
     assert response.status_code == 200
     assert titles(response) == ["市级口头", "镇级口头"]
+    notice = re.search(r'<p class="search-note" role="status">(.*?)</p>', response.content.decode())
+    if named is None:
+        assert notice is None
+    else:
+        assert f"未按其筛选：{named}。" in notice.group(1)  # the valid form=oral is applied and not named
+
+
+def test_valid_filters_say_nothing_of_filters_not_applied(client, entries):
+    assert 'role="status"' not in client.get(f"{URL}?form=oral&level=city").content.decode()
 
 
 def test_filter_form_offers_only_organisations_and_years_with_published_entries(client, entries):
