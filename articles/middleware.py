@@ -100,7 +100,7 @@ class NewsroomCSPMiddleware(CSPMiddleware):
 
     OWN_POLICY = ("_csp_config", "_csp_update", "_csp_replace", "_csp_config_ro", "_csp_update_ro", "_csp_replace_ro")
     NONCE_STAND_IN = "\x00nonce\x00"  # no policy holds NUL
-    _built = {}  # (admin?, nonce?): (policy, report-only policy), with NONCE_STAND_IN for the nonce
+    _built = {}  # (admin?, nonce?): ((policy, its excluded URL prefixes), the same for report-only); NONCE_STAND_IN
 
     def get_policy_parts(self, request, response, report_only=False):
         parts = super().get_policy_parts(request, response, report_only)
@@ -113,22 +113,25 @@ class NewsroomCSPMiddleware(CSPMiddleware):
             return super().process_response(request, response)
         nonce = getattr(request, "_csp_nonce", None)
         key = (request.path_info.startswith(admin_prefix()), nonce is not None)
-        policies = self._built.get(key)
-        if policies is None:
+        built = self._built.get(key)
+        if built is None:
             request._csp_nonce = self.NONCE_STAND_IN if nonce is not None else None
-            policies = self._built[key] = tuple(
-                build_policy(**asdict(self.get_policy_parts(request, response, report_only)), report_only=report_only)
-                for report_only in (False, True)
+            built = self._built[key] = tuple(
+                (
+                    build_policy(
+                        **asdict(self.get_policy_parts(request, response, report_only)), report_only=report_only
+                    ),
+                    tuple((getattr(settings, setting, None) or {}).get("EXCLUDE_URL_PREFIXES") or ()),
+                )
+                for report_only, setting in (
+                    (False, "CONTENT_SECURITY_POLICY"),
+                    (True, "CONTENT_SECURITY_POLICY_REPORT_ONLY"),
+                )
             )
             request._csp_nonce = nonce
-        for header, policy, exempt, setting in zip(
-            (HEADER, HEADER_REPORT_ONLY),
-            policies,
-            ("_csp_exempt", "_csp_exempt_ro"),
-            ("CONTENT_SECURITY_POLICY", "CONTENT_SECURITY_POLICY_REPORT_ONLY"),
-            strict=True,
+        for header, (policy, excluded), exempt in zip(
+            (HEADER, HEADER_REPORT_ONLY), built, ("_csp_exempt", "_csp_exempt_ro"), strict=True
         ):
-            excluded = tuple((getattr(settings, setting, None) or {}).get("EXCLUDE_URL_PREFIXES") or ())
             if policy and header not in response and not getattr(response, exempt, False):
                 if not request.path_info.startswith(excluded):
                     response[header] = policy.replace(self.NONCE_STAND_IN, nonce) if nonce else policy
