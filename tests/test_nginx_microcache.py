@@ -223,11 +223,13 @@ def production(tmp_path_factory):
     process = harness.Server([NGINX, "-p", tmp, "-c", conf, "-g", "daemon off;"], os.environ.copy(), tmp / "out.log")
     try:
         deadline = time.monotonic() + 30
-        while process.process.poll() is None and time.monotonic() < deadline:
+        while True:
             try:
                 tls_get(tls_port, "/static/site.3f2a9c.css")
                 break
             except OSError:
+                if process.process.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"nginx with the production configuration never answered: {tmp / 'error.log'}")
                 time.sleep(0.1)
         yield tls_port
     finally:
