@@ -353,6 +353,11 @@ def test_a_section_reporter_or_topic_page_leads_to_its_own_feeds(client, kind):
     assert f'href="{rss}">' in html and '<link rel="alternate" type="application/atom+xml"' in html
     assert f'href="{atom}">' in html
     assert f'<p class="feed-link"><a href="{rss}" type="application/rss+xml">订阅' in html
+    # The link opens the feed's code (on a phone, a page of XML): beside it, the page saying how to follow one.
+    feed_line = re.search(r'<p class="feed-link">.*?</p>', html, re.S).group(0)
+    help_url = re.search(r'<a href="([^"]+)">如何用 RSS 订阅？</a>', feed_line).group(1)
+    assert help_url == reverse("feeds:index")
+    assert "阅读器" in client.get(help_url).content.decode()
     for url in (rss, atom):
         feed = feedparser.parse(client.get(url).content)
         assert [entry.title for entry in feed.entries] == ["桐溪妇联开展家风宣讲"]
