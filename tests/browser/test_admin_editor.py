@@ -88,7 +88,8 @@ def test_editor_writes_a_published_article_with_bylines(admin_page, newsroom_dat
     row.locator(".field-reporter .select2-selection").click()
     page.locator(".select2-container--open .select2-search__field").fill("晓萌")
     page.locator(".select2-results__option", has_text="李晓萌").wait_for()
-    page.keyboard.press("Enter")
+    page.keyboard.press("Enter")  # picks once the results for what was typed have come (autocomplete-enter.js)
+    page.locator("#bylines-0 .select2-selection__rendered", has_text="李晓萌").wait_for()
     assert page.locator("#id_bylines-0-reporter").input_value() == str(newsroom_data["reporter"].pk)
 
     article = save_and_get_article(page)
