@@ -579,3 +579,23 @@ def test_a_story_in_the_trash_is_linked_from_the_photo_delete_page_where_it_can_
     page = admin_client.get(reverse("admin:articles_photo_delete", args=[photo.pk])).content.decode()
 
     assert reverse("admin:articles_trashedarticle_change", args=[article.pk]) in page
+
+
+def test_a_photo_is_stored_at_an_address_nobody_can_guess_and_its_renditions_beside_it(way_in, media_root):
+    """Media are served without a login (README, Photos): the photo of a story not yet published stays unseen only
+    because its address cannot be guessed. The sender's name, the date or a counter in it would let anyone try."""
+    first = upload(way_in, "县妇联会场.png", image_bytes("PNG"))
+    Photo.objects.all().delete()
+    second = upload(way_in, "县妇联会场.png", image_bytes("PNG"))
+
+    names = []
+    for photo in (first, second):
+        match = re.fullmatch(r"photos/\d{4}/\d{2}/([0-9a-f]{32})\.png", photo.image.name)
+        assert match, photo.image.name
+        names.append(match.group(1))
+        assert "县妇联" not in photo.image.name
+    assert names[0] != names[1]
+    renditions = list(second.renditions.values_list("file", flat=True))
+    assert renditions and all(
+        name.startswith(f"renditions/{second.image.name[7:15]}{names[1]}/") for name in renditions
+    )
