@@ -188,7 +188,9 @@ def measure(requests=300, warmup=20, admin_requests=None, search=True):
 
 
 def report(results, articles, vendor):
-    print(f"in-process, median of warm requests, {articles:,} articles on {vendor}:")
+    from bench.harness import interpreter
+
+    print(f"in-process, median of warm requests, {articles:,} articles on {vendor}, {interpreter(sys.executable)}:")
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     print(f"load average {load} on {os.cpu_count()} CPUs (wall times grow with it; 'cpu ms' is this process's CPU")
     print("time per request, the database server's work excluded: the part a shared machine disturbs least)")

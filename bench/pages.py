@@ -309,7 +309,7 @@ def report(results, sizes, timings, args):
     log(
         f"HTTP benchmark: {os.cpu_count()} cores, gunicorn "
         f"{harness.gunicorn_layout(args.worker_class, args.workers, args.threads)}, "
-        f"wrk {args.seconds} s per run, PostgreSQL 15 on the same machine"
+        f"wrk {args.seconds} s per run, PostgreSQL 15 on the same machine, {harness.interpreter()}"
     )
     for size in sizes:
         t = timings[size]

@@ -132,7 +132,7 @@ def machine():
     except OSError:
         pass
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
-    return f"{os.cpu_count()} cores ({model or platform.machine()}), load average {load} at the start"
+    return f"{os.cpu_count()} cores ({model or platform.machine()}), {harness.interpreter()}, load average {load} at the start"
 
 
 def main():
