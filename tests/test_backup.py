@@ -8,13 +8,16 @@ separate `manage.py` process, as an operator would run it.
 """
 
 import hashlib
+import io
 import json
 import os
 import re
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tarfile
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -216,6 +219,54 @@ def test_restore_refuses_a_damaged_backup(source, empty_target, tmp_path):
     assert refused.returncode != 0
     assert "damaged" in refused.stderr
     assert not empty_target.media_root.exists()
+
+
+def tarinfo(name, kind=tarfile.REGTYPE, linkname=""):
+    info = tarfile.TarInfo(name)
+    info.type, info.linkname = kind, linkname
+    if info.isfile():
+        info.size = len(b"written outside")
+    return info
+
+
+EVIL_ENTRIES = {  # each given the folder outside the media folder that it aims at
+    "a path out of the folder": lambda outside: tarinfo("../outside.txt"),
+    "an absolute path": lambda outside: tarinfo(f"{outside}/absolute.txt"),
+    "a symbolic link": lambda outside: tarinfo("photos/link", tarfile.SYMTYPE, linkname=str(outside)),
+    "a hard link": lambda outside: tarinfo("photos/hard", tarfile.LNKTYPE, linkname="/etc/hostname"),
+    "a device": lambda outside: tarinfo("photos/null", tarfile.CHRTYPE),
+}
+
+
+@pytest.mark.parametrize("entry", EVIL_ENTRIES, ids=list(EVIL_ENTRIES))
+def test_restore_refuses_a_media_archive_with_entries_a_backup_never_writes(entry, tmp_path):
+    """A backup folder that someone changed (the archive replaced, its checksum in the manifest with it) must not
+    write outside the media folder or plant links in it: the restore stops, having changed nothing."""
+    source = Site(f"sqlite:///{tmp_path / 'source.sqlite3'}", tmp_path / "media")
+    source.manage("migrate", "--noinput")
+    (tmp_path / "media" / "photos").mkdir(parents=True)
+    (tmp_path / "media" / "photos" / "hall.jpg").write_bytes(b"\xff\xd8\xff\xe0 a photo")
+    source.manage("backup_site", "--output", str(tmp_path / "backups"))
+    backup = next((tmp_path / "backups").glob("2*"))
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    evil = EVIL_ENTRIES[entry](outside)
+    with tarfile.open(backup / "media.tar", "a") as archive:
+        archive.addfile(evil, io.BytesIO(b"written outside") if evil.isfile() else None)
+    manifest = json.loads((backup / "manifest.json").read_text())
+    manifest["media"]["sha256"] = hashlib.sha256((backup / "media.tar").read_bytes()).hexdigest()
+    (backup / "manifest.json").write_text(json.dumps(manifest))
+
+    target = Site(f"sqlite:///{tmp_path / 'target.sqlite3'}", tmp_path / "target" / "media")
+    refused = target.manage("restore_site", str(backup), check=False)
+    assert refused.returncode != 0
+    assert "which a backup never writes" in refused.stderr
+    assert not target.media_root.exists()
+    assert list((tmp_path / "target").glob(".media.restoring-*")) == []  # no half-extracted folder left beside it
+    assert list(outside.iterdir()) == []
+    assert not (tmp_path / "outside.txt").exists()
+    with closing(sqlite3.connect(tmp_path / "target.sqlite3")) as database:  # the database was not restored either
+        assert database.execute("SELECT count(*) FROM sqlite_master").fetchone() == (0,)
 
 
 def media_state(root):
