@@ -18,7 +18,8 @@ Two modes, each at 16 and 64 connections (BENCH_CONNECTIONS) for BENCH_SECONDS (
 
 The app servers are identical whatever their number (--workers per server, default one per core, 4 threads):
 adding a server is how the layout scales out. On one machine they share its cores, so the ratio "2 servers /
-1 server" shows that balancing costs nothing and loses nothing, not what a second machine would add.
+1 server" shows that balancing loses nothing (0 errors) and what crowding two servers onto the same cores costs, not
+what a second machine would add.
 """
 
 import argparse
@@ -218,7 +219,8 @@ def main():
     log(
         f"errors: {errors} in all. Every app server here shares the same {os.cpu_count()} cores (and with nginx, "
         "PostgreSQL, Redis and wrk), so a second server cannot add throughput on this machine: a ratio near 1 shows "
-        "that balancing over two servers works and costs nothing; the gain needs a second machine."
+        "that balancing over two servers costs nothing, one below 1 what their workers crowding the same cores cost; "
+        "the gain needs a second machine."
     )
     if errors:
         raise SystemExit(1)
