@@ -20,14 +20,91 @@ too, but a stopping worker leaves those queued on its own socket unanswered: rea
 
 import time
 
+from gunicorn.http import wsgi
+from gunicorn.workers import gthread
 from gunicorn.workers.gthread import ThreadWorker
 
 # How often a worker whose threads are all busy looks for a connection no other worker took.
 BUSY_ACCEPT_PAUSE = 0.01
 
 
+class _Collected:
+    """Stands in for a socket while gunicorn writes a response's header: keeps the bytes."""
+
+    def __init__(self):
+        self.data = b""
+
+    def sendall(self, data):
+        self.data += data
+
+
+class OneWriteResponse(wsgi.Response):
+    """gunicorn's HTTP/1 response, its header sent together with the first bytes of its body in one system call.
+
+    gunicorn sends the header, then the body, in two calls; a worker that dies between them (killed, out of memory;
+    under load a thread can wait milliseconds for the interpreter lock between them) leaves nginx holding a header
+    and no body. nginx has already passed that header on, so it cannot ask another app server: the reader gets a
+    cut page. Sent together, a response is either on its way whole (the kernel delivers what it was given, whatever
+    becomes of the process) or not begun, and nginx retries a response not begun on the next app server."""
+
+    _header = b""  # the header, until body bytes go with it
+    _hold_header = True
+
+    def send_headers(self):
+        if self.headers_sent or not self._hold_header:
+            return super().send_headers()
+        sock, self.sock = self.sock, _Collected()
+        try:
+            super().send_headers()
+        finally:
+            self._header, self.sock = self.sock.data, sock
+        return None
+
+    def _send_held_header(self):
+        header, self._header = self._header, b""
+        if header:
+            self.sock.sendall(header)
+
+    def _emit_body(self, data):
+        if not data:
+            return None  # nothing to send yet: the header waits for the body
+        if not self._header:
+            return super()._emit_body(data)
+        if self.chunked:  # HTTP/1.1's chunk: its length in hexadecimal, the bytes, each line ended by CRLF
+            data = b"%X\r\n%s\r\n" % (len(data), data)
+        data, self._header = self._header + data, b""
+        self.sock.sendall(data)
+        return None
+
+    def sendfile(self, respiter):
+        # The body goes by sendfile(2), after the header: sent as gunicorn sends it.
+        self._hold_header = False
+        try:
+            return super().sendfile(respiter)
+        finally:
+            self._hold_header = True
+
+    def close(self):
+        if not self.headers_sent:
+            self.send_headers()
+        self._send_held_header()  # a response without body bytes (HEAD, 204, 304, an empty body)
+        return super().close()
+
+
+class _OneWriteResponses:
+    """gunicorn.http.wsgi as gthread's module sees it in this worker: HTTP/1 responses are OneWriteResponse."""
+
+    def __getattr__(self, name):
+        return getattr(wsgi, name)
+
+    @staticmethod
+    def create(req, sock, client, server, cfg, response_class=None, response_args=()):
+        return wsgi.create(req, sock, client, server, cfg, response_class or OneWriteResponse, response_args)
+
+
 class BalancedThreadWorker(ThreadWorker):
-    """A gthread worker that listens for new connections only while it has a thread free for them."""
+    """A gthread worker that listens for new connections only while it has a thread free for them, and sends each
+    response's header with its body (``OneWriteResponse``)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -35,6 +112,11 @@ class BalancedThreadWorker(ThreadWorker):
         # or queued behind busy threads. Changed by the worker's main thread only (gthread runs its callbacks there).
         self.in_pool = 0
         self.next_busy_accept = 0.0  # when a busy worker next looks for a waiting connection (time.monotonic)
+
+    def init_process(self):
+        # In the worker's own process (after the fork): gthread builds its responses through this module.
+        gthread.wsgi = _OneWriteResponses()
+        super().init_process()
 
     def busy(self):
         return self.in_pool >= self.cfg.threads

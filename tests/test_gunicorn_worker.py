@@ -4,6 +4,7 @@ tests/pid_app.py: it answers the serving worker's process id)."""
 import collections
 import http.client
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -183,3 +184,75 @@ def test_a_graceful_reload_under_load_answers_every_request(serve):
     assert set(answers) - old_workers, "no new worker answered after the reload"
     assert not old_workers & _workers(server), "the old workers still run"
     assert sum(answers.values()) > 100
+
+
+def test_a_worker_that_dies_before_the_body_leaves_no_half_sent_response(serve):
+    """The worker is killed after the application gave the response's header and before any body bytes: the client
+    (nginx) gets no response at all, which nginx retries on another app server, not a header without its body,
+    which it would have passed on to the reader as a cut page."""
+    port, server = serve(workers=1, threads=1)
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    connection.request("GET", "/?die=1")
+    with pytest.raises(http.client.RemoteDisconnected):  # no status line: not "200 OK" and then too few bytes
+        connection.getresponse()
+    connection.close()
+    for _attempt in range(200):  # the master starts a new worker, which answers as before
+        if _answers(port, 1):
+            break
+        time.sleep(0.05)
+    assert len(_answers(port, 3)) == 1
+
+
+def _written(response_class, status, headers, chunks, method="GET"):
+    """What a gunicorn response of ``response_class`` hands the socket, call by call: the application's ``status``,
+    ``headers`` and body ``chunks`` answering a ``method`` request."""
+    from gunicorn.config import Config
+    from gunicorn.http import wsgi
+    from gunicorn.http.parser import RequestParser
+
+    class Socket:
+        def __init__(self):
+            self.calls = []
+
+        def sendall(self, data):
+            self.calls.append(bytes(data))
+
+    config = Config()
+    request = next(RequestParser(config, iter([f"{method} / HTTP/1.1\r\nHost: x\r\n\r\n".encode()]), ("c", 1)))
+    socket = Socket()
+    response, _environ = wsgi.create(request, socket, ("127.0.0.1", 1), ("127.0.0.1", 80), config, response_class)
+    response.start_response(status, headers)
+    for chunk in chunks:
+        response.write(chunk)
+    response.close()
+    return socket.calls
+
+
+@pytest.mark.parametrize(
+    "status, headers, chunks, method",
+    [
+        ("200 OK", [("Content-Length", "11")], [b"hello world"], "GET"),
+        ("200 OK", [("Content-Length", "11")], [b"", b"hello", b" world"], "GET"),
+        ("200 OK", [("Content-Length", "11")], [b"hello world"], "HEAD"),
+        ("304 Not Modified", [], [], "GET"),
+        ("200 OK", [], [b"hello", b" world"], "GET"),  # no length: chunked
+    ],
+    ids=["one chunk", "empty first chunk", "HEAD", "no body", "chunked"],
+)
+def test_a_response_goes_out_whole_and_its_header_never_alone_before_its_body(status, headers, chunks, method):
+    """OneWriteResponse writes exactly the bytes gunicorn's own response writes, its header in the same call as the
+    first body bytes (gunicorn's writes it in a call of its own first)."""
+    from gunicorn.http.wsgi import Response
+
+    from newsroom.gunicorn_worker import OneWriteResponse
+
+    ours = _written(OneWriteResponse, status, headers, chunks, method)
+    theirs = _written(Response, status, headers, chunks, method)
+    undated = re.compile(rb"\r\nDate: [^\r]*")  # the two may be written in different seconds
+    assert undated.sub(b"", b"".join(ours)) == undated.sub(b"", b"".join(theirs))
+    assert ours[0].startswith(f"HTTP/1.1 {status}\r\n".encode())
+    if any(chunks) and method != "HEAD":
+        assert not ours[0].endswith(b"\r\n\r\n"), "the header went alone"
+        assert len(ours) == len([chunk for chunk in chunks if chunk]) + (0 if headers else 1)  # + the last chunk
+    else:
+        assert len(ours) == 1
