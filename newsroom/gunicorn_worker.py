@@ -1,4 +1,5 @@
-"""The gunicorn worker class the site is served with: gunicorn's gthread worker, sharing connections out fairly.
+"""The gunicorn worker class the site is served with: gunicorn's gthread worker, sharing connections out fairly
+and sending each response's header with its body (``OneWriteResponse``, below).
 
     gunicorn newsroom.wsgi --worker-class newsroom.gunicorn_worker.BalancedThreadWorker --workers 2 --threads 4
 
