@@ -51,14 +51,19 @@ class OneWriteResponse(wsgi.Response):
     _header = b""  # the header, until body bytes go with it
     _hold_header = True
 
+    def _kept(self, write, *args):
+        """The bytes ``write(*args)`` (one of gunicorn's own writers) hands the socket, kept instead of sent."""
+        sock, self.sock = self.sock, _Collected()
+        try:
+            write(*args)
+            return self.sock.data
+        finally:
+            self.sock = sock
+
     def send_headers(self):
         if self.headers_sent or not self._hold_header:
             return super().send_headers()
-        sock, self.sock = self.sock, _Collected()
-        try:
-            super().send_headers()
-        finally:
-            self._header, self.sock = self.sock.data, sock
+        self._header = self._kept(super().send_headers)
         return None
 
     def _send_held_header(self):
@@ -71,10 +76,9 @@ class OneWriteResponse(wsgi.Response):
             return None  # nothing to send yet: the header waits for the body
         if not self._header:
             return super()._emit_body(data)
-        if self.chunked:  # HTTP/1.1's chunk: its length in hexadecimal, the bytes, each line ended by CRLF
-            data = b"%X\r\n%s\r\n" % (len(data), data)
-        data, self._header = self._header + data, b""
-        self.sock.sendall(data)
+        body = self._kept(super()._emit_body, data)  # gunicorn's framing (a chunk's, when chunked)
+        header, self._header = self._header, b""
+        self.sock.sendall(header + body)
         return None
 
     def sendfile(self, respiter):
