@@ -19,7 +19,8 @@ _FALSE_WORDS = {"0", "false", "no", "off"}
 
 
 def env_str(name, default=""):
-    return os.environ.get(name, default)
+    value = os.environ.get(name, "")
+    return value if value.strip() else default
 
 
 def env_bool(name, default=False):
@@ -77,7 +78,7 @@ def env_database(name, conn_max_age, default=""):
 
 
 def env_list(name, default=""):
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+    return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
 
 
 DEBUG = env_bool("DJANGO_DEBUG", False)

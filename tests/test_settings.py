@@ -207,6 +207,28 @@ def test_an_empty_value_means_the_default():
     assert result.stdout.split() == ["60", "django.db.backends.sqlite3", "django_tasks_db.DatabaseBackend"]
 
 
+def test_an_empty_text_or_list_value_means_the_default_too():
+    """An empty DJANGO_ALLOWED_HOSTS answered every request with 400; an empty DJANGO_MEDIA_ROOT put the uploads in
+    the working directory (the code checkout under systemd), and backup_site archived that whole folder."""
+    names = ["ALLOWED_HOSTS", "MEDIA_ROOT", "MEDIA_URL", "STATIC_ROOT", "NEWSROOM_CACHE_DIR", "NEWSROOM_SITE_NAME"]
+    show = "; ".join(f"print(repr(settings.{name}))" for name in names)
+    defaults = run_django(show, DJANGO_SECRET_KEY="s" * 50)
+    emptied = run_django(
+        show,
+        DJANGO_SECRET_KEY="s" * 50,
+        DJANGO_ALLOWED_HOSTS="",
+        DJANGO_MEDIA_ROOT="",
+        DJANGO_MEDIA_URL=" ",
+        DJANGO_STATIC_ROOT="",
+        NEWSROOM_CACHE_DIR="",
+        NEWSROOM_SITE_NAME="",
+    )
+    assert defaults.returncode == 0, defaults.stderr
+    assert emptied.returncode == 0, emptied.stderr
+    assert emptied.stdout.splitlines() == defaults.stdout.splitlines()
+    assert f"{BASE_DIR / 'media'}" in defaults.stdout and "'localhost'" in defaults.stdout
+
+
 def test_commands_on_sqlite_print_no_warning(tmp_path):
     """migrate, backup_site and the rest run the database checks: on SQLite (development, small sites) they say
     nothing about the PostgreSQL index whose INCLUDE column SQLite leaves out (it works there without it)."""
