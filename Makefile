@@ -45,7 +45,7 @@ export TIMEFORMAT := --- %1Rs
 help: ## list the targets
 	@echo "Targets (variables: PORT=$(PORT) HOST=$(HOST) PYTHON=$(PYTHON) VENV=$(VENV) PYTEST_ARGS=...):"
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## /\1\t/' | \
-		awk -F'\t' '{ printf "  make %-8s %s\n", $$1, $$2 }'
+		awk -F'\t' '{ printf "  make %-13s %s\n", $$1, $$2 }'
 
 # --- setup -------------------------------------------------------------------------------------------------
 

@@ -257,12 +257,22 @@ def read_manifest(folder):
     path = folder / MANIFEST
     if not path.is_file():
         raise BackupError(f"{folder} is not a backup (no {MANIFEST})")
-    manifest = json.loads(path.read_text(encoding="utf-8"))
+    damaged = BackupError(f"{path} is damaged: it is not the manifest a backup writes")
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))  # not JSON, or not UTF-8: a ValueError
+    except ValueError:
+        raise damaged from None
+    if not isinstance(manifest, dict):
+        raise damaged
     if manifest.get("format") != FORMAT_VERSION:
         raise BackupError(f"unknown backup format {manifest.get('format')!r}")
-    for part in (manifest["database"], manifest["media"]):
-        file = folder / part["file"]
-        if not file.is_file() or _sha256(file) != part["sha256"]:
+    try:
+        manifest["database"]["vendor"]  # noqa: B018 - read by restore_backup
+        parts = [(folder / part["file"], part["sha256"]) for part in (manifest["database"], manifest["media"])]
+    except (KeyError, TypeError):
+        raise damaged from None
+    for file, checksum in parts:
+        if not file.is_file() or _sha256(file) != checksum:
             raise BackupError(f"{file} is missing or damaged (its checksum differs from the manifest)")
     return manifest
 
@@ -377,8 +387,11 @@ def _extract_media(archive_path, root):
         if root.is_dir():
             # The web server reads MEDIA_ROOT: the new folder gets the old one's mode.
             shutil.copymode(root, staged)
-        with tarfile.open(archive_path) as archive:
-            _extract_files(archive, staged)
+        try:
+            with tarfile.open(archive_path) as archive:
+                _extract_files(archive, staged)
+        except (tarfile.TarError, EOFError):  # cut short, or damaged in a way its checksum did not show
+            raise BackupError(f"{archive_path} cannot be read (cut short or damaged): not restored") from None
         if root.is_dir():
             # A restore run as root (sudo make restore) would leave root's files where the site's own user must write
             # renditions and delete replaced files: everything goes to MEDIA_ROOT's owner, when we may.

@@ -269,6 +269,51 @@ def test_restore_refuses_a_media_archive_with_entries_a_backup_never_writes(entr
         assert database.execute("SELECT count(*) FROM sqlite_master").fetchone() == (0,)
 
 
+def cut_short_with_its_checksum(backup):
+    """The media archive cut in the middle of a file (a copy that ran out of disk), the manifest rewritten to match."""
+    archive = backup / "media.tar"
+    archive.write_bytes(archive.read_bytes()[:700])
+    manifest = json.loads((backup / "manifest.json").read_text())
+    manifest["media"]["sha256"] = hashlib.sha256(archive.read_bytes()).hexdigest()
+    (backup / "manifest.json").write_text(json.dumps(manifest))
+
+
+BROKEN_BACKUPS = {
+    "a media archive cut short": (cut_short_with_its_checksum, "media.tar cannot be read"),
+    "a manifest that is not JSON": (
+        lambda backup: (backup / "manifest.json").write_text('{"format": 1, "database": {"file": '),
+        "manifest.json is damaged",
+    ),
+    "a manifest without its parts": (
+        lambda backup: (backup / "manifest.json").write_text('{"format": 1}'),
+        "manifest.json is damaged",
+    ),
+}
+
+
+@pytest.mark.parametrize("broken", BROKEN_BACKUPS, ids=list(BROKEN_BACKUPS))
+def test_restore_says_what_is_wrong_with_a_broken_backup_and_changes_nothing(broken, tmp_path):
+    """The operator gets a sentence naming the file, not a Python traceback (tarfile's ReadError, a JSONDecodeError)."""
+    source = Site(f"sqlite:///{tmp_path / 'source.sqlite3'}", tmp_path / "media")
+    source.manage("migrate", "--noinput")
+    (tmp_path / "media" / "photos").mkdir(parents=True)
+    (tmp_path / "media" / "photos" / "hall.jpg").write_bytes(b"\xff\xd8\xff\xe0" + b"a photo " * 200)
+    source.manage("backup_site", "--output", str(tmp_path / "backups"))
+    backup = next((tmp_path / "backups").glob("2*"))
+    damage, message = BROKEN_BACKUPS[broken]
+    damage(backup)
+
+    target = Site(f"sqlite:///{tmp_path / 'target.sqlite3'}", tmp_path / "target" / "media")
+    refused = target.manage("restore_site", str(backup), check=False)
+    assert refused.returncode != 0
+    assert message in refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert not target.media_root.exists()
+    assert list((tmp_path / "target").glob(".media.restoring-*")) == []
+    with closing(sqlite3.connect(tmp_path / "target.sqlite3")) as database:
+        assert database.execute("SELECT count(*) FROM sqlite_master").fetchone() == (0,)
+
+
 def media_state(root):
     """Every file under a media folder with its checksum."""
     return {
