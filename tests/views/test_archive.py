@@ -146,3 +146,15 @@ def test_a_kept_list_of_dates_opens_a_scheduled_storys_year_when_it_goes_live(cl
     assert year_page not in links_in(main_of(client.get("/archive/")))  # the list of years is kept from here on
     clock.advance(days=801)
     assert year_page in links_in(main_of(client.get("/archive/")))
+
+
+@pytest.mark.parametrize("path", ["/archive/", "/archive/2026/", "/archive/2026/05/", "/archive/2026/05/04/"])
+def test_a_later_page_of_the_archive_is_titled_without_a_stray_space(client, path):
+    """A browser shows a line break inside <title> as a space: 往期 （第2页）."""
+    ArticleFactory.create_batch(21, published=True, published_at=beijing(2026, 5, 4, 8, 0))
+    html = client.get(f"{path}?page=2").content.decode()
+    title = re.search(r"<title>(.*?)</title>", html, re.S).group(1)
+    heading = re.search(r'<h1 class="page-title">(.*?)</h1>', html, re.S).group(1)
+    assert re.search(r"\S（第2页） - ", title), title
+    assert not re.search(r"\s", title.split(" - ")[0]), title
+    assert heading == heading.strip()
