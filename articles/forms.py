@@ -114,6 +114,17 @@ FORMS = tuple(ExperienceEntry.Form.choices)
 class FilterForm(forms.Form):
     """The filters of a list page, read from its query string: applied when valid, never an error page."""
 
+    # The id of the notice naming the filters the page could not apply (includes/_ignored_filters.html).
+    notice_id = "filters-not-applied"
+
+    def full_clean(self):
+        super().full_clean()
+        # An invalid field is named in the page's notice, not in an error list of its own: it points screen readers
+        # there (Django's aria-describedby would name the error list, id_year_error, which the page never shows).
+        for name in self.errors:
+            if name in self.fields:
+                self.fields[name].widget.attrs["aria-describedby"] = self.notice_id
+
     def filters(self):
         """The valid, non-empty filters; an invalid value (an old link's section that was renamed, a year typed by
         hand) is left out and named by ``ignored``."""

@@ -483,7 +483,7 @@ def test_a_filter_the_site_does_not_know_is_named_as_not_applied_and_the_others_
         "妇联基层动态",
         "妇联文化活动",
     ]
-    notice = re.search(r'<p class="search-note" role="status">(.*?)</p>', html, re.S).group(1)
+    notice = re.search(r'<p [^>]*class="search-note" role="status">(.*?)</p>', html, re.S).group(1)
     assert "栏目" in notice and "类型" not in notice and "未按其筛选" in notice
     assert '<option value="" selected>' in html  # the section chooser is back on 全部
 

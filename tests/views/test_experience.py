@@ -80,11 +80,27 @@ def test_invalid_filters_are_ignored_and_named_as_not_applied(client, entries, q
     response = client.get(f"{URL}?{query}&form=oral")
     assert response.status_code == 200
     assert titles(response) == ["市级口头", "镇级口头"]
-    notice = re.search(r'<p class="search-note" role="status">(.*?)</p>', response.content.decode())
+    notice = re.search(r'<p [^>]*class="search-note" role="status">(.*?)</p>', response.content.decode())
     if named is None:
         assert notice is None
     else:
         assert f"未按其筛选：{named}。" in notice.group(1)  # the valid form=oral is applied and not named
+
+
+@pytest.mark.parametrize(
+    "url", [f"{URL}?year=1999&organization=nobody&form=oral", "/search/?q=妇联&year=1999&section=zz&kind=x"]
+)
+def test_a_filter_not_applied_points_screen_readers_at_the_notice_naming_it(client, entries, url):
+    """Django points an invalid field at its error list (id_year_error), which these pages do not show: a screen
+    reader then says nothing of why the field is invalid."""
+    html = client.get(url).content.decode()
+    described = re.findall(r'<select [^>]*aria-invalid="true"[^>]*>', html)
+    assert len(described) >= 2
+    for tag in described:
+        target = re.search(r'aria-describedby="([^"]+)"', tag).group(1)
+        notice = re.search(rf'<p id="{target}"[^>]*>(.*?)</p>', html)
+        assert notice is not None, tag
+        assert "未按其筛选" in notice.group(1)
 
 
 def test_valid_filters_say_nothing_of_filters_not_applied(client, entries):
