@@ -1257,6 +1257,11 @@ class _Builder:
             )
         if data.topics:
             article.topics.add(*(self.topics[key] for key in data.topics))
+        if published_at:
+            # Filed before it went out and last saved by its publishing, as in the workflow; not at the moment the
+            # demo was seeded (its dateModified, the sitemap's lastmod and the Atom feed's updated say so).
+            saved = min(published_at, timezone.now())
+            Article.objects.filter(pk=article.pk).update(created_at=saved - timedelta(hours=3), updated_at=saved)
         return article
 
     def front_page_slot(self, position, article):

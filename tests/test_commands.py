@@ -1,3 +1,4 @@
+import re
 from io import StringIO
 
 import pytest
@@ -183,6 +184,29 @@ def test_published_demo_stories_have_their_first_publishing_time(seeded):
     published = Article.objects.filter(status=Status.PUBLISHED)
     assert published.exists()
     assert all(article.first_published_at == article.published_at for article in published)
+
+
+@pytest.mark.django_db
+def test_demo_stories_last_changed_when_they_went_out_or_were_corrected_not_when_the_demo_was_seeded(seeded):
+    """Their dateModified (the page's metadata, the sitemap's lastmod, the Atom feed's updated) said every story was
+    edited at the moment the seed ran."""
+    now = timezone.now()
+    gone_out = Article.objects.filter(status=Status.PUBLISHED, published_at__lte=now).prefetch_related("corrections")
+    assert gone_out.count() > 10
+    for article in gone_out:
+        noted = [correction.noted_at for correction in article.corrections.all()]
+        assert article.updated_at == max([article.published_at, *noted]), article.headline
+        assert article.created_at < article.published_at, article.headline
+    assert any(article.corrections.all() for article in gone_out)
+
+
+@pytest.mark.django_db
+def test_the_search_pages_example_finds_demo_stories(seeded, client):
+    html = client.get("/search/").content.decode()
+    example = re.search(r'placeholder="如：([^"]+)"', html).group(1)
+    found = client.get("/search/", {"q": example}).content.decode()
+    assert "共 0 条结果" not in found
+    assert re.search(r"共 [1-9]\d* 条结果", found), example
 
 
 @pytest.mark.django_db
