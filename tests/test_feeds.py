@@ -404,3 +404,15 @@ def test_the_footer_leads_to_a_page_saying_how_to_follow_us_with_every_feeds_add
         assert not feed.bozo and feed.feed.title, address
     culture_feed = feedparser.parse(client.get(f"/feeds/sections/{culture.slug}.rss").content)
     assert [entry.title for entry in culture_feed.entries] == ["非遗进社区"]
+
+
+@pytest.mark.django_db
+def test_a_correspondents_page_offers_her_stories_by_name_not_as_a_reporters(client):
+    """通讯员 and 编辑 have pages too: "订阅该记者的稿件" named the wrong job."""
+    correspondent = BylineFactory(
+        article=ArticleFactory(published=True), reporter=ReporterFactory(name="刘敏", title="通讯员")
+    ).reporter
+    html = client.get(correspondent.get_absolute_url()).content.decode()
+    feed_line = re.search(r'<p class="feed-link">.*?</p>', html, re.S).group(0)
+    assert ">订阅刘敏的稿件（RSS）</a>" in feed_line
+    assert "记者" not in feed_line
