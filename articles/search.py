@@ -449,14 +449,31 @@ def _normalized_with_map(text):
 def snippet(texts, query, otherwise=""):
     """Safe HTML: the context of the query's first match in the first of ``texts`` that has one, highlighted; else the
     start of ``otherwise``. ``texts`` (an iterable, read only as far as needed) are what readers read, as written:
-    the index's own texts are NFKC (half-width punctuation) and hold names and datelines."""
+    the index's own texts are NFKC (half-width punctuation) and hold names and datelines. A snippet is one line."""
     for text in texts:
         if not text:
             continue
+        text = one_line(text)
         normalized, positions = _normalized_with_map(text)
         if any(occurrences(normalized, term, limit=1) for term in query.terms):
             return highlight(text, query, snippet=True, normalized=(normalized, positions))
-    return highlight(otherwise, query, snippet=True) if otherwise else ""
+    return highlight(one_line(otherwise), query, snippet=True) if otherwise else ""
+
+
+_LINE_BREAK = re.compile(r"[ \t]*\n\s*")
+_CHINESE_OR_FULL_WIDTH = re.compile(f"[{_CJK}\u3000-\u303f\uff00-\uffef]")
+
+
+def one_line(text):
+    """``text``'s lines (paragraphs) run together: with nothing between them beside a Chinese character or a
+    full-width mark (a browser shows a line break as a space: 家庭。 执委们), with a space between Latin words."""
+
+    def joined(match):
+        before, after = text[match.start() - 1 : match.start()], text[match.end() : match.end() + 1]
+        chinese = _CHINESE_OR_FULL_WIDTH.match(before) or _CHINESE_OR_FULL_WIDTH.match(after)
+        return "" if chinese or not before or not after else " "
+
+    return _LINE_BREAK.sub(joined, text)
 
 
 def highlight(text, query, snippet=False, normalized=None):

@@ -362,6 +362,21 @@ def test_the_snippet_keeps_the_punctuation_as_written(client):
     assert "召开," not in snippet
 
 
+def test_the_snippet_runs_chinese_paragraphs_together_without_a_latin_space(client):
+    """A line break between paragraphs showed in the snippet as a space: 每人联系15至20户家庭。 执委们…"""
+    indexed(
+        headline="执委入户",
+        summary="",
+        body="<p>每人联系15至20户家庭。</p><p>执委们牵头开展宣讲。</p><p>Women Federation</p><p>team 会后</p>",
+    )
+
+    response = client.get(reverse("articles:search"), {"q": "执委们"})
+    [result] = response.context["results"]
+    snippet = re.search(r'<p class="card-summary">(.*?)</p>', result.html, re.S).group(1)
+
+    assert "家庭。<mark>执委们</mark>牵头开展宣讲。Women Federation team 会后" in snippet
+
+
 def test_the_snippet_shows_no_names_or_dateline_of_the_index(client):
     """Bylines and the dateline place are searchable, but a snippet is text readers read: a story found by its
     reporter's name shows the start of its summary."""
