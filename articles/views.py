@@ -799,14 +799,19 @@ def print_issue_latest(request):
     return HttpResponseRedirect(url)
 
 
-def _other_day(value, issue_on):
-    """The day a reader picked with the date form (``?picked=``), when it had no issue: a date other than this
-    issue's, else None."""
+def _other_day(value, issue_on, previous_on, next_on):
+    """The day a reader picked with the date form (``?picked=``), when it had no issue and led to this one: between
+    this issue and its next (or previous) one, or past the last (or before the first); else None (the address was
+    shared, or edited, and another issue is that day's or nearer to it)."""
     try:
         picked = datetime.date.fromisoformat(value or "")
     except ValueError:
         return None
-    return picked if picked != issue_on else None
+    if issue_on < picked and (next_on is None or picked < next_on):
+        return picked
+    if picked < issue_on and (previous_on is None or previous_on < picked):
+        return picked
+    return None
 
 
 class PrintIssueView(ListView):
@@ -836,9 +841,11 @@ class PrintIssueView(ListView):
                 }
             )
         context["issue_on"] = issue_on
-        context["picked_on"] = _other_day(self.request.GET.get("picked"), issue_on)
         context["pages"] = pages
         context.update(Article.objects.published().print_issue_neighbours(issue_on))
+        context["picked_on"] = _other_day(
+            self.request.GET.get("picked"), issue_on, context["previous_issue_on"], context["next_issue_on"]
+        )
         context["form"] = PrintIssueForm(initial={"date": issue_on})
         return context
 

@@ -160,6 +160,11 @@ def test_a_picked_date_without_an_issue_leads_to_the_last_issue_before_it(client
     on_its_day = client.get("/print/?date=2026-11-20")
     assert on_its_day["Location"] == "/print/2026-11-20/"
     assert "没有出报" not in client.get("/print/2026-11-20/?picked=2026-11-20").content.decode()
+    # A link whose picked day had an issue of its own (a shared or edited address) claims no day without one.
+    for other in ["2026-11-20", "2026-11-25"]:
+        assert "没有出报" not in client.get(f"/print/2026-11-13/?picked={other}").content.decode(), other
+    assert "2026年11月15日没有出报" in client.get("/print/2026-11-13/?picked=2026-11-15").content.decode()
+    assert "2026年11月10日没有出报" in client.get("/print/2026-11-13/?picked=2026-11-10").content.decode()
 
 
 def test_print_without_a_date_goes_to_the_latest_issue(client):
