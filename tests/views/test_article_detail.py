@@ -191,6 +191,21 @@ def test_lead_photo_carries_its_own_caption_on_the_article_page(client):
     assert 'alt="会场"' in figure and "推进会现场。" in figure
 
 
+def test_the_lead_photo_is_shown_at_the_top_above_the_body_and_the_other_photos_after_it(client):
+    """题图: "shown at the top of the story" (the admin's help text), and fetched first (eager, high priority)."""
+    article = ArticleFactory(
+        published=True,
+        lead_photo=PhotoFactory(alt_text="会场"),
+        pull_quote="把组织建到妇女身边",
+        body="<p>正文第一段。</p>",
+    )
+    ArticlePhotoFactory(article=article, photo=PhotoFactory(alt_text="参观"), caption="参观现场。")
+    html = main_of(client.get(article.get_absolute_url()))
+
+    order = [html.index(marker) for marker in ('id="headline"', 'alt="会场"', "pull-quote", "正文第一段。", 'alt="参观"')]
+    assert order == sorted(order)
+
+
 def test_entry_heading_uses_the_organisations_short_name_when_it_has_one(client):
     article = ArticleFactory(published=True)
     organization = OrganizationFactory(name="桐溪市妇女联合会", short_name="桐溪市妇联")
