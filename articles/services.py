@@ -2152,9 +2152,19 @@ def _forget_a_time_never_reached(article):
 _AROUND_BLOCK_TAGS = re.compile(r"[ \t\r\n]*(" + _BLOCK_TAG_PATTERN + r")[ \t\r\n]*")
 
 
+# A start tag with attributes as the sanitiser writes it (html5ever: every value double-quoted, " as &quot;).
+_START_TAG = re.compile(r'<([a-z][a-z0-9]*)((?:\s+[a-z-]+="[^"]*")+)>')
+
+
+def _attributes_in_order(match):
+    attributes = " ".join(f'{name}="{value}"' for name, value in sorted(_ATTRIBUTE.findall(match.group(2))))
+    return f"<{match.group(1)} {attributes}>"
+
+
 def reviewed_rich_text(html):
-    """Rich text as a sign-off approves it: without the white space around its blocks' tags."""
-    return _AROUND_BLOCK_TAGS.sub(r"\1", html or "")
+    """Rich text as a sign-off approves it: without the white space around its blocks' tags, and each tag's
+    attributes in one order (CKEditor writes an image's back in its own: the same image)."""
+    return _START_TAG.sub(_attributes_in_order, _AROUND_BLOCK_TAGS.sub(r"\1", html or ""))
 
 
 def _reviewed_value(value):

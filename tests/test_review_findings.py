@@ -71,6 +71,41 @@ def test_saving_a_scheduled_story_unchanged_keeps_its_schedule(story, reporter_u
     assert story.status == Status.PUBLISHED and story.published_at == at
 
 
+def test_saving_a_scheduled_story_whose_image_ckeditor_writes_back_in_another_order_keeps_its_schedule(
+    story, reporter_user, editor_user
+):
+    """CKEditor gives an image's attributes back in its own order (alt first): the same image, so no change to the
+    text, no cancelled schedule, and no "正文" in the history's label of a save that changed only the headline."""
+    stored = '<p>会议指出。</p><figure class="image"><img src="/media/photos/2026/11/hall.jpg" width="800" height="600" alt="会场"></figure>'
+    Article.objects.filter(pk=story.pk).update(body=stored)
+    story.refresh_from_db()
+    services.submit_for_review(story, reporter_user)
+    at = timezone.now() + timedelta(hours=2)
+    services.publish(story, editor_user, at=at)
+    client = logged_in(editor_user)
+    url = admin_url(story, "change", story.pk)
+    data = form_data(client.get(url))
+    data["body"] = (
+        '<p>会议指出。</p><figure class="image">'
+        '<img src="/media/photos/2026/11/hall.jpg" alt="会场" width="800" height="600"></figure>'
+    )
+    data["_continue"] = "保存并继续编辑"
+
+    assert client.post(url, data).status_code == 302
+    story.refresh_from_db()
+    assert story.status == Status.PUBLISHED and story.published_at == at
+
+    data = form_data(client.get(url))
+    [body] = data["body"]
+    data["body"] = body.replace('alt="会场" width="800" height="600"', 'width="800" alt="会场" height="600"')
+    assert data["body"] != body
+    data["headline"] = "只改了标题"
+    data["_continue"] = "保存并继续编辑"
+    assert client.post(url, data).status_code == 302
+    label = reversion.models.Version.objects.get_for_object(story).first().revision.comment
+    assert "标题" in label and "正文" not in label, label
+
+
 def test_a_changed_caption_after_a_sign_off_also_resets_the_review(settings, story, reporter_user, editor_user):
     settings.NEWSROOM_REVIEW_LEVELS = 3
     link = ArticlePhotoFactory(article=story, caption="原图说。")

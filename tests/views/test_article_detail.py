@@ -202,7 +202,9 @@ def test_the_lead_photo_is_shown_at_the_top_above_the_body_and_the_other_photos_
     ArticlePhotoFactory(article=article, photo=PhotoFactory(alt_text="参观"), caption="参观现场。")
     html = main_of(client.get(article.get_absolute_url()))
 
-    order = [html.index(marker) for marker in ('id="headline"', 'alt="会场"', "pull-quote", "正文第一段。", 'alt="参观"')]
+    order = [
+        html.index(marker) for marker in ('id="headline"', 'alt="会场"', "pull-quote", "正文第一段。", 'alt="参观"')
+    ]
     assert order == sorted(order)
 
 
