@@ -427,6 +427,11 @@ class ArticleAdminForm(forms.ModelForm):
         return cleaned
 
 
+# A workflow step refused keeps what was typed for it, in the session until the change page shows it again.
+WORKFLOW_TYPED_KEY = "newsroom_workflow_typed"
+WORKFLOW_TYPED_FIELDS = ("comment", "reason", "published_at", "override_reason")
+
+
 class ScheduleForm(forms.Form):
     """The time of a scheduled publication, in newsroom time (Beijing)."""
 
@@ -1022,6 +1027,7 @@ class ArticleAdmin(admin.ModelAdmin):
         if article is None or not self.has_view_permission(request, article):
             raise Http404
         data, user = request.POST, request.user
+        refused = False
         try:
             if action == "submit":
                 services.submit_for_review(article, user, comment=data.get("comment", ""))
@@ -1037,25 +1043,31 @@ class ArticleAdmin(admin.ModelAdmin):
                 services.unpublish(article, user, data.get("reason", ""))
                 self.message_user(request, _("The story was unpublished; it is a draft again."), messages.SUCCESS)
             else:
-                self._publish(request, article, action)
+                refused = not self._publish(request, article, action)
         except services.WorkflowPermissionError as error:
             raise PermissionDenied(error.message) from error
         except services.WorkflowError as error:
+            refused = True
             self.message_user(request, error.message, messages.ERROR)
             for finding in error.findings:
                 self.message_user(request, finding_html(finding), messages.ERROR)
+        if refused:
+            # Back on the change page, the step's boxes hold what was typed (a time to correct, a reason).
+            typed = {name: data.get(name, "")[:1000] for name in WORKFLOW_TYPED_FIELDS}
+            request.session[WORKFLOW_TYPED_KEY] = {"article": article.pk, "action": action, **typed}
         return HttpResponseRedirect(
             reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[article.pk])
         )
 
     def _publish(self, request, article, action):
+        """Publish now or at the time of the schedule form; False when the time is refused."""
         at = None
         if action == "schedule":
             form = ScheduleForm(request.POST)
             if not form.is_valid():
                 for error in form.errors.get("published_at", []):
                     self.message_user(request, error, messages.ERROR)
-                return
+                return False
             at = form.cleaned_data["published_at"]
         warnings = services.publish(
             article, request.user, at=at, override_reason=request.POST.get("override_reason", "")
@@ -1065,11 +1077,13 @@ class ArticleAdmin(admin.ModelAdmin):
         else:
             self.message_user(
                 request,
-                _("The story is scheduled for %(time)s.") % {"time": services.local_time_text(article.published_at)},
+                _("The story is scheduled for %(time)s.")
+                % {"time": services.local_time_text(article.published_at, seconds=article.published_at.second != 0)},
                 messages.SUCCESS,
             )
         for finding in warnings:
             self.message_user(request, finding_html(finding), messages.WARNING)
+        return True
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and obj.pk:
@@ -1100,6 +1114,12 @@ class ArticleAdmin(admin.ModelAdmin):
             "unpublish": _("Unpublish"),
         }
         publishing = {"publish", "schedule"} & set(allowed)
+        # What was typed for a step just refused (``_workflow_step``), for this story's page once.
+        typed = request.session.pop(WORKFLOW_TYPED_KEY, None) if WORKFLOW_TYPED_KEY in request.session else None
+        if not typed or typed.get("article") != article.pk:
+            typed = {}
+        elif typed["action"] == "schedule":
+            typed["schedule_value"] = typed["published_at"]
         history = [
             {"step": step, "level": services.review_level_name(step.level) if step.level else ""}
             for step in article.transitions.select_related("user").order_by("created_at", "id")
@@ -1116,6 +1136,7 @@ class ArticleAdmin(admin.ModelAdmin):
             ],
             "may_override": publishing and user.has_perm("articles.override_checks"),
             "schedule_default": f"{timezone.localtime() + timedelta(hours=1):%Y-%m-%dT%H:%M}",
+            "typed": typed,
             "history": history,
         }
 

@@ -2103,7 +2103,7 @@ def publish(article, user, at=None, override_reason=""):
         locked.status, locked.published_at = Status.PUBLISHED, when
         _save_state(locked, article, ["status", "published_at", "review_level", "first_published_at"])
         scheduled = when > now
-        at_time = local_time_text(when)
+        at_time = local_time_text(when, seconds=scheduled and when.second != 0)  # a time typed to the second
         if scheduled:
             comment = _("Goes live at %(time)s") % {"time": at_time}
         elif back_online:

@@ -551,6 +551,22 @@ def test_scheduling_across_midnight_in_beijing(client, monkeypatch, editor_user,
     assert "零点发布的稿件" in day.content.decode()
 
 
+def test_a_time_scheduled_to_the_second_is_confirmed_to_the_second(client, story, reporter_user, editor_user):
+    services.submit_for_review(story, reporter_user)
+    client.force_login(editor_user)
+    at = (timezone.localtime() + timedelta(days=1)).replace(hour=20, minute=10, second=32, microsecond=0)
+
+    response = client.post(
+        reverse("admin:articles_article_workflow", args=[story.pk, "schedule"]),
+        {"published_at": at.strftime("%Y-%m-%dT%H:%M:%S")},
+        follow=True,
+    )
+
+    told = f"{at.year}年{at.month}月{at.day}日 20:10:32"
+    assert any(told in str(message) for message in response.context["messages"])
+    assert told in story.transitions.order_by("id").last().comment
+
+
 def test_a_schedule_time_in_the_past_is_refused(client, story, reporter_user, editor_user):
     services.submit_for_review(story, reporter_user)
     client.force_login(editor_user)
@@ -560,6 +576,43 @@ def test_a_schedule_time_in_the_past_is_refused(client, story, reporter_user, ed
         {"published_at": past.strftime("%Y-%m-%dT%H:%M:%S")},
     )
     assert Article.objects.get(pk=story.pk).status == Status.IN_REVIEW
+
+
+@pytest.mark.parametrize("typed", ["past", "2026-13-45T25:00", "下周一上午"])
+def test_a_refused_schedule_time_stays_in_the_box_as_typed(client, story, reporter_user, editor_user, typed):
+    """A refused step keeps what was typed (it came back as now + 1 hour: a second click scheduled a time the
+    editor never chose); the next visit to the page offers the default again."""
+    if typed == "past":
+        typed = (timezone.localtime() - timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M")
+    services.submit_for_review(story, reporter_user)
+    client.force_login(editor_user)
+
+    response = client.post(
+        reverse("admin:articles_article_workflow", args=[story.pk, "schedule"]), {"published_at": typed}, follow=True
+    )
+
+    box = re.search(r'<input type="datetime-local"[^>]*id="workflow-schedule-time"[^>]*>', response.content.decode())
+    assert f'value="{typed}"' in box.group(0)
+    assert Article.objects.get(pk=story.pk).status == Status.IN_REVIEW
+    again = client.get(reverse("admin:articles_article_change", args=[story.pk])).content.decode()
+    assert f'value="{typed}"' not in again
+
+
+def test_a_refused_publish_keeps_the_reason_typed_for_it(client, story, reporter_user, chief_editor_user):
+    """A chief editor's reason for publishing despite sensitive words, typed with a step the checks then refuse
+    (an image in the body without alt text), is still in its box."""
+    Article.objects.filter(pk=story.pk).update(
+        body='<p>会议指出。</p><figure class="image"><img src="/media/x.jpg"></figure>'
+    )
+    services.submit_for_review(story, reporter_user)
+    client.force_login(chief_editor_user)
+    url = reverse("admin:articles_article_workflow", args=[story.pk, "publish"])
+
+    html = client.post(url, {"override_reason": "已与宣传部核实"}, follow=True).content.decode()
+
+    assert Article.objects.get(pk=story.pk).status == Status.IN_REVIEW
+    box = re.search(r'<input [^>]*id="workflow-publish-override"[^>]*>', html).group(0)
+    assert 'value="已与宣传部核实"' in box
 
 
 # --- Corrections move dateModified ------------------------------------------------------------------------------
