@@ -822,11 +822,25 @@ class ArticleAdmin(admin.ModelAdmin):
             if section is None:
                 messages.error(request, _("Choose a section."))
                 return HttpResponseRedirect(reverse("admin:articles_article_import"))
-            items = list(zip(request.POST.getlist("filename"), request.POST.getlist("manuscript"), strict=False))
-            items = [(name, services.clean_text(text)) for name, text in items if text.strip()]
-            results = services.import_manuscripts(
-                items, user=request.user, section=section, may_create=services.creatable_by(request.user)
+            post = request.POST
+            positions = [_int_or_none(position) for position in post.getlist("position")]
+            items = [
+                (positions[index] if index < len(positions) else None, name, services.clean_text(text))
+                for index, (name, text) in enumerate(
+                    zip(post.getlist("filename"), post.getlist("manuscript"), strict=False)
+                )
+                if text.strip()
+            ]
+            imported = services.import_manuscripts(
+                [(name, text) for _position, name, text in items],
+                user=request.user,
+                section=section,
+                may_create=services.creatable_by(request.user),
             )
+            # With those the preview could not import (failed, or copies), in the preview's order.
+            placed = [(item[0], result) for item, result in zip(items, imported, strict=True)]
+            placed += [(_int_or_none(fields[0]), _left_out(*fields[1:])) for fields in _left_out_fields(post)]
+            results = [result for _position, result in sorted(placed, key=lambda pair: pair[0] or 0)]
             context.update(results=self._import_rows(results), title=_("Manuscripts imported"), section=section)
             context.update(
                 counts={
@@ -1177,6 +1191,24 @@ class ArticleAdmin(admin.ModelAdmin):
     @admin.display(description=_("bylines"))
     def byline_names(self, obj):
         return format_html_join(" ", "{} {}", ((b.role.name, b.reporter.name) for b in obj.bylines.all()))
+
+
+def _left_out_fields(post):
+    """The manuscripts the import preview named but could not import: (position, filename, failure, duplicate's
+    article id, duplicate's file) from its hidden fields."""
+    names = ("left_position", "left_filename", "left_failure", "left_duplicate_of", "left_duplicate_file")
+    return zip(*(post.getlist(name) for name in names), strict=False)
+
+
+def _left_out(filename, failure, duplicate_of, duplicate_file):
+    """A ManuscriptImport for the summary of a manuscript the preview failed or found a copy of."""
+    result = services.ManuscriptImport(filename[:255])
+    result.failure = failure[:2000]
+    result.duplicate_of = Article.all_objects.filter(pk=_int_or_none(duplicate_of)).first() if duplicate_of else None
+    result.duplicate_of_file = duplicate_file[:255]
+    if not (result.failure or result.duplicate_of or result.duplicate_of_file):
+        result.failure = _("not imported")  # a copy of a story that is gone since the preview
+    return result
 
 
 def _int_or_none(value):

@@ -421,6 +421,36 @@ def test_a_reporter_imports_the_readmes_byline_with_text_and_photos_by_one_perso
     assert bylines == [("记者", "周晓梅"), ("记者", "唐瑶"), ("文/图", "罗静")]
 
 
+def test_the_summary_counts_and_names_the_manuscripts_the_preview_could_not_import(editor_client, section):
+    """Confirmed as the preview page sends it, a batch with a broken file and a copy of another said "失败 0 篇",
+    and the broken file was not named at all: the reporter did not learn it still needed someone."""
+    from tests.test_admin import form_data
+
+    files = [
+        SimpleUploadedFile("roundup.md", sample("roundup_package.md")),
+        SimpleUploadedFile("broken.png", sample("binary.png")),
+        SimpleUploadedFile("roundup-copy.md", sample("roundup_package.md")),
+    ]
+    preview = editor_client.post(reverse(IMPORT_URL), {"files": files, "section": section.pk, "text": ""})
+    [failure] = [row["result"].failure for row in preview.context["results"] if row["result"].failure]
+
+    done = editor_client.post(reverse(IMPORT_URL), form_data(preview, "manuscript-confirm"))
+
+    assert done.context["counts"] == {"created": 1, "duplicate": 1, "failed": 1}
+    summary = [
+        re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", item)).strip()
+        for item in re.findall(r"<li class=\"manuscript-status-[a-z]+\">(.*?)</li>", done.text, re.S)
+    ]
+    assert [item.split(" — ")[0] for item in summary] == [
+        "[1/3] roundup.md",
+        "[2/3] broken.png",
+        "[3/3] roundup-copy.md",
+    ]
+    assert summary[1].startswith("[2/3] broken.png — ") and summary[1].endswith(failure)
+    assert "roundup.md" in summary[2].split(" — ", 1)[1]  # the copy names the file it copies
+    assert Article.objects.filter(status=Status.DRAFT).count() == 2  # the roundup and its companion, once
+
+
 def test_a_batch_too_large_to_send_back_is_refused_at_the_preview_not_at_the_confirmation(
     editor_client, section, settings
 ):
@@ -438,7 +468,7 @@ def test_a_batch_too_large_to_send_back_is_refused_at_the_preview_not_at_the_con
 def test_the_confirmation_sends_the_texts_unencoded(editor_client, section):
     """URL-encoded, a Chinese character takes 9 bytes of the request (multipart: 3)."""
     preview = editor_client.post(reverse(IMPORT_URL), {"text": sample("bom.md").decode(), "section": section.pk})
-    assert re.search(r'<form method="post" enctype="multipart/form-data">', preview.text)
+    assert re.search(r'<form method="post" enctype="multipart/form-data" id="manuscript-confirm">', preview.text)
 
 
 def test_the_preview_reads_as_chinese_with_full_width_marks(editor_client, section):
