@@ -108,7 +108,8 @@ def story_foreign_key(model_admin, db_field, request, kwargs):
 
 
 class PartFormSet(BaseInlineFormSet):
-    """An article's parts: a duplicate is named by its fields' labels ("记者 和 身份"), not by their code names; in
+    """An article's parts: a duplicate row is named in plain words (a byline repeated: the same person twice in the
+    same role), never by Django's code names or its "this field must be unique"; in
     a table (bylines, photos) each field is named by its label for screen readers too, since the column headers
     are not tied to the fields ("组合框 首席记者" said nothing of what the box is)."""
 
@@ -120,8 +121,15 @@ class PartFormSet(BaseInlineFormSet):
                 widget.attrs.setdefault("aria-label", str(field.label))
 
     def get_unique_error_message(self, unique_check):
-        labels = [str(self.model._meta.get_field(name).verbose_name) for name in unique_check]
-        return super().get_unique_error_message(labels)
+        if self.model is Byline:
+            return _("The same person is named twice in the same role: remove one of the bylines.")
+        labels = [str(self.model._meta.get_field(name).verbose_name) for name in unique_check if name != self.fk.name]
+        return _("Two rows have the same %(fields)s: remove one of them.") % {
+            "fields": str(pgettext_lazy("list separator", ", ")).join(labels)
+        }
+
+    def get_form_error(self):
+        return _("This row repeats another.")
 
     @cached_property
     def forms(self):

@@ -449,8 +449,9 @@ def test_a_chinese_name_with_the_address_left_empty_gets_one_made(admin_client, 
     assert made.get_absolute_url().endswith(f"/{made.slug}/")
 
 
-def test_a_duplicate_byline_is_named_by_its_labels(editor_client):
-    """The same reporter twice in the same role: the message names 记者 and 身份, not Django's code names."""
+def test_a_duplicate_byline_is_named_by_what_it_repeats(editor_client):
+    """The same reporter twice in the same role: the message says so in plain Chinese; it said "请修改稿件，记者 和
+    身份的重复数据.这个字段必须唯一" (the story itself named, a half-width stop, "this field" for three)."""
     article = ArticleFactory()
     byline = BylineFactory(article=article, order=1)
     url = admin_url(article, "change", article.pk)
@@ -461,8 +462,11 @@ def test_a_duplicate_byline_is_named_by_its_labels(editor_client):
     response = editor_client.post(url, data)
 
     assert response.status_code == 200  # the form again, with what was typed
-    [message] = re.findall(r"[^>]*重复数据[^<]*", response.content.decode())
-    assert "记者 和 身份" in message and "reporter" not in message, message
+    html = response.content.decode()
+    assert "同一人以同一身份署名了两次：请删去其中一条署名。" in html
+    assert "这一行与另一行重复。" in html  # on the repeated row
+    for unclear in ("重复数据", "这个字段必须唯一", "稿件，记者", "请修正重复的数据."):
+        assert unclear not in html
 
 
 @pytest.mark.parametrize("case", ["itself", "a companion", "a lead already"])
