@@ -2037,7 +2037,9 @@ def return_to_reporter(article, user, comment):
 
 
 def _findings_text(findings):
-    return "；".join(finding.message for finding in findings)
+    """The findings' messages in one sentence: 第1张图片缺少替代文字；第2张图片缺少替代文字。"""
+    text = "；".join(finding.message.rstrip("。") for finding in findings)
+    return f"{text}。" if text else text
 
 
 def publish(article, user, at=None, override_reason=""):

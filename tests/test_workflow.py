@@ -615,6 +615,25 @@ def test_a_refused_publish_keeps_the_reason_typed_for_it(client, story, reporter
     assert 'value="已与宣传部核实"' in box
 
 
+def test_a_refused_publish_names_each_problem_once(client, story, reporter_user, editor_user):
+    """The first message listed every problem ("…图说没有照片：请配上照片或删除图说。；第2张图片：…") and then each
+    came again as a message of its own."""
+    two_images = '<p>会议指出。</p><figure class="image"><img src="/media/a.jpg"></figure><figure class="image"><img src="/media/b.jpg"></figure>'
+    Article.objects.filter(pk=story.pk).update(body=two_images)
+    services.submit_for_review(story, reporter_user)
+    client.force_login(editor_user)
+
+    response = client.post(reverse("admin:articles_article_workflow", args=[story.pk, "publish"]), follow=True)
+
+    told = [str(message) for message in response.context["messages"]]
+    problems = [finding.message for finding in services.publication_findings(Article.objects.get(pk=story.pk))]
+    assert len(problems) == 2
+    for problem in problems:
+        assert sum(problem in message for message in told) == 1, told
+    assert len(told) == 3 and told[0].startswith("稿件暂不能发布")
+    assert "。；" not in "".join(told)
+
+
 # --- Corrections move dateModified ------------------------------------------------------------------------------
 
 
