@@ -1148,7 +1148,7 @@ class ArticleAdmin(admin.ModelAdmin):
             typed["schedule_value"] = typed["published_at"]
         history = [
             {"step": step, "level": services.review_level_name(step.level) if step.level else ""}
-            for step in article.transitions.select_related("user").order_by("created_at", "id")
+            for step in article.transitions.select_related("user__reporter").order_by("created_at", "id")
         ]
         return {
             "actions": [

@@ -1113,7 +1113,7 @@ def article_versions(article):
     """The article's versions, newest first, with their revision (time, user, comment) loaded."""
     from reversion.models import Version
 
-    return Version.objects.get_for_object(article).select_related("revision", "revision__user")
+    return Version.objects.get_for_object(article).select_related("revision", "revision__user__reporter")
 
 
 def _rows(version, model):
@@ -1636,11 +1636,23 @@ def leave_presence(article, user, seen):
     EditPresence.objects.filter(article=article, user=user, last_seen_at__lte=seen).delete()
 
 
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def full_name(user):
+    """The user's first and last names as people write them: a Chinese name family name first, with no space
+    between (郑晓岚; Django's get_full_name gives 晓岚 郑), others as Django writes them."""
+    first, last = user.first_name.strip(), user.last_name.strip()
+    if first and last and _HAN.search(first + last):
+        return f"{last}{first}"
+    return user.get_full_name()
+
+
 def staff_name(user):
     """How colleagues know a user: their full name, else the byline name of their reporter profile, else their
     login name."""
     reporter = getattr(user, "reporter", None)
-    return user.get_full_name() or (reporter.name if reporter else "") or user.get_username()
+    return full_name(user) or (reporter.name if reporter else "") or user.get_username()
 
 
 def presence_text(presence):
@@ -2388,7 +2400,7 @@ def edit_conflict(article, seen_edit_count, seen_version_id):
     who, when, link = "", "", ""
     if latest is not None:
         user = latest.revision.user
-        who = (user.get_full_name() or user.get_username()) if user else ""
+        who = staff_name(user) if user else ""
         when = f"{timezone.localtime(latest.revision.date_created):%H:%M:%S}"
         if seen_version_id and seen_version_id != latest.pk:
             history = reverse("admin:articles_article_history", args=[article.pk])

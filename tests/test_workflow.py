@@ -663,3 +663,33 @@ def test_with_one_level_the_sign_off_is_called_a_review_not_签发(client, story
 
     assert "通过：审核" in before and "审核已通过，可以发布" in after
     assert "签发" not in before + after
+
+
+def test_the_workflow_and_version_histories_name_people_as_colleagues_know_them(
+    client, story, reporter_user, make_staff_user, django_assert_max_num_queries
+):
+    """The change page's 流程记录 and the history page showed login names (demo-editor) where its presence notice
+    said 郑晓岚: a reporter's byline name, an editor's full name."""
+    editor = make_staff_user("desk-editor", "编辑")
+    editor.first_name, editor.last_name = "晓岚", "郑"
+    editor.save()
+    client.force_login(reporter_user)
+    services.submit_for_review(story, reporter_user)
+    client.force_login(editor)
+    client.post(reverse("admin:articles_article_workflow", args=[story.pk, "return"]), {"comment": "请改导语"})
+    url = reverse("admin:articles_article_change", args=[story.pk])
+
+    page = client.get(url).content.decode()
+    history = page[page.index('id="workflow-history"') :]
+    assert "李晓萌" in history and "郑晓岚" in history
+    assert "desk-editor" not in history and ">reporter<" not in history
+    versions = client.get(reverse("admin:articles_article_history", args=[story.pk])).content.decode()
+    assert "郑晓岚" in versions and "desk-editor" not in versions
+    client.get(url)
+    with django_assert_max_num_queries(60) as before:
+        client.get(url)
+    for _ in range(3):  # more steps by the same people: no query per row for their names
+        services.submit_for_review(story, reporter_user)
+        services.return_to_reporter(story, editor, "再改")
+    with django_assert_max_num_queries(len(before)):
+        client.get(url)

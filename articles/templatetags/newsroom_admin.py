@@ -1,4 +1,4 @@
-"""Template tags of the admin: the editorial desk's counts on the index page."""
+"""Template tags of the admin: the editorial desk's counts on the index page, people's names."""
 
 from django import template
 from django.urls import reverse
@@ -28,3 +28,9 @@ def desk_counts(user):
     return [
         {"name": name, "label": label, "count": counts[name], "url": changelist + query} for name, label, query in rows
     ]
+
+
+@register.filter
+def staff_name(user):
+    """``{{ user|staff_name }}``: a colleague as the newsroom knows them (services.staff_name), "—" for nobody."""
+    return services.staff_name(user) if user else "—"
