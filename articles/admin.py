@@ -50,6 +50,7 @@ from articles.models import (
     ShareLink,
     Status,
     Topic,
+    Transition,
     TrashedArticle,
     WatchWord,
 )
@@ -1164,6 +1165,10 @@ class ArticleAdmin(admin.ModelAdmin):
             "schedule_default": f"{timezone.localtime() + timedelta(hours=1):%Y-%m-%dT%H:%M}",
             "typed": typed,
             "history": history,
+            # A story back with its reporter says so at the top, with what to change (not only in the history).
+            "returned": history[-1]["step"]
+            if history and article.status == Status.DRAFT and history[-1]["step"].action == Transition.Action.RETURN
+            else None,
         }
 
     @admin.display(description=_("live now"))

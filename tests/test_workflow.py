@@ -693,3 +693,19 @@ def test_the_workflow_and_version_histories_name_people_as_colleagues_know_them(
         services.return_to_reporter(story, editor, "再改")
     with django_assert_max_num_queries(len(before)):
         client.get(url)
+
+
+def test_a_returned_story_says_so_at_the_top_with_what_to_change(client, story, reporter_user, editor_user):
+    """Its status said only 草稿; the editor's comment was in the workflow history at the foot of a long page."""
+    services.submit_for_review(story, reporter_user)
+    services.return_to_reporter(story, editor_user, "请改导语，补充数据来源")
+    client.force_login(reporter_user)
+    url = reverse("admin:articles_article_change", args=[story.pk])
+
+    html = client.get(url).content.decode()
+
+    panel = html[html.index('id="workflow"') : html.index('id="article_form"')]
+    returned = re.search(r'<p class="workflow-returned"[^>]*>(.*?)</p>', panel, re.S).group(1)
+    assert "退回" in returned and "请改导语，补充数据来源" in returned and "editor" in returned
+    services.submit_for_review(story, reporter_user)  # once resubmitted, no longer "returned"
+    assert 'class="workflow-returned"' not in client.get(url).content.decode()
