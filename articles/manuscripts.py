@@ -147,7 +147,8 @@ _BINARY_SIGNATURES = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"%PDF", b"PK\x03\x0
 
 
 def decode(data):
-    """The text of a manuscript file: UTF-8 (with or without a byte-order mark), else GB18030. Binary is refused."""
+    """The text of a manuscript file: UTF-8 (with or without a byte-order mark), UTF-16 or UTF-32 with one, else
+    GB18030. Binary is refused."""
     if len(data) > MAX_BYTES:
         raise ManuscriptError(
             _("The file is larger than %(size)d MB: split it into one file per article.") % {"size": MAX_BYTES >> 20},
@@ -160,6 +161,11 @@ def decode(data):
             return data[3:].decode("utf-8")
         except UnicodeDecodeError:
             raise ManuscriptError(_("The file starts like UTF-8 but is not valid UTF-8."), "encoding") from None
+    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):  # before UTF-16: its mark begins the same
+        try:
+            return data.decode("utf-32")
+        except UnicodeDecodeError:
+            raise ManuscriptError(_("The file starts like UTF-32 but is not valid UTF-32."), "encoding") from None
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return data.decode("utf-16")

@@ -33,6 +33,14 @@ def test_utf8_with_and_without_bom_decode_alike():
     assert decode(text.encode()) == decode(b"\xef\xbb\xbf" + text.encode()) == text
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32", "utf-32-be"])
+def test_a_file_with_a_utf16_or_utf32_byte_order_mark_is_read(encoding):
+    """Word's "Unicode" text is UTF-16; a UTF-32 file (its mark begins as UTF-16's) was refused as broken UTF-16."""
+    text = "# 标题\n正文。"
+    mark = {"utf-16-be": "\ufeff", "utf-32-be": "\ufeff"}.get(encoding, "")  # the plain codecs write their own
+    assert decode((mark + text).encode(encoding)) == text
+
+
 def test_gb18030_file_is_read():
     draft = read("gb18030.txt").lead
     assert draft.headline == "月湖街道开设“妈妈岗”"
