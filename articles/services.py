@@ -246,7 +246,10 @@ def _decode_upload(data):
                 width, height = header.size
                 if width * height > max_pixels:
                     raise _refused(
-                        _("The photo has too many pixels (%(mp).0f megapixels). The limit is %(limit).0f."),
+                        _(
+                            "The photo has too many pixels (%(mp).0f megapixels). The limit is %(limit).0f: save it "
+                            "smaller (for example 4,000 pixels on its longest side) and upload it again."
+                        ),
                         "too_many_pixels",
                         mp=width * height / 1e6,
                         limit=max_pixels / 1e6,
@@ -266,7 +269,14 @@ def _decode_upload(data):
     except ValidationError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise _refused(_("The photo is too large to be decoded safely."), "bomb") from None
+        raise _refused(
+            _(
+                "The photo is too large to be decoded safely (the limit is %(limit).0f megapixels): save it smaller "
+                "(for example 4,000 pixels on its longest side) and upload it again."
+            ),
+            "bomb",
+            limit=settings.NEWSROOM_MAX_IMAGE_PIXELS / 1e6,
+        ) from None
     except Image.UnidentifiedImageError:
         kind = _sniffed_kind(data)
         if kind:

@@ -102,12 +102,15 @@ NOT_A_PHOTO = (
     "The file is not a readable photo. It may be damaged or not an image at all: open it in an image viewer to check, "
     "or save it again as JPEG and upload that."
 )
-BOMB = "The photo is too large to be decoded safely."
+BOMB = (
+    "The photo is too large to be decoded safely (the limit is %(limit).0f megapixels): save it smaller (for example "
+    "4,000 pixels on its longest side) and upload it again."
+)
 METADATA = "The photo carries too much embedded data (%(block)s)."
 
 # name, bytes, content type, expected message (msgid, params)
 REFUSED = {
-    "bomb: header claims 100k x 100k": ("大图.png", png_claiming(100_000, 100_000), "image/png", (BOMB, {})),
+    "bomb: header claims 100k x 100k": ("大图.png", png_claiming(100_000, 100_000), "image/png", (BOMB, {"limit": 60})),
     "truncated jpeg": ("a.jpg", truncated_jpeg(), "image/jpeg", (DAMAGED, {})),
     "png with a wrong checksum": ("a.png", png_with_bad_checksum(), "image/png", (DAMAGED, {})),
     "png text-chunk bomb": ("a.png", png_with_text_bomb(), "image/png", (METADATA, {"block": "text"})),
@@ -206,7 +209,10 @@ def test_photo_over_the_pixel_limit_is_refused_through_every_way_in(way_in, medi
     accepted, text = way_in("a.png", image_bytes("PNG", size=(101, 100)), "image/png")
     assert not accepted
     assert text == message(
-        "The photo has too many pixels (%(mp).0f megapixels). The limit is %(limit).0f.", mp=0.0101, limit=0.01
+        "The photo has too many pixels (%(mp).0f megapixels). The limit is %(limit).0f: save it smaller (for example "
+        "4,000 pixels on its longest side) and upload it again.",
+        mp=0.0101,
+        limit=0.01,
     )
     assert not Photo.objects.exists() and stored_files(media_root) == []
 
