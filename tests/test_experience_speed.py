@@ -330,6 +330,8 @@ def test_long_select_renders_what_djangos_select_renders(value):
     for name in ("level", "form", "year", "organization"):
         plain.fields[name].choices = list(fast.fields[name].choices)
     plain.is_valid()
+    for name in plain.errors:  # both point an invalid field at the page's notice naming it (FilterForm.full_clean)
+        plain.fields[name].widget.attrs["aria-describedby"] = fast.notice_id
     for name in ("level", "form", "year", "organization"):
         assert str(fast[name]) == str(plain[name]), name
     if value is None:
