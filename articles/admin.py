@@ -1142,7 +1142,7 @@ class ArticleAdmin(admin.ModelAdmin):
         }
         publishing = {"publish", "schedule"} & set(allowed)
         # What was typed for a step just refused (``_workflow_step``), for this story's page once.
-        typed = request.session.pop(WORKFLOW_TYPED_KEY, None) if WORKFLOW_TYPED_KEY in request.session else None
+        typed = request.session.pop(WORKFLOW_TYPED_KEY, None)
         if not typed or typed.get("article") != article.pk:
             typed = {}
         elif typed["action"] == "schedule":
