@@ -57,13 +57,18 @@ def test_editing_a_scheduled_story_cancels_the_schedule_and_sends_it_back_to_rev
     assert not Article.objects.published().filter(pk=story.pk).exists()
 
 
-def test_saving_a_scheduled_story_unchanged_keeps_its_schedule(story, reporter_user, editor_user):
+def scheduled_and_opened(story, reporter_user, editor_user):
+    """The story scheduled two hours ahead and its change page opened by the editor: (client, url, time, data)."""
     services.submit_for_review(story, reporter_user)
     at = timezone.now() + timedelta(hours=2)
     services.publish(story, editor_user, at=at)
     client = logged_in(editor_user)
     url = admin_url(story, "change", story.pk)
-    data = form_data(client.get(url))
+    return client, url, at, form_data(client.get(url))
+
+
+def test_saving_a_scheduled_story_unchanged_keeps_its_schedule(story, reporter_user, editor_user):
+    client, url, at, data = scheduled_and_opened(story, reporter_user, editor_user)
     data["_save"] = "保存"
 
     assert client.post(url, data).status_code == 302
@@ -79,12 +84,7 @@ def test_saving_a_scheduled_story_whose_image_ckeditor_writes_back_in_another_or
     stored = '<p>会议指出。</p><figure class="image"><img src="/media/photos/2026/11/hall.jpg" width="800" height="600" alt="会场"></figure>'
     Article.objects.filter(pk=story.pk).update(body=stored)
     story.refresh_from_db()
-    services.submit_for_review(story, reporter_user)
-    at = timezone.now() + timedelta(hours=2)
-    services.publish(story, editor_user, at=at)
-    client = logged_in(editor_user)
-    url = admin_url(story, "change", story.pk)
-    data = form_data(client.get(url))
+    client, url, at, data = scheduled_and_opened(story, reporter_user, editor_user)
     data["body"] = (
         '<p>会议指出。</p><figure class="image">'
         '<img src="/media/photos/2026/11/hall.jpg" alt="会场" width="800" height="600"></figure>'
