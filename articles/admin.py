@@ -236,6 +236,19 @@ def yes_no_icon(value):
     return format_html('<img src="{}" alt="{}">', static(f"admin/img/icon-{icon}.svg"), label)
 
 
+def staff_column(model, field):
+    """A list column naming the user in ``field`` as colleagues know them (``services.staff_name``: 郑晓岚, a
+    reporter's byline name), not by login; list_select_related must hold ``<field>__reporter``."""
+
+    @admin.display(description=model._meta.get_field(field).verbose_name, ordering=field)
+    def column(obj):
+        user = getattr(obj, field)
+        return services.staff_name(user) if user else "—"
+
+    column.__name__ = f"{field}_name"
+    return column
+
+
 @admin.display(description=_("status"), ordering="status")
 def status_label(article):
     """A story's status for the articles' list, its page and the trash: one waiting for its publishing time is
@@ -1257,8 +1270,15 @@ class TrashedArticleAdmin(admin.ModelAdmin):
     """The trash: stories deleted in the admin, with who deleted them and when. Editors restore them (as drafts);
     only the chief editor deletes them for good."""
 
-    list_display = ["headline", "section", status_label, "deleted_at", "deleted_by", "created_by"]
-    list_select_related = ["section", "deleted_by", "created_by"]
+    list_display = [
+        "headline",
+        "section",
+        status_label,
+        "deleted_at",
+        staff_column(TrashedArticle, "deleted_by"),
+        staff_column(TrashedArticle, "created_by"),
+    ]
+    list_select_related = ["section", "deleted_by__reporter", "created_by__reporter"]
     list_filter = ["section"]
     search_fields = ["headline", "subtitle", "summary"]
     date_hierarchy = "deleted_at"
@@ -1494,8 +1514,16 @@ class PhotoAdminForm(CheckedImageFormMixin, forms.ModelForm):
 @admin.register(Photo)
 class PhotoAdmin(admin.ModelAdmin):
     form = PhotoAdminForm
-    list_display = ["preview", "alt_text", "credit_display", "width", "height", "uploaded_by", "created_at"]
-    list_select_related = ["credit_reporter", "uploaded_by"]
+    list_display = [
+        "preview",
+        "alt_text",
+        "credit_display",
+        "width",
+        "height",
+        staff_column(Photo, "uploaded_by"),
+        "created_at",
+    ]
+    list_select_related = ["credit_reporter", "uploaded_by__reporter"]
     list_filter = ["created_at"]
     date_hierarchy = "created_at"
     # Captions belong to each use of a photo (ArticlePhoto); a photo is found by any of them.
@@ -1710,8 +1738,16 @@ class ShareLinkAdmin(admin.ModelAdmin):
     """Editors make a read-only preview of one story for an outside source, send its address, and revoke it."""
 
     form = ShareLinkAdminForm
-    list_display = ["article", "note", "created_by", "created_at", "expires_at", "state", "share_url"]
-    list_select_related = ["article", "created_by"]
+    list_display = [
+        "article",
+        "note",
+        staff_column(ShareLink, "created_by"),
+        "created_at",
+        "expires_at",
+        "state",
+        "share_url",
+    ]
+    list_select_related = ["article", "created_by__reporter"]
     search_fields = ["note", "article__headline"]
     autocomplete_fields = ["article"]
     actions = ["revoke_links"]
@@ -1723,7 +1759,7 @@ class ShareLinkAdmin(admin.ModelAdmin):
             super()
             .get_queryset(request)
             .filter(article__in=editable)
-            .select_related("article", "created_by")
+            .select_related("article", "created_by__reporter")
             # The site's address as this request reached it, for the full link (display methods get no request).
             .annotate(site_root=Value(request.build_absolute_uri("/")))
         )

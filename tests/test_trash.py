@@ -113,6 +113,30 @@ def test_the_trash_lists_who_deleted_what_and_when(client, full_story, editor_us
     assert timezone.localtime(Article.all_objects.get(pk=full_story.pk).deleted_at).strftime("%Y") in html
 
 
+def test_the_trash_names_people_as_colleagues_know_them(
+    client, full_story, make_staff_user, django_assert_max_num_queries
+):
+    """Who deleted a story and who filed it, by name (郑晓岚, the reporter's byline name), not by login."""
+    editor = make_staff_user("desk-editor", "编辑")
+    editor.first_name, editor.last_name = "晓岚", "郑"
+    editor.save()
+    services.move_to_trash(full_story, editor)
+    services.move_to_trash(ArticleFactory(headline="另一篇", created_by=full_story.created_by), editor)
+    client.force_login(editor)
+    client.get(trash_changelist())
+
+    with django_assert_max_num_queries(20) as counted:
+        html = client.get(trash_changelist()).content.decode()
+
+    rows = re.findall(r"<tr[^>]*>.*?</tr>", html, re.S)
+    story_row = next(row for row in rows if "进了回收站的稿件" in row)
+    assert "郑晓岚" in story_row and "李晓萌" in story_row
+    assert "desk-editor" not in html and ">reporter<" not in html
+    services.move_to_trash(ArticleFactory(headline="第三篇", created_by=full_story.created_by), editor)
+    with django_assert_max_num_queries(len(counted)):  # no query per row for the names
+        client.get(trash_changelist())
+
+
 def test_an_editor_restores_a_story_as_a_draft(client, full_story, editor_user):
     services.move_to_trash(full_story, editor_user)
     client.force_login(editor_user)
