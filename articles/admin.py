@@ -861,7 +861,9 @@ class ArticleAdmin(admin.ModelAdmin):
             )
             # With those the preview could not import (failed, or copies), in the preview's order.
             placed = [(item[0], result) for item, result in zip(items, imported, strict=True)]
-            placed += [(_int_or_none(fields[0]), _left_out(*fields[1:])) for fields in _left_out_fields(post)]
+            placed += [
+                (_int_or_none(fields[0]), _left_out(request.user, *fields[1:])) for fields in _left_out_fields(post)
+            ]
             results = [result for _position, result in sorted(placed, key=lambda pair: pair[0] or 0)]
             context.update(results=self._import_rows(results), title=_("Manuscripts imported"), section=section)
             context.update(
@@ -1230,14 +1232,17 @@ def _left_out_fields(post):
     return zip(*(post.getlist(name) for name in names), strict=False)
 
 
-def _left_out(filename, failure, duplicate_of, duplicate_file):
-    """A ManuscriptImport for the summary of a manuscript the preview failed or found a copy of."""
+def _left_out(user, filename, failure, duplicate_of, duplicate_file):
+    """A ManuscriptImport for the summary of a manuscript the preview failed or found a copy of. What the browser
+    sends back is only trusted with what its user may see: a copy's story is named only if they may open it."""
     result = services.ManuscriptImport(filename[:255])
     result.failure = failure[:2000]
-    result.duplicate_of = Article.all_objects.filter(pk=_int_or_none(duplicate_of)).first() if duplicate_of else None
     result.duplicate_of_file = duplicate_file[:255]
-    if not (result.failure or result.duplicate_of or result.duplicate_of_file):
-        result.failure = _("not imported")  # a copy of a story that is gone since the preview
+    if duplicate_of:
+        result.duplicate_of = Article.objects.editable_by(user).filter(pk=_int_or_none(duplicate_of)).first()
+        result.copy_of_unseen = result.duplicate_of is None
+    if result.status == "ready":  # none of those: nothing the summary can say of it
+        result.failure = _("not imported")
     return result
 
 

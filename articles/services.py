@@ -2443,6 +2443,7 @@ class ManuscriptImport:
         self.drafts = []  # created articles, the package lead first
         self.duplicate_of = None  # the lead article of an earlier import of the same text
         self.duplicate_of_file = ""  # or an earlier file of the same batch
+        self.copy_of_unseen = False  # or a story its reader may not open (the import summary does not name it)
         self.failure = ""
         self.notes = []
         self.reporters = {}  # byline name -> Reporter, or None for a new correspondent
@@ -2454,7 +2455,7 @@ class ManuscriptImport:
     def status(self):
         if self.failure:
             return "failed"
-        if self.duplicate_of is not None or self.duplicate_of_file:
+        if self.duplicate_of is not None or self.duplicate_of_file or self.copy_of_unseen:
             return "duplicate"
         return "created" if self.drafts else "ready"
 

@@ -451,6 +451,26 @@ def test_the_summary_counts_and_names_the_manuscripts_the_preview_could_not_impo
     assert Article.objects.filter(status=Status.DRAFT).count() == 2  # the roundup and its companion, once
 
 
+@pytest.mark.parametrize("state", ["another reporter's draft", "in the trash"])
+def test_the_summary_names_no_story_its_reader_may_not_open(reporter_client, section, reporter_user, state):
+    """The confirmation names a copy's story from an id the browser sends back: any id named any story (another
+    reporter's draft, an embargoed one, one in the trash) to whoever could import. Now only one they may open."""
+    hidden = ArticleFactory(headline="禁发：尚未公开的独家", section=section)
+    if state == "in the trash":
+        hidden.created_by = reporter_user
+        hidden.save()
+        services.move_to_trash(hidden, reporter_user)
+    mine = ArticleFactory(headline="我自己的稿件", section=section, created_by=reporter_user)
+    left = {"left_filename": ["x.txt", "y.txt"], "left_failure": ["", ""], "left_duplicate_file": ["", ""]}
+    left |= {"left_position": ["1", "2"], "left_duplicate_of": [str(hidden.pk), str(mine.pk)]}
+
+    done = reporter_client.post(reverse(IMPORT_URL), {"confirm": "1", "section": section.pk, **left})
+
+    assert "禁发：尚未公开的独家" not in done.text
+    assert done.context["counts"] == {"created": 0, "duplicate": 2, "failed": 0}  # still counted as a copy
+    assert "我自己的稿件" in done.text  # a story of their own is named and linked as before
+
+
 def test_a_batch_too_large_to_send_back_is_refused_at_the_preview_not_at_the_confirmation(
     editor_client, section, settings
 ):
