@@ -117,7 +117,22 @@ def sanitize_html(value):
         strip_comments=True,
     )
     # Again after parsing: entities such as &#x202e; come out of nh3 as the characters they encode.
-    return clean_text(cleaned).strip()
+    return tidy_paragraphs(clean_text(cleaned).strip())
+
+
+# White space as it comes in a paste from Word, WPS or plain text: spaces, no-break spaces, ideographic spaces.
+_BLANK = r"(?:\s|&nbsp;)"
+_BLANK_PARAGRAPH = re.compile(rf"<p>(?:{_BLANK}|<br>)*</p>")
+_PARAGRAPH_INDENT = re.compile(rf"<p>{_BLANK}+")
+_PARAGRAPH_TAIL = re.compile(rf"{_BLANK}+</p>")
+
+
+def tidy_paragraphs(html):
+    """Sanitised rich text without what a paste leaves that a reader sees as gaps: blank paragraphs (Word's empty
+    lines: each a line-high gap on a phone) and white space at a paragraph's start or end (a pasted 　　 indent
+    doubles the stylesheet's own 2em). White space inside a paragraph, and in table cells, stays."""
+    html = _BLANK_PARAGRAPH.sub("", html)
+    return _PARAGRAPH_TAIL.sub("</p>", _PARAGRAPH_INDENT.sub("<p>", html))
 
 
 # --- Images -------------------------------------------------------------------------------------
@@ -2187,8 +2202,9 @@ def _attributes_in_order(match):
 
 def reviewed_rich_text(html):
     """Rich text as a sign-off approves it: without the white space around its blocks' tags, and each tag's
-    attributes in one order (CKEditor writes an image's back in its own: the same image)."""
-    return _START_TAG.sub(_attributes_in_order, _AROUND_BLOCK_TAGS.sub(r"\1", html or ""))
+    attributes in one order (CKEditor writes an image's back in its own: the same image); a text stored before
+    ``tidy_paragraphs`` was, as it would be stored now."""
+    return _START_TAG.sub(_attributes_in_order, _AROUND_BLOCK_TAGS.sub(r"\1", tidy_paragraphs(html or "")))
 
 
 def _reviewed_value(value):

@@ -167,6 +167,34 @@ def test_sanitising_nothing_gives_an_empty_string():
     assert sanitize_html(None) == ""
 
 
+PASTED = {  # what CKEditor keeps of a paste from Word, WPS or plain text, and what the site stores of it
+    "Word's blank lines": (
+        "<p>&nbsp;</p><p>第一段。</p><p>&nbsp;</p><p> </p><p>第二段。</p><p>&nbsp;</p>",
+        "<p>第一段。</p><p>第二段。</p>",
+    ),
+    "full-width indents": (
+        "<p>\u3000\u3000本报讯 会议召开。</p><p>&nbsp;\u3000第二段。&nbsp;</p>",
+        "<p>本报讯 会议召开。</p><p>第二段。</p>",
+    ),
+    "an indent before bold text": ("<p>\u3000\u3000<strong>加粗</strong>正文</p>", "<p><strong>加粗</strong>正文</p>"),
+    "a line break kept": ("<p>第一行<br>第二行</p>", "<p>第一行<br>第二行</p>"),
+    "an empty cell kept": (
+        '<figure class="table"><table><tbody><tr><td>&nbsp;</td><td>数据</td></tr></tbody></table></figure>',
+        None,
+    ),
+    "spaces inside a sentence kept": ("<p>A\u3000B&nbsp;C</p>", None),
+}
+
+
+@pytest.mark.parametrize("case", PASTED, ids=list(PASTED))
+def test_a_paste_leaves_no_blank_paragraphs_or_indents_for_the_stylesheets_own(case):
+    """Each blank paragraph was a 30-pixel gap on a phone; a pasted 　　 doubled the stylesheet's 2em indent."""
+    pasted, stored = PASTED[case]
+    assert sanitize_html(pasted) == (stored if stored is not None else sanitize_html(pasted))
+    if stored is None:
+        assert sanitize_html(pasted).replace("&nbsp;", "\xa0") == pasted.replace("&nbsp;", "\xa0")
+
+
 CKEDITOR_OUTPUT = [
     "<p>11月19日，全省妇联系统改革工作现场推进会在郴州召开。</p>",
     "<h2>建强基层组织</h2><h3>三级标题</h3>",
