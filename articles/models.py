@@ -59,6 +59,22 @@ class RichTextFormField(forms.CharField):
         saved = services.reviewed_rich_text(services.sanitize_html(data or ""))
         return saved != services.reviewed_rich_text(initial or "")
 
+    def clean(self, value):
+        value = super().clean(value)
+        lost = services.images_without_source(services.sanitize_html(value))
+        if lost:
+            # Saved, it would be an empty frame on the public page (the sanitiser drops an address not ours).
+            raise forms.ValidationError(
+                _(
+                    "Image %(numbers)s cannot be kept: it was not uploaded to this site (pasted from Word or WPS, an "
+                    "image points at a file on your own computer; copied from a web page, at another site). Delete "
+                    "it in the text, then insert it with the “Upload image from computer” button."
+                ),
+                code="image_not_ours",
+                params={"numbers": "、".join(map(str, lost))},
+            )
+        return value
+
 
 @deconstructible
 class GeneratedUploadPath:

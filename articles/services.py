@@ -1546,6 +1546,13 @@ def _related(instance, name, queryset):
     return list(queryset)
 
 
+def images_without_source(html):
+    """The numbers (from 1, in reading order) of the images of sanitised rich text left without an address: the
+    sanitiser keeps only images of our own media (an image pasted from Word or WPS points at the reporter's own
+    disk, file:///…; one copied from a web page at another site)."""
+    return [number for number, tag in enumerate(_RICH_TEXT_IMAGE.findall(html or ""), start=1) if " src=" not in tag]
+
+
 def _images_without_alt(html):
     """The numbers (from 1, in reading order) of the images of sanitised rich text with no alt text: an image put in
     with the editor has none until someone writes it."""

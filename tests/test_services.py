@@ -347,3 +347,31 @@ def test_an_image_from_another_bucket_of_the_same_endpoint_is_dropped(settings):
     ]:
         cleaned = sanitize_html(f'<p><img src="{ours}" alt="图"><img src="{theirs}" alt="像素"></p>')
         assert ours in cleaned and "attacker-bucket" not in cleaned
+
+
+@pytest.mark.parametrize(
+    "source",
+    ["file:///C:/Users/li/AppData/Local/Temp/msohtmlclip1/01/clip_image002.jpg", "https://other.example/photo.jpg"],
+)
+def test_an_image_the_site_cannot_keep_stops_the_save_with_what_to_do(admin_client, source):
+    """Pasted from Word or WPS, an image points at the reporter's own disk (or another site): the sanitiser drops its
+    address, and the story was saved and published with an empty image frame. The form now says what to do and
+    keeps the text."""
+    from tests.test_admin import admin_url, form_data
+
+    article = ArticleFactory(body="<p>原来的正文。</p>")
+    url = admin_url(article, "change", article.pk)
+    data = form_data(admin_client.get(url))
+    body = (
+        f'<p>新的正文。</p><figure class="image"><img src="{source}" alt="会议现场" width="277" height="185"></figure>'
+    )
+    data.update({"body": body, "_save": "保存"})
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 200  # the form again
+    html = response.content.decode()
+    assert "第1张图片" in html and "上传图片" in html
+    assert "新的正文。" in html  # what was typed is still there
+    article.refresh_from_db()
+    assert article.body == "<p>原来的正文。</p>"
