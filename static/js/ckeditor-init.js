@@ -54,6 +54,22 @@
     return text || undefined;
   }
 
+  // WPS marks ordinary runs of text mso-spacerun, a mark Word gives only to runs of spaces, and CKEditor's Word
+  // clean-up (PasteFromOffice) turns such a span into as many spaces as it has characters: a paste from WPS became
+  // blank space (ckeditor/ckeditor5#11738). The mark is taken off every span that holds more than white space
+  // before that clean-up reads the pasted HTML.
+  var SPACERUN = /mso-spacerun\s*:\s*(?:'|"|&#39;|&quot;)?yes(?:'|"|&#39;|&quot;)?\s*;?/gi;
+
+  function keepSpacerunText(html) {
+    return html.replace(/<span\b([^>]*)>([^<]*)/gi, function (whole, attributes, text) {
+      var words = text.replace(/&nbsp;|&#160;|\s/g, "");
+      if (!words || attributes.search(SPACERUN) === -1) {
+        return whole;
+      }
+      return "<span" + attributes.replace(SPACERUN, "") + ">" + text;
+    });
+  }
+
   function start(textarea) {
     if (textarea.dataset.ckeditorStarted || textarea.name.indexOf("__prefix__") !== -1) {
       return;
@@ -98,6 +114,12 @@
       }
     }).then(function (editor) {
       textarea.ckeditorInstance = editor;
+      // Before PasteFromOffice (which reads the pasted HTML at a low priority).
+      editor.editing.view.document.on("clipboardInput", function (event, data) {
+        if (typeof data.content === "string") {
+          data.content = keepSpacerunText(data.content);
+        }
+      }, { priority: "high" });
       // Keep the textarea current so that any submit (including Django's "save and continue") carries the text
       // (workflow-guard.js compares it too), and tell the form that it changed, as typing in a plain field does.
       editor.model.document.on("change:data", function () {

@@ -356,3 +356,44 @@ def test_a_colleague_opening_the_story_is_announced_once_not_at_every_refresh(
         page.evaluate("window.dispatchEvent(new Event('focus'))")
     page.locator("#edit-presence").wait_for(state="hidden")
     assert region.inner_text() == "现在没有其他人打开这篇稿件。"
+
+
+# What WPS puts on the clipboard (it names itself Word, and marks ordinary runs of text mso-spacerun), and Word's
+# own spacerun: a span of spaces between words.
+WPS_PASTE = (
+    '<html xmlns:o="urn:schemas-microsoft-com:office:office" xmlns:w="urn:schemas-microsoft-com:office:word">'
+    '<head><meta name=Generator content="Microsoft Word 14"></head><body>'
+    "<p class=MsoNormal><span style=\"mso-spacerun:'yes';font-family:仿宋_GB2312\">本报讯 全市妇联系统深入开展调研。"
+    "</span><span style=\"mso-spacerun:'yes'\"><o:p></o:p></span></p>"
+    "<p class=MsoNormal><span style='mso-spacerun:yes'>   </span><span>第二段，</span>"
+    "<span style=\"mso-spacerun:'yes';font-family:仿宋_GB2312\">调研覆盖十四个县市区。</span></p>"
+    "</body></html>"
+)
+
+
+def paste_html(page, html, text):
+    """A real paste event into the body editor, with the clipboard's HTML and plain text."""
+    page.evaluate(
+        """([html, text]) => {
+            const editable = document.querySelector('#id_body + .ck-editor .ck-editor__editable');
+            editable.focus();
+            const data = new DataTransfer();
+            data.setData('text/html', html);
+            data.setData('text/plain', text);
+            editable.dispatchEvent(new ClipboardEvent('paste', {clipboardData: data, bubbles: true, cancelable: true}));
+        }""",
+        [html, text],
+    )
+
+
+def test_a_paste_from_wps_keeps_its_words(admin_page):
+    """CKEditor's Word clean-up turns a span marked mso-spacerun into as many spaces as it has characters, and WPS
+    marks ordinary text so: a reporter's paste from WPS became blank space (ckeditor/ckeditor5#11738)."""
+    page = open_add_article(admin_page)
+
+    paste_html(page, WPS_PASTE, "本报讯 全市妇联系统深入开展调研。\n第二段，调研覆盖十四个县市区。")
+
+    body = page.evaluate("document.querySelector('#id_body').ckeditorInstance.getData()")
+    assert "本报讯 全市妇联系统深入开展调研。" in body
+    assert "第二段，调研覆盖十四个县市区。" in body
+    assert "mso" not in body and "仿宋" not in body
