@@ -100,8 +100,11 @@
       heading: {
         options: [
           { model: "paragraph", title: chinese ? "正文" : "Paragraph", class: "ck-heading_paragraph" },
-          { model: "heading2", view: "h2", title: chinese ? "小标题" : "Subheading", class: "ck-heading_heading2" },
-          { model: "heading3", view: "h3", title: chinese ? "三级标题" : "Minor heading", class: "ck-heading_heading3" }
+          // A paste's other levels (Word's 标题 1, 标题 4) become ours rather than plain paragraphs.
+          { model: "heading2", view: "h2", title: chinese ? "小标题" : "Subheading", class: "ck-heading_heading2",
+            upcastAlso: ["h1"] },
+          { model: "heading3", view: "h3", title: chinese ? "三级标题" : "Minor heading", class: "ck-heading_heading3",
+            upcastAlso: ["h4", "h5", "h6"] }
         ]
       },
       link: { defaultProtocol: "https://" },

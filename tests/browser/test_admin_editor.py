@@ -397,3 +397,13 @@ def test_a_paste_from_wps_keeps_its_words(admin_page):
     assert "本报讯 全市妇联系统深入开展调研。" in body
     assert "第二段，调研覆盖十四个县市区。" in body
     assert "mso" not in body and "仿宋" not in body
+
+
+def test_a_pasted_heading_of_another_level_stays_a_heading(admin_page):
+    """Word's 标题 1 and 标题 4 came out as plain paragraphs: the subheads of a pasted story were lost."""
+    page = open_add_article(admin_page)
+
+    paste_html(page, "<h1>一、基本情况</h1><p>正文。</p><h4>（一）组织建设</h4><p>正文。</p>", "一、基本情况")
+
+    body = page.evaluate("document.querySelector('#id_body').ckeditorInstance.getData()")
+    assert "<h2>一、基本情况</h2>" in body and "<h3>（一）组织建设</h3>" in body
