@@ -43,6 +43,30 @@ def test_on_a_phone_a_wide_table_scrolls_by_itself_and_the_page_keeps_its_width(
     assert name.evaluate("e => e.getBoundingClientRect().width >= 4 * parseFloat(getComputedStyle(e).fontSize)")
 
 
+NARROW_TABLE = (
+    '<figure class="table"><table><thead><tr>'
+    + "".join(f"<th>{name}</th>" for name in ("单位名称", "执委人数", "新增组织", "联系户数", "活动场次"))
+    + "</tr></thead><tbody><tr>"
+    + "".join(f"<td>{value}</td>" for value in ("桐溪市白沙县妇联", "1,234", "56", "7,890", "123"))
+    + "</tr></tbody></table></figure>"
+)
+
+
+def test_on_a_phone_a_table_of_few_columns_keeps_four_characters_a_line(page, story_with_a_table):
+    """Five short columns fit a phone's width if squeezed: each four-character header was cut into lines of two or
+    three characters. They keep their line; the table scrolls instead."""
+    story_with_a_table.body = NARROW_TABLE
+    story_with_a_table.save()
+    page.set_viewport_size({"width": 375, "height": 740})
+    page.goto(story_with_a_table.get_absolute_url())
+
+    heights = page.locator(".body th").evaluate_all(
+        "cells => cells.map(e => e.getBoundingClientRect().height / parseFloat(getComputedStyle(e).lineHeight))"
+    )
+    assert heights and all(height < 2 for height in heights), heights  # one line each (with the padding)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+
+
 def test_a_keyboard_user_can_scroll_a_wide_table_and_axe_finds_nothing(page, story_with_a_table):
     page.set_viewport_size({"width": 375, "height": 740})
     page.goto(story_with_a_table.get_absolute_url())
