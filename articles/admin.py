@@ -587,7 +587,7 @@ class ArticleAdmin(admin.ModelAdmin):
     date_hierarchy = "published_at"
     autocomplete_fields = ["lead_photo", "topics", "package_lead"]
     readonly_fields = [
-        "created_at", "updated_at", "created_by", *PUBLISHING_FIELDS, "review_progress", "submitted_at", "companion_links",
+        "created_at", "updated_at", "filed_by", *PUBLISHING_FIELDS, "review_progress", "submitted_at", "companion_links",
     ]  # fmt: skip
     inlines = [BylineInline, ArticlePhotoInline, ExperienceEntryInline, CorrectionInline]
     actions = ["move_to_trash"]
@@ -628,8 +628,13 @@ class ArticleAdmin(admin.ModelAdmin):
         (_("Print"), {"fields": [("print_issue_on", "print_page_number", "print_page_name")]}),
         (_("Package"), {"fields": ["package_lead", "companion_links"]}),
         (_("Publishing"), {"fields": [*PUBLISHING_FIELDS, "review_progress", "submitted_at"]}),
-        (_("Record"), {"classes": ["collapse"], "fields": ["created_at", "updated_at", "created_by"]}),
+        (_("Record"), {"classes": ["collapse"], "fields": ["created_at", "updated_at", "filed_by"]}),
     ]
+
+    @admin.display(description=Article._meta.get_field("created_by").verbose_name)
+    def filed_by(self, obj):
+        """Who filed the story, as colleagues know them (not their login)."""
+        return services.staff_name(obj.created_by) if obj.created_by else "—"
 
     def get_inline_instances(self, request, obj=None):
         inlines = super().get_inline_instances(request, obj)

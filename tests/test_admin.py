@@ -1057,3 +1057,12 @@ def test_every_field_of_a_byline_or_photo_row_is_named_for_screen_readers(editor
         assert f'aria-label="{label}' in tag, tag
     caption = re.search(r'<textarea[^>]*name="article_photos-0-caption"[^>]*>', html).group(0)
     assert 'rows="2"' in caption
+
+
+def test_the_change_page_names_who_filed_the_story_as_colleagues_know_them(editor_client, reporter_user):
+    article = ArticleFactory(created_by=reporter_user)
+
+    html = editor_client.get(admin_url(article, "change", article.pk)).content.decode()
+
+    record = re.search(r'<div class="form-row field-filed_by">.*?</div>\s*</div>', html, re.S).group(0)
+    assert "李晓萌" in record and ">reporter<" not in record
