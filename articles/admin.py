@@ -122,8 +122,6 @@ class PartFormSet(BaseInlineFormSet):
                 widget.attrs.setdefault("aria-label", str(field.label))
 
     def get_unique_error_message(self, unique_check):
-        if self.model is Byline:
-            return _("The same person is named twice in the same role: remove one of the bylines.")
         labels = [str(self.model._meta.get_field(name).verbose_name) for name in unique_check if name != self.fk.name]
         return _("Two rows have the same %(fields)s: remove one of them.") % {
             "fields": str(pgettext_lazy("list separator", ", ")).join(labels)
@@ -142,6 +140,11 @@ class PartFormSet(BaseInlineFormSet):
                 if isinstance(field, forms.ModelChoiceField) and not isinstance(field, forms.ModelMultipleChoiceField):
                     share_choices(rows, name, field)
         return rows
+
+
+class BylineFormSet(PartFormSet):
+    def get_unique_error_message(self, unique_check):
+        return _("The same person is named twice in the same role: remove one of the bylines.")
 
 
 def share_choices(rows, name, field):
@@ -306,6 +309,7 @@ class CheckedImageFormMixin:
 
 class BylineInline(ArticlePartInline, admin.TabularInline):
     model = Byline
+    formset = BylineFormSet
     extra = 0
     autocomplete_fields = ["reporter"]
     fields = ["order", "role", "reporter"]
@@ -630,11 +634,7 @@ class ArticleAdmin(admin.ModelAdmin):
         (_("Publishing"), {"fields": [*PUBLISHING_FIELDS, "review_progress", "submitted_at"]}),
         (_("Record"), {"classes": ["collapse"], "fields": ["created_at", "updated_at", "filed_by"]}),
     ]
-
-    @admin.display(description=Article._meta.get_field("created_by").verbose_name)
-    def filed_by(self, obj):
-        """Who filed the story, as colleagues know them (not their login)."""
-        return services.staff_name(obj.created_by) if obj.created_by else "—"
+    filed_by = staticmethod(staff_column(Article, "created_by"))  # who filed the story, not their login
 
     def get_inline_instances(self, request, obj=None):
         inlines = super().get_inline_instances(request, obj)
@@ -1165,8 +1165,9 @@ class ArticleAdmin(admin.ModelAdmin):
         typed = request.session.pop(WORKFLOW_TYPED_KEY, None)
         if not typed or typed.get("article") != article.pk:
             typed = {}
-        elif typed["action"] == "schedule":
-            typed["schedule_value"] = typed["published_at"]
+        schedule_default = f"{timezone.localtime() + timedelta(hours=1):%Y-%m-%dT%H:%M}"
+        if typed.get("action") == "schedule" and typed["published_at"]:
+            schedule_default = typed["published_at"]  # the time refused, to correct
         history = [
             {"step": step, "level": services.review_level_name(step.level) if step.level else ""}
             for step in article.transitions.select_related("user__reporter").order_by("created_at", "id")
@@ -1182,7 +1183,7 @@ class ArticleAdmin(admin.ModelAdmin):
                 for finding in (services.publication_findings(article) if publishing else [])
             ],
             "may_override": publishing and user.has_perm("articles.override_checks"),
-            "schedule_default": f"{timezone.localtime() + timedelta(hours=1):%Y-%m-%dT%H:%M}",
+            "schedule_default": schedule_default,
             "typed": typed,
             "history": history,
             # A story back with its reporter says so at the top, with what to change (not only in the history).

@@ -1668,14 +1668,13 @@ def leave_presence(article, user, seen):
     EditPresence.objects.filter(article=article, user=user, last_seen_at__lte=seen).delete()
 
 
-_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-
-
 def full_name(user):
     """The user's first and last names as people write them: a Chinese name family name first, with no space
     between (郑晓岚; Django's get_full_name gives 晓岚 郑), others as Django writes them."""
+    from articles import search
+
     first, last = user.first_name.strip(), user.last_name.strip()
-    if first and last and _HAN.search(first + last):
+    if first and last and search.is_cjk(last + first):
         return f"{last}{first}"
     return user.get_full_name()
 
