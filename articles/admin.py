@@ -1091,11 +1091,7 @@ class ArticleAdmin(admin.ModelAdmin):
             raise PermissionDenied(error.message) from error
         except services.WorkflowError as error:
             refused = True
-            # The missing parts come one by one below; the refusal's own text lists them all too.
-            missing = error.code == "missing" and error.findings
-            self.message_user(
-                request, _("The story cannot be published yet:") if missing else error.message, messages.ERROR
-            )
+            self.message_user(request, error.message, messages.ERROR)
             for finding in error.findings:
                 self.message_user(request, finding_html(finding), messages.ERROR)
         if refused:

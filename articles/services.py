@@ -2079,12 +2079,6 @@ def return_to_reporter(article, user, comment):
         return _record(locked, user, Transition.Action.RETURN, Status.IN_REVIEW, Status.DRAFT, comment=comment)
 
 
-def _findings_text(findings):
-    """The findings' messages in one sentence: 第1张图片缺少替代文字；第2张图片缺少替代文字。"""
-    text = "；".join(finding.message.rstrip("。") for finding in findings)
-    return f"{text}。" if text else text
-
-
 def publish(article, user, at=None, override_reason=""):
     """Publish a signed-off story now, or at ``at`` (a future time schedules it). Returns the warnings.
 
@@ -2104,8 +2098,8 @@ def publish(article, user, at=None, override_reason=""):
         sensitive = [finding for finding in findings if finding.kind == Finding.SENSITIVE]
         warnings = [finding for finding in findings if not finding.blocks]
         if missing:
-            raise WorkflowError(
-                _("The story cannot be published yet: %(problems)s") % {"problems": _findings_text(missing)},
+            raise WorkflowError(  # the findings say what is missing, each as a message of its own
+                _("The story cannot be published yet:"),
                 code="missing",
                 findings=missing + sensitive,
             )
