@@ -1,4 +1,5 @@
-"""Sitemaps for search engines: articles, sections, topics, reporters, organisations, and Google News.
+"""Sitemaps for search engines: articles, the list pages, sections, topics, reporters, organisations, the print
+edition's issues, and Google News.
 
 Only what a reader can open is listed: published articles (from ``published()``), reporters with a
 published byline, organisations with a published experience entry. Every sitemap runs a fixed number
@@ -11,6 +12,7 @@ from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.db.models import Max
 from django.db.models.functions import Greatest
+from django.urls import reverse
 from django.utils import timezone
 
 from articles import cards
@@ -93,6 +95,51 @@ class OrganizationSitemap(NewsroomSitemap):
         return Organization.objects.filter(pk__in=with_entries).only("id", "slug").order_by("name", "id")
 
 
+class PageSitemap(NewsroomSitemap):
+    """The pages that list stories (home, latest, topics, experience sharing, the archive): no lastmod, since each
+    changes with every story published. Sections, topics and the rest have their own sitemaps; /print/ only
+    redirects to the latest issue, and the issues have theirs."""
+
+    URL_NAMES = [
+        "articles:home",
+        "articles:article_list",
+        "articles:topic_list",
+        "articles:experience_entry_list",
+        "articles:article_archive",
+    ]
+
+    def items(self):
+        return self.URL_NAMES
+
+    def location(self, url_name):
+        return reverse(url_name)
+
+
+class PrintIssueSitemap(NewsroomSitemap):
+    """Every day the paper came out with a story published here (/print/<date>/), newest first, its lastmod the
+    latest change of those stories."""
+
+    limit = 5000
+
+    def items(self):
+        return (
+            Article.objects.published()
+            .exclude(print_issue_on=None)
+            .values("print_issue_on")
+            .annotate(changed=Max(Greatest("updated_at", "published_at")))
+            .order_by("-print_issue_on")
+        )
+
+    def location(self, issue):
+        return reverse("articles:print_issue", kwargs={"issue_on": issue["print_issue_on"]})
+
+    def lastmod(self, issue):
+        return _w3c(issue["changed"])
+
+    def get_latest_lastmod(self):
+        return None  # the default walks every issue; the articles' sitemap gives the index its latest change
+
+
 class NewsSitemap(Sitemap):
     """Google News: articles published in the last 48 hours (at most 1,000), rendered by sitemaps/news.xml."""
 
@@ -127,10 +174,12 @@ class NewsSitemap(Sitemap):
 # The index lists these in this order; /sitemap-<section>.xml serves each (news has its own template).
 SITEMAPS = {
     "articles": ArticleSitemap,
+    "pages": PageSitemap,
     "sections": SectionSitemap,
     "topics": TopicSitemap,
     "reporters": ReporterSitemap,
     "organizations": OrganizationSitemap,
+    "print": PrintIssueSitemap,
 }
 NEWS_SITEMAPS = {"news": NewsSitemap}
 SITEMAP_INDEX = {**SITEMAPS, **NEWS_SITEMAPS}

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import Article
-from articles.sitemaps import ArticleSitemap
+from articles.sitemaps import ArticleSitemap, PageSitemap
 from tests.factories import (
     ArticleFactory,
     BylineFactory,
@@ -27,11 +27,21 @@ NS = {
     "sm": "http://www.sitemaps.org/schemas/sitemap/0.9",
     "news": "http://www.google.com/schemas/sitemap-news/0.9",
 }
-SECTIONS = ["articles", "sections", "topics", "reporters", "organizations", "news"]
-# Queries per sitemap whatever the number of rows: a count for the paginator, then the page of rows.
-SITEMAP_QUERIES = {"articles": 2, "sections": 2, "topics": 2, "reporters": 2, "organizations": 2, "news": 2}
-# The index: per sitemap a count (its pages), plus the articles' latest change.
-INDEX_QUERIES = len(SECTIONS) + 1
+SECTIONS = ["articles", "pages", "sections", "topics", "reporters", "organizations", "print", "news"]
+# Queries per sitemap whatever the number of rows: a count for the paginator, then the page of rows (the list
+# pages are a fixed list).
+SITEMAP_QUERIES = {
+    "articles": 2,
+    "pages": 0,
+    "sections": 2,
+    "topics": 2,
+    "reporters": 2,
+    "organizations": 2,
+    "print": 2,
+    "news": 2,
+}
+# The index: per sitemap from the database a count (its pages), plus the articles' latest change.
+INDEX_QUERIES = len(SECTIONS) - 1 + 1
 
 
 def sitemap_url(section):
@@ -220,6 +230,41 @@ def test_scheduled_article_enters_the_sitemaps_once_its_time_has_passed(client, 
     assert absolute(scheduled["organization"]) in locations(client, "organizations")
 
 
+@pytest.mark.django_db
+def test_page_sitemap_lists_the_pages_that_list_stories(client):
+    ArticleFactory(published=True)  # the archive has a page once a story is out
+    listed = locations(client, "pages")
+
+    assert listed == [
+        f"http://testserver{path}" for path in ["/", "/news/", "/topics/", "/experience/", "/archive/"]
+    ]
+    for location in listed:
+        assert client.get(location.removeprefix("http://testserver")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_print_sitemap_lists_each_issue_with_a_published_story_once_newest_first(client):
+    day = datetime(2026, 11, 20).date()
+    changed = datetime(2026, 11, 20, 14, 0, tzinfo=UTC)
+    for page in ["A01", "A03"]:  # two stories of one issue: the issue is listed once, with the later change
+        article = ArticleFactory(published=True, print_issue_on=day, print_page_number=page)
+        Article.objects.filter(pk=article.pk).update(updated_at=changed, published_at=changed - timedelta(days=1))
+        changed += timedelta(hours=1)
+    ArticleFactory(published=True, print_issue_on=day - timedelta(days=1))
+    ArticleFactory(scheduled=True, print_issue_on=day + timedelta(days=1))  # the paper is out, the story is not
+    ArticleFactory(published=True)  # web only
+
+    root = get_xml(client, sitemap_url("print"))
+
+    urls = root.findall("sm:url", NS)
+    assert [url.find("sm:loc", NS).text for url in urls] == [
+        "http://testserver/print/2026-11-20/",
+        "http://testserver/print/2026-11-19/",
+    ]
+    assert urls[0].find("sm:lastmod", NS).text == "2026-11-20T23:00:00+08:00"
+    assert client.get("/print/2026-11-20/").status_code == 200
+
+
 # --- Google News ------------------------------------------------------------------------------------
 
 
@@ -256,9 +301,9 @@ def test_news_sitemap_gives_publication_language_date_and_clean_title(client, se
 
 
 def _fill(n):
-    for _ in range(n):
+    for i in range(n):
         SectionFactory()
-        article = ArticleFactory(published=True)
+        article = ArticleFactory(published=True, print_issue_on=datetime(2026, 11, 1 + i).date())
         article.topics.add(TopicFactory())  # a topic is public through a published story
         BylineFactory(article=article)
         ExperienceEntryFactory(article=article)
@@ -273,7 +318,7 @@ def test_sitemap_queries_do_not_grow_with_rows(client, django_assert_num_queries
     with django_assert_num_queries(SITEMAP_QUERIES[section]):
         response = client.get(sitemap_url(section))
 
-    assert response.content.count(b"<url>") >= n
+    assert response.content.count(b"<url>") >= (len(PageSitemap.URL_NAMES) if section == "pages" else n)
 
 
 @pytest.mark.django_db
