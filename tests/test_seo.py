@@ -435,3 +435,29 @@ def test_list_pages_are_told_apart_by_their_titles_and_descriptions(client, sett
     assert head(reverse("articles:article_list"))[0] == f"最新报道 - {settings.NEWSROOM_SITE_NAME}"
     assert head(reverse("articles:article_list") + "?page=2")[0] == f"最新报道（第2页） - {settings.NEWSROOM_SITE_NAME}"
     assert head(section.get_absolute_url()) == (f"要闻 - {settings.NEWSROOM_SITE_NAME}", "全省妇联工作的重要消息。")
+
+
+def test_list_pages_share_their_own_title_and_description(client):
+    """A section, a reporter or the home page shared on WeChat or Weibo shows its own name and description, not the
+    bare site name."""
+    section = SectionFactory(name="要闻", description="本地要闻与政务动态")
+    reporter = ReporterFactory(name="刘敏", bio="本报记者，关注妇女儿童工作")
+    article = ArticleFactory(published=True, section=section, print_issue_on=datetime(2026, 11, 20).date())
+    BylineFactory(article=article, reporter=reporter)
+
+    for url, title, description in [
+        (section.get_absolute_url(), "要闻", "本地要闻与政务动态"),
+        (reporter.get_absolute_url(), "刘敏", "本报记者，关注妇女儿童工作"),
+        ("/print/2026-11-20/", "2026年11月20日数字报", None),
+        ("/", None, None),
+    ]:
+        response = client.get(url)
+        parsed = parse(response)
+        [page_title] = re.findall(r"<title>(.*?)</title>", response.content.decode())
+        [page_description] = meta(parsed, "description")
+
+        assert page_title == (f"{title} - {SITE}" if title else SITE), url
+        assert meta(parsed, "og:title") == [title or SITE], url
+        assert meta(parsed, "og:description") == [page_description], url
+        if description:
+            assert page_description == description, url

@@ -35,6 +35,31 @@ def json_for_script(data):
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
+class CaptureNode(template.Node):
+    child_nodelists = ("nodelist",)  # so that {% block %} tags inside stay blocks a child template can fill
+
+    def __init__(self, nodelist, name):
+        self.nodelist = nodelist
+        self.name = name
+
+    def render(self, context):
+        # What a nodelist renders is already escaped for HTML.
+        context[self.name] = mark_safe(self.nodelist.render(context).strip())
+        return ""
+
+
+@register.tag
+def capture(parser, token):
+    """``{% capture as name %}...{% endcapture %}``: renders its content once into the variable ``name`` instead of
+    the page, e.g. a page's title for both <title> and og:title."""
+    bits = token.split_contents()
+    if len(bits) != 3 or bits[1] != "as":
+        raise template.TemplateSyntaxError("Usage: {% capture as name %}...{% endcapture %}")
+    nodelist = parser.parse(("endcapture",))
+    parser.delete_first_token()
+    return CaptureNode(nodelist, bits[2])
+
+
 # The column rich-text images are shown in (the article's measure), for the browser to pick a rendition.
 RICH_TEXT_IMAGE_SIZES = "(max-width: 40em) 100vw, 36em"
 
