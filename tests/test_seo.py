@@ -362,14 +362,37 @@ def render_base(request, **context):
     return template.render(Context({"request": request, "site_name": SITE, **context}))
 
 
-@pytest.mark.parametrize(
-    ("query", "expected"),
-    [("", "/news/"), ("?page=3&utm_source=x", "/news/?page=3"), ("?page=1", "/news/"), ("?page=abc", "/news/")],
-)
-def test_default_canonical_keeps_only_a_page_number_past_the_first(query, expected):
+@pytest.mark.parametrize("query", ["", "?page=3&utm_source=x", "?page=1", "?page=abc"])
+def test_a_page_without_a_paginator_is_its_path_whatever_page_is_asked(query):
     html = render_base(RequestFactory().get("/news/" + query))
 
-    assert re.findall(r'<link rel="canonical" href="([^"]+)">', html) == [f"{HOST}{expected}"]
+    assert re.findall(r'<link rel="canonical" href="([^"]+)">', html) == [f"{HOST}/news/"]
+
+
+@pytest.mark.parametrize("url", ["/?page=2", "/?page=999999", "/feeds/?page=3", "/print/2026-11-20/?page=2"])
+def test_a_page_number_on_a_page_without_pages_makes_no_second_copy(client, url):
+    """The home page, the feeds page and a print issue are one page each: /?page=2 is the home page itself, and
+    search engines are told so rather than indexing a copy per number."""
+    ArticleFactory(published=True, print_issue_on=datetime(2026, 11, 20).date())
+    path = url.split("?")[0]
+
+    parsed = parse(client.get(url))
+
+    assert canonicals(parsed) == [f"{HOST}{path}"]
+    assert meta(parsed, "og:url") == [f"{HOST}{path}"]
+
+
+def test_the_previous_page_link_of_page_two_is_the_lists_own_address(client):
+    section = SectionFactory()
+    ArticleFactory.create_batch(41, published=True, section=section)
+    url = section.get_absolute_url()
+
+    second = client.get(url + "?page=2&utm_source=x").content.decode()
+    third = client.get(url + "?page=3").content.decode()
+
+    assert re.findall(r'<a rel="prev" href="([^"]+)"', second) == [f"{url}?utm_source=x"]
+    assert re.findall(r'<a rel="next" href="([^"]+)"', second) == [f"{url}?page=3&amp;utm_source=x"]
+    assert re.findall(r'<a rel="prev" href="([^"]+)"', third) == [f"{url}?page=2"]
 
 
 def test_default_canonical_prefers_the_paginators_page_number():

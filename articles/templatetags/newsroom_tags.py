@@ -305,15 +305,23 @@ def site_name():
 
 
 def page_number(context):
-    """The page number of a paginated list: the paginator's when the view made one, else the ``page`` parameter."""
+    """The page number of a paginated list (the paginator's), 1 for a page that is not one: a ``page`` parameter
+    on a page without pages (/?page=2) changes nothing on it, so it names no other page."""
     page_obj = context.get("page_obj")
-    if page_obj is not None:
-        return page_obj.number
-    request = context.get("request")
-    try:
-        return int(request.GET.get("page", 1)) if request is not None else 1
-    except ValueError:
-        return 1
+    return page_obj.number if page_obj is not None else 1
+
+
+@register.simple_tag(takes_context=True)
+def page_link(context, number):
+    """The address of page ``number`` of this list, the other parameters kept: page 1 without a ``page`` parameter,
+    as its canonical link names it."""
+    request = context["request"]
+    params = request.GET.copy()
+    if number > 1:
+        params["page"] = number
+    else:
+        params.pop("page", None)
+    return f"{request.path}?{params.urlencode()}" if params else request.path
 
 
 @register.simple_tag(takes_context=True)

@@ -58,7 +58,7 @@ def test_latest_news_is_paginated_with_page_numbers_in_the_url(client):
     first, second = client.get(url), client.get(f"{url}?page=2")
     assert len(headlines_in(first)) == 20
     assert len(headlines_in(second)) == 1
-    assert 'rel="next" href="?page=2"' in first.content.decode()
+    assert f'rel="next" href="{url}?page=2"' in first.content.decode()
     assert '<nav class="pagination" aria-label="分页">' in first.content.decode()
     assert client.get(f"{url}?page=3").status_code == 404
     assert client.get(f"{url}?page=x%00").status_code == 404
