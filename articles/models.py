@@ -4,6 +4,7 @@ Names follow DOMAIN.md. Everything the public may see starts from ``published()`
 """
 
 import uuid
+from datetime import timedelta
 
 from django import forms
 from django.conf import settings
@@ -843,9 +844,20 @@ class Correction(models.Model):
     def __str__(self):
         return self.text[:50]
 
+    # A correction is noted when it is made: a few minutes ahead is a clock's drift, more is a mistyped date that
+    # would date the story's last change (feeds, sitemaps, dateModified) in the future.
+    FUTURE_TOLERANCE = timedelta(minutes=5)
+
+    def clean(self):
+        super().clean()
+        if self.noted_at and self.noted_at > timezone.now() + self.FUTURE_TOLERANCE:
+            raise forms.ValidationError(
+                {"noted_at": _("A correction cannot be dated in the future: give the time it was made.")}
+            )
+
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
-        self.touch_article(self.noted_at)
+        self.touch_article(min(self.noted_at, timezone.now()))
 
     def delete(self, *args, **kwargs):
         result = super().delete(*args, **kwargs)

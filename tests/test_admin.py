@@ -469,6 +469,37 @@ def test_a_duplicate_byline_is_named_by_what_it_repeats(editor_client):
         assert unclear not in html
 
 
+@pytest.mark.parametrize(("days_ahead", "refused"), [(40, True), (0, False)])
+def test_a_correction_dated_in_the_future_is_refused_with_what_was_typed(editor_client, days_ahead, refused):
+    """A correction mistyped as 2027 dated the story's last change in the future: its feeds, sitemap lastmod and
+    dateModified claimed a change not yet made, until the correction was deleted."""
+    article = ArticleFactory(published=True, published_at=timezone.now() - timedelta(days=1))
+    before = Article.objects.get(pk=article.pk).updated_at
+    url = admin_url(article, "change", article.pk)
+    data = form_data(editor_client.get(url))
+    noted_at = timezone.localtime() + timedelta(days=days_ahead)
+    data.update({"corrections-TOTAL_FORMS": "1", "_save": "保存"})
+    data.update({
+        "corrections-0-noted_at_0": noted_at.strftime("%Y-%m-%d"),
+        "corrections-0-noted_at_1": noted_at.strftime("%H:%M:%S"),
+        "corrections-0-kind": "correction",
+        "corrections-0-text": "原稿中活动日期有误，已更正。",
+    })  # fmt: skip
+
+    response = editor_client.post(url, data)
+
+    if not refused:
+        assert response.status_code == 302, errors_of(response)
+        assert article.corrections.count() == 1
+        return
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "更正时间不能晚于现在：请填写更正发出的时间。" in html
+    assert "原稿中活动日期有误，已更正。" in html  # kept in its box
+    assert not article.corrections.exists()
+    assert Article.objects.get(pk=article.pk).updated_at == before
+
+
 @pytest.mark.parametrize("case", ["itself", "a companion", "a lead already"])
 def test_a_package_has_one_lead_and_its_companions(editor_client, case):
     """A story cannot lead its own package, join a companion's, or join another package while it leads one: the
