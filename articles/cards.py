@@ -147,8 +147,11 @@ def long_date(moment):
     return f"{moment.year}年{moment.month}月{moment.day}日"
 
 
-def short_date(moment):
-    """``|date:"n月j日"``."""
+def short_date(moment, this_year):
+    """``|date:"n月j日"`` for a day of ``this_year``, ``|date:"Y年n月j日"`` for any other: a story of last
+    November listed as 11月20日 reads as this year's."""
+    if moment.year != this_year:
+        return long_date(moment)
     return f"{moment.month}月{moment.day}日"
 
 
@@ -224,14 +227,15 @@ def byline_rows(row):
 
 class Shared:
     """What every card of a list needs and reads from the request's state: the URL prefixes of articles and
-    sections, and the time zone. Read once per list (each is a context-local lookup)."""
+    sections, the time zone and its current year. Read once per list (each is a context-local lookup)."""
 
-    __slots__ = ("article_head", "article_tail", "section_head", "section_tail", "zone")
+    __slots__ = ("article_head", "article_tail", "section_head", "section_tail", "zone", "this_year")
 
     def __init__(self):
         self.article_head, self.article_tail = _split("articles:article_detail", _INT_SENTINEL)
         self.section_head, self.section_tail = _split("articles:section_detail", _SENTINEL)
         self.zone = timezone.get_current_timezone()
+        self.this_year = timezone.localdate(timezone=self.zone).year
 
 
 def article_card(row, *, lead=False, reporter_id=None, shared=None):
@@ -252,7 +256,7 @@ def article_card(row, *, lead=False, reporter_id=None, shared=None):
         "section_name": row["section__name"],
         "iso": local_iso(published),
         "date": long_date(published) if published else "",
-        "short_date": short_date(published) if published else "",
+        "short_date": short_date(published, shared.this_year) if published else "",
         "bylines": "".join(f" · {b['role_name']} {b['reporter_name']}" for b in bylines),
         "picture": "",
         "lead": lead,
@@ -323,7 +327,7 @@ def headline_card(row, shared=None):
         "url": f"{shared.article_head}{row['id']}{shared.article_tail}",
         "headline": row["headline"],
         "iso": local_iso(published),
-        "short_date": short_date(published) if published else "",
+        "short_date": short_date(published, shared.this_year) if published else "",
     }
 
 

@@ -373,6 +373,22 @@ def test_related_stories_share_a_topic_first_then_the_section(client):
     assert related_in(client.get(article.get_absolute_url())) == ["同专题", "同栏目新", "同栏目旧"]
 
 
+def test_a_related_story_of_another_year_gives_its_year(client):
+    """A story of last November listed as 11月20日 under 相关报道 read as this year's."""
+    section = SectionFactory()
+    article = ArticleFactory(published=True, section=section)
+    today = timezone.localdate()
+    this_year = timezone.make_aware(datetime(today.year, 1, 1, 0, 0, 1))  # in the past on any day
+    ArticleFactory(headline="今年稿", published=True, section=section, published_at=this_year)
+    ArticleFactory(headline="去年稿", published=True, section=section, published_at=this_year - timedelta(days=42))
+
+    html = main_of(client.get(article.get_absolute_url()))
+
+    box = re.search(r'<aside class="related".*?</aside>', html, re.S).group(0)
+    dates = dict(re.findall(r"<a [^>]*>(.*?)</a> <time [^>]*>(.*?)</time>", box))
+    assert dates == {"今年稿": "1月1日", "去年稿": f"{today.year - 1}年11月20日"}
+
+
 def test_related_stories_are_at_most_four_and_never_the_story_itself(client):
     section = SectionFactory()
     article = ArticleFactory(headline="本篇", published=True, section=section)
