@@ -880,6 +880,23 @@ class Picture:
         return cls(src=src, width=largest[1], height=largest[2], srcsets=srcsets)
 
 
+# What a shared link shows: wide enough for a large preview card (Open Graph, Google's article image), far below
+# the size limits of X (5 MB) and Facebook (8 MB) that a camera original can pass.
+SHARE_IMAGE_WIDTH = 1200
+
+
+def share_image(photo):
+    """(URL, width, height) of ``photo`` for og:image and the JSON-LD: its whole-photo JPEG rendition 1,200 pixels
+    wide (or the widest one, for a narrower photo), read from the renditions kept on it; the original when it has
+    none. No query."""
+    rows = photo.__dict__.get("rendition_set") or []  # sorted by kind, format and width
+    jpegs = [row for row in rows if row[0] == "full" and row[3] == "jpeg"]
+    if not jpegs:
+        return photo.image.url, photo.width, photo.height
+    row = next((row for row in jpegs if row[1] >= SHARE_IMAGE_WIDTH), jpegs[-1])
+    return _media_url(row[4]), row[1], row[2]
+
+
 def _media_url(name):
     """The URL of a stored file (what ``FieldFile.url`` gives) without building a FieldFile."""
     from django.core.files.storage import default_storage

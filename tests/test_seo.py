@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 
 import pytest
+from django.core.files.base import ContentFile
 from django.template import Context, Template
 from django.test import RequestFactory
 from django.urls import NoReverseMatch, reverse
@@ -15,11 +16,13 @@ from articles.models import Article
 from articles.templatetags.newsroom_tags import json_for_script
 from tests.factories import (
     ArticleFactory,
+    ArticlePhotoFactory,
     BylineFactory,
     BylineRoleFactory,
     PhotoFactory,
     ReporterFactory,
     SectionFactory,
+    image_bytes,
 )
 
 pytestmark = pytest.mark.django_db
@@ -277,6 +280,40 @@ def test_article_without_photo_or_summary_shares_a_small_card_with_the_headline(
     assert meta(parsed, "twitter:card") == ["summary"]
     assert meta(parsed, "og:image") == [] and meta(parsed, "twitter:image") == []
     assert meta(parsed, "og:description") == ["妇联工作简讯"]
+
+
+def camera_photo(**fields):
+    return PhotoFactory(
+        image=ContentFile(image_bytes("JPEG", size=(2400, 1600)), name="a.jpg"), renditions=True, **fields
+    )
+
+
+def test_a_shared_article_shows_its_photo_1200_pixels_wide_not_the_camera_original(client):
+    """og:image and the JSON-LD gave the uploaded original (a 6000 × 4000 photo of 4.8 MB): X refuses a card image
+    over 5 MB, Facebook over 8 MB, and a phone on a slow line downloads all of it."""
+    article = ArticleFactory(published=True, lead_photo=camera_photo(alt_text="会场全景"))
+    response = client.get(article.get_absolute_url())
+    parsed = parse(response)
+
+    [image] = meta(parsed, "og:image")
+    assert re.fullmatch(rf"{HOST}/media/renditions/.+/full-1200\.jpg", image)
+    assert meta(parsed, "og:image:width") == ["1200"] and meta(parsed, "og:image:height") == ["800"]
+    assert meta(parsed, "twitter:image") == [image]
+    node = json_ld(response)["NewsArticle"]["image"]
+    assert (node["url"], node["width"], node["height"]) == (image, 1200, 800)
+
+
+def test_a_story_without_a_lead_photo_shares_its_first_captioned_photo(client):
+    """A roundup whose photos are all captioned ones had no og:image, a small card and no image in its JSON-LD."""
+    article = ArticleFactory(published=True)
+    ArticlePhotoFactory(article=article, order=2, photo=PhotoFactory(alt_text="第二张"))
+    ArticlePhotoFactory(article=article, order=1, photo=camera_photo(alt_text="交流会现场"))
+    response = client.get(article.get_absolute_url())
+    parsed = parse(response)
+
+    assert meta(parsed, "og:image:alt") == ["交流会现场"]
+    assert meta(parsed, "twitter:card") == ["summary_large_image"]
+    assert json_ld(response)["NewsArticle"]["image"]["url"] == meta(parsed, "og:image")[0]
 
 
 def test_unpublished_preview_without_a_time_still_renders_its_head(client, editor_user):

@@ -19,6 +19,7 @@ from django.utils.translation import gettext
 
 from articles import cards
 from articles.cards import format_markup, markup
+from articles.services import share_image
 
 register = template.Library()
 
@@ -407,6 +408,22 @@ ARTICLE_HEAD_TWITTER_IMAGE_HTML = """<meta name="twitter:image" content="{image}
 """
 
 
+def shared_photo(article):
+    """The photo a shared link of the article shows: its lead photo (题图), else its first captioned photo (read from
+    what the page loaded: no query); None for a story without either."""
+    if article.lead_photo:
+        return article.lead_photo
+    return next((item.photo for item in article.article_photos.all() if item.photo_id), None)
+
+
+def absolute_share_image(photo, absolute):
+    """(absolute URL, width, height) of ``services.share_image``; None without a photo or file."""
+    if not photo or not photo.image:
+        return None
+    path, width, height = share_image(photo)
+    return absolute(path), width, height
+
+
 @register.simple_tag
 def article_head(article, request):
     """``{% article_head article request %}``: the article page's canonical link, sharing metadata (Open Graph,
@@ -414,13 +431,13 @@ def article_head(article, request):
     escape = cards.escape
     absolute = AbsoluteURLs(request)
     url = absolute(page_url(article))
-    photo = article.lead_photo
-    image = absolute(photo.image.url) if photo and photo.image else ""
+    photo = shared_photo(article)
+    image = absolute_share_image(photo, absolute)
     headline = escape(article.headline)
     description = escape(article.summary or article.headline)
-    if photo:
-        image_values = {"image": escape(image), "alt": escape(photo.alt_text)}
-        og_image = ARTICLE_HEAD_OG_IMAGE_HTML.format(width=photo.width, height=photo.height, **image_values)
+    if image:
+        image_values = {"image": escape(image[0]), "alt": escape(photo.alt_text)}
+        og_image = ARTICLE_HEAD_OG_IMAGE_HTML.format(width=image[1], height=image[2], **image_values)
         twitter_image = ARTICLE_HEAD_TWITTER_IMAGE_HTML.format(**image_values)
     else:
         og_image = twitter_image = ""
@@ -435,7 +452,7 @@ def article_head(article, request):
             published=ARTICLE_HEAD_PUBLISHED_HTML.format(escape(published)) if published else "",
             modified=escape(iso8601(modified_at(article))),
             section=escape(article.section.name),
-            twitter_card="summary_large_image" if photo else "summary",
+            twitter_card="summary_large_image" if image else "summary",
             twitter_image=twitter_image,
             json_ld=article_json_ld(article, request, absolute=absolute, url=url, image=image),
         )
@@ -444,8 +461,8 @@ def article_head(article, request):
 
 def article_json_ld_data(article, request, *, absolute=None, url=None, image=None):
     """schema.org NewsArticle and BreadcrumbList of an article, as Python data (see ``article_json_ld``);
-    ``absolute``, ``url`` and ``image``: the page's AbsoluteURLs, the article's and its lead photo's absolute URLs
-    when the caller has them already."""
+    ``absolute``, ``url`` and ``image``: the page's AbsoluteURLs, the article's absolute URL and its shared photo's
+    (``absolute_share_image``) when the caller has them already."""
 
     absolute = absolute or AbsoluteURLs(request)
     url = url or absolute(page_url(article))
@@ -490,13 +507,14 @@ def article_json_ld_data(article, request, *, absolute=None, url=None, image=Non
             "height": LOGO_SIZE,
         },
     }
-    photo = article.lead_photo
-    if photo:
+    photo = shared_photo(article)
+    image = image or absolute_share_image(photo, absolute)
+    if image:
         news_article["image"] = {
             "@type": "ImageObject",
-            "url": image or absolute(photo.image.url),
-            "width": photo.width,
-            "height": photo.height,
+            "url": image[0],
+            "width": image[1],
+            "height": image[2],
             "description": photo.alt_text,
         }
     news_article["articleSection"] = article.section.name
