@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
-from django.db.models import Max
+from django.db.models import Exists, Max, OuterRef
 from django.db.models.functions import Greatest
 from django.urls import reverse
 from django.utils import timezone
@@ -69,8 +69,12 @@ class ArticleSitemap(NewsroomSitemap):
 
 
 class SectionSitemap(NewsroomSitemap):
+    """Sections with at least one published story: a new, still empty section's page says there is nothing yet
+    (and asks not to be indexed)."""
+
     def items(self):
-        return Section.objects.only("id", "slug").order_by("order", "name", "id")
+        published = Article.objects.published().filter(section=OuterRef("pk"))
+        return Section.objects.filter(Exists(published)).only("id", "slug").order_by("order", "name", "id")
 
 
 class TopicSitemap(NewsroomSitemap):

@@ -521,3 +521,15 @@ def test_list_pages_share_their_own_title_and_description(client):
         assert meta(parsed, "og:description") == [page_description], url
         if description:
             assert page_description == description, url
+
+
+def test_a_section_with_nothing_published_asks_not_to_be_indexed(client):
+    """A new section (in the menu before its first story) answered 200 with 暂无已发布的内容 and nothing else: a
+    search engine's soft 404. Its first published story makes it a page to index."""
+    section = SectionFactory()
+    ArticleFactory(scheduled=True, section=section)
+
+    assert meta(parse(client.get(section.get_absolute_url())), "robots") == ["noindex, follow"]
+
+    ArticleFactory(published=True, section=section)
+    assert meta(parse(client.get(section.get_absolute_url())), "robots") == []

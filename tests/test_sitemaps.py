@@ -176,12 +176,14 @@ def test_a_correction_saved_on_its_own_moves_the_articles_lastmod(client, world)
 
 
 @pytest.mark.django_db
-def test_section_and_topic_sitemaps_list_every_section_and_topic(client):
+def test_section_and_topic_sitemaps_list_every_section_and_topic_with_a_published_story(client):
     sections = [SectionFactory(order=i) for i in range(3)]
     topics = [TopicFactory(starts_on=datetime(2026, 11, 20 - i).date()) for i in range(2)]
     ArticleFactory(published=True, section=sections[0]).topics.add(*topics)  # public through a published story
+    ArticleFactory(published=True, section=sections[2])
+    ArticleFactory(scheduled=True, section=sections[1])  # nothing out yet: a page that says so, not for a search
 
-    assert locations(client, "sections") == [absolute(s) for s in sections]
+    assert locations(client, "sections") == [absolute(s) for s in (sections[0], sections[2])]
     assert locations(client, "topics") == [absolute(t) for t in topics]
 
 
