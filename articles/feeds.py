@@ -93,12 +93,14 @@ class ArticleFeed(Feed):
         # Both formats declare the description as HTML; the summary is plain text.
         return escape(plain(article.summary or article.subtitle))
 
+    # Whole seconds, as in the sitemaps and the JSON-LD: a time saved through the admin has microseconds.
+
     def item_pubdate(self, article):
-        return timezone.localtime(article.published_at)
+        return timezone.localtime(article.published_at).replace(microsecond=0)
 
     def item_updateddate(self, article):
         # A story saved before its publishing time was not updated before it appeared.
-        return timezone.localtime(max(article.updated_at, article.published_at))
+        return timezone.localtime(max(article.updated_at, article.published_at)).replace(microsecond=0)
 
     def item_categories(self, article):
         return [plain(article.section.name)]
