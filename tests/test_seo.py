@@ -533,3 +533,22 @@ def test_a_section_with_nothing_published_asks_not_to_be_indexed(client):
 
     ArticleFactory(published=True, section=section)
     assert meta(parse(client.get(section.get_absolute_url())), "robots") == []
+
+
+def test_each_kind_of_list_page_describes_itself(client):
+    """Organisation, print, archive, feeds and the other list pages all gave search results the site's one
+    generic sentence."""
+    from tests.factories import ExperienceEntryFactory, OrganizationFactory
+
+    article = ArticleFactory(published=True, print_issue_on=datetime(2026, 11, 20).date())
+    entry = ExperienceEntryFactory(article=article, organization=OrganizationFactory(name="郴州市妇联"))
+    urls = ["/news/", "/topics/", "/experience/", "/feeds/", "/archive/", "/print/2026-11-20/"]
+    urls.append(entry.organization.get_absolute_url())
+    [generic] = meta(parse(client.get("/")), "description")
+
+    described = {url: meta(parse(client.get(url)), "description") for url in urls}
+
+    assert all(len(texts) == 1 and texts[0] != generic for texts in described.values()), described
+    assert len({texts[0] for texts in described.values()}) == len(urls)
+    assert "郴州市妇联" in described[entry.organization.get_absolute_url()][0]
+    assert described["/print/2026-11-20/"] == [f"{SITE}2026年11月20日数字报：各版面及其稿件。"]
