@@ -1161,13 +1161,23 @@ class ArticleAdmin(admin.ModelAdmin):
         typed = request.session.pop(WORKFLOW_TYPED_KEY, None)
         if not typed or typed.get("article") != article.pk:
             typed = {}
-        schedule_default = f"{timezone.localtime() + timedelta(hours=1):%Y-%m-%dT%H:%M}"
-        if typed.get("action") == "schedule" and typed["published_at"]:
-            schedule_default = typed["published_at"]  # the time refused, to correct
         history = [
             {"step": step, "level": services.review_level_name(step.level) if step.level else ""}
             for step in article.transitions.select_related("user__reporter").order_by("created_at", "id")
         ]
+        now = timezone.now()
+        schedule_default = f"{timezone.localtime(now) + timedelta(hours=1):%Y-%m-%dT%H:%M}"
+        last_step = history[-1]["step"] if history else None
+        if (
+            last_step is not None
+            and last_step.action == Transition.Action.RESET
+            and last_step.scheduled_for
+            and last_step.scheduled_for > now
+        ):
+            # An edit cancelled the schedule: the embargo time again, not "in an hour" for a quick click.
+            schedule_default = f"{timezone.localtime(last_step.scheduled_for):%Y-%m-%dT%H:%M:%S}"
+        if typed.get("action") == "schedule" and typed["published_at"]:
+            schedule_default = typed["published_at"]  # the time refused, to correct
         return {
             "actions": [
                 {"name": name, "label": labels[name], "url": self.workflow_url(article, name)} for name in allowed

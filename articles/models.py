@@ -932,6 +932,9 @@ class Transition(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, on_delete=models.SET_NULL, related_name="+"
     )
     comment = models.TextField(_("comment"), blank=True)
+    # The publishing time a step set (a schedule) or cancelled (an edit after the schedule): the change page offers
+    # a cancelled time again, so that the story is not rescheduled for whenever the box said by default.
+    scheduled_for = models.DateTimeField(_("scheduled for"), null=True, blank=True)
     created_at = models.DateTimeField(_("time"), default=timezone.now)
 
     class Meta:

@@ -2023,7 +2023,7 @@ def _save_state(locked, article, fields):
         setattr(article, name, getattr(locked, name))
 
 
-def _record(article, user, action, from_status, to_status="", level=None, comment=""):
+def _record(article, user, action, from_status, to_status="", level=None, comment="", scheduled_for=None):
     import reversion
 
     from articles.models import Transition
@@ -2036,6 +2036,7 @@ def _record(article, user, action, from_status, to_status="", level=None, commen
         level=level,
         user=user,
         comment=clean_text(comment or "").strip(),
+        scheduled_for=scheduled_for,
     )
     if reversion.is_active():  # the version this step keeps says which step it was ("提交审核：请审核")
         name = step.get_action_display()
@@ -2173,6 +2174,7 @@ def publish(article, user, at=None, override_reason=""):
             from_status,
             Status.PUBLISHED,
             comment=comment,
+            scheduled_for=when if scheduled else None,
         )
         reindex_article(locked)  # found at once; a scheduled story is found from its time on (search filters)
     return warnings
@@ -2270,7 +2272,7 @@ def reset_review_after_change(article, user):
     with transaction.atomic():
         locked = _locked(article)
         if locked.is_scheduled():
-            signed = locked.review_level
+            signed, cancelled = locked.review_level, locked.published_at
             locked.status, locked.published_at = Status.IN_REVIEW, None
             locked.review_level, locked.submitted_at = 0, timezone.now()
             _forget_a_time_never_reached(locked)
@@ -2285,6 +2287,7 @@ def reset_review_after_change(article, user):
                 Status.IN_REVIEW,
                 level=signed or None,
                 comment=_("Edited after it was scheduled: the schedule is cancelled and the story is back in review."),
+                scheduled_for=cancelled,
             )
             reindex_article(locked)
             return True

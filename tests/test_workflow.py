@@ -187,6 +187,36 @@ def test_editing_a_scheduled_story_in_the_admin_says_its_schedule_is_cancelled(
     assert (story.status, story.published_at) == (Status.IN_REVIEW, None)
 
 
+def schedule_box(html):
+    return re.search(r'<input [^>]*id="workflow-schedule-time"[^>]*>', html).group(0)
+
+
+@pytest.mark.parametrize("embargo_passed", [False, True])
+def test_a_cancelled_schedule_offers_its_time_again_not_one_hour_from_now(
+    client, monkeypatch, story, reporter_user, editor_user, embargo_passed
+):
+    """An editor fixing a typo in a story embargoed until 12月3日 08:00 found the schedule box at now + 1 hour:
+    one quick click published it two days early. The box offers the embargo again while it is still ahead."""
+    services.submit_for_review(story, reporter_user)
+    going_out = (timezone.now() + timedelta(minutes=10)).replace(microsecond=0)
+    services.publish(story, editor_user, at=going_out)
+    client.force_login(editor_user)
+    change_url = admin_url(story, "change", story.pk)
+    data = form_data(client.get(change_url))
+    data.update({"headline": "改过的标题", "_save": "保存"})
+    assert client.post(change_url, data).status_code == 302
+    if embargo_passed:  # the time is gone: the box offers the usual hour ahead
+        later = going_out + timedelta(minutes=1)
+        freeze(monkeypatch, later)
+        expected = f"{timezone.localtime(later + timedelta(hours=1)):%Y-%m-%dT%H:%M}"
+    else:
+        expected = f"{timezone.localtime(going_out):%Y-%m-%dT%H:%M:%S}"
+
+    html = client.get(change_url).content.decode()  # opened again later, from the list
+
+    assert f'value="{expected}"' in schedule_box(html)
+
+
 def test_changing_the_bylines_in_the_admin_after_a_sign_off_resets_the_review(
     three_levels, client, story, reporter_user, editor_user
 ):
