@@ -65,6 +65,7 @@ HISTORY_FIELD_LABELS = [
     gettext_noop("Review levels signed"),
     gettext_noop("Revoked at"),
     gettext_noop("Role"),
+    gettext_noop("Scheduled for"),
     gettext_noop("Short name"),
     gettext_noop("Slug"),
     gettext_noop("Source line"),
