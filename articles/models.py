@@ -289,6 +289,54 @@ class Organization(models.Model):
     def get_absolute_url(self):
         return reverse("articles:organization_detail", kwargs={"slug": self.slug})
 
+    # From the top down: a parent is at its child's level or above (a city's 市直机关妇工委 under the city's 妇联).
+    LEVEL_RANKS = {level: rank for rank, level in enumerate(Level.values)}
+
+    def clean(self):
+        """The tree stays a tree, top down: no parent among this organisation's own (a loop shows each as the
+        other's parent on the public pages), no parent at a lower level, no child of this one left above it."""
+        super().clean()
+        if not self.level:
+            return
+        rank = self.LEVEL_RANKS[self.level]
+        if self.parent_id:
+            ancestor = self.parent
+            for _depth in range(len(self.LEVEL_RANKS) * 4):  # a tree of five levels is never this deep
+                if ancestor is None:
+                    break
+                if self.pk and ancestor.pk == self.pk:
+                    raise forms.ValidationError(
+                        {"parent": _("The parent cannot be this organisation or one under it: that would make a loop.")}
+                    )
+                ancestor = ancestor.parent
+            if self.LEVEL_RANKS[self.parent.level] > rank:
+                raise forms.ValidationError(
+                    {
+                        "parent": _(
+                            "The parent, %(parent)s, is at a lower level (%(parent_level)s) than this organisation "
+                            "(%(level)s): check the level or the parent."
+                        )
+                        % {
+                            "parent": self.parent.name,
+                            "parent_level": self.parent.get_level_display(),
+                            "level": self.get_level_display(),
+                        }
+                    }
+                )
+        if self.pk:
+            above = [level for level, child_rank in self.LEVEL_RANKS.items() if child_rank < rank]
+            child = self.children.filter(level__in=above).order_by("name").first() if above else None
+            if child is not None:
+                raise forms.ValidationError(
+                    {
+                        "level": _(
+                            "%(child)s, under this organisation, is at a higher level (%(child_level)s) than "
+                            "%(level)s: change its level or parent first."
+                        )
+                        % {"child": child.name, "child_level": child.get_level_display(), "level": self.get_level_display()}
+                    }
+                )
+
 
 # --- Photos -------------------------------------------------------------------------------------
 

@@ -612,6 +612,52 @@ def test_organisations_are_单位_in_the_admin_as_on_the_public_filters(admin_cl
     assert "<title>选择要修改的单位 |" in html and "组织" not in html
 
 
+@pytest.mark.parametrize(
+    ("case", "message"),
+    [
+        ("its own child as parent", "上级单位不能是本单位或本单位的下级单位：那样会形成循环。"),
+        ("its grandchild as parent", "上级单位不能是本单位或本单位的下级单位：那样会形成循环。"),
+        ("a township as parent", "上级单位青山乡妇联的级别（乡镇（街道）级）低于本单位（县市区级）：请检查级别或上级单位。"),
+        ("raised above its parent", "上级单位白沙区妇联的级别（县市区级）低于本单位（省级）：请检查级别或上级单位。"),
+        ("lowered below its child", "本单位的下级单位青山乡妇联级别（乡镇（街道）级）高于村（社区）级：请先修改它的级别或上级单位。"),
+    ],
+)
+def test_the_organisation_tree_takes_no_loop_and_no_parent_below_its_child(admin_client, case, message):
+    """A county 妇联 given its own township as parent saved, and both public pages named each other as parent."""
+    county = OrganizationFactory(name="白沙区妇联", level="county")
+    township = OrganizationFactory(name="青山乡妇联", level="township", parent=county)
+    village = OrganizationFactory(name="青山村妇联", level="village", parent=township)
+    edited, values = {
+        "its own child as parent": (county, {"parent": township.pk}),
+        "its grandchild as parent": (county, {"parent": village.pk, "level": "county"}),
+        "a township as parent": (OrganizationFactory(name="桐溪县妇联", level="county"), {"parent": township.pk}),
+        "raised above its parent": (township, {"level": "province"}),
+        "lowered below its child": (county, {"level": "village"}),
+    }[case]
+    url = admin_url(edited, "change", edited.pk)
+    data = {name: value[0] for name, value in form_data(admin_client.get(url), "organization_form").items()}
+    data.update(values)
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    before = {o.pk: (o.parent_id, o.level) for o in Organization.objects.all()}
+    assert before[county.pk] == (None, "county") and before[township.pk] == (county.pk, "township")
+
+
+def test_an_organisation_may_sit_under_one_of_its_own_level(admin_client):
+    """A city's 市直机关妇工委 under the city's 妇联: the same level is not a lower one."""
+    city = OrganizationFactory(name="桐溪市妇联", level="city")
+    office = OrganizationFactory(name="桐溪市直机关妇工委", level="city")
+    url = admin_url(office, "change", office.pk)
+    data = {name: value[0] for name, value in form_data(admin_client.get(url), "organization_form").items()}
+    data["parent"] = city.pk
+
+    assert admin_client.post(url, data).status_code == 302
+    assert Organization.objects.get(pk=office.pk).parent == city
+
+
 def test_the_admin_lists_the_stories_first_in_a_working_order(admin_client):
     """Django sorts by the names' code points: 专题, 回收站, 图片 … with 稿件 sixth."""
     html = admin_client.get(reverse("admin:index")).content.decode()
