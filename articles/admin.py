@@ -16,7 +16,7 @@ from django.contrib.contenttypes import views as contenttype_views
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import connections, models, router
-from django.db.models import Prefetch, Value
+from django.db.models import Prefetch, Q, Value
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
@@ -103,6 +103,10 @@ def story_foreign_key(model_admin, db_field, request, kwargs):
     labels their formset loaded for all rows at once (``PreloadedAutocompleteSelect``)."""
     if db_field.related_model is Photo:
         kwargs["queryset"] = Photo.objects.usable_by(request.user)
+    if db_field.related_model is Article and not edits_any_article(request.user):
+        # The stories the user may open, as the autocomplete offers them: a posted id of another reporter's draft
+        # or an embargoed story is refused (its headline was printed back as the chosen option).
+        kwargs["queryset"] = Article.objects.editable_by(request.user)
     if db_field.name in model_admin.get_autocomplete_fields(request) and "widget" not in kwargs:
         kwargs["widget"] = PreloadedAutocompleteSelect(db_field, model_admin.admin_site, using=kwargs.get("using"))
     return kwargs
@@ -406,6 +410,12 @@ class ArticleAdminForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        lead = self.fields.get("package_lead")
+        if lead is not None and self.instance.package_lead_id:
+            # The package an editor put the story in stays valid for a reporter who may not open its lead.
+            lead.queryset = Article.objects.filter(
+                Q(pk__in=lead.queryset.values("pk")) | Q(pk=self.instance.package_lead_id)
+            )
         if self.instance.pk:
             self.fields["seen_edit_count"].initial = self.instance.edit_count
             self.fields["seen_edit_count"].required = True  # a save that does not say what it saw is refused

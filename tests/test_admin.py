@@ -529,6 +529,43 @@ def test_a_package_has_one_lead_and_its_companions(editor_client, case):
     assert (story.package_lead_id, story.headline) == (None, "会场花絮")
 
 
+@pytest.mark.parametrize("hidden", ["an editor's draft", "an embargoed story"])
+def test_a_reporter_cannot_read_or_join_a_story_she_may_not_open_through_the_package_box(
+    reporter_client, reporter_user, hidden
+):
+    """The add form sent back with package_lead=<id> printed that story's headline as the chosen option, for any
+    id: editors' drafts and embargoed stories included; and a save joined the reporter's story to it."""
+    other = {
+        "an editor's draft": lambda: ArticleFactory(headline="禁发：编辑部独家标题"),
+        "an embargoed story": lambda: ArticleFactory(scheduled=True, headline="禁发：定时稿标题"),
+    }[hidden]()
+    own = ArticleFactory(headline="我的稿件", created_by=reporter_user)
+    url = admin_url(own, "change", own.pk)
+    data = form_data(reporter_client.get(url))
+    data.update({"package_lead": str(other.pk), "_save": "保存"})
+
+    response = reporter_client.post(url, data)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert other.headline not in html
+    assert "选择一个有效的选项" in html
+    assert Article.objects.get(pk=own.pk).package_lead_id is None
+
+
+def test_a_reporter_keeps_the_package_an_editor_put_her_story_in(client, reporter_user, editor_user):
+    lead = ArticleFactory(published=True, headline="会议报道")
+    own = ArticleFactory(headline="经验交流", created_by=reporter_user, package_lead=lead)
+    client.force_login(reporter_user)
+    url = admin_url(own, "change", own.pk)
+    data = form_data(client.get(url))
+    data.update({"headline": "经验交流（改）", "_save": "保存"})
+
+    assert client.post(url, data).status_code == 302
+    own.refresh_from_db()
+    assert (own.headline, own.package_lead) == ("经验交流（改）", lead)
+
+
 def test_a_companion_can_join_a_lead_story(editor_client):
     report, story = ArticleFactory(headline="会议报道"), ArticleFactory(headline="经验交流")
     url = admin_url(story, "change", story.pk)
