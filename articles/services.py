@@ -73,8 +73,12 @@ REMOVED_WITH_CONTENT = {
 }
 
 # Text the database cannot store or a reader should not get: NUL, other C0 controls but tab and newline,
-# lone surrogates, bidirectional overrides.
-_FORBIDDEN_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
+# lone surrogates, bidirectional overrides, and Unicode's noncharacters (U+FFFE and U+FFFF, which a mis-decoded
+# UTF-16 paste leaves, are not allowed in XML: one in a headline broke every feed and the Google News sitemap).
+_NONCHARACTERS = "\ufdd0-\ufdef" + "".join(chr(plane + last) for plane in range(0, 0x110000, 0x10000) for last in (0xFFFE, 0xFFFF))
+_FORBIDDEN_CHARACTERS = re.compile(
+    f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\u202a-\u202e\u2066-\u2069{_NONCHARACTERS}]"
+)
 
 
 def clean_text(value):

@@ -236,6 +236,7 @@ def test_unknown_classes_and_ckeditor_inline_styles_are_dropped_but_the_image_st
 
 def test_clean_text_removes_control_and_bidi_characters_but_keeps_lines():
     assert clean_text("标题\x00\x0b\u202e\u2066\n第二行\t制表") == "标题\n第二行\t制表"
+    assert clean_text("非字符\ufffe\uffff标题\ufdd0\U0001fffe\U0010ffff") == "非字符标题"
     assert clean_text("") == ""
 
 
