@@ -1275,7 +1275,10 @@ def _int_or_none(value):
 def view_on_site(request, content_type_id, object_id):
     """The admin's "view on site" shortcut, checked first: an unpublished article's address only goes to whoever
     may edit it (everyone else gets 404); other objects go to Django's shortcut unchanged."""
-    content_type = ContentType.objects.get_for_id(content_type_id) if content_type_id else None
+    try:
+        content_type = ContentType.objects.get_for_id(content_type_id) if content_type_id else None
+    except ContentType.DoesNotExist:
+        raise Http404 from None  # a made-up address: not found, as Django's own shortcut says (it was a 500)
     model = content_type.model_class() if content_type else None
     if model is not None and issubclass(model, (Article, ExperienceEntry)):
         if not (object_id.isascii() and object_id.isdigit()):

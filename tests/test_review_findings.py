@@ -261,6 +261,11 @@ def test_non_ascii_digits_in_admin_parameters_are_not_a_server_error(editor_user
     assert client.get("/admin/r/1/%C2%B2/").status_code in {302, 404}
 
 
+@pytest.mark.parametrize("path", ["/admin/r/999/1/", "/admin/r/99999999999999999999/1/"])
+def test_the_view_on_site_shortcut_of_a_kind_that_does_not_exist_is_not_found(reporter_user, path):
+    assert logged_in(reporter_user).get(path).status_code == 404
+
+
 def test_nul_in_a_query_string_never_reaches_the_database(editor_user):
     client = logged_in(editor_user)
     url = reverse("admin:autocomplete") + "?app_label=articles&model_name=article&field_name=lead_photo&term=%00"
