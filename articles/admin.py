@@ -880,7 +880,9 @@ class ArticleAdmin(admin.ModelAdmin):
                 (_int_or_none(fields[0]), _left_out(request.user, *fields[1:])) for fields in _left_out_fields(post)
             ]
             results = [result for _position, result in sorted(placed, key=lambda pair: pair[0] or 0)]
-            context.update(results=self._import_rows(results), title=_("Manuscripts imported"), section=section)
+            context.update(
+                results=self._import_rows(results, request.user), title=_("Manuscripts imported"), section=section
+            )
             context.update(
                 counts={
                     "created": sum(1 for result in results if result.status == "created"),
@@ -902,7 +904,7 @@ class ArticleAdmin(admin.ModelAdmin):
                 )
                 ready = [result for result in results if result.status == "ready"]
                 context.update(
-                    results=self._import_rows(results),
+                    results=self._import_rows(results, request.user),
                     section=section,
                     importable=bool(ready),
                     title=_("Check the manuscripts"),
@@ -926,11 +928,16 @@ class ArticleAdmin(admin.ModelAdmin):
         context["form"] = form
         return TemplateResponse(request, "admin/articles/article/import.html", context)
 
-    def _import_rows(self, results):
-        """What the preview and summary pages show of each manuscript, with names already matched."""
+    def _import_rows(self, results, user):
+        """What the preview and summary pages show of each manuscript, with names already matched. A copy of a
+        story ``user`` may not open is said to be one, without its headline or address."""
         forms_ = dict(ExperienceEntry.Form.choices)
         rows = []
         for number, result in enumerate(results, start=1):
+            if result.duplicate_of is not None and not Article.objects.editable_by(user).filter(
+                pk=result.duplicate_of.pk
+            ).exists():
+                result.duplicate_of, result.copy_of_unseen = None, True
             row = {"number": number, "result": result, "drafts": []}
             if result.duplicate_of is not None:
                 row["duplicate_url"] = reverse("admin:articles_article_change", args=[result.duplicate_of.pk])

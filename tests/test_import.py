@@ -471,6 +471,25 @@ def test_the_summary_names_no_story_its_reader_may_not_open(reporter_client, sec
     assert "我自己的稿件" in done.text  # a story of their own is named and linked as before
 
 
+def test_the_preview_names_no_story_its_reader_may_not_open(reporter_client, section, editor_user):
+    """Another reporter pasting the text an editor had imported (and renamed since) was shown the editor's current
+    headline, its address and its id: "这篇稿件已导入过：禁发：编辑改过的独家标题"."""
+    text = sample("roundup_package.md")
+    [lead, *_companions] = services.import_manuscript(text, user=editor_user).drafts
+    Article.objects.filter(pk=lead.pk).update(headline="禁发：编辑改过的独家标题")
+
+    preview = reporter_client.post(reverse(IMPORT_URL), {"text": text.decode(), "section": section.pk})
+
+    assert "禁发：编辑改过的独家标题" not in preview.text
+    assert reverse("admin:articles_article_change", args=[lead.pk]) not in preview.text
+    fields = dict(re.findall(r'<input type="hidden" name="(left_[a-z_]+)" value="([^"]*)">', preview.text))
+    assert fields["left_duplicate_of"] == "unseen"
+    assert "This manuscript was imported before, as a story you may not open." in preview.text
+    done = reporter_client.post(reverse(IMPORT_URL), {"confirm": "1", "section": section.pk, **fields})
+    assert done.context["counts"] == {"created": 0, "duplicate": 1, "failed": 0}
+    assert "禁发：编辑改过的独家标题" not in done.text
+
+
 def test_a_batch_too_large_to_send_back_is_refused_at_the_preview_not_at_the_confirmation(
     editor_client, section, settings
 ):
