@@ -146,6 +146,29 @@ class PartFormSet(BaseInlineFormSet):
         return rows
 
 
+class BylineForm(forms.ModelForm):
+    """A byline row: a person chosen without a role takes the role named by their default title (默认职务) when
+    the vocabulary has it; without either, the role is asked for as before."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].required = False  # checked in clean(), after the person's default title
+
+    def clean(self):
+        cleaned = super().clean()
+        reporter = cleaned.get("reporter")
+        if cleaned.get("role") is None and "role" not in self.errors:
+            title = reporter.title.strip() if reporter is not None else ""
+            role = BylineRole.objects.filter(name=title).first() if title else None
+            if role is None:
+                self.add_error(
+                    "role", forms.ValidationError(self.fields["role"].error_messages["required"], "required")
+                )
+            else:
+                cleaned["role"] = self.instance.role = role
+        return cleaned
+
+
 class BylineFormSet(PartFormSet):
     def get_unique_error_message(self, unique_check):
         return _("The same person is named twice in the same role: remove one of the bylines.")
@@ -313,6 +336,7 @@ class CheckedImageFormMixin:
 
 class BylineInline(ArticlePartInline, admin.TabularInline):
     model = Byline
+    form = BylineForm
     formset = BylineFormSet
     extra = 0
     autocomplete_fields = ["reporter"]
@@ -934,9 +958,10 @@ class ArticleAdmin(admin.ModelAdmin):
         forms_ = dict(ExperienceEntry.Form.choices)
         rows = []
         for number, result in enumerate(results, start=1):
-            if result.duplicate_of is not None and not Article.objects.editable_by(user).filter(
-                pk=result.duplicate_of.pk
-            ).exists():
+            if (
+                result.duplicate_of is not None
+                and not Article.objects.editable_by(user).filter(pk=result.duplicate_of.pk).exists()
+            ):
                 result.duplicate_of, result.copy_of_unseen = None, True
             row = {"number": number, "result": result, "drafts": []}
             if result.duplicate_of is not None:

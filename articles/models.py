@@ -153,7 +153,9 @@ class Reporter(models.Model):
         _("default title"),
         max_length=30,
         blank=True,
-        help_text=_("The usual role, e.g. 首席记者. Each byline still sets its own role."),
+        help_text=_(
+            "The usual role, e.g. 首席记者: a byline left without a role takes it. Each byline may set its own."
+        ),
     )
     affiliation = models.CharField(
         _("affiliation"),
@@ -333,7 +335,11 @@ class Organization(models.Model):
                             "%(child)s, under this organisation, is at a higher level (%(child_level)s) than "
                             "%(level)s: change its level or parent first."
                         )
-                        % {"child": child.name, "child_level": child.get_level_display(), "level": self.get_level_display()}
+                        % {
+                            "child": child.name,
+                            "child_level": child.get_level_display(),
+                            "level": self.get_level_display(),
+                        }
                     }
                 )
 
@@ -892,6 +898,15 @@ class Correction(models.Model):
     def __str__(self):
         return self.text[:50]
 
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        self.touch_article(min(self.noted_at, timezone.now()))
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        self.touch_article(timezone.now())
+        return result
+
     # A correction is noted when it is made: a few minutes ahead is a clock's drift, more is a mistyped date that
     # would date the story's last change (feeds, sitemaps, dateModified) in the future.
     FUTURE_TOLERANCE = timedelta(minutes=5)
@@ -902,15 +917,6 @@ class Correction(models.Model):
             raise forms.ValidationError(
                 {"noted_at": _("A correction cannot be dated in the future: give the time it was made.")}
             )
-
-    def save(self, *args, **kwargs):
-        super().save(*args, **kwargs)
-        self.touch_article(min(self.noted_at, timezone.now()))
-
-    def delete(self, *args, **kwargs):
-        result = super().delete(*args, **kwargs)
-        self.touch_article(timezone.now())
-        return result
 
     def touch_article(self, moment):
         """A correction changes what readers see: the article's feeds and sitemap entries must say so, even when

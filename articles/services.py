@@ -75,7 +75,9 @@ REMOVED_WITH_CONTENT = {
 # Text the database cannot store or a reader should not get: NUL, other C0 controls but tab and newline,
 # lone surrogates, bidirectional overrides, and Unicode's noncharacters (U+FFFE and U+FFFF, which a mis-decoded
 # UTF-16 paste leaves, are not allowed in XML: one in a headline broke every feed and the Google News sitemap).
-_NONCHARACTERS = "\ufdd0-\ufdef" + "".join(chr(plane + last) for plane in range(0, 0x110000, 0x10000) for last in (0xFFFE, 0xFFFF))
+_NONCHARACTERS = "\ufdd0-\ufdef" + "".join(
+    chr(plane + last) for plane in range(0, 0x110000, 0x10000) for last in (0xFFFE, 0xFFFF)
+)
 _FORBIDDEN_CHARACTERS = re.compile(
     f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\u202a-\u202e\u2066-\u2069{_NONCHARACTERS}]"
 )
@@ -1253,7 +1255,7 @@ def _diff_html(old, new):
             continue
         removed, added = old_lines[a_start:a_end], new_lines[b_start:b_end]
         # Changed lines side by side, in order; what one side has more of is removed or added whole.
-        for old_line, new_line in zip(removed, added):
+        for old_line, new_line in zip(removed, added, strict=False):
             work = len(old_line) * len(new_line)
             if work <= budget:
                 budget -= work

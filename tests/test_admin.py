@@ -500,6 +500,30 @@ def test_a_correction_dated_in_the_future_is_refused_with_what_was_typed(editor_
     assert Article.objects.get(pk=article.pk).updated_at == before
 
 
+@pytest.mark.parametrize("title", ["首席记者", "", "驻站记者"])
+def test_a_byline_without_a_role_takes_the_persons_default_title(editor_client, title):
+    """唐昕's 默认职务 is 首席记者, yet adding her to a byline without choosing 身份 was refused (署名第2条：身份 必填)."""
+    article = ArticleFactory()
+    BylineFactory(article=article, order=1)
+    chief = BylineRoleFactory(name="首席记者")
+    reporter = ReporterFactory(name="唐昕", title=title)
+    url = admin_url(article, "change", article.pk)
+    data = form_data(editor_client.get(url))
+    data.update({"bylines-TOTAL_FORMS": "2", "bylines-1-order": "2", "bylines-1-role": "", "_save": "保存"})
+    data["bylines-1-reporter"] = str(reporter.pk)
+
+    response = editor_client.post(url, data)
+
+    if title == "首席记者":
+        assert response.status_code == 302, errors_of(response)
+        assert article.bylines.get(reporter=reporter).role == chief
+        return
+    # No title, or one the vocabulary does not have: the role is asked for, the row kept as typed.
+    assert response.status_code == 200
+    assert "这个字段是必填项。" in response.content.decode()
+    assert not article.bylines.filter(reporter=reporter).exists()
+
+
 @pytest.mark.parametrize("case", ["itself", "a companion", "a lead already"])
 def test_a_package_has_one_lead_and_its_companions(editor_client, case):
     """A story cannot lead its own package, join a companion's, or join another package while it leads one: the
@@ -654,9 +678,15 @@ def test_organisations_are_单位_in_the_admin_as_on_the_public_filters(admin_cl
     [
         ("its own child as parent", "上级单位不能是本单位或本单位的下级单位：那样会形成循环。"),
         ("its grandchild as parent", "上级单位不能是本单位或本单位的下级单位：那样会形成循环。"),
-        ("a township as parent", "上级单位青山乡妇联的级别（乡镇（街道）级）低于本单位（县市区级）：请检查级别或上级单位。"),
+        (
+            "a township as parent",
+            "上级单位青山乡妇联的级别（乡镇（街道）级）低于本单位（县市区级）：请检查级别或上级单位。",
+        ),
         ("raised above its parent", "上级单位白沙区妇联的级别（县市区级）低于本单位（省级）：请检查级别或上级单位。"),
-        ("lowered below its child", "本单位的下级单位青山乡妇联级别（乡镇（街道）级）高于村（社区）级：请先修改它的级别或上级单位。"),
+        (
+            "lowered below its child",
+            "本单位的下级单位青山乡妇联级别（乡镇（街道）级）高于村（社区）级：请先修改它的级别或上级单位。",
+        ),
     ],
 )
 def test_the_organisation_tree_takes_no_loop_and_no_parent_below_its_child(admin_client, case, message):

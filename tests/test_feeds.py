@@ -271,7 +271,10 @@ def test_feed_with_control_characters_in_every_text_is_200_and_parses(client, fm
     reporter = ReporterFactory(name="李\x0b晓萌")
     article = ArticleFactory(
         # U+FFFE and U+FFFF (a mis-decoded UTF-16 paste) are not allowed in XML either.
-        published=True, section=section, headline="妇联\x0b改革\ufffe现场会\x1b召开\uffff", summary="导\x0b语\x08。"
+        published=True,
+        section=section,
+        headline="妇联\x0b改革\ufffe现场会\x1b召开\uffff",
+        summary="导\x0b语\x08。",
     )
     article.topics.add(topic)
     BylineFactory(article=article, reporter=reporter)

@@ -237,9 +237,7 @@ def test_page_sitemap_lists_the_pages_that_list_stories(client):
     ArticleFactory(published=True)  # the archive has a page once a story is out
     listed = locations(client, "pages")
 
-    assert listed == [
-        f"http://testserver{path}" for path in ["/", "/news/", "/topics/", "/experience/", "/archive/"]
-    ]
+    assert listed == [f"http://testserver{path}" for path in ["/", "/news/", "/topics/", "/experience/", "/archive/"]]
     for location in listed:
         assert client.get(location.removeprefix("http://testserver")).status_code == 200
 
