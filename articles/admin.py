@@ -747,17 +747,27 @@ class ArticleAdmin(admin.ModelAdmin):
         return obj is None or may_edit_article(request.user, obj)
 
     def save_model(self, request, obj, form, change):
-        obj.edit_count += 1
         if not change:
             obj.created_by = request.user
         elif (obj.status == Status.IN_REVIEW and obj.review_level) or obj.is_scheduled():
             # What the sign-offs approved, read from the database before this save changes it.
             request._newsroom_reviewed_text = services.reviewed_text(obj)
             request._newsroom_scheduled_for = obj.published_at if obj.is_scheduled() else None
+        if change and not form.has_changed():
+            # Saved only if one of its parts changed (save_related): a save that changes nothing must not tell
+            # feeds, sitemaps and search engines (dateModified) that the story was updated.
+            request._newsroom_story_unsaved = True
+            return
+        self._save_story(request, obj, form, change)
+
+    def _save_story(self, request, obj, form, change):
+        obj.edit_count += 1
         super().save_model(request, obj, form, change)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
+        if getattr(request, "_newsroom_story_unsaved", False) and any(formset.has_changed() for formset in formsets):
+            self._save_story(request, form.instance, form, change)  # a byline, photo or entry changed it
         before = getattr(request, "_newsroom_reviewed_text", None)
         if before is not None and services.reviewed_text(form.instance) != before:
             if services.reset_review_after_change(form.instance, request.user):

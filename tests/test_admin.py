@@ -500,6 +500,29 @@ def test_a_correction_dated_in_the_future_is_refused_with_what_was_typed(editor_
     assert Article.objects.get(pk=article.pk).updated_at == before
 
 
+@pytest.mark.parametrize("change", ["nothing", "a byline", "the headline"])
+def test_a_save_that_changes_nothing_does_not_date_the_story_as_updated(editor_client, change):
+    """Pressing 保存 on an untouched story moved its dateModified, its Atom <updated> and its sitemap lastmod:
+    feed readers and Google News were told of an update that never happened."""
+    long_ago = timezone.now() - timedelta(days=3)
+    article = ArticleFactory(published=True, published_at=long_ago)
+    BylineFactory(article=article, order=1)
+    Article.objects.filter(pk=article.pk).update(updated_at=long_ago)
+    url = admin_url(article, "change", article.pk)
+    data = form_data(editor_client.get(url))
+    data["_save"] = "保存"
+    if change == "a byline":
+        data["bylines-0-order"] = "2"
+    if change == "the headline":
+        data["headline"] = "改过的标题"
+
+    assert editor_client.post(url, data).status_code == 302
+
+    stored = Article.objects.get(pk=article.pk)
+    assert (stored.updated_at == long_ago) == (change == "nothing")
+    assert (stored.edit_count == article.edit_count) == (change == "nothing")
+
+
 @pytest.mark.parametrize("title", ["首席记者", "", "驻站记者"])
 def test_a_byline_without_a_role_takes_the_persons_default_title(editor_client, title):
     """唐昕's 默认职务 is 首席记者, yet adding her to a byline without choosing 身份 was refused (署名第2条：身份 必填)."""

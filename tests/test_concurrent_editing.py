@@ -47,9 +47,10 @@ def test_the_refused_form_links_to_the_changes_made_in_between(two_editors):
     first, second = two_editors
     article = ArticleFactory(headline="原标题")
     url = admin_url(article, "change", article.pk)
-    # A first save, so that the story has a version both editors open the form on.
+    # A first save, so that the story has a version both editors open the form on (a save that changes nothing
+    # keeps none).
     opening = form_data(first.get(url))
-    opening.update({"_continue": "1"})
+    opening.update({"summary": "导语", "_continue": "1"})
     first.post(url, opening)
     first_form, second_form = form_data(first.get(url)), form_data(second.get(url))
     first_form.update({"headline": "新标题", "_continue": "1"})
