@@ -208,6 +208,17 @@ def test_the_lead_photo_is_shown_at_the_top_above_the_body_and_the_other_photos_
     assert order == sorted(order)
 
 
+def test_the_lead_photo_also_among_the_storys_photos_is_shown_once(client):
+    lead = PhotoFactory(alt_text="会场")
+    article = ArticleFactory(published=True, lead_photo=lead, lead_photo_caption="推进会现场。")
+    ArticlePhotoFactory(article=article, order=1, photo=lead, caption="推进会现场。")
+    ArticlePhotoFactory(article=article, order=2, photo=PhotoFactory(alt_text="参观"), caption="参观现场。")
+
+    html = main_of(client.get(article.get_absolute_url()))
+
+    assert html.count('alt="会场"') == 1 and html.count('alt="参观"') == 1
+
+
 def test_entry_heading_uses_the_organisations_short_name_when_it_has_one(client):
     article = ArticleFactory(published=True)
     organization = OrganizationFactory(name="桐溪市妇女联合会", short_name="桐溪市妇联")
