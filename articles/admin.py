@@ -482,6 +482,12 @@ class ArticleAdminForm(forms.ModelForm):
                 latest = services.article_versions(self.instance).first()
                 self.data["seen_version"] = latest.pk if latest else ""
                 raise forms.ValidationError(conflict, code="edit_conflict")
+        if self.instance.pk and self.instance.is_published() and "body" in cleaned:
+            # What a live story shows goes out at once: an image without alt text was published with alt="" and
+            # the check that would have caught it ran only at the next publish.
+            for number in services.images_without_alt(cleaned["body"]):
+                problem = services.Finding(services.Finding.MISSING, f"body image {number}").message
+                self.add_error("body", _("The story is live: %(problem)s") % {"problem": problem})
         if self.save_failure:
             raise forms.ValidationError(self.save_failure, code="database_unavailable")
         return cleaned

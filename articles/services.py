@@ -1613,7 +1613,7 @@ def images_without_source(html):
     return [number for number, tag in enumerate(_RICH_TEXT_IMAGE.findall(html or ""), start=1) if " src=" not in tag]
 
 
-def _images_without_alt(html):
+def images_without_alt(html):
     """The numbers (from 1, in reading order) of the images of sanitised rich text with no alt text: an image put in
     with the editor has none until someone writes it."""
     images = _RICH_TEXT_IMAGE.findall(html or "")
@@ -1653,7 +1653,7 @@ def publication_findings(article) -> list[Finding]:
         "experience_entries",
         ExperienceEntry.objects.filter(article=article).select_related("photo").order_by("order", "id"),
     )
-    findings += [Finding(Finding.MISSING, f"body image {image}") for image in _images_without_alt(article.body)]
+    findings += [Finding(Finding.MISSING, f"body image {image}") for image in images_without_alt(article.body)]
     if lead_photo is not None and not lead_photo.alt_text.strip():
         findings.append(Finding(Finding.MISSING, "lead_photo"))
     for number, article_photo in enumerate(photos, start=1):
@@ -1667,7 +1667,7 @@ def publication_findings(article) -> list[Finding]:
         elif entry.caption.strip() and not entry.photo_id:
             findings.append(Finding(Finding.MISSING, f"entry {number} caption"))
         findings += [
-            Finding(Finding.MISSING, f"entry {number} body image {image}") for image in _images_without_alt(entry.body)
+            Finding(Finding.MISSING, f"entry {number} body image {image}") for image in images_without_alt(entry.body)
         ]
 
     words = {}

@@ -500,6 +500,29 @@ def test_a_correction_dated_in_the_future_is_refused_with_what_was_typed(editor_
     assert Article.objects.get(pk=article.pk).updated_at == before
 
 
+@pytest.mark.parametrize("alt", ["", "会场全景"])
+def test_a_live_story_is_not_saved_with_an_image_in_its_text_lacking_alt_text(editor_client, alt):
+    """A photo put into the body of a published story without alt text went out at once as alt="": the check
+    ran only at the next publish."""
+    article = ArticleFactory(published=True, body="<p>会议指出。</p>")
+    url = admin_url(article, "change", article.pk)
+    data = form_data(editor_client.get(url))
+    image = f'<figure class="image"><img src="/media/photos/2026/11/hall.jpg" alt="{alt}"></figure>'
+    data.update({"body": f"<p>会议指出。</p>{image}<p>新加一段。</p>", "_save": "保存"})
+
+    response = editor_client.post(url, data)
+
+    if alt:
+        assert response.status_code == 302, errors_of(response)
+        assert "hall.jpg" in Article.objects.get(pk=article.pk).body
+        return
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "稿件已在线：正文第1张图片缺少替代文字" in html
+    assert "新加一段。" in html  # what was typed is kept
+    assert Article.objects.get(pk=article.pk).body == "<p>会议指出。</p>"
+
+
 @pytest.mark.parametrize("change", ["nothing", "a byline", "the headline"])
 def test_a_save_that_changes_nothing_does_not_date_the_story_as_updated(editor_client, change):
     """Pressing 保存 on an untouched story moved its dateModified, its Atom <updated> and its sitemap lastmod:
