@@ -1574,6 +1574,19 @@ class PhotoAdminForm(CheckedImageFormMixin, forms.ModelForm):
             raise forms.ValidationError(self.upload_failure, code="media_write_failed")
         return self._clean_image_field("image")
 
+    def _post_clean(self):
+        super()._post_clean()
+        # A browser never sends a chosen file again: a form refused for another field comes back with an empty
+        # file box, which looked as if the photo were there.
+        if self.errors and "image" not in self.errors and self.files.get(self.add_prefix("image")):
+            self.add_error(
+                "image",
+                forms.ValidationError(
+                    _("The file chosen was not kept: correct the other fields, then choose it again."),
+                    code="choose_again",
+                ),
+            )
+
     def _clean_focal(self, name):
         value = self.cleaned_data.get(name)
         if value is None:

@@ -366,8 +366,11 @@ def test_database_refuses_a_photo_without_alt_text():
 def test_photo_admin_requires_alt_text(admin_client, media_root):
     response = admin_client.post(PHOTO_ADD_URL, {"image": SimpleUploadedFile("a.jpg", image_bytes(), "image/jpeg")})
     assert response.status_code == 200
-    assert response.context["adminform"].form.errors["alt_text"]
+    errors = response.context["adminform"].form.errors
+    assert errors["alt_text"]
     assert not Photo.objects.exists() and stored_files(media_root) == []
+    # The browser does not send the file again: the empty file box says so instead of looking as if it were there.
+    assert errors["image"] == ["所选的图片文件没有保存：请先改正其他错误，再重新选择该文件。"]
 
 
 def test_publishing_is_blocked_while_a_photo_has_only_blank_alt_text():
