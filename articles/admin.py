@@ -482,6 +482,7 @@ class ArticleAdminForm(forms.ModelForm):
                 latest = services.article_versions(self.instance).first()
                 self.data["seen_version"] = latest.pk if latest else ""
                 raise forms.ValidationError(conflict, code="edit_conflict")
+        self._check_print_page_name(cleaned)
         if self.instance.pk and self.instance.is_published() and "body" in cleaned:
             # What a live story shows goes out at once: an image without alt text was published with alt="" and
             # the check that would have caught it ran only at the next publish.
@@ -491,6 +492,32 @@ class ArticleAdminForm(forms.ModelForm):
         if self.save_failure:
             raise forms.ValidationError(self.save_failure, code="database_unavailable")
         return cleaned
+
+
+    def _check_print_page_name(self, cleaned):
+        """One print page has one name: the issue's page showed the first story's, while another story's own
+        reference named the page otherwise. A story may leave the name empty and take the page's."""
+        issue_on, name = cleaned.get("print_issue_on"), (cleaned.get("print_page_name") or "").strip()
+        number = services.normalized_page_number(cleaned.get("print_page_number"))
+        if not (issue_on and number and name):
+            return
+        other = (
+            Article.objects.filter(print_issue_on=issue_on, print_page_number=number)
+            .exclude(print_page_name="")
+            .exclude(print_page_name=name)
+            .exclude(pk=self.instance.pk)
+            .only("headline", "print_page_name")
+            .first()
+        )
+        if other is not None:
+            self.add_error(
+                "print_page_name",
+                _(
+                    "Page %(page)s of that issue is already called “%(name)s” (in “%(story)s”): use the same name, "
+                    "or leave it empty to take the page's."
+                )
+                % {"page": number, "name": other.print_page_name, "story": other.headline},
+            )
 
 
 # A workflow step refused keeps what was typed for it, in the session until the change page shows it again.

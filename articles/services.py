@@ -2048,6 +2048,11 @@ def normalized_page_number(value):
     return f"{match[1]}{int(match[2]):02d}" if match else text
 
 
+def is_numbered_page(number):
+    """Whether a stored page number is a numbered page (A03), as ``normalized_page_number`` writes one."""
+    return bool(_PAGE_NUMBER.fullmatch(number or ""))
+
+
 def local_time_text(moment, seconds=False):
     """A moment in newsroom time as the admin writes dates elsewhere ("2026年12月24日 09:00"; to the second
     with ``seconds``, e.g. to tell versions saved in the same minute apart)."""

@@ -814,6 +814,23 @@ def _other_day(value, issue_on, previous_on, next_on):
     return None
 
 
+FRONT_PAGE_NAMES = {"头版", "一版", "封面"}
+
+
+def print_page_order(row):
+    """Where a story's page comes in its issue: the front page by name (头版), then numbered pages (A01, A02 …
+    B01), then pages named otherwise, and last the stories given a date but no page (未标版次); within a page in the
+    order they went live."""
+    number = row["print_page_number"]
+    if number in FRONT_PAGE_NAMES:
+        rank = 0
+    elif services.is_numbered_page(number):
+        rank = 1
+    else:
+        rank = 2 if number else 3
+    return (rank, number, row["published_at"], row["id"])
+
+
 class PrintIssueView(ListView):
     """One print issue: its pages in page order with the published articles on each; previous and next issue."""
 
@@ -828,7 +845,8 @@ class PrintIssueView(ListView):
         context = super().get_context_data(**kwargs)
         issue_on = self.kwargs["issue_on"]
         pages = []
-        for number, group in itertools.groupby(context["articles"], key=lambda row: row["print_page_number"]):
+        rows = sorted(context["articles"], key=print_page_order)
+        for number, group in itertools.groupby(rows, key=lambda row: row["print_page_number"]):
             rows = list(group)
             name = next((row["print_page_name"] for row in rows if row["print_page_name"]), "")
             pages.append(

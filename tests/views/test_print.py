@@ -89,6 +89,41 @@ def test_pages_named_in_chinese_have_anchors_of_their_own(client):
     assert sorted(anchors) == ["page-专版", "page-头版"]
 
 
+def test_the_front_page_comes_first_and_stories_without_a_page_last(client):
+    """头版 sorted after A10 (by its characters) and the stories given a date but no page came before A01."""
+    in_print(ISSUE, "", "", headline="未标版次稿")
+    in_print(ISSUE, "A10", "文化", headline="十版稿")
+    in_print(ISSUE, "专版", "健康", headline="专版稿")
+    in_print(ISSUE, "A02", "要闻", headline="二版稿")
+    in_print(ISSUE, "头版", "", headline="头版稿")
+
+    headlines = [names for _anchor, _heading, names in pages_of(client.get(issue_url(ISSUE)))]
+
+    assert headlines == [["头版稿"], ["二版稿"], ["十版稿"], ["专版稿"], ["未标版次稿"]]
+
+
+@pytest.mark.parametrize("name", ["法治维权", "妇女儿童", ""])
+def test_one_print_page_has_one_name(editor_client, name):
+    """A03 named 妇女儿童 by one story and 法治维权 by another: the issue's page showed one, the other story's
+    reference named a page the reader could not find."""
+    from tests.test_admin import form_data
+
+    in_print(ISSUE, "A03", "妇女儿童", headline="家门口的妇女之家")
+    article = ArticleFactory()
+    change_url = reverse("admin:articles_article_change", args=[article.pk])
+    data = form_data(editor_client.get(change_url))
+    data.update({"print_issue_on": "2026-11-20", "print_page_number": "a3", "print_page_name": name, "_save": "1"})
+
+    response = editor_client.post(change_url, data)
+
+    if name == "法治维权":
+        assert response.status_code == 200
+        assert "该期A03版已名为“妇女儿童”（见《家门口的妇女之家》）：请用同一版名，或留空以沿用该版版名。" in response.text
+        assert Article.objects.get(pk=article.pk).print_issue_on is None
+    else:
+        assert response.status_code == 302
+
+
 @pytest.mark.parametrize(
     ("typed", "stored"), [("a3", "A03"), (" A 03 ", "A03"), ("Ａ１２", "A12"), ("A3版", "A03"), ("头版", "头版")]
 )
