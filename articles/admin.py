@@ -493,7 +493,6 @@ class ArticleAdminForm(forms.ModelForm):
             raise forms.ValidationError(self.save_failure, code="database_unavailable")
         return cleaned
 
-
     def _check_print_page_name(self, cleaned):
         """One print page has one name: the issue's page showed the first story's, while another story's own
         reference named the page otherwise. A story may leave the name empty and take the page's."""

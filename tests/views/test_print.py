@@ -118,7 +118,9 @@ def test_one_print_page_has_one_name(editor_client, name):
 
     if name == "法治维权":
         assert response.status_code == 200
-        assert "该期A03版已名为“妇女儿童”（见《家门口的妇女之家》）：请用同一版名，或留空以沿用该版版名。" in response.text
+        assert (
+            "该期A03版已名为“妇女儿童”（见《家门口的妇女之家》）：请用同一版名，或留空以沿用该版版名。" in response.text
+        )
         assert Article.objects.get(pk=article.pk).print_issue_on is None
     else:
         assert response.status_code == 302
