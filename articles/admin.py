@@ -16,7 +16,7 @@ from django.contrib.contenttypes import views as contenttype_views
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import connections, models, router
-from django.db.models import Prefetch, Q, Value
+from django.db.models import Prefetch, Q, Value, prefetch_related_objects
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
@@ -1089,7 +1089,12 @@ class ArticleAdmin(admin.ModelAdmin):
             "may_restore": self.has_change_permission(request, article),
             **(extra_context or {}),
         }
-        return super().history_view(request, object_id, extra_context=context)
+        response = super().history_view(request, object_id, extra_context=context)
+        page = response.context_data.get("action_list")
+        if page is not None:  # the change log names people as colleagues know them: their reporters, at once
+            page.object_list = list(page.object_list)
+            prefetch_related_objects([entry.user for entry in page.object_list if entry.user], "reporter")
+        return response
 
     def restore_version_view(self, request, object_id, version_id):
         if request.method != "POST":
@@ -1637,10 +1642,11 @@ class PhotoAdmin(admin.ModelAdmin):
         "credit_display",
         "width",
         "height",
-        staff_column(Photo, "uploaded_by"),
+        "uploaded_by_name",
         "created_at",
     ]
     list_select_related = ["credit_reporter", "uploaded_by__reporter"]
+    uploaded_by_name = staticmethod(staff_column(Photo, "uploaded_by"))
     list_filter = ["created_at"]
     date_hierarchy = "created_at"
     # Captions belong to each use of a photo (ArticlePhoto); a photo is found by any of them.
@@ -1650,6 +1656,7 @@ class PhotoAdmin(admin.ModelAdmin):
         "credit_text",
         "credit_reporter__name",
         "uploaded_by__username",
+        "uploaded_by__reporter__name",
         "original_filename",
     ]
     autocomplete_fields = ["credit_reporter"]
@@ -1662,10 +1669,12 @@ class PhotoAdmin(admin.ModelAdmin):
         "credit_text",
         ("width", "height"),
         "original_filename",
-        "uploaded_by",
+        "uploaded_by_name",
         "created_at",
     ]
-    readonly_fields = ["preview", "focal_point", "width", "height", "original_filename", "uploaded_by", "created_at"]
+    readonly_fields = [
+        "preview", "focal_point", "width", "height", "original_filename", "uploaded_by_name", "created_at",
+    ]  # fmt: skip
 
     class Media:
         js = ["js/focal-point.js"]

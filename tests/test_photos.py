@@ -400,6 +400,17 @@ def test_photo_library_finds_photos_by_caption_credit_and_uploader(admin_client,
     assert changelist(admin_client, q=admin_user.username) == ["直播"]
 
 
+def test_a_photo_names_its_uploader_as_colleagues_know_them(admin_client, make_reporter_user):
+    """The photo's 上传人 showed the login (demo-reporter) where the story pages say 王雨桐; and she is found by it."""
+    uploader = make_reporter_user(username="desk-reporter", name="王雨桐")
+    photo = PhotoFactory(alt_text="会场", uploaded_by=uploader)
+
+    page = admin_client.get(reverse("admin:articles_photo_change", args=[photo.pk])).content.decode()
+
+    assert "王雨桐" in page and "desk-reporter" not in page
+    assert changelist(admin_client, q="王雨桐") == ["会场"]
+
+
 def test_photo_library_shows_small_renditions_and_filters_by_date(admin_client):
     photo = PhotoFactory(alt_text="会场", image=photo_file((1000, 700)), renditions=True)
     response = admin_client.get(reverse("admin:articles_photo_changelist"), {"created_at__year": photo.created_at.year})
