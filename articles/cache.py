@@ -9,8 +9,9 @@ Never stale: every stored page is filed under the current *content generation*, 
 Any change to what a page can show replaces the token (``content_changed()``, called by the signals connected in
 ``connect_signals()``), so every page stored before the change is unreachable at once; old entries simply age
 out. Scheduled stories appear with no change at all when their time comes: each generation knows the next moment
-at which the public content changes by itself (the earliest scheduled ``published_at``, or a story leaving the
-48-hour Google News window), and a request past that moment replaces the token. A lost token (Redis restarted,
+at which the public content changes by itself (the earliest scheduled ``published_at``, a story leaving the
+48-hour Google News window, or the midnight a later print issue comes out), and a request past that moment
+replaces the token. A lost token (Redis restarted,
 evicted) means a new random one: pages are then rendered afresh, never served from before.
 
 A request served from the cache runs no database query: it reads the token (and, once per generation and
@@ -305,7 +306,8 @@ _next_change_memo = (None, None)  # (token, next change timestamp or NO_NEXT_CHA
 def _compute_next_change(started_at):
     """The first moment (a timestamp) after ``started_at`` at which the public pages change by themselves, or
     NO_NEXT_CHANGE: a scheduled story goes live at its ``published_at``; a story leaves the Google News sitemap
-    ``NEWS_WINDOW`` after it. One aggregate query, once per generation (the result is shared).
+    ``NEWS_WINDOW`` after it; a later print issue comes out at its midnight. One aggregate query, once per
+    generation (the result is shared).
 
     Counted from the generation's start rather than from now, the answer is the same whenever it is computed
     (should the shared value be lost and computed again later, a moment already past still ends the generation).
@@ -314,14 +316,23 @@ def _compute_next_change(started_at):
     from articles.sitemaps import NEWS_WINDOW
 
     started = datetime.fromtimestamp(started_at, tz=UTC)
+    started_on = timezone.localdate(started)
     # From the primary: a replica may not have replayed the change that began this generation yet.
     articles = Article.objects.using(DEFAULT_DB_ALIAS)
     live_or_scheduled = articles.published() | articles.scheduled()
-    found = live_or_scheduled.filter(published_at__gt=started - NEWS_WINDOW).aggregate(
+    in_news = Q(published_at__gt=started - NEWS_WINDOW)
+    printed_later = Q(print_issue_on__gt=started_on)
+    found = live_or_scheduled.filter(in_news | printed_later).aggregate(
         goes_live=Min("published_at", filter=Q(published_at__gt=started)),
-        first_in_news=Min("published_at"),
+        first_in_news=Min("published_at", filter=in_news),
+        next_issue=Min("print_issue_on", filter=printed_later),
     )
-    moments = [found["goes_live"], found["first_in_news"] and found["first_in_news"] + NEWS_WINDOW]
+    moments = [
+        found["goes_live"],
+        found["first_in_news"] and found["first_in_news"] + NEWS_WINDOW,
+        # A later issue's paper comes out at its midnight in Beijing (ArticleQuerySet.print_out).
+        found["next_issue"] and timezone.make_aware(datetime.combine(found["next_issue"], datetime.min.time())),
+    ]
     moments = [moment for moment in moments if moment is not None]
     return min(moments).timestamp() if moments else NO_NEXT_CHANGE
 

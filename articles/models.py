@@ -714,6 +714,12 @@ class Article(Publishable):
         return " ".join(filter(None, [issue, print_page_title(self.print_page_number, self.print_page_name)]))
 
     @property
+    def print_is_out(self):
+        """Whether the paper this story is printed in is out (its day has come in Beijing): the story's page shows
+        its print reference from then on."""
+        return self.print_issue_on is not None and self.print_issue_on <= timezone.localdate()
+
+    @property
     def print_page_anchor(self):
         """The fragment of this story's page on the print-edition view, e.g. "page-a03"."""
         return print_page_anchor(self.print_page_number)

@@ -720,6 +720,12 @@ class ArticleQuerySet(PublishableQuerySet):
             pk__in=model("ExperienceEntry").objects.filter(organization=organization).values("article_id")
         )
 
+    def print_out(self):
+        """Stories whose print issue is out: dated today or earlier in Beijing. Tomorrow's paper, laid out the
+        night before, is not on the site before its day (the page cache ends its generation at that midnight:
+        articles/cache.py)."""
+        return self.filter(print_issue_on__lte=timezone.localdate())
+
     def in_print_issue(self, issue_on):
         return self.filter(print_issue_on=issue_on)
 

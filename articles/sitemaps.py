@@ -128,7 +128,7 @@ class PrintIssueSitemap(NewsroomSitemap):
     def items(self):
         return (
             Article.objects.published()
-            .exclude(print_issue_on=None)
+            .print_out()
             .values("print_issue_on")
             .annotate(changed=Max(Greatest("updated_at", "published_at")))
             .order_by("-print_issue_on")

@@ -782,7 +782,7 @@ def print_issue_latest(request):
     paper does not come out every day: a date without an issue leads to the last issue before it (or, before the
     first issue, to the first), whose page shows its own date."""
     form = PrintIssueForm(request.GET)
-    issues = Article.objects.published().exclude(print_issue_on=None).values_list("print_issue_on", flat=True)
+    issues = Article.objects.published().print_out().values_list("print_issue_on", flat=True)
     if form.is_valid():
         picked = form.cleaned_data["date"]
         issue_on = (
@@ -839,7 +839,7 @@ class PrintIssueView(ListView):
     allow_empty = False  # a date with no published article from the paper is 404
 
     def get_queryset(self):
-        return Article.objects.published().in_print_issue(self.kwargs["issue_on"]).for_print_issue()
+        return Article.objects.published().print_out().in_print_issue(self.kwargs["issue_on"]).for_print_issue()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -860,7 +860,7 @@ class PrintIssueView(ListView):
             )
         context["issue_on"] = issue_on
         context["pages"] = pages
-        context.update(Article.objects.published().print_issue_neighbours(issue_on))
+        context.update(Article.objects.published().print_out().print_issue_neighbours(issue_on))
         context["picked_on"] = _other_day(
             self.request.GET.get("picked"), issue_on, context["previous_issue_on"], context["next_issue_on"]
         )

@@ -8,7 +8,7 @@ import socket
 import subprocess
 import sys
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -533,6 +533,37 @@ def test_a_scheduled_story_appears_at_its_time_with_the_cache_on(client, frozen)
     frozen(at + timedelta(hours=1, milliseconds=500))
     assert client.get(article.get_absolute_url()).status_code == 200
     assert "稍后上线" in main_of(fresh(client, "/news/"))
+
+
+def test_tomorrows_paper_comes_out_at_its_midnight_with_the_cache_on(client, frozen):
+    """Laid out the evening before, tomorrow's print edition was on the site at once: /print/ led to it, the
+    issue's page listed it, a story's page said 本报 2026年12月1日 A03版. It comes out at midnight in Beijing, with
+    no change made then."""
+    evening = frozen(timezone.make_aware(datetime(2026, 11, 30, 21, 0)))
+    today, tomorrow = evening.date(), evening.date() + timedelta(days=1)
+    ArticleFactory(published=True, published_at=evening - timedelta(days=1), print_issue_on=today, headline="今日见报")
+    story = ArticleFactory(
+        published=True,
+        published_at=evening - timedelta(hours=2),
+        headline="明日见报",
+        print_issue_on=tomorrow,
+        print_page_number="A03",
+    )
+    issue_url = f"/print/{tomorrow.isoformat()}/"
+
+    assert client.get("/print/")["Location"] == f"/print/{today.isoformat()}/"
+    assert client.get(issue_url).status_code == 404
+    assert "A03版" not in main_of(cached(client, story.get_absolute_url()))
+    assert issue_url not in cached(client, f"/print/{today.isoformat()}/").content.decode()
+    assert issue_url not in cached(client, "/sitemap-print.xml").content.decode()
+
+    frozen(timezone.make_aware(datetime(2026, 12, 1, 0, 0, 0, 1000)))
+
+    assert "2026年12月1日 A03版" in main_of(fresh(client, story.get_absolute_url()))
+    assert client.get("/print/")["Location"] == issue_url
+    assert "明日见报" in main_of(client.get(issue_url))
+    assert issue_url in fresh(client, f"/print/{today.isoformat()}/").content.decode()
+    assert issue_url in fresh(client, "/sitemap-print.xml").content.decode()
 
 
 def test_a_story_scheduled_in_real_time_appears_within_a_second(client, editor_user):
