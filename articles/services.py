@@ -29,7 +29,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_noop, pgettext
 from PIL import Image, ImageCms, ImageFile, PngImagePlugin
 
 from articles import cache as page_cache
@@ -1624,6 +1624,17 @@ def images_without_alt(html):
     ]
 
 
+# What the editor's image upload stores as a photo's alt text when none was written (views.editor_image_upload):
+# it says nothing of the photo, so a story showing it as a photo of its own still needs one.
+BODY_PHOTO_STAND_IN = gettext_noop("Photo in the article body")
+
+
+def has_alt_text(photo):
+    """Whether ``photo`` has alt text saying what it shows: not blank, and not the upload's stand-in."""
+    text = photo.alt_text.strip()
+    return bool(text) and text not in {BODY_PHOTO_STAND_IN, str(_(BODY_PHOTO_STAND_IN))}
+
+
 def publication_findings(article) -> list[Finding]:
     """Everything to look at before ``article`` is published, in reading order.
 
@@ -1654,15 +1665,15 @@ def publication_findings(article) -> list[Finding]:
         ExperienceEntry.objects.filter(article=article).select_related("photo").order_by("order", "id"),
     )
     findings += [Finding(Finding.MISSING, f"body image {image}") for image in images_without_alt(article.body)]
-    if lead_photo is not None and not lead_photo.alt_text.strip():
+    if lead_photo is not None and not has_alt_text(lead_photo):
         findings.append(Finding(Finding.MISSING, "lead_photo"))
     for number, article_photo in enumerate(photos, start=1):
         if article_photo.photo is None:  # a caption placeholder from an imported manuscript
             findings.append(Finding(Finding.MISSING, f"photo {number} caption"))
-        elif not article_photo.photo.alt_text.strip():
+        elif not has_alt_text(article_photo.photo):
             findings.append(Finding(Finding.MISSING, f"photo {number}"))
     for number, entry in enumerate(entries, start=1):
-        if entry.photo_id and not entry.photo.alt_text.strip():
+        if entry.photo_id and not has_alt_text(entry.photo):
             findings.append(Finding(Finding.MISSING, f"entry {number} photo"))
         elif entry.caption.strip() and not entry.photo_id:
             findings.append(Finding(Finding.MISSING, f"entry {number} caption"))

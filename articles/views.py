@@ -1012,7 +1012,7 @@ def editor_image_upload(request):
     upload = request.FILES.get("upload")
     if upload is None:
         return JsonResponse({"error": {"message": _("No file was sent.")}}, status=400)
-    alt_text = services.clean_text(request.POST.get("alt", "")).strip() or _("Photo in the article body")
+    alt_text = services.clean_text(request.POST.get("alt", "")).strip() or _(services.BODY_PHOTO_STAND_IN)
     try:
         photo = services.create_photo(upload, alt_text=alt_text, user=request.user)
     except ValidationError as error:

@@ -380,6 +380,19 @@ def test_publishing_is_blocked_while_a_photo_has_only_blank_alt_text():
     assert "lead_photo" in [finding.field for finding in services.publication_findings(article)]
 
 
+@pytest.mark.parametrize("stored", ["正文配图", "Photo in the article body"])
+def test_a_body_photo_reused_as_a_storys_photo_still_needs_alt_text_of_its_own(stored):
+    """A photo uploaded into a text without alt text is kept in the library as "正文配图": chosen as a lead photo
+    or a captioned photo, that stand-in passed the check and reached blind readers as the photo's description."""
+    photo = PhotoFactory(alt_text=stored)
+    article = ArticleFactory(lead_photo=photo)
+    ArticlePhotoFactory(article=article, photo=photo)
+
+    fields = [finding.field for finding in services.publication_findings(article)]
+
+    assert "lead_photo" in fields and "photo 1" in fields
+
+
 def photo_file(size):
     return ContentFile(image_bytes("JPEG", size=size), name="a.jpg")
 
