@@ -964,6 +964,20 @@ class FrontPageSlot(models.Model):
     def __str__(self):
         return self.get_position_display()
 
+    def clean(self):
+        """A story fills one slot: put in two, the home page showed it once and filled the other with the latest
+        story, without a word."""
+        super().clean()
+        if self.article_id:
+            other = FrontPageSlot.objects.filter(article_id=self.article_id).exclude(pk=self.pk).first()
+            if other is not None:
+                raise forms.ValidationError(
+                    {
+                        "article": _("“%(story)s” is already the %(slot)s: a story fills one slot.")
+                        % {"story": self.article.headline, "slot": other.get_position_display()}
+                    }
+                )
+
 
 class Transition(models.Model):
     """One step of an article's workflow: who did what, when, from which state to which, and why."""

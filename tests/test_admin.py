@@ -1256,3 +1256,17 @@ def test_the_change_page_names_who_filed_the_story_as_colleagues_know_them(edito
 
     record = re.search(r'<div class="form-row field-filed_by">.*?</div>\s*</div>', html, re.S).group(0)
     assert "李晓萌" in record and ">reporter<" not in record
+
+
+def test_a_story_fills_one_home_page_slot(admin_client):
+    """Put in 头条 and 要闻二条, a story was shown once and the second slot quietly took the latest story."""
+    story = ArticleFactory(published=True, headline="全省妇联改革推进会召开")
+    FrontPageSlot.objects.create(position=1, article=story)
+    url = reverse("admin:articles_frontpageslot_add")
+
+    response = admin_client.post(url, {"position": "2", "article": str(story.pk)})
+
+    assert response.status_code == 200
+    assert "《全省妇联改革推进会召开》已是头条：一篇稿件只占一个版位。" in response.content.decode()
+    assert FrontPageSlot.objects.count() == 1
+    assert admin_client.post(url, {"position": "2", "article": ""}).status_code == 302  # empty: the latest story
