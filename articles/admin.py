@@ -169,6 +169,22 @@ class BylineForm(forms.ModelForm):
         return cleaned
 
 
+class ExperienceEntryFormSet(PartFormSet):
+    def clean(self):
+        """An entry of a live story, as its body (ArticleAdminForm.clean): a changed text with an image lacking alt
+        text is not saved, since it would go out at once."""
+        super().clean()
+        article = self.instance
+        if not (article.pk and article.is_published()):
+            return
+        for number, form in enumerate(self.forms, start=1):
+            if form in self.deleted_forms or "body" not in form.changed_data or "body" not in form.cleaned_data:
+                continue
+            for image in services.images_without_alt(form.cleaned_data["body"]):
+                problem = services.Finding(services.Finding.MISSING, f"entry {number} body image {image}").message
+                form.add_error("body", _("The story is live: %(problem)s") % {"problem": problem})
+
+
 class BylineFormSet(PartFormSet):
     def get_unique_error_message(self, unique_check):
         return _("The same person is named twice in the same role: remove one of the bylines.")
@@ -367,6 +383,7 @@ class ArticlePhotoInline(ArticlePartInline, admin.TabularInline):
 
 class ExperienceEntryInline(ArticlePartInline, admin.StackedInline):
     model = ExperienceEntry
+    formset = ExperienceEntryFormSet
     extra = 0
     autocomplete_fields = ["organization", "photo"]
     fields = ["order", "form", "organization", "title", "highlight", "body", "photo", "caption"]
@@ -431,6 +448,7 @@ class ArticleAdminForm(forms.ModelForm):
     # Set by ArticleAdmin.changeform_view when a save failed because the database went away: the form comes back
     # with the editor's text and this message instead of being saved.
     save_failure = None
+    user = None  # set by ArticleAdmin.get_form: whose stories the form may name
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -483,9 +501,10 @@ class ArticleAdminForm(forms.ModelForm):
                 self.data["seen_version"] = latest.pk if latest else ""
                 raise forms.ValidationError(conflict, code="edit_conflict")
         self._check_print_page_name(cleaned)
-        if self.instance.pk and self.instance.is_published() and "body" in cleaned:
+        if self.instance.pk and self.instance.is_published() and "body" in self.changed_data and "body" in cleaned:
             # What a live story shows goes out at once: an image without alt text was published with alt="" and
-            # the check that would have caught it ran only at the next publish.
+            # the check that would have caught it ran only at the next publish. Only a changed text is checked: a
+            # correction to an older story is not held up by what it already had.
             for number in services.images_without_alt(cleaned["body"]):
                 problem = services.Finding(services.Finding.MISSING, f"body image {number}").message
                 self.add_error("body", _("The story is live: %(problem)s") % {"problem": problem})
@@ -500,8 +519,13 @@ class ArticleAdminForm(forms.ModelForm):
         number = services.normalized_page_number(cleaned.get("print_page_number"))
         if not (issue_on and number and name):
             return
+        # The stories whose page names count here are those the user may open: naming another's draft or an
+        # embargoed story would show its headline to whoever types its issue and page.
+        visible = Q(pk__in=Article.objects.published().values("pk"))
+        if self.user is not None:
+            visible |= Q(pk__in=Article.objects.editable_by(self.user).values("pk"))
         other = (
-            Article.objects.filter(print_issue_on=issue_on, print_page_number=number)
+            Article.objects.filter(visible, print_issue_on=issue_on, print_page_number=number)
             .exclude(print_page_name="")
             .exclude(print_page_name=name)
             .exclude(pk=self.instance.pk)
@@ -744,6 +768,7 @@ class ArticleAdmin(admin.ModelAdmin):
         if obj is not None:
             _set_upload_article(form, obj)
         form.save_failure = getattr(request, "newsroom_save_failure", None)  # a new class per call: this request's
+        form.user = request.user
         return form
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
@@ -1233,6 +1258,18 @@ class ArticleAdmin(admin.ModelAdmin):
         context["error_places"] = error_places(context.get("adminform"), context.get("inline_admin_formsets", []))
         return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
+    @staticmethod
+    def cancelled_schedule(steps):
+        """The publishing time an edit cancelled since the story was last published, scheduled or taken offline
+        (the sign-offs and returns after it do not forget it), or None."""
+        ended = {Transition.Action.PUBLISH, Transition.Action.SCHEDULE, Transition.Action.UNPUBLISH}
+        for step in reversed(steps):
+            if step.action in ended:
+                return None
+            if step.action == Transition.Action.RESET and step.scheduled_for:
+                return step.scheduled_for
+        return None
+
     def workflow_context(self, request, article):
         """What the change page shows about the workflow: state, the steps this user may take, checks, history."""
         user = request.user
@@ -1256,15 +1293,10 @@ class ArticleAdmin(admin.ModelAdmin):
         ]
         now = timezone.now()
         schedule_default = f"{timezone.localtime(now) + timedelta(hours=1):%Y-%m-%dT%H:%M}"
-        last_step = history[-1]["step"] if history else None
-        if (
-            last_step is not None
-            and last_step.action == Transition.Action.RESET
-            and last_step.scheduled_for
-            and last_step.scheduled_for > now
-        ):
+        cancelled = self.cancelled_schedule([row["step"] for row in history])
+        if cancelled is not None and cancelled > now:
             # An edit cancelled the schedule: the embargo time again, not "in an hour" for a quick click.
-            schedule_default = f"{timezone.localtime(last_step.scheduled_for):%Y-%m-%dT%H:%M:%S}"
+            schedule_default = f"{timezone.localtime(cancelled):%Y-%m-%dT%H:%M:%S}"
         if typed.get("action") == "schedule" and typed["published_at"]:
             schedule_default = typed["published_at"]  # the time refused, to correct
         return {

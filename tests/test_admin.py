@@ -523,6 +523,36 @@ def test_a_live_story_is_not_saved_with_an_image_in_its_text_lacking_alt_text(ed
     assert Article.objects.get(pk=article.pk).body == "<p>会议指出。</p>"
 
 
+def test_a_live_storys_entry_is_not_saved_with_an_image_lacking_alt_text(editor_client):
+    article = ArticleFactory(published=True)
+    ExperienceEntryFactory(article=article, body="<p>交流发言。</p>")
+    url = admin_url(article, "change", article.pk)
+    data = form_data(editor_client.get(url))
+    image = '<figure class="image"><img src="/media/photos/2026/11/hall.jpg" alt=""></figure>'
+    data.update({"experience_entries-0-body": f"<p>交流发言。</p>{image}", "_save": "保存"})
+
+    response = editor_client.post(url, data)
+
+    assert response.status_code == 200
+    assert "稿件已在线：" in response.content.decode()
+    assert "hall.jpg" not in article.experience_entries.get().body
+
+
+def test_a_correction_to_a_live_story_is_not_held_up_by_an_image_it_already_had(editor_client):
+    """Only a changed text is checked: an older story's image without alt text does not stop its correction."""
+    body = '<p>会议指出。</p><figure class="image"><img src="/media/photos/2026/11/hall.jpg"></figure>'
+    article = ArticleFactory(published=True)
+    Article.objects.filter(pk=article.pk).update(body=body)
+    url = admin_url(article, "change", article.pk)
+    data = form_data(editor_client.get(url))
+    data.update({"headline": "改正后的标题", "_save": "保存"})
+
+    response = editor_client.post(url, data)
+
+    assert response.status_code == 302, errors_of(response)
+    assert Article.objects.get(pk=article.pk).headline == "改正后的标题"
+
+
 @pytest.mark.parametrize("change", ["nothing", "a byline", "the headline"])
 def test_a_save_that_changes_nothing_does_not_date_the_story_as_updated(editor_client, change):
     """Pressing 保存 on an untouched story moved its dateModified, its Atom <updated> and its sitemap lastmod:

@@ -188,6 +188,31 @@ def test_editing_a_scheduled_story_in_the_admin_says_its_schedule_is_cancelled(
     assert (story.status, story.published_at) == (Status.IN_REVIEW, None)
 
 
+def test_a_cancelled_schedule_is_offered_again_after_the_sign_offs_it_needs_again(
+    three_levels, client, story, reporter_user, editor_user, other_editor_user, chief_editor_user
+):
+    """With three review levels the box offered now + 1 hour again by the time the story could be scheduled: the
+    last step was a sign-off, not the edit that cancelled the schedule."""
+    signers = [editor_user, other_editor_user, chief_editor_user]
+    services.submit_for_review(story, reporter_user)
+    for signer in signers:
+        services.approve(story, signer)
+    going_out = (timezone.now() + timedelta(minutes=30)).replace(microsecond=0)
+    services.publish(story, chief_editor_user, at=going_out)
+    client.force_login(chief_editor_user)
+    change_url = admin_url(story, "change", story.pk)
+    data = form_data(client.get(change_url))
+    data.update({"headline": "改过的标题", "_save": "保存"})
+    assert client.post(change_url, data).status_code == 302
+    story.refresh_from_db()
+    for signer in signers:  # signed off again, level by level
+        services.approve(story, signer)
+
+    html = client.get(change_url).content.decode()
+
+    assert f'value="{timezone.localtime(going_out):%Y-%m-%dT%H:%M:%S}"' in schedule_box(html)
+
+
 def schedule_box(html):
     return re.search(r'<input [^>]*id="workflow-schedule-time"[^>]*>', html).group(0)
 

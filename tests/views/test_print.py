@@ -126,6 +126,25 @@ def test_one_print_page_has_one_name(editor_client, name):
         assert response.status_code == 302
 
 
+def test_the_page_name_check_names_no_story_its_reader_may_not_open(client, reporter_user):
+    """The refusal quoted the other story's headline: another reporter's draft or an embargoed story was read by
+    typing its issue and page. Only stories the reader may open count."""
+    from tests.test_admin import form_data
+
+    ArticleFactory(scheduled=True, headline="禁发：定时稿标题", print_issue_on=ISSUE, print_page_number="A01",
+                   print_page_name="要闻")  # fmt: skip
+    own = ArticleFactory(headline="我的稿件", created_by=reporter_user)
+    client.force_login(reporter_user)
+    change_url = reverse("admin:articles_article_change", args=[own.pk])
+    data = form_data(client.get(change_url))
+    data.update({"print_issue_on": "2026-11-20", "print_page_number": "A01", "print_page_name": "法治", "_save": "1"})
+
+    response = client.post(change_url, data)
+
+    assert response.status_code == 302
+    assert "禁发" not in response.text
+
+
 @pytest.mark.parametrize(
     ("typed", "stored"), [("a3", "A03"), (" A 03 ", "A03"), ("Ａ１２", "A12"), ("A3版", "A03"), ("头版", "头版")]
 )
