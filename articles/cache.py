@@ -306,8 +306,8 @@ _next_change_memo = (None, None)  # (token, next change timestamp or NO_NEXT_CHA
 def _compute_next_change(started_at):
     """The first moment (a timestamp) after ``started_at`` at which the public pages change by themselves, or
     NO_NEXT_CHANGE: a scheduled story goes live at its ``published_at``; a story leaves the Google News sitemap
-    ``NEWS_WINDOW`` after it; a later print issue comes out at its midnight. One aggregate query, once per
-    generation (the result is shared).
+    ``NEWS_WINDOW`` after it; a later print issue comes out at its midnight; the year turns (dates in headline
+    lists). One aggregate query, once per generation (the result is shared).
 
     Counted from the generation's start rather than from now, the answer is the same whenever it is computed
     (should the shared value be lost and computed again later, a moment already past still ends the generation).
@@ -332,6 +332,8 @@ def _compute_next_change(started_at):
         found["first_in_news"] and found["first_in_news"] + NEWS_WINDOW,
         # A later issue's paper comes out at its midnight in Beijing (ArticleQuerySet.print_out).
         found["next_issue"] and timezone.make_aware(datetime.combine(found["next_issue"], datetime.min.time())),
+        # Headline lists give the year of a story from another year (cards.short_date): last year's from New Year.
+        timezone.make_aware(datetime(started_on.year + 1, 1, 1)),
     ]
     moments = [moment for moment in moments if moment is not None]
     return min(moments).timestamp() if moments else NO_NEXT_CHANGE

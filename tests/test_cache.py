@@ -566,6 +566,21 @@ def test_tomorrows_paper_comes_out_at_its_midnight_with_the_cache_on(client, fro
     assert issue_url in fresh(client, "/sitemap-print.xml").content.decode()
 
 
+def test_last_years_stories_are_dated_with_their_year_from_new_year_with_the_cache_on(client, frozen):
+    """A related story of 12月30日 is this year's until midnight on 31 December, and needs its year from then on,
+    with nothing published in between."""
+    frozen(timezone.make_aware(datetime(2026, 12, 31, 23, 0)))
+    section = SectionFactory()
+    ArticleFactory(published=True, section=section, headline="年末稿", published_at=timezone.now() - timedelta(days=1))
+    story = ArticleFactory(published=True, section=section, published_at=timezone.now() - timedelta(hours=1))
+
+    assert "12月30日</time>" in main_of(cached(client, story.get_absolute_url()))
+
+    frozen(timezone.make_aware(datetime(2027, 1, 1, 0, 0, 0, 1000)))
+
+    assert "2026年12月30日</time>" in main_of(fresh(client, story.get_absolute_url()))
+
+
 def test_a_story_scheduled_in_real_time_appears_within_a_second(client, editor_user):
     """The same with the real clock: the story goes live 1.5 s from now; the cached list shows it once its time
     has passed, with no change made in between."""
