@@ -53,6 +53,7 @@ from articles.models import (
     Transition,
     TrashedArticle,
     WatchWord,
+    print_page_title,
 )
 from articles.querysets import edits_any_article
 from articles.widgets import UPLOAD_URL, AdminImageInput, CKEditorWidget, PreloadedAutocompleteSelect
@@ -637,6 +638,28 @@ class WorkflowFilter(admin.SimpleListFilter):
         return queryset
 
 
+class PrintIssueFilter(admin.SimpleListFilter):
+    """The stories of yesterday's, today's or tomorrow's paper, for the night desk laying out an issue (the list
+    then shows each story's page)."""
+
+    title = _("print issue")
+    parameter_name = "print_issue"
+    DAYS = {"yesterday": -1, "today": 0, "tomorrow": 1}
+
+    def lookups(self, request, model_admin):
+        return [
+            ("tomorrow", _("Tomorrow's paper")),
+            ("today", _("Today's paper")),
+            ("yesterday", _("Yesterday's paper")),
+        ]
+
+    def queryset(self, request, queryset):
+        days = self.DAYS.get(self.value())
+        if days is None:
+            return queryset
+        return queryset.filter(print_issue_on=timezone.localdate() + timedelta(days=days))
+
+
 def finding_html(finding):
     """A pre-publication finding with the text around the word, the word marked."""
     if not finding.context:
@@ -670,8 +693,9 @@ class ArticleAdmin(admin.ModelAdmin):
         "live_now",
         "review_progress",
         "byline_names",
+        "print_page",
     ]
-    list_filter = [WorkflowFilter, "status", "section", "topics"]
+    list_filter = [WorkflowFilter, PrintIssueFilter, "status", "section", "topics"]
     list_select_related = ["section"]
     # At archive scale: no second COUNT of the whole table on a filtered list; the ordering (with its tie-breaker)
     # and every filter are served by an index (articles_article_admin_idx and friends, see tests/test_list_indexes.py).
@@ -1269,6 +1293,16 @@ class ArticleAdmin(admin.ModelAdmin):
             if step.action == Transition.Action.RESET and step.scheduled_for:
                 return step.scheduled_for
         return None
+
+    @admin.display(description=_("print page"), ordering="print_page_number")
+    def print_page(self, article):
+        """The story's page in its issue (A03版 要闻), with the issue's date when it is not today's."""
+        if not article.print_issue_on:
+            return ""
+        page = print_page_title(article.print_page_number, article.print_page_name)
+        if article.print_issue_on == timezone.localdate():
+            return page or _("no page")
+        return f"{article.print_issue_on:%m-%d} {page}".strip()
 
     def workflow_context(self, request, article):
         """What the change page shows about the workflow: state, the steps this user may take, checks, history."""

@@ -1300,3 +1300,20 @@ def test_a_story_fills_one_home_page_slot(admin_client):
     assert "《全省妇联改革推进会召开》已是头条：一篇稿件只占一个版位。" in response.content.decode()
     assert FrontPageSlot.objects.count() == 1
     assert admin_client.post(url, {"position": "2", "article": ""}).status_code == 302  # empty: the latest story
+
+
+def test_the_night_desk_lists_tomorrows_paper_with_each_storys_page(editor_client):
+    """Laying out tomorrow's issue, the desk could not list its stories: no filter, no column, a search for A03
+    found nothing."""
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    ArticleFactory(headline="明日三版", print_issue_on=tomorrow, print_page_number="A03", print_page_name="要闻")
+    ArticleFactory(headline="明日头版", published=True, print_issue_on=tomorrow, print_page_number="A01")
+    ArticleFactory(headline="今日见报", print_issue_on=timezone.localdate(), print_page_number="A02")
+    ArticleFactory(headline="网络稿")
+
+    html = editor_client.get(admin_url(Article, "changelist") + "?print_issue=tomorrow").content.decode()
+
+    assert "明日三版" in html and "明日头版" in html
+    assert "今日见报" not in html and "网络稿" not in html
+    assert f"{tomorrow:%m-%d} A03版 要闻" in html
+    assert "明天见报" in html  # the filter, in Chinese

@@ -117,6 +117,7 @@ def test_admin_article_list_queries_use_an_index(admin_client, archive):
         changelist,
         f"{changelist}?status__exact=published",
         f"{changelist}?section__id__exact={archive[0].pk}",
+        f"{changelist}?print_issue=tomorrow",
         f"{changelist}?p=2",
     ]:
         for sql in article_queries(admin_client, url):
