@@ -200,17 +200,22 @@ def test_a_cancelled_schedule_is_offered_again_after_the_sign_offs_it_needs_agai
     going_out = (timezone.now() + timedelta(minutes=30)).replace(microsecond=0)
     services.publish(story, chief_editor_user, at=going_out)
     client.force_login(chief_editor_user)
-    change_url = admin_url(story, "change", story.pk)
-    data = form_data(client.get(change_url))
-    data.update({"headline": "改过的标题", "_save": "保存"})
-    assert client.post(change_url, data).status_code == 302
-    story.refresh_from_db()
+    change_url = saved_in_admin(client, story, headline="改过的标题")
     for signer in signers:  # signed off again, level by level
         services.approve(story, signer)
 
     html = client.get(change_url).content.decode()
 
     assert f'value="{timezone.localtime(going_out):%Y-%m-%dT%H:%M:%S}"' in schedule_box(html)
+
+
+def saved_in_admin(client, story, **changes):
+    """Save the story's change form with ``changes`` as whoever ``client`` is; returns the form's address."""
+    change_url = admin_url(story, "change", story.pk)
+    data = form_data(client.get(change_url))
+    data.update({**changes, "_save": "保存"})
+    assert client.post(change_url, data).status_code == 302
+    return change_url
 
 
 def schedule_box(html):
@@ -227,10 +232,7 @@ def test_a_cancelled_schedule_offers_its_time_again_not_one_hour_from_now(
     going_out = (timezone.now() + timedelta(minutes=10)).replace(microsecond=0)
     services.publish(story, editor_user, at=going_out)
     client.force_login(editor_user)
-    change_url = admin_url(story, "change", story.pk)
-    data = form_data(client.get(change_url))
-    data.update({"headline": "改过的标题", "_save": "保存"})
-    assert client.post(change_url, data).status_code == 302
+    change_url = saved_in_admin(client, story, headline="改过的标题")
     if embargo_passed:  # the time is gone: the box offers the usual hour ahead
         later = going_out + timedelta(minutes=1)
         freeze(monkeypatch, later)
