@@ -420,3 +420,24 @@ def test_a_correspondents_page_offers_her_stories_by_name_not_as_a_reporters(cli
     feed_line = re.search(r'<p class="feed-link">.*?</p>', html, re.S).group(0)
     assert ">订阅刘敏的稿件（RSS）</a>" in feed_line
     assert "记者" not in feed_line
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_an_item_carries_its_lead_photo_for_feed_readers(client, fmt):
+    """Feed readers showed no picture: the items had no enclosure. The lead photo goes as the pages share it."""
+    from django.core.files.base import ContentFile
+
+    from tests.factories import PhotoFactory, image_bytes
+
+    photo = PhotoFactory(image=ContentFile(image_bytes("JPEG", size=(2400, 1600)), name="a.jpg"), renditions=True)
+    ArticleFactory(published=True, lead_photo=photo, headline="有图稿件")
+    ArticleFactory(published=True, headline="无图稿件")
+
+    parsed = parse(client, feed_url("latest", fmt))
+
+    by_title = {text(entry, "title"): entry for entry in parsed.entries}
+    [enclosure] = by_title["有图稿件"].enclosures
+    assert enclosure.href.startswith("http://testserver/media/renditions/")
+    assert enclosure.href.endswith("/full-1200.jpg") and enclosure.type == "image/jpeg"
+    assert by_title["无图稿件"].enclosures == []
