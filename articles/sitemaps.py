@@ -113,6 +113,8 @@ class PageSitemap(NewsroomSitemap):
     ]
 
     def items(self):
+        if not Article.objects.published().exists():  # the archive is a 404 until the first story is out
+            return [name for name in self.URL_NAMES if name != "articles:article_archive"]
         return self.URL_NAMES
 
     def location(self, url_name):

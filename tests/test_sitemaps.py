@@ -32,7 +32,7 @@ SECTIONS = ["articles", "pages", "sections", "topics", "reporters", "organizatio
 # pages are a fixed list).
 SITEMAP_QUERIES = {
     "articles": 2,
-    "pages": 0,
+    "pages": 1,  # whether a story is out: the archive has a page from then on
     "sections": 2,
     "topics": 2,
     "reporters": 2,
@@ -40,8 +40,9 @@ SITEMAP_QUERIES = {
     "print": 2,
     "news": 2,
 }
-# The index: per sitemap from the database a count (its pages), plus the articles' latest change.
-INDEX_QUERIES = len(SECTIONS) - 1 + 1
+# The index: per sitemap a count (its pages; the list pages' whether a story is out), plus the articles' latest
+# change.
+INDEX_QUERIES = len(SECTIONS) + 1
 
 
 def sitemap_url(section):
@@ -243,6 +244,15 @@ def test_page_sitemap_lists_the_pages_that_list_stories(client):
 
 
 @pytest.mark.django_db
+def test_page_sitemap_of_a_site_without_stories_leaves_out_the_archive(client):
+    """/archive/ is a 404 until a story is published: a sitemap must not list it."""
+    ArticleFactory(scheduled=True)
+
+    assert "http://testserver/archive/" not in locations(client, "pages")
+    assert client.get("/archive/").status_code == 404
+
+
+@pytest.mark.django_db
 def test_print_sitemap_lists_each_issue_with_a_published_story_once_newest_first(client):
     day = datetime(2026, 11, 20).date()
     changed = datetime(2026, 11, 20, 14, 0, tzinfo=UTC)
@@ -356,8 +366,10 @@ def test_sitemap_index_never_loads_the_articles_themselves(client):
 
     on_articles = [q["sql"] for q in queries if 'FROM "articles_article"' in q["sql"]]
     assert on_articles
-    # Counts and the newest change only, however long the archive.
-    assert all("COUNT(" in sql or "MAX(" in sql for sql in on_articles), on_articles
+    # Counts, whether one story is out, and the newest change only, however long the archive.
+    assert all("COUNT(" in sql or "MAX(" in sql or sql.startswith('SELECT 1 AS "a"') for sql in on_articles), (
+        on_articles
+    )
 
 
 # --- robots.txt -------------------------------------------------------------------------------------
