@@ -170,20 +170,25 @@ class BylineForm(forms.ModelForm):
         return cleaned
 
 
+def refuse_images_without_alt_when_live(article, form, part):
+    """What a live story shows goes out at once: an image without alt text in the rich text ``body`` of ``form``
+    (the story's or an entry's) was published with alt="", and the check that would have caught it ran only at the
+    next publish. Only a changed text is checked: a correction to an older story is not held up by what it already
+    had. ``part`` names the images as the publication findings do ("body image", "entry 2 body image")."""
+    if not (article.pk and article.is_published() and "body" in form.changed_data and "body" in form.cleaned_data):
+        return
+    for number in services.images_without_alt(form.cleaned_data["body"]):
+        problem = services.Finding(services.Finding.MISSING, f"{part} {number}").message
+        form.add_error("body", _("The story is live: %(problem)s") % {"problem": problem})
+
+
 class ExperienceEntryFormSet(PartFormSet):
     def clean(self):
-        """An entry of a live story, as its body (ArticleAdminForm.clean): a changed text with an image lacking alt
-        text is not saved, since it would go out at once."""
+        """An entry of a live story, as its body: a changed text with an image lacking alt text is not saved."""
         super().clean()
-        article = self.instance
-        if not (article.pk and article.is_published()):
-            return
         for number, form in enumerate(self.forms, start=1):
-            if form in self.deleted_forms or "body" not in form.changed_data or "body" not in form.cleaned_data:
-                continue
-            for image in services.images_without_alt(form.cleaned_data["body"]):
-                problem = services.Finding(services.Finding.MISSING, f"entry {number} body image {image}").message
-                form.add_error("body", _("The story is live: %(problem)s") % {"problem": problem})
+            if form not in self.deleted_forms:
+                refuse_images_without_alt_when_live(self.instance, form, f"entry {number} body image")
 
 
 class BylineFormSet(PartFormSet):
@@ -502,13 +507,7 @@ class ArticleAdminForm(forms.ModelForm):
                 self.data["seen_version"] = latest.pk if latest else ""
                 raise forms.ValidationError(conflict, code="edit_conflict")
         self._check_print_page_name(cleaned)
-        if self.instance.pk and self.instance.is_published() and "body" in self.changed_data and "body" in cleaned:
-            # What a live story shows goes out at once: an image without alt text was published with alt="" and
-            # the check that would have caught it ran only at the next publish. Only a changed text is checked: a
-            # correction to an older story is not held up by what it already had.
-            for number in services.images_without_alt(cleaned["body"]):
-                problem = services.Finding(services.Finding.MISSING, f"body image {number}").message
-                self.add_error("body", _("The story is live: %(problem)s") % {"problem": problem})
+        refuse_images_without_alt_when_live(self.instance, self, "body image")
         if self.save_failure:
             raise forms.ValidationError(self.save_failure, code="database_unavailable")
         return cleaned

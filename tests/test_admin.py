@@ -98,6 +98,15 @@ def form_data(response, form_id="article_form"):
     return data
 
 
+def saved_in_admin(client, story, **changes):
+    """Save the story's change form with ``changes`` as whoever ``client`` is; returns the form's address."""
+    change_url = admin_url(story, "change", story.pk)
+    data = form_data(client.get(change_url))
+    data.update({**changes, "_save": "保存"})
+    assert client.post(change_url, data).status_code == 302
+    return change_url
+
+
 def formset_prefixes(data):
     return {name.removesuffix("-TOTAL_FORMS") for name in data if name.endswith("-TOTAL_FORMS")}
 
@@ -657,11 +666,9 @@ def test_a_reporter_keeps_the_package_an_editor_put_her_story_in(client, reporte
     lead = ArticleFactory(published=True, headline="会议报道")
     own = ArticleFactory(headline="经验交流", created_by=reporter_user, package_lead=lead)
     client.force_login(reporter_user)
-    url = admin_url(own, "change", own.pk)
-    data = form_data(client.get(url))
-    data.update({"headline": "经验交流（改）", "_save": "保存"})
 
-    assert client.post(url, data).status_code == 302
+    saved_in_admin(client, own, headline="经验交流（改）")
+
     own.refresh_from_db()
     assert (own.headline, own.package_lead) == ("经验交流（改）", lead)
 

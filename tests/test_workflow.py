@@ -18,7 +18,7 @@ from tests.factories import (
     UserFactory,
     WatchWordFactory,
 )
-from tests.test_admin import admin_url, errors_of, form_data
+from tests.test_admin import admin_url, errors_of, form_data, saved_in_admin
 
 pytestmark = pytest.mark.django_db
 
@@ -207,15 +207,6 @@ def test_a_cancelled_schedule_is_offered_again_after_the_sign_offs_it_needs_agai
     html = client.get(change_url).content.decode()
 
     assert f'value="{timezone.localtime(going_out):%Y-%m-%dT%H:%M:%S}"' in schedule_box(html)
-
-
-def saved_in_admin(client, story, **changes):
-    """Save the story's change form with ``changes`` as whoever ``client`` is; returns the form's address."""
-    change_url = admin_url(story, "change", story.pk)
-    data = form_data(client.get(change_url))
-    data.update({**changes, "_save": "保存"})
-    assert client.post(change_url, data).status_code == 302
-    return change_url
 
 
 def schedule_box(html):
