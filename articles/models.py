@@ -302,14 +302,13 @@ class Organization(models.Model):
             return
         rank = self.LEVEL_RANKS[self.level]
         if self.parent_id:
-            ancestor = self.parent
-            for _depth in range(len(self.LEVEL_RANKS) * 4):  # a tree of five levels is never this deep
-                if ancestor is None:
-                    break
-                if self.pk and ancestor.pk == self.pk:
+            ancestor, seen = self.parent, set()
+            while ancestor is not None and ancestor.pk not in seen:  # ``seen``: a loop stored before ends the walk
+                if ancestor.pk == self.pk:
                     raise forms.ValidationError(
                         {"parent": _("The parent cannot be this organisation or one under it: that would make a loop.")}
                     )
+                seen.add(ancestor.pk)
                 ancestor = ancestor.parent
             if self.LEVEL_RANKS[self.parent.level] > rank:
                 raise forms.ValidationError(

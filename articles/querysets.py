@@ -887,7 +887,8 @@ class ArticleQuerySet(PublishableQuerySet):
         return next(iter(one_row), dict.fromkeys(first))  # no row at all: an empty table has no issue
 
     def for_print_issue(self):
-        """An issue's articles as card rows grouped by page: page number, then the order they went live."""
+        """An issue's articles as card rows, by page number, then the order they went live (read from the print
+        index); the issue's page puts the pages in the paper's order (views.print_page_order: 头版 first)."""
         return self.for_cards().order_by("print_page_number", "published_at", "id")
 
     def for_listing(self):
