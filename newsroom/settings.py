@@ -129,6 +129,7 @@ MIDDLEWARE = [
     # Anonymous public pages from Django's cache, ETag/Last-Modified/304, Cache-Control (articles/cache.py). Above
     # django-csp's middleware: a stored page keeps the CSP header that matches the nonce in its body.
     "articles.cache.PageCacheMiddleware",
+    "articles.middleware.SiteLocaleMiddleware",
     "articles.middleware.NewsroomCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "articles.middleware.SessionMiddleware",  # Django's, reusing the session the page cache read

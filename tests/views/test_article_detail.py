@@ -2,12 +2,12 @@
 what it never shows, and a fixed number of queries."""
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.db import connection
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from tests.factories import (
     ArticleFactory,
@@ -317,6 +317,26 @@ def test_the_site_speaks_chinese_whatever_the_browser_asks_for(client):
     assert '<html lang="zh-hans">' in html
     assert "摄影：赵摄" in text_of(html)
     assert "In print" not in html and "Photo:" not in html
+
+
+def test_a_page_is_served_in_the_sites_language_and_time_whatever_the_thread_had_active(client):
+    """A worker thread serves request after request: a language or time zone that code left active in it (a
+    library, a command run in the same process) must not change the next reader's page. The answer says its
+    language in the header as well as in <html lang>."""
+    article = ArticleFactory(published=True, published_at=datetime(2026, 11, 19, 23, 30, tzinfo=UTC))
+    translation.activate("en")
+    timezone.activate(UTC)
+    try:
+        response = client.get(article.get_absolute_url())
+    finally:
+        translation.deactivate()
+        timezone.deactivate()
+    html = response.content.decode()
+
+    assert '<html lang="zh-hans">' in html
+    assert "2026年11月20日 07:30" in text_of(html)  # Beijing time, the next morning
+    assert response["Content-Language"] == "zh-hans"
+    assert "Content-Language" not in client.get(reverse("feeds:latest_rss"))  # the feed names its language itself
 
 
 # --- Print reference, corrections, related stories -------------------------------------------------
