@@ -113,6 +113,17 @@ def test_the_trash_lists_who_deleted_what_and_when(client, full_story, editor_us
     assert timezone.localtime(Article.all_objects.get(pk=full_story.pk).deleted_at).strftime("%Y") in html
 
 
+def test_the_lists_count_reads_as_chinese(client, full_story, editor_user):
+    """Django writes the count and the model's plural name: "0 回收站" for an empty trash, "3 稿件" for stories."""
+    client.force_login(editor_user)
+    empty = client.get(trash_changelist()).content.decode()
+    stories = client.get(reverse("admin:articles_article_changelist")).content.decode()
+
+    assert re.search(r'<p class="paginator">\s*回收站共 0 条\s*</p>', empty)
+    assert "0 回收站" not in empty
+    assert re.search(r'<p class="paginator">\s*稿件共 1 条\s*</p>', stories)
+
+
 def test_the_trash_names_people_as_colleagues_know_them(
     client, full_story, make_staff_user, django_assert_max_num_queries
 ):
