@@ -1664,10 +1664,13 @@ class PhotoAdminForm(CheckedImageFormMixin, forms.ModelForm):
 
     # Set by PhotoAdmin.changeform_view when the file could not be written (a full media disk): shown on the field.
     upload_failure = None
+    user = None  # set by PhotoAdmin.get_form: whose uploads count against the hourly allowance
 
     def clean_image(self):
         if self.upload_failure:
             raise forms.ValidationError(self.upload_failure, code="media_write_failed")
+        if self.instance._state.adding and self.cleaned_data.get("image"):
+            services.check_upload_allowance(self.user)  # a new photo (a replaced file adds none)
         return self._clean_image_field("image")
 
     def _post_clean(self):
@@ -1805,6 +1808,7 @@ class PhotoAdmin(admin.ModelAdmin):
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
         form.upload_failure = getattr(request, "newsroom_upload_failure", None)  # a new class per call
+        form.user = request.user
         return form
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):

@@ -382,6 +382,8 @@ if AWS_STORAGE_BUCKET_NAME:
 # Uploads: bytes and pixels an image may have before it is refused.
 NEWSROOM_MAX_UPLOAD_BYTES = env_int("NEWSROOM_MAX_UPLOAD_BYTES", 25 * 1024 * 1024, minimum=1)
 NEWSROOM_MAX_IMAGE_PIXELS = env_int("NEWSROOM_MAX_IMAGE_PIXELS", 60_000_000, minimum=1)
+# New photos one staff member may upload in an hour (the admin and the editor's image button alike).
+NEWSROOM_UPLOADS_PER_HOUR = env_int("NEWSROOM_UPLOADS_PER_HOUR", 200, minimum=1)
 # Full-size images decoded and worked on at once per process (uploads, renditions): each takes up to several
 # hundred MB at the pixel limit; other uploads wait for their turn (articles/services.py, full_size_image_slot).
 NEWSROOM_FULL_SIZE_IMAGES_AT_ONCE = env_int("NEWSROOM_FULL_SIZE_IMAGES_AT_ONCE", 1, minimum=1)

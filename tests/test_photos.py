@@ -217,6 +217,35 @@ def test_photo_over_the_pixel_limit_is_refused_through_every_way_in(way_in, medi
     assert not Photo.objects.exists() and stored_files(media_root) == []
 
 
+def test_a_staff_member_uploads_at_most_the_hourly_allowance_through_every_way_in(
+    way_in, media_root, settings, admin_user, editor_user, clock
+):
+    """A leaked login or a runaway script cannot fill the media storage: past NEWSROOM_UPLOADS_PER_HOUR new photos
+    of one person within an hour the next is refused, saying when to go on; a colleague is not held up, and the
+    hour moves on."""
+    settings.NEWSROOM_UPLOADS_PER_HOUR = 2
+    clock.advance(minutes=0)
+    PhotoFactory(uploaded_by=admin_user)
+    clock.advance(minutes=20)
+    PhotoFactory(uploaded_by=admin_user)
+    PhotoFactory(uploaded_by=editor_user)
+    clock.advance(minutes=30)
+    files_before = stored_files(media_root)
+
+    accepted, text = way_in("a.png", image_bytes("PNG", size=(30, 20)), "image/png")
+
+    assert not accepted
+    assert text == message(
+        "You have uploaded %(limit)d photos in the last hour, the most allowed. Try again in %(minutes)d minutes; "
+        "if the work needs more, ask the site's administrator to raise the limit.",
+        limit=2,
+        minutes=30,
+    )
+    assert Photo.objects.count() == 3 and stored_files(media_root) == files_before
+    clock.advance(minutes=60, seconds=1)  # the first has left the hour
+    assert way_in("a.png", image_bytes("PNG", size=(30, 20)), "image/png") == (True, "")
+
+
 def test_html_appended_to_a_png_is_accepted_but_stored_clean(way_in):
     polyglot = image_bytes("PNG", size=(30, 20)) + b"<html><script>alert(document.cookie)</script></html>"
     accepted, _text = way_in("看起来是图.png", polyglot, "image/png")
