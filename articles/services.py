@@ -147,6 +147,10 @@ def tidy_paragraphs(html):
 # (upright, sRGB, no location tags, nothing appended), create_photo stores it with its renditions in one go.
 
 ACCEPTED_IMAGE_FORMATS = {"JPEG": "jpg", "MPO": "jpg", "PNG": "png", "WEBP": "webp"}
+# The longest side a photo may have: JPEG's own limit (65,535), with a margin. A WebP rendition can be at most
+# 16,383 pixels on a side: a taller picture (a long infographic, 长图) gets JPEG renditions only where it is taller.
+MAX_IMAGE_SIDE = 65_000
+WEBP_MAX_SIDE = 16_383
 # Formats Pillow may open only to name them in the refusal (never decoded).
 _NAMED_IMAGE_FORMATS = ["JPEG", "PNG", "WEBP", "GIF", "TIFF", "BMP", "ICO", "PSD"]
 _SAVE_FORMATS = {"jpg": "JPEG", "png": "PNG", "webp": "WEBP"}
@@ -205,8 +209,18 @@ def _refused(message, code, **params):
     return ValidationError(message % params if params else message, code=code)
 
 
+# The brands of an ISO media file's first box (``ftyp``) that name a HEIF photo (an iPhone's HEIC) or an AVIF one.
+_HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"}
+_AVIF_BRANDS = {b"avif", b"avis"}
+
+
 def _sniffed_kind(data):
-    """A name for a file Pillow cannot read, from its first bytes: "SVG", "HTML", "PDF", or ""."""
+    """A name for a file Pillow cannot read, from its first bytes: "HEIC", "AVIF", "SVG", "HTML", "PDF", or ""."""
+    if data[4:8] == b"ftyp":
+        if data[8:12] in _HEIF_BRANDS:
+            return "HEIC"
+        if data[8:12] in _AVIF_BRANDS:
+            return "AVIF"
     head = data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if head.startswith(b"%pdf"):
         return "PDF"
@@ -218,6 +232,14 @@ def _sniffed_kind(data):
 
 
 def _format_refusal(kind):
+    if kind == "HEIC":
+        return _refused(
+            _(
+                "HEIC photos (an iPhone's own format) are not accepted. Export the photo as JPEG, or set the "
+                "iPhone's camera to the most compatible format, and upload it again."
+            ),
+            "format",
+        )
     return _refused(
         _("%(kind)s files are not accepted. Upload a photo in JPEG, PNG or WebP format."), "format", kind=kind
     )
@@ -274,6 +296,17 @@ def _decode_upload(data):
                         "too_many_pixels",
                         mp=width * height / 1e6,
                         limit=max_pixels / 1e6,
+                    )
+                if max(width, height) > MAX_IMAGE_SIDE:
+                    raise _refused(
+                        _(
+                            "The photo is %(width)d × %(height)d pixels: no side may be longer than %(limit)d "
+                            "pixels. Save it smaller (or cut a long picture into parts) and upload it again."
+                        ),
+                        "too_long",
+                        width=width,
+                        height=height,
+                        limit=MAX_IMAGE_SIDE,
                     )
                 if image_format != "MPO" and getattr(header, "is_animated", False):
                     raise _refused(_("Animated images are not accepted."), "animated")
@@ -684,7 +717,12 @@ def expected_renditions(photo, kinds=("full", "card"), formats=RENDITION_FORMATS
     crop = focal_crop(photo.width, photo.height, photo.focal_x, photo.focal_y) if photo.width and photo.height else None
     keys = []
     if "full" in kinds and photo.width:
-        keys += [("full", width, fmt) for width in rendition_widths(photo.width) for fmt in formats]
+        keys += [
+            ("full", width, fmt)
+            for width in rendition_widths(photo.width)
+            for fmt in formats
+            if _encodable(fmt, width, round(photo.height * width / photo.width))
+        ]
     if "card" in kinds and crop:
         keys += [("card", width, fmt) for width in rendition_widths(crop[2] - crop[0], CARD_WIDTHS) for fmt in formats]
     return keys
@@ -751,6 +789,11 @@ def _narrowing(kind, image, widths):
         yield kind, target, image
 
 
+def _encodable(rendition_format, width, height):
+    """Whether a rendition of this size can be written in ``rendition_format`` (WebP: 16,383 pixels a side)."""
+    return rendition_format != "webp" or max(width, height) <= WEBP_MAX_SIDE
+
+
 def encode_rendition(image, rendition_format):
     save_format, options = _RENDITION_SAVE[rendition_format]
     if save_format != "WEBP" and image.mode == "RGBA":
@@ -786,6 +829,8 @@ def make_renditions(photo, *, kinds=("full", "card"), replace=False, formats=REN
                 for kind, width, image in render_photo(source, focal=(photo.focal_x, photo.focal_y), kinds=kinds):
                     for rendition_format in formats:
                         if (kind, width, rendition_format) in existing:
+                            continue
+                        if not _encodable(rendition_format, *image.size):
                             continue
                         wanted = Rendition(
                             photo=photo, kind=kind, width=width, height=image.height, format=rendition_format

@@ -108,7 +108,12 @@
         ]
       },
       link: { defaultProtocol: "https://" },
-      image: { toolbar: ["imageTextAlternative", "toggleImageCaption"] },
+      // Every kind of picture goes to the server, which says why it refuses one (HEIC from an iPhone, GIF...):
+      // CKEditor itself silently ignores a file outside its own list.
+      image: {
+        toolbar: ["imageTextAlternative", "toggleImageCaption"],
+        upload: { types: ["jpeg", "png", "webp", "gif", "bmp", "tiff", "heic", "heif", "avif"] }
+      },
       table: { contentToolbar: ["tableColumn", "tableRow", "mergeTableCells"] },
       simpleUpload: {
         uploadUrl: textarea.dataset.uploadUrl,

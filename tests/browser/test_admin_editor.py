@@ -145,6 +145,28 @@ def test_editor_uploads_an_image_into_the_body(admin_page, newsroom_data, settin
     assert page.console_errors == []
 
 
+def test_an_iphone_photo_chosen_in_the_editor_is_refused_saying_what_to_do(admin_page, newsroom_data):
+    """CKEditor ignored a file outside its own list of kinds without a word: an iPhone's HEIC photo went nowhere.
+    Now every picture goes to the server, and the editor shows its answer."""
+    from articles.models import Photo
+    from tests.test_photos import HEIC, heic_header, message
+
+    heic = {"name": "IMG_0001.HEIC", "mimeType": "image/heic", "buffer": heic_header()}
+    page = admin_page
+    open_add_article(page)
+    said = []
+    page.on("dialog", lambda dialog: (said.append(dialog.message), dialog.dismiss()))
+
+    with page.expect_response(lambda response: "/editor/images/" in response.url) as answer:
+        page.set_input_files(f"{EDITOR} .ck-toolbar .ck-file-dialog-button input[type=file]", files=[heic])
+    assert answer.value.status == 400
+    page.wait_for_function("() => !document.querySelector('.ck-editor__editable img')")  # the placeholder is gone
+    page.wait_for_timeout(200)
+
+    assert said == [message(HEIC)]
+    assert not Photo.objects.exists()
+
+
 def test_saving_a_scheduled_story_unchanged_keeps_its_schedule(admin_page, newsroom_data):
     """The editor opens a scheduled story and saves it without touching it: CKEditor gives the body back without
     the line breaks stored between its blocks (as the manuscript import and the demo content write them), which is
