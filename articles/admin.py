@@ -1832,6 +1832,7 @@ class PhotoAdmin(admin.ModelAdmin):
             obj,
             new_image=not change or "image" in form.changed_data,
             moved_focal_point=bool({"focal_x", "focal_y"} & set(form.changed_data)),
+            user=request.user,
         )
 
 

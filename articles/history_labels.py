@@ -29,6 +29,7 @@ HISTORY_FIELD_LABELS = [
     gettext_noop("Focal point (down)"),
     gettext_noop("For whom"),
     gettext_noop("Format"),
+    gettext_noop("Former files"),
     gettext_noop("From"),
     gettext_noop("Headline"),
     gettext_noop("Height"),

@@ -391,6 +391,9 @@ class Photo(models.Model):
         help_text=_("Where the photo's subject is, from 0 (top edge) to 1 (bottom edge). Cards crop around it."),
     )
 
+    # The stored names of the files this photo had before its file was replaced (oldest first): a version of a
+    # story from before shows it by an old address, which a restore points at the current file.
+    former_names = models.JSONField(_("former files"), default=list, blank=True, editable=False)
     rendition_set = models.JSONField(
         _("renditions made"),
         default=list,
@@ -993,6 +996,7 @@ class Transition(models.Model):
         RESTORE_VERSION = "restore_version", _("Restored an earlier version")
         TRASH = "trash", _("Moved to the trash")
         RESTORE = "restore", _("Restored from the trash")
+        PHOTO_REPLACED = "photo_replaced", _("A photo it shows was replaced")
 
     article = models.ForeignKey(
         Article, verbose_name=_("article"), on_delete=models.CASCADE, related_name="transitions"

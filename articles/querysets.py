@@ -210,14 +210,24 @@ class PhotoQuerySet(models.QuerySet):
         ).distinct()
 
     def editable_by(self, user):
-        """Photos a user may replace or delete: all for editors; a reporter's own uploads until a story goes out."""
+        """Photos a user may replace or delete: all for editors; a reporter's own uploads while no story shows them
+        beyond its draft (submitted, signed off, scheduled or published), in any way: as its lead photo, one of its
+        photos or an entry's, or in its text or an entry's (put there with CKEditor). Replacing the file would
+        change what the desk checked, or a live page, without review."""
         if edits_any_article(user):
             return self.all()
-        published = Q(status=Status.PUBLISHED)
-        return self.filter(uploaded_by=user).exclude(
-            Q(lead_articles__in=model("Article").objects.filter(published))
-            | Q(article_photos__article__in=model("Article").objects.filter(published))
-            | Q(experience_entries__article__in=model("Article").objects.filter(published))
+        beyond_draft = model("Article").objects.exclude(status=Status.DRAFT)
+        in_text = Exists(beyond_draft.filter(body__contains=OuterRef("image"))) | Exists(
+            model("ExperienceEntry").objects.filter(article__in=beyond_draft, body__contains=OuterRef("image"))
+        )
+        return (
+            self.filter(uploaded_by=user)
+            .exclude(
+                Q(lead_articles__in=beyond_draft)
+                | Q(article_photos__article__in=beyond_draft)
+                | Q(experience_entries__article__in=beyond_draft)
+            )
+            .exclude(in_text)
         )
 
 

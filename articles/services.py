@@ -655,11 +655,13 @@ def replace_portrait(reporter, old_name):
         delete_file_after_commit(reporter.portrait.storage, old_name)
 
 
-def save_photo(photo, *, new_image=False, moved_focal_point=False):
+def save_photo(photo, *, new_image=False, moved_focal_point=False, user=None):
     """Save a photo edited in the admin and bring its renditions up to date, in one transaction.
 
     A new image (already checked and re-encoded by prepare_image_upload) gets all its renditions made again; a
-    moved focal point, its card crops. If anything fails, the new file is removed with the rolled-back row.
+    moved focal point, its card crops. If anything fails, the new file is removed with the rolled-back row. A new
+    image in place of another changes every story that shows the photo (``_photo_replaced_in_stories``; ``user``
+    replaced it).
     """
     from articles.models import Photo
 
@@ -670,11 +672,14 @@ def save_photo(photo, *, new_image=False, moved_focal_point=False):
         store_file(photo.image, photo.image.name, photo.image.file)  # a full disk is a refusal, not a partial file
     try:
         with transaction.atomic():
+            if replaced and replaced != photo.image.name:
+                photo.former_names = [*photo.former_names, replaced]
             photo.save()
             if replaced and replaced != photo.image.name:
                 _point_texts_at(replaced, photo.image.name)  # stories showing it in their text show the new file
                 delete_file_after_commit(photo.image.storage, replaced)
                 transaction.on_commit(lambda: cache.delete(_rich_text_photo_key(replaced)))
+                _photo_replaced_in_stories(photo, user)
             if new_image:
                 make_renditions(photo, replace=True)
             elif moved_focal_point:
@@ -1027,6 +1032,47 @@ def stories_using_photos(photos):
     for name in (photo.image.name for photo in photos if photo.image):
         used |= Q(body__contains=name) | Q(experience_entries__body__contains=name)
     return list(Article.all_objects.filter(pk__in=Article.all_objects.filter(used).values("pk")).order_by("pk"))
+
+
+def _photo_replaced_in_stories(photo, user):
+    """After ``photo``'s file was replaced, every story that shows it has changed, as an edit would have changed
+    it: a form opened before is refused as out of date (saved, it would put the old address back: a deleted file);
+    a story in review loses its sign-offs and a scheduled one its schedule (what goes out is what was checked); a
+    live one is modified now (its dateModified, the feeds' and the sitemaps' times); each story's workflow history
+    says who replaced which photo. Stories in the trash only stop old forms."""
+    from django.db.models import F
+
+    from articles.models import Article, Transition
+    from articles.querysets import Status
+
+    stories = stories_using_photos([photo])
+    if not stories:
+        return
+    Article.all_objects.filter(pk__in=[story.pk for story in stories]).update(edit_count=F("edit_count") + 1)
+    comment = _("The file of photo %(photo)s (%(alt)s) was replaced.") % {"photo": photo.pk, "alt": photo.alt_text}
+    for story in stories:
+        if story.deleted_at is not None or story.status == Status.DRAFT:
+            continue
+        if not reset_review_after_change(story, user) and story.is_published():
+            Article.all_objects.filter(pk=story.pk).update(updated_at=timezone.now())
+        story.refresh_from_db(fields=["status"])
+        _record(story, user, Transition.Action.PHOTO_REPLACED, story.status, comment=comment)
+    page_cache.content_changed()
+
+
+def _replaced_image_names(*fragments):
+    """{old stored name: current stored name} for the images of rich-text ``fragments`` whose photo's file has been
+    replaced since (``Photo.former_names``)."""
+    from articles.models import Photo
+
+    names = rich_text_image_names(*fragments)
+    gone = names - set(Photo.objects.filter(image__in=names).values_list("image", flat=True)) if names else set()
+    if not gone:
+        return {}
+    moved = {}
+    for current, former in Photo.objects.exclude(former_names=[]).values_list("image", "former_names"):
+        moved.update({name: current for name in former if name in gone})
+    return moved
 
 
 def _point_texts_at(old_name, new_name):
@@ -1445,6 +1491,12 @@ def restore_version(article, version, user):
     if int(version.object_id) != article.pk:
         raise ValidationError(_("That version belongs to another article."))
     snapshot = _existing_targets_only(version_snapshot(version))
+    texts = [snapshot["fields"].get("body") or "", *(row["body"] or "" for row in snapshot["entries"])]
+    for old_name, new_name in _replaced_image_names(*texts).items():  # a photo's file replaced since: its new one
+        if snapshot["fields"].get("body"):
+            snapshot["fields"]["body"] = snapshot["fields"]["body"].replace(old_name, new_name)
+        for row in snapshot["entries"]:
+            row["body"] = (row["body"] or "").replace(old_name, new_name)
     with transaction.atomic(), reversion.create_revision():
         for name in HISTORY_RESTORED_FIELDS:
             if name in snapshot["fields"]:

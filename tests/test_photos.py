@@ -8,6 +8,7 @@ import io
 import re
 import struct
 import zlib
+from datetime import timedelta
 
 import pytest
 from django.core.files.base import ContentFile
@@ -19,7 +20,14 @@ from PIL import Image, ImageCms, PngImagePlugin
 
 from articles import services
 from articles.models import Photo, Rendition
-from tests.factories import ArticleFactory, ArticlePhotoFactory, PhotoFactory, UserFactory, image_bytes
+from tests.factories import (
+    ArticleFactory,
+    ArticlePhotoFactory,
+    ExperienceEntryFactory,
+    PhotoFactory,
+    UserFactory,
+    image_bytes,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -668,6 +676,146 @@ def test_a_replaced_image_is_replaced_in_the_texts_that_show_it(
     assert old_stem not in html and new_stem in html
     shown = re.findall(r'/media/(renditions/[^" ,]+)', html)
     assert shown and all((media_root / name).exists() for name in shown)  # no rendition of the old file
+
+
+def replace_file(client, photo, size=(600, 400)):
+    new_file = SimpleUploadedFile("新.png", image_bytes("PNG", size=size), content_type="image/png")
+    return client.post(
+        reverse("admin:articles_photo_change", args=[photo.pk]),
+        {"image": new_file, "alt_text": photo.alt_text, "focal_x": "0.5", "focal_y": "0.5"},
+    )
+
+
+@pytest.mark.parametrize("state", ["in review", "signed off", "scheduled", "published"])
+@pytest.mark.parametrize("shown_as", ["lead photo", "in the body", "in an entry's text"])
+def test_a_reporter_may_not_replace_her_photo_once_a_story_beyond_its_draft_shows_it(
+    reporter_client, reporter_user, media_root, state, shown_as
+):
+    """Replacing the file changed a live story (or one the desk had checked) with no review and no record: a
+    reporter's own upload is hers to replace only while every story showing it, by any means, is a draft."""
+    from articles.models import Article
+    from articles.querysets import Status
+
+    photo = services.create_photo(
+        SimpleUploadedFile("会场.jpg", image_bytes(size=(64, 48))), alt_text="会场", user=reporter_user
+    )
+    figure = f'<figure class="image"><img src="{photo.image.url}" alt="会场"></figure>'
+    story = ArticleFactory(created_by=reporter_user, status=Status.DRAFT)
+    if shown_as == "lead photo":
+        story.lead_photo = photo
+    elif shown_as == "in the body":
+        story.body = f"<p>正文</p>{figure}"
+    else:
+        ExperienceEntryFactory(article=story, body=f"<p>经验</p>{figure}")
+    story.save()
+    assert replace_file(reporter_client, photo, size=(60, 40)).status_code == 302  # a draft's: hers to change
+    photo.refresh_from_db()
+    if shown_as != "lead photo":  # the texts now show the new file
+        figure = f'<figure class="image"><img src="{photo.image.url}" alt="会场"></figure>'
+    shown_name = photo.image.name
+    changes = {
+        "in review": {"status": Status.IN_REVIEW, "submitted_at": timezone.now()},
+        "signed off": {"status": Status.IN_REVIEW, "submitted_at": timezone.now(), "review_level": 1},
+        "scheduled": {"status": Status.PUBLISHED, "published_at": timezone.now() + timedelta(days=1)},
+        "published": {"status": Status.PUBLISHED, "published_at": timezone.now()},
+    }[state]
+    Article.objects.filter(pk=story.pk).update(**changes)
+
+    response = replace_file(reporter_client, photo)
+
+    photo.refresh_from_db()
+    assert photo.image.name == shown_name and (media_root / shown_name).exists()
+    assert response.status_code in {302, 403} or 'name="image"' not in response.content.decode()
+
+
+def test_an_editor_replacing_a_photo_changes_the_stories_showing_it_as_an_edit_would(
+    admin_client, client, admin_user, django_capture_on_commit_callbacks
+):
+    """The swap is on the record of every story showing the photo; a live story is modified now; a story signed off
+    goes back to the first level and a scheduled one back to review (what goes out is what was checked); a draft
+    is left as it is."""
+    from articles.models import Article, Transition
+    from articles.querysets import Status
+
+    photo = PhotoFactory(alt_text="会场全景")
+    live = ArticleFactory(published=True, lead_photo=photo)
+    signed = ArticleFactory(status=Status.IN_REVIEW, submitted_at=timezone.now(), review_level=1, lead_photo=photo)
+    scheduled = ArticleFactory(
+        status=Status.PUBLISHED, published_at=timezone.now() + timedelta(days=1), review_level=1, lead_photo=photo
+    )
+    draft = ArticleFactory(status=Status.DRAFT, lead_photo=photo)
+    Article.objects.filter(pk=live.pk).update(updated_at=timezone.now() - timedelta(days=3))
+    before = {story.pk: Article.objects.get(pk=story.pk) for story in (live, signed, scheduled, draft)}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert replace_file(admin_client, photo).status_code == 302
+
+    after = {pk: Article.objects.get(pk=pk) for pk in before}
+    assert all(after[pk].edit_count == before[pk].edit_count + 1 for pk in before)  # forms opened before: stale
+    assert after[live.pk].updated_at > before[live.pk].updated_at + timedelta(days=2)
+    assert after[live.pk].is_published() and after[live.pk].status == Status.PUBLISHED
+    assert (after[signed.pk].status, after[signed.pk].review_level) == (Status.IN_REVIEW, 0)
+    assert after[scheduled.pk].status == Status.IN_REVIEW and after[scheduled.pk].published_at is None
+    assert after[draft.pk].status == Status.DRAFT
+    replaced = Transition.objects.filter(action=Transition.Action.PHOTO_REPLACED)
+    assert sorted(replaced.values_list("article_id", flat=True)) == sorted([live.pk, signed.pk, scheduled.pk])
+    step = replaced.get(article=live)
+    assert step.user == admin_user and step.comment == message(
+        "The file of photo %(photo)s (%(alt)s) was replaced.", photo=photo.pk, alt="会场全景"
+    )
+    assert step.get_action_display() == "稿件中的照片被替换"
+
+
+def test_an_edit_form_opened_before_a_photo_was_replaced_is_refused_as_out_of_date(
+    admin_client, client, django_capture_on_commit_callbacks
+):
+    """Saved, the stale form put the old address back into the text: a file deleted with the replacement, a broken
+    image on the page."""
+    from tests.test_admin import admin_url, form_data
+
+    photo = services.create_photo(SimpleUploadedFile("旧.jpg", image_bytes(size=(64, 48))), alt_text="会场")
+    body = f'<p>正文</p><figure class="image"><img src="{photo.image.url}" alt="会场"></figure>'
+    story = ArticleFactory(published=True, body=body)
+    stale = form_data(admin_client.get(admin_url(story, "change", story.pk)))
+    with django_capture_on_commit_callbacks(execute=True):
+        replace_file(admin_client, photo)
+
+    response = admin_client.post(
+        admin_url(story, "change", story.pk), {**stale, "summary": "改了摘要", "_save": "保存"}
+    )
+
+    story.refresh_from_db()
+    photo.refresh_from_db()
+    assert response.status_code == 200  # the form comes back, saying someone else changed the story
+    assert story.summary != "改了摘要" and photo.image.name in story.body
+
+
+def test_restoring_a_version_from_before_a_photo_was_replaced_shows_the_new_file(
+    admin_client, admin_user, django_capture_on_commit_callbacks
+):
+    from reversion.models import Version
+
+    from articles.models import Article
+    from tests.test_history import save_version
+
+    photo = services.create_photo(SimpleUploadedFile("旧.jpg", image_bytes(size=(64, 48))), alt_text="会场")
+    old_name = photo.image.name
+    figure = f'<figure class="image"><img src="{photo.image.url}" alt="会场"></figure>'
+    story = ArticleFactory(published=True, body=f"<p>第一版</p>{figure}")
+    entry = ExperienceEntryFactory(article=story, body=f"<p>经验</p>{figure}")
+    save_version(story, entry, comment="第一版")
+    first = Version.objects.get_for_object(story).first()
+    with django_capture_on_commit_callbacks(execute=True):
+        replace_file(admin_client, photo)
+    photo.refresh_from_db()
+    assert photo.former_names == [old_name]
+
+    services.restore_version(Article.objects.get(pk=story.pk), first, admin_user)
+
+    story.refresh_from_db()
+    assert "第一版" in story.body and photo.image.name in story.body and old_name not in story.body
+    restored_entry = story.experience_entries.get()
+    assert restored_entry.pk != entry.pk and photo.image.name in restored_entry.body
 
 
 def test_a_story_in_the_trash_is_linked_from_the_photo_delete_page_where_it_can_be_opened(admin_client):
