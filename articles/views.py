@@ -849,12 +849,13 @@ class PrintIssueView(ListView):
         for number, group in itertools.groupby(rows, key=lambda row: row["print_page_number"]):
             rows = list(group)
             name = next((row["print_page_name"] for row in rows if row["print_page_name"]), "")
+            title = print_page_title(number, name) if number else " ".join(filter(None, [_("Unnumbered page"), name]))
             pages.append(
                 {
                     "number": number,
                     "name": name,
-                    "title": print_page_title(number, name),
-                    "anchor": print_page_anchor(number),
+                    "title": title,  # the page's heading and its link in the list of pages alike
+                    "anchor": print_page_anchor(number) or "page-unnumbered",
                     "articles": cards.article_cards(rows),
                 }
             )

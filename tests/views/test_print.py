@@ -102,6 +102,21 @@ def test_the_front_page_comes_first_and_stories_without_a_page_last(client):
     assert headlines == [["头版稿"], ["二版稿"], ["十版稿"], ["专版稿"], ["未标版次稿"]]
 
 
+@pytest.mark.parametrize(("name", "heading"), [("", "未标版次"), ("基层动态", "未标版次 基层动态")])
+def test_the_list_of_pages_links_the_stories_without_a_page_by_their_heading(client, name, heading):
+    """It was an empty link to "#" (a box with nothing in it, read as "link", leading to the top of the page)."""
+    in_print(ISSUE, "A01", "要闻", headline="一版稿")
+    in_print(ISSUE, "", name, headline="未标版次稿")
+    html = client.get(issue_url(ISSUE)).content.decode()
+
+    links = re.findall(
+        r'<li><a href="#([^"]*)">([^<]*)</a></li>', html.split('class="print-pages"')[1].split("</nav>")[0]
+    )
+
+    assert links == [("page-a01", "A01版 要闻"), ("page-unnumbered", heading)]
+    assert f'<h2 class="print-page-title" id="page-unnumbered-heading">{heading}</h2>' in html
+
+
 @pytest.mark.parametrize("name", ["法治维权", "妇女儿童", ""])
 def test_one_print_page_has_one_name(editor_client, name):
     """A03 named 妇女儿童 by one story and 法治维权 by another: the issue's page showed one, the other story's
