@@ -215,3 +215,48 @@ def test_on_a_phone_the_menu_shows_there_is_more_to_swipe_to(page, public_site):
     assert "linear-gradient" in fade
     page.set_viewport_size({"width": 1280, "height": 800})
     assert menu.evaluate("e => getComputedStyle(e).maskImage || getComputedStyle(e).webkitMaskImage") == "none"
+
+
+def test_a_menu_links_focus_ring_is_drawn_whole(page, public_site):
+    """The menu scrolls sideways, so what overflows it is cut off: the ring outside the link showed only as two
+    vertical bars. It is drawn inside the link now, and the link inside the list."""
+    page.goto(reverse("articles:home"))
+    link = page.locator(".site-nav-list a").first
+    page.locator(".skip-link").focus()
+    while not link.evaluate("e => e === document.activeElement"):
+        page.keyboard.press("Tab")
+
+    ring = link.evaluate(
+        """e => { const s = getComputedStyle(e), r = e.getBoundingClientRect();
+                  const out = parseFloat(s.outlineOffset) + parseFloat(s.outlineWidth);
+                  return {top: r.top - out, bottom: r.bottom + out, style: s.outlineStyle}; }"""
+    )
+    menu = page.locator(".site-nav-list").evaluate(
+        "e => { const r = e.getBoundingClientRect(); return [r.top, r.bottom]; }"
+    )
+
+    assert ring["style"] == "solid"
+    assert menu[0] <= ring["top"] and ring["bottom"] <= menu[1]
+
+
+def test_in_high_contrast_mode_the_current_page_and_the_pressed_button_still_show(page, public_site):
+    """Windows' forced colours draw every border and drop backgrounds: every menu link was underlined as the
+    current page, the search page's button was bare text, and the large-text button looked the same either way."""
+    page.emulate_media(forced_colors="active")
+    page.goto(reverse("articles:home"))
+    underlines = dict(
+        page.locator(".site-nav-list a").evaluate_all(
+            "links => links.map(a => [a.textContent.trim(), getComputedStyle(a).borderBottomStyle])"
+        )
+    )
+    page.goto(reverse("articles:search"))
+    search_button = page.locator("main button[type=submit], main input[type=submit]").first
+    toggle = page.locator(".reading-mode-toggle")
+    unpressed = toggle.evaluate("e => getComputedStyle(e).backgroundColor")
+    toggle.click()
+    pressed = toggle.evaluate("e => getComputedStyle(e).backgroundColor")
+
+    assert underlines.pop("首页") == "solid"  # the current page
+    assert set(underlines.values()) == {"none"}
+    assert search_button.evaluate("e => getComputedStyle(e).borderTopStyle") == "solid"
+    assert toggle.get_attribute("aria-pressed") == "true" and pressed != unpressed
