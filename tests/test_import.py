@@ -40,8 +40,10 @@ BROKEN = ["no_headline.txt", "empty.txt", "binary.png", "wrong_encoding.txt"]
 
 
 @pytest.fixture(autouse=True)
-def _english():
-    """Messages are checked in English, whatever language an earlier test left active."""
+def _english(settings):
+    """Messages are checked in English, whatever language an earlier test left active: in this thread, and in the
+    pages the client gets (each request is served in the site's language, LANGUAGE_CODE)."""
+    settings.LANGUAGE_CODE = "en"
     with translation.override("en"):
         yield
 
@@ -510,12 +512,12 @@ def test_the_confirmation_sends_the_texts_unencoded(editor_client, section):
     assert re.search(r'<form method="post" enctype="multipart/form-data" id="manuscript-confirm">', preview.text)
 
 
-def test_the_preview_reads_as_chinese_with_full_width_marks(editor_client, section):
+def test_the_preview_reads_as_chinese_with_full_width_marks(editor_client, section, settings):
     """ "稿件: 标题", "陈思远 (已有记者)": ASCII punctuation in Chinese text; and the body's sub-headings are shown."""
     ReporterFactory(name="李晓萌")
     text = "# 巾帼夜校开课\n记者 李晓萌 通讯员 龙春燕\n\n第一段。\n\n## 小标题\n\n第二段。"
-    with translation.override("zh-hans"):
-        html = editor_client.post(reverse(IMPORT_URL), {"text": text, "section": section.pk}).text
+    settings.LANGUAGE_CODE = "zh-hans"
+    html = editor_client.post(reverse(IMPORT_URL), {"text": text, "section": section.pk}).text
 
     assert "稿件：巾帼夜校开课" in html
     assert "李晓萌（已有记者）" in html and "龙春燕" in html and "（系统里的新署名人，无登录账号）" in html
