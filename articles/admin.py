@@ -1208,7 +1208,11 @@ class ArticleAdmin(admin.ModelAdmin):
             raise Http404
         data, user = request.POST, request.user
         refused = False
+        seen = data.get("seen_edit_count", "")
+        conflict = services.step_conflict(article, int(seen) if seen.isascii() and seen.isdigit() else None)
         try:
+            if conflict:
+                raise services.WorkflowError(conflict, "stale")
             if action == "submit":
                 services.submit_for_review(article, user, comment=data.get("comment", ""))
                 self.message_user(request, _("The story was submitted for review."), messages.SUCCESS)

@@ -2230,10 +2230,15 @@ def _save_state(locked, article, fields):
 
 
 def _record(article, user, action, from_status, to_status="", level=None, comment="", scheduled_for=None):
+    """Put a workflow step on the story's record. A step counts as an edit (``edit_count``): a form or a step's
+    button on a page opened before it is refused as out of date (``edit_conflict``, ``step_conflict``)."""
     import reversion
+    from django.db.models import F
 
-    from articles.models import Transition
+    from articles.models import Article, Transition
 
+    Article.all_objects.filter(pk=article.pk).update(edit_count=F("edit_count") + 1)
+    article.edit_count += 1
     step = Transition.objects.create(
         article=article,
         action=action,
@@ -2632,6 +2637,23 @@ def empty_trash(days=None, dry_run=False):
             _forget_history_of(list(expired.values_list("pk", flat=True)))
             expired.delete()
     return count
+
+
+def step_conflict(article, seen_edit_count):
+    """Why a workflow step sent from a page showing an older state of the story must be refused (someone saved it,
+    scheduled it, published it… since the page was opened), or "" when the page showed it as it is. A publish
+    clicked on such a page would sign off text its editor never saw, or break a colleague's schedule."""
+    if seen_edit_count is None or article.edit_count == seen_edit_count:
+        return ""
+    latest = article_versions(article).first()
+    user = latest.revision.user if latest is not None else None
+    return _(
+        "The story changed after you opened this page (%(who)s, %(when)s): the step was not taken. Check the story "
+        "as it is now, then take the step again."
+    ) % {
+        "who": staff_name(user) if user else _("Someone else"),
+        "when": f"{timezone.localtime(latest.revision.date_created):%H:%M:%S}" if latest is not None else "—",
+    }
 
 
 def edit_conflict(article, seen_edit_count, seen_version_id):

@@ -134,3 +134,76 @@ def test_presence_of_a_story_is_not_told_to_who_may_not_see_it(reporter_client):
     article = ArticleFactory(headline="别人的稿件")
     response = reporter_client.post(reverse("admin:articles_article_presence", args=[article.pk]))
     assert response.status_code in {403, 404}
+
+
+# --- A workflow step from a page showing an older state -----------------------------------------------------
+
+
+@pytest.fixture
+def story_in_review(reporter_user):
+    from articles import services
+    from tests.factories import BylineFactory
+
+    article = ArticleFactory(created_by=reporter_user, headline="原标题", body="<p>会议指出。</p>")
+    BylineFactory(article=article, reporter=reporter_user.reporter)
+    services.submit_for_review(article, reporter_user)
+    return article
+
+
+def test_a_publish_clicked_on_a_page_opened_before_a_colleague_scheduled_the_story_is_refused(
+    two_editors, story_in_review
+):
+    """Editor A's page still offered 立即发布: clicking it published at once a story editor C had just scheduled
+    under an embargo."""
+    first, second = two_editors
+    url = admin_url(story_in_review, "change", story_in_review.pk)
+    stale_publish = form_data(first.get(url), form_id="workflow-publish")
+    schedule = form_data(second.get(url), form_id="workflow-schedule")
+    schedule["published_at"] = ["2036-11-21T09:41:00"]
+    assert second.post(reverse("admin:articles_article_workflow", args=[story_in_review.pk, "schedule"]), schedule)
+
+    response = first.post(
+        reverse("admin:articles_article_workflow", args=[story_in_review.pk, "publish"]), stale_publish, follow=True
+    )
+
+    story_in_review.refresh_from_db()
+    assert story_in_review.is_scheduled()
+    said = [str(message) for message in response.context["messages"]]
+    assert any("你打开此页之后，稿件有了改动" in text and "这一步没有执行" in text for text in said), said
+
+
+def test_a_publish_clicked_on_a_page_opened_before_a_colleague_changed_the_text_is_refused(
+    two_editors, story_in_review
+):
+    """The publisher would sign off a headline they never saw."""
+    first, second = two_editors
+    url = admin_url(story_in_review, "change", story_in_review.pk)
+    stale_publish = form_data(first.get(url), form_id="workflow-publish")
+    edit = form_data(second.get(url))
+    edit.update({"headline": "同事改过的标题", "_continue": "1"})
+    assert second.post(url, edit).status_code == 302
+
+    first.post(reverse("admin:articles_article_workflow", args=[story_in_review.pk, "publish"]), stale_publish)
+
+    story_in_review.refresh_from_db()
+    assert not story_in_review.is_published()
+    fresh_publish = form_data(first.get(url), form_id="workflow-publish")  # seen now: the step goes through
+    first.post(reverse("admin:articles_article_workflow", args=[story_in_review.pk, "publish"]), fresh_publish)
+    story_in_review.refresh_from_db()
+    assert story_in_review.is_published() and story_in_review.headline == "同事改过的标题"
+
+
+def test_an_edit_form_opened_before_the_story_was_published_is_refused_as_out_of_date(two_editors, story_in_review):
+    """A step counts as an edit: the editor still typing learns the story went live before their save does."""
+    first, second = two_editors
+    url = admin_url(story_in_review, "change", story_in_review.pk)
+    stale_edit = form_data(first.get(url))
+    publish = form_data(second.get(url), form_id="workflow-publish")
+    second.post(reverse("admin:articles_article_workflow", args=[story_in_review.pk, "publish"]), publish)
+
+    stale_edit.update({"summary": "还在改的导语", "_continue": "1"})
+    response = first.post(url, stale_edit)
+
+    assert response.status_code == 200 and "还在改的导语" in response.content.decode()
+    story_in_review.refresh_from_db()
+    assert story_in_review.is_published() and story_in_review.summary != "还在改的导语"

@@ -751,7 +751,7 @@ def test_an_editor_replacing_a_photo_changes_the_stories_showing_it_as_an_edit_w
         assert replace_file(admin_client, photo).status_code == 302
 
     after = {pk: Article.objects.get(pk=pk) for pk in before}
-    assert all(after[pk].edit_count == before[pk].edit_count + 1 for pk in before)  # forms opened before: stale
+    assert all(after[pk].edit_count > before[pk].edit_count for pk in before)  # forms opened before: stale
     assert after[live.pk].updated_at > before[live.pk].updated_at + timedelta(days=2)
     assert after[live.pk].is_published() and after[live.pk].status == Status.PUBLISHED
     assert (after[signed.pk].status, after[signed.pk].review_level) == (Status.IN_REVIEW, 0)
