@@ -182,13 +182,48 @@ def refuse_images_without_alt_when_live(article, form, part):
         form.add_error("body", _("The story is live: %(problem)s") % {"problem": problem})
 
 
+# What a reader sees of a story and of its entries, as the publication findings read it (True: rich text).
+LIVE_TEXT_FIELDS = {
+    "kicker": False,
+    "headline": False,
+    "subtitle": False,
+    "summary": False,
+    "pull_quote": False,
+    "body": True,
+    "lead_photo_caption": False,
+}
+LIVE_ENTRY_TEXT_FIELDS = {"title": False, "highlight": False, "body": True, "caption": False}
+
+
+def refuse_sensitive_words_when_live(article, form, fields, part=""):
+    """A live story's changed text goes out at once: a sensitive word typed into it was published without the
+    check a publish runs (nor the chief editor's reason for keeping one). A word the saved text did not hold is
+    refused on its field; what the story already had is not held up again. ``part`` names an entry's fields as
+    the publication findings do ("entry 2 ")."""
+    if not (article.pk and article.is_published()):
+        return
+    changed = [name for name in fields if name in form.changed_data and name in form.cleaned_data]
+    changes = [(name, form.initial.get(name) or "", form.cleaned_data[name], fields[name]) for name in changed]
+    for finding in services.new_sensitive_words(changes):
+        form.add_error(
+            finding.field,
+            _(
+                "The story is live: %(problem)s Remove it, or ask the chief editor to unpublish the story and publish "
+                "it again with a reason."
+            )
+            % {"problem": services.Finding(finding.kind, part + finding.field, word=finding.word).message},
+        )
+
+
 class ExperienceEntryFormSet(PartFormSet):
     def clean(self):
-        """An entry of a live story, as its body: a changed text with an image lacking alt text is not saved."""
+        """An entry of a live story, as its body: a changed text with an image lacking alt text, or with a new
+        sensitive word, is not saved."""
         super().clean()
         for number, form in enumerate(self.forms, start=1):
             if form not in self.deleted_forms:
                 refuse_images_without_alt_when_live(self.instance, form, f"entry {number} body image")
+                refuse_sensitive_words_when_live(self.instance, form, LIVE_ENTRY_TEXT_FIELDS, f"entry {number} ")
 
 
 class BylineFormSet(PartFormSet):
@@ -508,6 +543,7 @@ class ArticleAdminForm(forms.ModelForm):
                 raise forms.ValidationError(conflict, code="edit_conflict")
         self._check_print_page_name(cleaned)
         refuse_images_without_alt_when_live(self.instance, self, "body image")
+        refuse_sensitive_words_when_live(self.instance, self, LIVE_TEXT_FIELDS)
         if self.save_failure:
             raise forms.ValidationError(self.save_failure, code="database_unavailable")
         return cleaned

@@ -1859,6 +1859,29 @@ def publication_findings(article) -> list[Finding]:
     return findings
 
 
+def _sensitive_words():
+    from articles.models import WatchWord
+
+    words = {}
+    for word in WatchWord.objects.filter(is_active=True, kind=Finding.SENSITIVE).values_list("word", flat=True):
+        key = _normalize_for_matching(word.strip())
+        if key:
+            words.setdefault(key, (key, Finding.SENSITIVE, word.strip(), ""))
+    return sorted(words.values(), key=lambda item: (-len(item[0]), item[0]))
+
+
+def new_sensitive_words(changes):
+    """The sensitive words (active watch words) that ``changes`` bring into a text: for each (field, old text, new
+    text, rich), the findings of the new text whose word the old text did not hold. ``rich`` texts are HTML."""
+    words = _sensitive_words() if changes else []
+    found = []
+    for field, old, new, rich in changes:
+        old_text, new_text = (html_to_text(old), html_to_text(new)) if rich else (old or "", new or "")
+        had = {finding.word for finding in _word_findings(field, old_text, words)}
+        found += [finding for finding in _word_findings(field, new_text, words) if finding.word not in had]
+    return found
+
+
 # --- Concurrent editing -------------------------------------------------------------------------
 
 PRESENCE_WINDOW_SECONDS = 120

@@ -547,6 +547,47 @@ def test_a_live_storys_entry_is_not_saved_with_an_image_lacking_alt_text(editor_
     assert "hall.jpg" not in article.experience_entries.get().body
 
 
+@pytest.mark.parametrize("where", ["summary", "body", "entry title", "entry body"])
+def test_a_live_story_is_not_saved_with_a_sensitive_word_typed_into_it(editor_client, where):
+    """A publish stops at a sensitive word (only the chief editor publishes one, with a reason); a save of a live
+    story put one on the site at once, unchecked."""
+    WatchWordFactory(word="示例敏感词", kind="sensitive")
+    article = ArticleFactory(published=True, summary="导语。", body="<p>会议指出。</p>")
+    ExperienceEntryFactory(article=article, title="经验", body="<p>交流发言。</p>")
+    url = admin_url(article, "change", article.pk)
+    data = form_data(editor_client.get(url))
+    field, value = {
+        "summary": ("summary", "导语里有示例敏感词。"),
+        "body": ("body", "<p>会议指出。</p><p>示例敏感词出现在这里。</p>"),
+        "entry title": ("experience_entries-0-title", "经验示例敏感词"),
+        "entry body": ("experience_entries-0-body", "<p>交流发言，示例敏感词。</p>"),
+    }[where]
+    data.update({field: value, "_save": "保存"})
+
+    response = editor_client.post(url, data)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "稿件已在线：" in html and "敏感词“示例敏感词”" in html and "请总编撤下稿件" in html
+    assert Article.objects.get(pk=article.pk).summary == "导语。"
+    assert "示例敏感词" not in article.experience_entries.get().title + article.experience_entries.get().body
+
+
+def test_a_live_storys_sensitive_word_already_there_does_not_hold_up_a_correction(editor_client):
+    """What the chief editor published with a reason stays; a save changing something else goes through, and so does
+    a change to the text that keeps the word without adding another."""
+    WatchWordFactory(word="示例敏感词", kind="sensitive")
+    article = ArticleFactory(published=True, body="<p>会议提到示例敏感词。</p>")
+    url = admin_url(article, "change", article.pk)
+    data = form_data(editor_client.get(url))
+    data.update({"headline": "改正后的标题", "body": "<p>会议提到示例敏感词。</p><p>补一段。</p>", "_save": "保存"})
+
+    response = editor_client.post(url, data)
+
+    assert response.status_code == 302, errors_of(response)
+    assert Article.objects.get(pk=article.pk).headline == "改正后的标题"
+
+
 def test_a_correction_to_a_live_story_is_not_held_up_by_an_image_it_already_had(editor_client):
     """Only a changed text is checked: an older story's image without alt text does not stop its correction."""
     body = '<p>会议指出。</p><figure class="image"><img src="/media/photos/2026/11/hall.jpg"></figure>'
