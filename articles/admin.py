@@ -135,6 +135,41 @@ class PartFormSet(BaseInlineFormSet):
     def get_form_error(self):
         return _("This row repeats another.")
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.is_bound:
+            self._keep_removed_rows_as_new()
+
+    def _keep_removed_rows_as_new(self):
+        """A row someone else removed since this page was opened (deleted, or replaced by a history restore) comes
+        back as a new row of what this page holds, after the rows still there: Django refused it with an error on
+        a row the page no longer showed, at every save, so the typed text could never be saved. After the conflict
+        message, saving again saves this page's version, its rows included."""
+        prefix, pk_name = self.prefix, self.model._meta.pk.name
+        try:
+            initial = int(self.data.get(f"{prefix}-INITIAL_FORMS", ""))
+            total = int(self.data.get(f"{prefix}-TOTAL_FORMS", ""))
+        except ValueError:
+            return  # a broken management form: Django's own error says so
+        posted = {index: self.data.get(f"{prefix}-{index}-{pk_name}", "") for index in range(min(initial, total))}
+        ids = [value for value in posted.values() if value.isascii() and value.isdigit()]
+        there = {str(pk) for pk in self.get_queryset().filter(pk__in=ids).values_list("pk", flat=True)}
+        removed = [index for index, value in posted.items() if value not in there]
+        if not removed:
+            return
+        order = [index for index in posted if index not in removed] + removed + list(range(len(posted), total))
+        data = self.data.copy()
+        for index in range(total):
+            for key in [key for key in data if key.startswith(f"{prefix}-{index}-")]:
+                del data[key]
+        for new_index, old_index in enumerate(order):
+            for key in [key for key in self.data if key.startswith(f"{prefix}-{old_index}-")]:
+                data.setlist(f"{prefix}-{new_index}-{key[len(f'{prefix}-{old_index}-') :]}", self.data.getlist(key))
+            if old_index in removed:
+                data[f"{prefix}-{new_index}-{pk_name}"] = ""
+        data[f"{prefix}-INITIAL_FORMS"] = str(initial - len(removed))
+        self.data = data
+
     @cached_property
     def forms(self):
         """The rows, sharing what their choice boxes show: one query per field for the whole formset (a roundup's

@@ -1478,6 +1478,13 @@ def _existing_targets_only(snapshot):
     return {**snapshot, **kept, "fields": fields, "skipped": skipped}
 
 
+def _free_ids(model, rows):
+    """{id: id} of the ``rows``' ids that no row of ``model`` holds now."""
+    ids = [row["id"] for row in rows if row.get("id")]
+    taken = set(model.objects.filter(pk__in=ids).values_list("pk", flat=True))
+    return {pk: pk for pk in ids if pk not in taken}
+
+
 def restore_version(article, version, user):
     """Bring back a version's text, bylines, photo links and entries; the publishing state stays as it is.
 
@@ -1505,18 +1512,27 @@ def restore_version(article, version, user):
         article.save()
         if "topics" in snapshot["fields"]:
             article.topics.set(snapshot["fields"]["topics"])
+        # Each part comes back under its id of that version where it is free (nearly always): an edit form opened
+        # before the restore still names its rows, and is refused as out of date rather than made to repeat them.
         article.bylines.all().delete()
+        ids = _free_ids(Byline, snapshot["bylines"])
         Byline.objects.bulk_create(
-            Byline(article=article, **{name: row[name] for name in _BYLINE_FIELDS}) for row in snapshot["bylines"]
+            Byline(article=article, pk=ids.get(row["id"]), **{name: row[name] for name in _BYLINE_FIELDS})
+            for row in snapshot["bylines"]
         )
         article.article_photos.all().delete()
+        ids = _free_ids(ArticlePhoto, snapshot["photos"])
         ArticlePhoto.objects.bulk_create(
-            ArticlePhoto(article=article, **{name: row[name] for name in _PHOTO_FIELDS}) for row in snapshot["photos"]
+            ArticlePhoto(article=article, pk=ids.get(row["id"]), **{name: row[name] for name in _PHOTO_FIELDS})
+            for row in snapshot["photos"]
         )
         article.experience_entries.all().delete()
+        ids = _free_ids(ExperienceEntry, snapshot["entries"])
         for row in snapshot["entries"]:
             # Saved one by one (not in bulk) so that rich text is sanitised again and each entry is versioned.
-            ExperienceEntry.objects.create(article=article, **{name: row[name] for name in _ENTRY_FIELDS})
+            ExperienceEntry.objects.create(
+                article=article, pk=ids.get(row["id"]), **{name: row[name] for name in _ENTRY_FIELDS}
+            )
         for part in [*article.bylines.all(), *article.article_photos.all()]:
             reversion.add_to_revision(part)
         when = timezone.localtime(version.revision.date_created)
