@@ -205,6 +205,17 @@ class BylineForm(forms.ModelForm):
         return cleaned
 
 
+def review_reset_message(scheduled_for):
+    """What the editor is told when a change sent a story back to review (``reset_review_after_change``): with the
+    time of the schedule it cancelled, if it was scheduled."""
+    if scheduled_for is not None:
+        return _(
+            "The text changed after the story was scheduled for %(time)s: the schedule is cancelled and the story "
+            "is back in review."
+        ) % {"time": date_format(timezone.localtime(scheduled_for), "DATETIME_FORMAT")}
+    return _("The text changed after a sign-off: the story goes back to the first review level.")
+
+
 def refuse_images_without_alt_when_live(article, form, part):
     """What a live story shows goes out at once: an image without alt text in the rich text ``body`` of ``form``
     (the story's or an entry's) was published with alt="", and the check that would have caught it ran only at the
@@ -922,15 +933,7 @@ class ArticleAdmin(admin.ModelAdmin):
         before = getattr(request, "_newsroom_reviewed_text", None)
         if before is not None and services.reviewed_text(form.instance) != before:
             if services.reset_review_after_change(form.instance, request.user):
-                scheduled_for = request._newsroom_scheduled_for
-                if scheduled_for is not None:
-                    message = _(
-                        "The text changed after the story was scheduled for %(time)s: the schedule is cancelled and "
-                        "the story is back in review."
-                    ) % {"time": date_format(timezone.localtime(scheduled_for), "DATETIME_FORMAT")}
-                else:
-                    message = _("The text changed after a sign-off: the story goes back to the first review level.")
-                self.message_user(request, message, messages.WARNING)
+                self.message_user(request, review_reset_message(request._newsroom_scheduled_for), messages.WARNING)
         services.reindex_article(form.instance)  # a published story's new text is searchable at once
 
     def get_search_results(self, request, queryset, search_term):
@@ -1226,11 +1229,20 @@ class ArticleAdmin(admin.ModelAdmin):
         version = services.article_versions(article).filter(pk=version_id).first()
         if version is None:
             raise Http404
-        services.restore_version(article, version, request.user)
-        if services.reset_review_after_change(article, request.user):
-            self.message_user(
-                request, _("The text changed after a sign-off: the story goes back to the first review level.")
+        reviewed = services.reviewed_text(article)
+        scheduled_for = article.published_at if article.is_scheduled() else None
+        try:
+            services.restore_version(article, version, request.user)
+        except services.WorkflowError as error:
+            self.message_user(request, error.message, messages.ERROR)
+            for finding in error.findings:
+                self.message_user(request, finding_html(finding), messages.ERROR)
+            return HttpResponseRedirect(
+                reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_history", args=[article.pk])
             )
+        # A version of the same text changes nothing a sign-off approved: no review reset, no schedule cancelled.
+        if services.reviewed_text(article) != reviewed and services.reset_review_after_change(article, request.user):
+            self.message_user(request, review_reset_message(scheduled_for), messages.WARNING)
         self.message_user(request, _("The earlier version is back; the version it replaced is kept in the history."))
         self.message_user(request, article.restore_comment)
         return HttpResponseRedirect(

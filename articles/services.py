@@ -1478,6 +1478,44 @@ def _existing_targets_only(snapshot):
     return {**snapshot, **kept, "fields": fields, "skipped": skipped}
 
 
+_LIVE_TEXT_FIELDS = {
+    "kicker": False,
+    "headline": False,
+    "subtitle": False,
+    "summary": False,
+    "pull_quote": False,
+    "body": True,
+    "lead_photo_caption": False,
+}
+_LIVE_ENTRY_TEXT_FIELDS = {"title": False, "highlight": False, "body": True, "caption": False}
+
+
+def _live_restore_findings(article, snapshot):
+    """What restoring ``snapshot`` on the live ``article`` would put on the site unchecked, as a save of the live
+    story is refused for it: an image without alt text in a text that changes, a sensitive word the story does
+    not hold now."""
+    fields = snapshot["fields"]
+    entries = list(article.experience_entries.order_by("order", "id"))
+    changes = [
+        (name, getattr(article, name) or "", fields.get(name) or "", rich)
+        for name, rich in _LIVE_TEXT_FIELDS.items()
+        if name in fields and (fields.get(name) or "") != (getattr(article, name) or "")
+    ]
+    for name, rich in _LIVE_ENTRY_TEXT_FIELDS.items():
+        now = "\n".join(getattr(entry, name) or "" for entry in entries)
+        changes += [
+            (f"entry {number} {name}", now, row[name] or "", rich)
+            for number, row in enumerate(snapshot["entries"], start=1)
+            if (row[name] or "") not in now
+        ]
+    findings = new_sensitive_words(changes)
+    for field, _old, new, rich in changes:
+        if rich:
+            part = "body image" if field == "body" else f"{field} image"
+            findings += [Finding(Finding.MISSING, f"{part} {number}") for number in images_without_alt(new)]
+    return findings
+
+
 def _free_ids(model, rows):
     """{id: id} of the ``rows``' ids that no row of ``model`` holds now."""
     ids = [row["id"] for row in rows if row.get("id")]
@@ -1504,6 +1542,17 @@ def restore_version(article, version, user):
             snapshot["fields"]["body"] = snapshot["fields"]["body"].replace(old_name, new_name)
         for row in snapshot["entries"]:
             row["body"] = (row["body"] or "").replace(old_name, new_name)
+    if article.is_published():
+        problems = _live_restore_findings(article, snapshot)
+        if problems:
+            raise WorkflowError(
+                _(
+                    "The version was not restored: the story is live, and it would bring in what a publish does not "
+                    "let through:"
+                ),
+                "restore_checks",
+                findings=problems,
+            )
     with transaction.atomic(), reversion.create_revision():
         for name in HISTORY_RESTORED_FIELDS:
             if name in snapshot["fields"]:

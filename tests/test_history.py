@@ -3,6 +3,7 @@
 import pytest
 import reversion
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from articles import services
 from articles.models import Article, Status, Transition
@@ -225,6 +226,52 @@ def test_restoring_from_the_history_page_brings_back_the_text_and_keeps_everythi
     assert article.headline == "改坏了的标题"
     assert services.article_versions(article).count() == 3
     assert "改坏了的标题" in editor_client.get(admin_url(article, "history", article.pk)).content.decode()
+
+
+def shown_messages(client, response):
+    return [str(message) for message in client.get(response.url).context["messages"]]
+
+
+@pytest.mark.parametrize("brought_in", ["an image without alt text", "a sensitive word"])
+def test_a_restore_does_not_bring_into_a_live_story_what_a_publish_does_not_let_through(editor_client, brought_in):
+    """A save of a live story is refused for these; restoring an older version put them on the site unchecked."""
+    from tests.factories import WatchWordFactory
+
+    WatchWordFactory(word="示例敏感词", kind="sensitive")
+    old_body = {
+        "an image without alt text": '<p>旧版。</p><figure class="image"><img src="/media/photos/2026/11/a.jpg"></figure>',
+        "a sensitive word": "<p>旧版提到示例敏感词。</p>",
+    }[brought_in]
+    article = ArticleFactory(status="draft", body=old_body)
+    save_version(article, comment="旧版")
+    old = services.article_versions(article).first()
+    article.body, article.status, article.published_at = "<p>现在的正文。</p>", "published", timezone.now()
+    save_version(article, comment="发布")
+
+    response = editor_client.post(reverse_restore(article, old))
+
+    article.refresh_from_db()
+    assert article.body == "<p>现在的正文。</p>"
+    said = " ".join(shown_messages(editor_client, response))
+    assert "没有恢复这个版本：稿件已在线" in said
+    assert ("正文第1张图片缺少替代文字" if brought_in == "an image without alt text" else "敏感词“示例敏感词”") in said
+
+
+def test_restoring_a_version_of_the_same_text_keeps_the_schedule(editor_client):
+    """It cancelled the schedule and sent the story back to review, saying only that the text had changed."""
+    from datetime import timedelta
+
+    article = ArticleFactory(headline="定时稿件", body="<p>正文。</p>")
+    save_version(article, comment="第一版")
+    same = services.article_versions(article).first()
+    going_out = timezone.now() + timedelta(hours=3)
+    article.status, article.published_at, article.review_level = "published", going_out, 1
+    save_version(article, comment="定时")
+
+    editor_client.post(reverse_restore(article, same))
+
+    article.refresh_from_db()
+    assert article.is_scheduled() and article.published_at == going_out
 
 
 def reverse_restore(article, version):
