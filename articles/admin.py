@@ -23,6 +23,7 @@ from django.template.response import TemplateResponse
 from django.templatetags.static import static
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
 from django.utils.functional import cached_property
@@ -34,6 +35,7 @@ from django.utils.translation import pgettext_lazy
 
 from articles import manuscripts, services, tasks
 from articles import search as article_search
+from articles.middleware import unsaved_text
 from articles.models import (
     Article,
     ArticlePhoto,
@@ -1172,6 +1174,10 @@ class ArticleAdmin(admin.ModelAdmin):
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         refuse_another_logins_page(request)
+        if request.method == "POST" and object_id:
+            out_of_reach = self._out_of_reach(request, unquote(object_id))
+            if out_of_reach is not None:
+                return out_of_reach
         try:
             # Every save through the admin keeps a version of the article with its bylines, photos and entries.
             with reversion.create_revision():
@@ -1190,6 +1196,43 @@ class ArticleAdmin(admin.ModelAdmin):
                 "below; save again in a moment."
             )
             return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def _out_of_reach(self, request, pk):
+        """A save of a story that went beyond the sender's reach while they typed (an editor submitted or published
+        a reporter's draft; someone moved it to the trash): Django answered 403, or "does not exist" on the admin's
+        index, and what was typed was lost. The answer says who did what and when, and shows the typed text to
+        copy. None when the save may go ahead (or the story is not theirs to know about)."""
+        article = Article.all_objects.filter(pk=pk).first() if pk.isascii() and pk.isdigit() else None
+        if article is None:
+            return None
+        if article.deleted_at is None:
+            if not self.has_view_permission(request, article) or self.has_change_permission(request, article):
+                return None
+        elif not (self.has_view_permission(request) and Article.all_objects.editable_by(request.user).filter(pk=pk)):
+            return None  # a trashed story of someone else's: Django's "does not exist" tells them nothing more
+        step = article.transitions.order_by("-created_at", "-id").select_related("user__reporter").first()
+        if step is not None:
+            reason = _(
+                "%(who)s took the step “%(step)s” on this story at %(when)s, while you were editing it: it is no "
+                "longer yours to change, and your changes were not saved."
+            ) % {
+                "who": services.staff_name(step.user) if step.user else _("Someone else"),
+                "step": step.get_action_display(),
+                "when": services.local_time_text(step.created_at, seconds=True),
+            }
+        else:
+            reason = _("This story is no longer yours to change: your changes were not saved.")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": article.headline,
+            "reason": reason,
+            "unsaved_fields": unsaved_text(request),
+            "story_url": "" if article.deleted_at else reverse("admin:articles_article_change", args=[article.pk]),
+        }
+        response = TemplateResponse(request, "admin/articles/article/unsaved.html", context, status=403)
+        add_never_cache_headers(response)
+        return response
 
     def history_view(self, request, object_id, extra_context=None):
         """Django's change log, plus the article's versions: compare any two, restore any one."""

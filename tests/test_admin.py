@@ -417,8 +417,8 @@ def test_a_refused_change_says_so_in_chinese_and_says_the_typing_was_not_saved(r
 
     assert response.status_code == 403
     html = response.content.decode()
-    assert '<html lang="zh-hans">' in html
-    assert "没有保存" in html
+    assert '<html lang="zh-hans"' in html
+    assert "没有保存" in html and "另一个标签页里的修改" in html  # and what was typed, to copy
     assert 'href="/admin/"' in html
 
 

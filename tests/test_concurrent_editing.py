@@ -268,3 +268,60 @@ def test_a_form_opened_before_a_history_restore_can_be_saved_after_the_conflict(
     else:
         article.refresh_from_db()
         assert article.summary == "恢复之后才保存的导语"
+
+
+# --- The story goes beyond reach while someone types ----------------------------------------------------------
+
+
+def test_a_reporters_save_after_an_editor_submitted_her_draft_shows_what_she_typed(reporter_user, editor_user, client):
+    """She got a 403 page telling her to go back; going back reloaded the page read-only, without her text."""
+    from articles import services
+    from tests.factories import BylineFactory
+
+    article = ArticleFactory(created_by=reporter_user, headline="记者的稿件", summary="原导语")
+    BylineFactory(article=article, reporter=reporter_user.reporter)
+    client.force_login(reporter_user)
+    url = admin_url(article, "change", article.pk)
+    typing = form_data(client.get(url))
+    services.submit_for_review(article, editor_user)
+
+    typing.update({"summary": "记者正在写的新导语", "_save": "保存"})
+    response = client.post(url, typing)
+
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "记者正在写的新导语" in html and "你的改动没有保存" in html
+    assert "对这篇稿件执行了“提交审核”" in html
+    article.refresh_from_db()
+    assert article.summary == "原导语"
+
+
+def test_a_save_after_a_colleague_moved_the_story_to_the_trash_shows_what_was_typed(two_editors, other_editor_user):
+    """It landed on the admin's index saying the story does not exist, and the text was gone."""
+    from articles import services
+
+    first, _second = two_editors
+    article = ArticleFactory(headline="要删的稿件")
+    url = admin_url(article, "change", article.pk)
+    typing = form_data(first.get(url))
+    services.move_to_trash(article, other_editor_user)
+
+    typing.update({"body": "<p>还没保存的一段话。</p>", "_save": "保存"})
+    response = first.post(url, typing)
+
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "还没保存的一段话" in html and "对这篇稿件执行了“移入回收站”" in html
+    assert Article.all_objects.get(pk=article.pk).body != "<p>还没保存的一段话。</p>"
+
+
+def test_a_reporter_learns_nothing_of_someone_elses_story_in_the_trash(reporter_user, other_reporter_user, client):
+    from articles import services
+
+    article = ArticleFactory(created_by=other_reporter_user, headline="别人的稿件")
+    services.move_to_trash(article, other_reporter_user)
+    client.force_login(reporter_user)
+
+    response = client.post(admin_url(article, "change", article.pk), {"summary": "试探"})
+
+    assert "别人的稿件" not in response.content.decode() and "你的改动没有保存" not in response.content.decode()
