@@ -527,6 +527,27 @@ def test_focal_point_is_set_in_the_admin_and_recrops_the_cards(admin_client):
     assert photo.renditions.get(kind="card", format="jpeg", width=480).file.name != old_card
 
 
+def test_a_card_crop_made_again_never_takes_an_address_served_before(
+    admin_client, media_root, django_capture_on_commit_callbacks
+):
+    """Moved twice, the crop came back at the first one's address (the old files are deleted only after the save
+    commits, so the storage handed out whichever name was free): browsers and CDNs, which keep media for a day or
+    a month, went on showing the old crop, even one re-cropped to take someone out of the picture."""
+    photo = services.create_photo(SimpleUploadedFile("会场.jpg", image_bytes(size=(900, 600))), alt_text="会场")
+    served = {r.file.name for r in photo.renditions.filter(kind="card")}
+    for focal in ("0.2", "0.8", "0.3"):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = admin_client.post(
+                reverse("admin:articles_photo_change", args=[photo.pk]),
+                {"alt_text": "会场", "focal_x": focal, "focal_y": "0.5"},
+            )
+        assert response.status_code == 302
+        names = {r.file.name for r in photo.renditions.filter(kind="card")}
+        assert names and not names & served, (names, served)
+        assert all((media_root / name).exists() for name in names)
+        served |= names
+
+
 @pytest.mark.parametrize("value", ["-0.1", "1.5"])
 def test_focal_point_outside_the_photo_is_refused(admin_client, value):
     photo = PhotoFactory(alt_text="会场")
