@@ -150,6 +150,7 @@ ACCEPTED_IMAGE_FORMATS = {"JPEG": "jpg", "MPO": "jpg", "PNG": "png", "WEBP": "we
 # The longest side a photo may have: JPEG's own limit (65,535), with a margin. A WebP rendition can be at most
 # 16,383 pixels on a side: a taller picture (a long infographic, 长图) gets JPEG renditions only where it is taller.
 MAX_IMAGE_SIDE = 65_000
+PORTRAIT_MAX_SIDE = 480  # a reporter's portrait is stored no larger: pages show it at 96 CSS pixels
 WEBP_MAX_SIDE = 16_383
 # Formats Pillow may open only to name them in the refusal (never decoded).
 _NAMED_IMAGE_FORMATS = ["JPEG", "PNG", "WEBP", "GIF", "TIFF", "BMP", "ICO", "PSD"]
@@ -381,7 +382,8 @@ def _is_srgb(profile):
 def _to_srgb(image, icc_profile):
     """Colours converted from the embedded profile to sRGB (what browsers assume for an untagged image).
 
-    CMYK comes out RGB. An unreadable or unsupported profile is ignored: the pixels are taken as sRGB.
+    CMYK comes out RGB; greyscale stays grey. An unreadable or unsupported profile is ignored: the pixels are taken
+    as sRGB.
     """
     if icc_profile and image.mode in ("RGB", "RGBA", "CMYK"):
         try:
@@ -394,9 +396,22 @@ def _to_srgb(image, icc_profile):
                 return ImageCms.profileToProfile(image, profile, _srgb_profile(), outputMode=output_mode)
         except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
             pass
+    if icc_profile and image.mode in ("L", "LA"):
+        try:
+            return _grey_to_srgb(image, ImageCms.ImageCmsProfile(io.BytesIO(icc_profile)))
+        except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
+            pass
     if image.mode == "CMYK":
         return image.convert("RGB")
     return image
+
+
+def _grey_to_srgb(image, profile):
+    """A greyscale image (with or without transparency) through its grey profile to sRGB's tones, still grey: a
+    black-and-white photo tagged Gray Gamma 1.8 or a dot-gain profile came out darker than the desk saw it."""
+    grey = image.getchannel("L") if image.mode == "LA" else image
+    toned = ImageCms.profileToProfile(grey, profile, _srgb_profile(), outputMode="RGB").convert("L")
+    return Image.merge("LA", (toned, image.getchannel("A"))) if image.mode == "LA" else toned
 
 
 _SRGB = []
@@ -461,7 +476,7 @@ def _kept_exif(exif):
     return kept
 
 
-def prepare_image_upload(uploaded):
+def prepare_image_upload(uploaded, max_side=None):
     """Check an upload, then re-encode it: a clean file under a generated name, ready for an ImageField.
 
     Re-encoding applies the EXIF orientation, converts the colours to sRGB (CMYK becomes RGB), keeps only the
@@ -477,6 +492,8 @@ def prepare_image_upload(uploaded):
         image = _upright(decoded, exif.get(EXIF_ORIENTATION, 1))
         image = _to_srgb(image, decoded.info.get("icc_profile"))
         image = _normalized(image, _OUTPUT_MODES[save_format])
+        if max_side and max(image.size) > max_side:  # e.g. a portrait: pages never show it larger
+            image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS, reducing_gap=2.0)
         image.info = {}  # the source's profile and metadata must not ride along: only what is passed below
         kept_exif = _kept_exif(exif)
         options = {"exif": kept_exif.tobytes()} if len(kept_exif) or kept_exif.get_ifd(0x8769) else {}

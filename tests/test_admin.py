@@ -1190,6 +1190,25 @@ def test_a_portrait_taken_down_leaves_no_copy_at_its_address(
     assert not [path for path in media_root.rglob("*") if path.is_dir() and not any(path.iterdir())]  # its folders
 
 
+def test_a_portrait_is_stored_no_larger_than_a_page_shows_it(editor_client, media_root):
+    """A camera's original (here 3000 × 2000) was sent whole to every reader of the reporter's page, where it
+    shows 96 pixels wide."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from tests.factories import image_bytes
+
+    reporter = ReporterFactory(name="孙立群", slug="sun-liqun")
+    change_url = admin_url(reporter, "change", reporter.pk)
+    data = form_data(editor_client.get(change_url), form_id="reporter_form")
+    data["portrait"] = SimpleUploadedFile("头像.jpg", image_bytes(size=(3000, 2000)), content_type="image/jpeg")
+    assert editor_client.post(change_url, data).status_code == 302
+
+    reporter.refresh_from_db()
+    with Image.open(media_root / reporter.portrait.name) as stored:
+        assert stored.size == (480, 320)
+
+
 # --- The workflow on the change page, the review queue and the desk counts ------------------------------
 
 

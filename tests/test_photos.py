@@ -398,6 +398,60 @@ def test_colour_profile_is_converted_to_srgb_and_not_carried_along(way_in):
     assert stored.getpixel((20, 15)) == pytest.approx((10, 120, 200), abs=4)
 
 
+def grey_gamma_profile(gamma):
+    """An ICC profile of a grey space with the tone curve ``gamma`` (as Photoshop's Gray Gamma 1.8): header, tag
+    table, and three tags (description, white point, grey tone curve)."""
+
+    def fixed(value):
+        return struct.pack(">i", round(value * 65536))
+
+    white = fixed(0.9642) + fixed(1.0) + fixed(0.8249)
+    name = b"Gray Gamma test\0"
+    tags = [
+        (b"desc", b"desc\0\0\0\0" + struct.pack(">I", len(name)) + name + b"\0" * 79),
+        (b"wtpt", b"XYZ \0\0\0\0" + white),
+        (b"kTRC", b"curv\0\0\0\0" + struct.pack(">IH", 1, round(gamma * 256)) + b"\0\0"),
+    ]
+    table, data, offset = b"", b"", 128 + 4 + 12 * len(tags)
+    for signature, tag in tags:
+        tag += b"\0" * (-len(tag) % 4)
+        table += signature + struct.pack(">II", offset + len(data), len(tag))
+        data += tag
+    body = struct.pack(">I", len(tags)) + table + data
+    header = (
+        struct.pack(">I", 128 + len(body))
+        + b"lcms"
+        + struct.pack(">I", 0x02100000)
+        + b"mntrGRAYXYZ "
+        + b"\0" * 12
+        + b"acsp"
+        + b"APPL"
+        + b"\0" * 24
+        + white
+        + b"\0" * 48
+    )
+    return header + body
+
+
+def test_a_black_and_white_photo_keeps_its_tones_through_its_grey_profile(way_in):
+    """A grey profile was dropped unconverted: mid-grey 128 under Gray Gamma 1.8 is sRGB's 146, and the photo came
+    out darker than the desk saw it."""
+    profile = grey_gamma_profile(1.8)
+    expected = ImageCms.profileToProfile(
+        Image.new("L", (1, 1), 128),
+        ImageCms.ImageCmsProfile(io.BytesIO(profile)),
+        ImageCms.createProfile("sRGB"),
+        outputMode="RGB",
+    ).getpixel((0, 0))[0]
+    data = encoded(Image.new("L", (40, 30), 128), "JPEG", icc_profile=profile, quality=95)
+
+    stored = stored_image(upload(way_in, "黑白.jpg", data, "image/jpeg"))
+
+    assert expected > 140
+    assert stored.mode == "L" and "icc_profile" not in stored.info
+    assert stored.getpixel((20, 15)) == pytest.approx(expected, abs=2)
+
+
 def phone_photo():
     """60x20: red left third; EXIF orientation 6 (shown turned 90° clockwise), camera make and a GPS position."""
     image = Image.new("RGB", (60, 20), (20, 60, 200))
