@@ -88,25 +88,33 @@ def header_html(request, site_name):
     so rendered once per menu version, script prefix, language and current menu link (every time when the cache
     is away: no version to file it under)."""
     token, sections = _menu()
-    if token is None:
-        context = {"site_name": site_name, "menu_sections": sections, "request": request}
-        return render_to_string("includes/_header.html", context)
     prefix, language = get_script_prefix(), get_language()
     nav_key = ("nav", token, prefix)
-    nav_urls = _rendered.get(nav_key)
+    nav_urls = _rendered.get(nav_key) if token is not None else None
     if nav_urls is None:
         nav_urls = frozenset(
             filter(None, [*(_url(name) for name in NAV_VIEWS), *(s.get_absolute_url() for s in sections)])
         )
-        _rendered[nav_key] = nav_urls
-    path = getattr(request, "path", "")
-    current = path if path in nav_urls else ""
+        if token is not None:
+            _rendered[nav_key] = nav_urls
+    page, part = current_links(getattr(request, "path", ""), nav_urls, _url("articles:home"))
 
     def render():
-        context = {"site_name": site_name, "menu_sections": sections, "request": {"path": current}}
+        context = {"site_name": site_name, "menu_sections": sections, "current_page": page, "current_part": part}
         return render_to_string("includes/_header.html", context)
 
-    return _memo(("header", token, prefix, language, site_name, current), render)
+    if token is None:
+        return render()
+    return _memo(("header", token, prefix, language, site_name, page, part), render)
+
+
+def current_links(path, nav_urls, home_url):
+    """The menu link of the page itself (marked aria-current="page"), or else of the part of the site the page is
+    in (aria-current="true": an issue of the print edition is in 数字报, a topic in 专题, a month in 往期)."""
+    if path in nav_urls:
+        return path, ""
+    within = [url for url in nav_urls if url != home_url and path.startswith(url)]
+    return "", max(within, key=len, default="")
 
 
 def fragment_html(template_name, site_name):

@@ -112,6 +112,29 @@ def test_header_marks_the_current_section(client, article):
     assert f'<a href="{article.section.get_absolute_url()}" aria-current="page">' in html
 
 
+def test_header_marks_the_part_of_the_site_a_page_is_in(client, article):
+    """An issue of the print edition, a topic, a year of the archive: the menu said nothing of where the reader
+    was (only the exact address of a menu link was marked)."""
+    from django.urls import reverse
+
+    from tests.factories import TopicFactory
+
+    article.print_issue_on, article.print_page_number = date(2026, 11, 20), "A01"
+    article.save()
+    topic = TopicFactory(title="巾帼建功", slug="jinguo")
+    article.topics.add(topic)
+    pages = {
+        reverse("articles:print_issue", args=[date(2026, 11, 20)]): "/print/",
+        topic.get_absolute_url(): reverse("articles:topic_list"),
+        reverse("articles:article_archive_year", args=["2026"]): reverse("articles:article_archive"),
+    }
+    for address, menu_link in pages.items():
+        response = client.get(address)
+        assert response.status_code == 200, address
+        header = response.content.decode().split("</header>")[0]
+        assert re.findall(r'<a href="([^"]*)" aria-current="(\w+)"', header) == [(menu_link, "true")], address
+
+
 @pytest.mark.parametrize(
     ("url_name", "label"),
     [

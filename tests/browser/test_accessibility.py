@@ -260,3 +260,22 @@ def test_in_high_contrast_mode_the_current_page_and_the_pressed_button_still_sho
     assert set(underlines.values()) == {"none"}
     assert search_button.evaluate("e => getComputedStyle(e).borderTopStyle") == "solid"
     assert toggle.get_attribute("aria-pressed") == "true" and pressed != unpressed
+
+
+def test_the_links_to_other_issues_keep_the_space_between_their_words(page, public_site):
+    """ "上一期2026年11月29日": the link's flex layout dropped the space before its date."""
+    from articles.models import Article
+
+    earlier = public_site["article"]
+    Article.objects.filter(pk=earlier.pk).update(print_issue_on=public_site["issue_on"] - datetime.timedelta(days=1))
+    later = Article.objects.get(pk=earlier.pk)
+    later.pk, later.print_issue_on = None, public_site["issue_on"]
+    later.save()
+    page.goto(reverse("articles:print_issue", kwargs={"issue_on": public_site["issue_on"]}))
+
+    gap = page.locator(".issue-nav a[rel=prev]").evaluate(
+        """a => { const range = document.createRange(); range.selectNodeContents(a.firstChild);
+                  return a.querySelector("time").getBoundingClientRect().left - range.getBoundingClientRect().right; }"""
+    )
+
+    assert gap >= 3
