@@ -1136,19 +1136,36 @@ def rich_text_photos(*fragments):
     return found
 
 
-_TABLE_FIGURE = re.compile(r'<figure class="table">')
+_TABLE_FIGURE = re.compile(r'<figure class="table">(.*?)</figure>', re.S)
+_TABLE_CAPTION = re.compile(r"<(caption|figcaption)>(.*?)</\1>", re.S)
 
 
 def scrollable_tables(html):
     """Rich text whose tables (CKEditor wraps each in ``<figure class="table">``) are named regions a keyboard can
     reach: on a phone a wide table scrolls sideways inside its figure (static/css/site.css), and a region that scrolls
-    must take the focus for arrow keys to move it. ``html`` was sanitised on save; only attributes are added."""
+    must take the focus for arrow keys to move it. Each region is named by its table's caption, or numbered when a
+    text has several (two regions of one name are one too many for a screen reader's list of them). A table that
+    fits its column is neither a region nor a stop of the Tab key: static/js/site-nav.js takes both away while it
+    fits. ``html`` was sanitised on save; only attributes are added."""
     if not html or "<figure" not in html:
         return html
-    figure = format_html(
-        '<figure class="table" tabindex="0" role="region" aria-label="{}">', _("Table, scrolls sideways")
-    )
-    return _TABLE_FIGURE.sub(lambda _match: figure, html)
+    several = len(_TABLE_FIGURE.findall(html)) > 1
+    numbers = iter(range(1, 1000))
+
+    def named(match):
+        number = next(numbers)
+        caption = _TABLE_CAPTION.search(match.group(1))
+        caption_text = html_to_text(caption.group(2)).strip() if caption else ""
+        if caption_text:
+            label = _("%(caption)s (table, scrolls sideways)") % {"caption": caption_text}
+        elif several:
+            label = _("Table %(number)d, scrolls sideways") % {"number": number}
+        else:
+            label = _("Table, scrolls sideways")
+        opening = format_html('<figure class="table" tabindex="0" role="region" aria-label="{}">', label)
+        return f"{opening}{match.group(1)}</figure>"
+
+    return _TABLE_FIGURE.sub(named, html)
 
 
 def responsive_images(html, photos, sizes):

@@ -18,3 +18,22 @@
     }
   });
 })();
+
+/* A table in a story is a named region that takes the focus so that arrow keys scroll it sideways on a phone
+ * (articles/services.py, scrollable_tables). One that fits its column does not scroll: it is then neither a region
+ * nor a stop of the Tab key, until the window narrows again. */
+(function () {
+  function fit() {
+    document.querySelectorAll("figure.table[aria-label]").forEach(function (figure) {
+      if (figure.scrollWidth > figure.clientWidth + 1) {
+        figure.setAttribute("tabindex", "0");
+        figure.setAttribute("role", "region");
+      } else {
+        figure.removeAttribute("tabindex");
+        figure.removeAttribute("role");
+      }
+    });
+  }
+  document.addEventListener("DOMContentLoaded", fit);
+  window.addEventListener("resize", fit);
+})();

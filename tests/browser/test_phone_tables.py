@@ -95,3 +95,27 @@ def test_a_printed_table_is_not_cut_at_its_scroll_edge(page, story_with_a_table)
     page.emulate_media(media="print")
 
     assert table.evaluate("e => getComputedStyle(e).overflowX") == "visible"
+
+
+def test_tables_are_named_by_their_caption_or_number_and_only_a_table_that_scrolls_takes_the_focus(
+    page, story_with_a_table
+):
+    """Every table was a focusable region named "表格，可左右滑动": two of them were two regions of one name (axe's
+    landmark-unique), a table that fits the screen was a Tab stop announced as scrolling, and a caption went unused."""
+    captioned = TABLE.replace("<table>", "<table><caption>各市就业创业数据</caption>", 1)
+    story_with_a_table.body = captioned + NARROW_TABLE + TABLE
+    story_with_a_table.save()
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(story_with_a_table.get_absolute_url())
+    tables = page.locator(".body figure.table")
+
+    names = [tables.nth(n).get_attribute("aria-label") for n in range(3)]
+    assert names == ["各市就业创业数据（表格，可左右滑动）", "表格2，可左右滑动", "表格3，可左右滑动"]
+    narrow = tables.nth(1)
+    assert narrow.get_attribute("tabindex") is None and narrow.get_attribute("role") is None  # fits: no stop
+    assert axe_violations(page) == []
+
+    page.set_viewport_size({"width": 375, "height": 740})  # on a phone the wide ones scroll: regions again
+    page.wait_for_function("() => document.querySelector('.body figure.table').getAttribute('tabindex') === '0'")
+    assert tables.nth(0).get_attribute("role") == "region"
+    assert axe_violations(page) == []
