@@ -1717,6 +1717,16 @@ class ReporterAdmin(admin.ModelAdmin):
         if change and "name" in form.changed_data:  # bylines are searched by name: reindexed in the background
             tasks.enqueue_on_commit(tasks.reindex_reporter_articles, obj.pk)
 
+    def get_search_results(self, request, queryset, search_term):
+        """The byline box offers the people at work (在职) only: someone who has left was offered unmarked, next to
+        a colleague of the same name. Their bylines on earlier stories stay as they are; the reporters' list
+        shows everyone."""
+        results, duplicates = super().get_search_results(request, queryset, search_term)
+        match = getattr(request, "resolver_match", None)
+        if match is not None and match.url_name == "autocomplete":
+            results = results.filter(is_active=True)
+        return results, duplicates
+
     def delete_model(self, request, obj):
         services.delete_reporters([obj])  # with the portrait's file
 

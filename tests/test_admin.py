@@ -1128,6 +1128,19 @@ def test_photo_autocomplete_offers_a_reporter_only_photos_they_may_use(reporter_
     assert "别人未发稿的照片" not in results
 
 
+def test_the_byline_box_offers_only_reporters_at_work(editor_client):
+    """潘丽 has left (在职 off): she was offered, unmarked, for a new byline."""
+    ReporterFactory(name="潘丽", is_active=False)
+    ReporterFactory(name="潘小雨")
+    url = reverse("admin:autocomplete") + "?app_label=articles&model_name=byline&field_name=reporter&term=潘"
+
+    results = [r["text"] for r in editor_client.get(url).json()["results"]]
+
+    assert [name for name in results if name.startswith("潘")] == ["潘小雨"]
+    listed = editor_client.get(admin_url(ReporterFactory._meta.model, "changelist") + "?q=潘").content.decode()
+    assert "潘丽" in listed  # the reporters' list shows everyone
+
+
 def test_reporter_cannot_create_organisations(reporter_client):
     response = reporter_client.post(
         admin_url(OrganizationFactory._meta.model, "add"),
