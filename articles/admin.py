@@ -511,6 +511,17 @@ class CorrectionInline(ArticlePartInline, admin.TabularInline):
         # Corrections are an editor's word on published copy.
         return super().has_add_permission(request, obj) and may_publish(request.user)
 
+    def has_delete_permission(self, request, obj=None):
+        """A correction once the story has been out is part of the public record: only the chief editor takes one
+        down (any editor did, silently: the history keeps no corrections, so nothing showed it or brought it
+        back)."""
+        been_out = obj is not None and (
+            obj.is_published() or (obj.first_published_at is not None and obj.first_published_at <= timezone.now())
+        )
+        if been_out:
+            return super().has_delete_permission(request, obj) and request.user.has_perm("articles.purge_article")
+        return super().has_delete_permission(request, obj)
+
 
 # --- Articles -----------------------------------------------------------------------------------
 

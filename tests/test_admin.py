@@ -573,6 +573,30 @@ def test_a_live_story_is_not_saved_with_a_sensitive_word_typed_into_it(editor_cl
     assert "示例敏感词" not in article.experience_entries.get().title + article.experience_entries.get().body
 
 
+def test_only_the_chief_editor_takes_down_a_correction_of_a_story_that_has_been_out(
+    editor_client, chief_editor_user, client
+):
+    """Any editor deleted one, silently: the history keeps no corrections, so nothing showed it or brought it back."""
+    from articles.models import Correction
+    from tests.factories import CorrectionFactory
+
+    article = ArticleFactory(published=True)
+    CorrectionFactory(article=article, text="原稿中日期有误，已更正。")
+    url = admin_url(article, "change", article.pk)
+    data = form_data(editor_client.get(url))
+    data.update({"corrections-0-DELETE": "on", "headline": "顺手改的标题", "_save": "保存"})
+
+    assert "corrections-0-DELETE" not in editor_client.get(url).content.decode()
+    editor_client.post(url, data)
+    assert Correction.objects.filter(article=article).count() == 1
+
+    client.force_login(chief_editor_user)
+    data = form_data(client.get(url))
+    data.update({"corrections-0-DELETE": "on", "_save": "保存"})
+    assert client.post(url, data).status_code == 302
+    assert not Correction.objects.filter(article=article).exists()
+
+
 def test_a_live_storys_sensitive_word_already_there_does_not_hold_up_a_correction(editor_client):
     """What the chief editor published with a reason stays; a save changing something else goes through, and so does
     a change to the text that keeps the word without adding another."""
