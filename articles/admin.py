@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.models import CHANGE, DELETION, LogEntry
-from django.contrib.admin.utils import unquote
+from django.contrib.admin.utils import NestedObjects, unquote
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.contenttypes import views as contenttype_views
 from django.contrib.contenttypes.models import ContentType
@@ -1712,8 +1712,39 @@ class ReporterAdminForm(MadeSlugFormMixin, CheckedImageFormMixin, forms.ModelFor
         return self._clean_image_field("portrait", max_side=services.PORTRAIT_MAX_SIDE)
 
 
+def story_link(article):
+    """ "稿件: <a>headline</a>", to the story's page in the admin (a story in the trash is opened from the trash)."""
+    page = "trashedarticle" if article.deleted_at else "article"
+    return format_html(
+        '{}: <a href="{}">{}</a>',
+        capfirst(Article._meta.verbose_name),
+        reverse(f"admin:articles_{page}_change", args=[article.pk]),
+        article,
+    )
+
+
+class StoriesKeepItMixin:
+    """The delete page of something stories hold on to (``on_delete=PROTECT``: a section, a reporter's bylines, an
+    organisation's entries) names those stories, each linked, the trash's included. Django listed the missing
+    permission instead ("你的帐号无权删除下列类型的对象：稿件", even to the chief editor) when one was in the
+    trash, which the articles' admin may not delete."""
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        collector = NestedObjects(using=router.db_for_write(self.model))
+        collector.collect(list(objs))
+        stories = {}
+        for held in collector.protected:
+            article = held if isinstance(held, Article) else getattr(held, "article", None)
+            if article is not None:
+                stories[article.pk] = article
+        if not stories:
+            return deleted, counts, perms_needed, protected
+        return deleted, counts, set(), [story_link(stories[pk]) for pk in sorted(stories)]
+
+
 @admin.register(Reporter)
-class ReporterAdmin(admin.ModelAdmin):
+class ReporterAdmin(StoriesKeepItMixin, admin.ModelAdmin):
     form = ReporterAdminForm
     list_display = ["name", "title", "affiliation", "has_login", "active"]
     list_filter = ["is_active", "affiliation"]
@@ -1761,7 +1792,7 @@ class BylineRoleAdmin(admin.ModelAdmin):
 
 
 @admin.register(Section)
-class SectionAdmin(admin.ModelAdmin):
+class SectionAdmin(StoriesKeepItMixin, admin.ModelAdmin):
     form = SectionAdminForm
     list_display = ["name", "slug", "order"]
     list_editable = ["order"]
@@ -1783,7 +1814,7 @@ class TopicAdmin(admin.ModelAdmin):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(StoriesKeepItMixin, admin.ModelAdmin):
     form = OrganizationAdminForm
     list_display = ["name", "short_name", "level", "parent"]
     list_filter = ["level"]
@@ -1944,10 +1975,7 @@ class PhotoAdmin(admin.ModelAdmin):
         deleted, counts, perms_needed, _protected = super().get_deleted_objects(objs, request)
         protected = []
         for article in services.stories_using_photos(objs):
-            # A story in the trash is opened from the trash (the articles' admin leaves the trash out).
-            page = "trashedarticle" if article.deleted_at else "article"
-            protected.append(format_html('{}: <a href="{}">{}</a>', capfirst(Article._meta.verbose_name),
-                                         reverse(f"admin:articles_{page}_change", args=[article.pk]), article))  # fmt: skip
+            protected.append(story_link(article))  # a story in the trash is opened from the trash
         # Refused for the stories either way: the page lists them (Django's list of missing permissions came first,
         # naming "稿件" for a story in the trash, which the articles' admin may not delete).
         return deleted, counts, set() if protected else perms_needed, protected

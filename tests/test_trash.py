@@ -291,3 +291,31 @@ def test_the_trash_calls_a_story_that_was_only_scheduled_scheduled(admin_client,
 
     row = re.search(r"<tr[^>]*>(?:(?!</tr>).)*定时的稿件.*?</tr>", html, re.S).group(0)
     assert "定时发布" in row and "已发布" not in row
+
+
+@pytest.mark.parametrize("holder", ["section", "reporter", "organisation"])
+def test_the_delete_page_of_what_a_story_in_the_trash_holds_names_that_story(client, chief_editor_user, holder):
+    """Deleting a section whose only story was in the trash told even the chief editor "你的帐号无权删除下列类型的
+    对象：稿件", naming no story."""
+    from articles.models import Organization, Reporter, Section
+    from tests.factories import OrganizationFactory, ReporterFactory
+    from tests.test_admin import admin_url
+
+    story = ArticleFactory(headline="回收站里的稿件")
+    kept = {
+        "section": lambda: story.section,
+        "reporter": lambda: BylineFactory(article=story, reporter=ReporterFactory(name="离职记者")).reporter,
+        "organisation": lambda: (
+            ExperienceEntryFactory(article=story, organization=OrganizationFactory(name="旧单位")).organization
+        ),
+    }[holder]()
+    services.move_to_trash(story, chief_editor_user)
+    client.force_login(chief_editor_user)
+
+    html = client.get(admin_url(kept, "delete", kept.pk)).content.decode()
+
+    assert "无权删除" not in html
+    assert f'<a href="/admin/articles/trashedarticle/{story.pk}/change/">回收站里的稿件</a>' in html
+    client.post(admin_url(kept, "delete", kept.pk), {"post": "yes"})
+    model = {"section": Section, "reporter": Reporter, "organisation": Organization}[holder]
+    assert model.objects.filter(pk=kept.pk).exists()
