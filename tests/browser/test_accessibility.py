@@ -279,3 +279,17 @@ def test_the_links_to_other_issues_keep_the_space_between_their_words(page, publ
     )
 
     assert gap >= 3
+
+
+def test_a_printed_page_leaves_out_its_forms_labels_and_all(page, public_site):
+    """Printing the search, experience or print-edition page left their labels (出版日期) beside no field."""
+    for url in (
+        reverse("articles:search") + "?q=妇联",
+        reverse("articles:experience_entry_list"),
+        reverse("articles:print_issue", kwargs={"issue_on": public_site["issue_on"]}),
+    ):
+        page.goto(url)
+        page.emulate_media(media="print")
+        shown = page.locator("main label").evaluate_all("labels => labels.filter(l => l.offsetParent !== null).length")
+        assert shown == 0, url
+        page.emulate_media(media="screen")
