@@ -230,19 +230,6 @@ def refuse_images_without_alt_when_live(article, form, part):
         form.add_error("body", _("The story is live: %(problem)s") % {"problem": problem})
 
 
-# What a reader sees of a story and of its entries, as the publication findings read it (True: rich text).
-LIVE_TEXT_FIELDS = {
-    "kicker": False,
-    "headline": False,
-    "subtitle": False,
-    "summary": False,
-    "pull_quote": False,
-    "body": True,
-    "lead_photo_caption": False,
-}
-LIVE_ENTRY_TEXT_FIELDS = {"title": False, "highlight": False, "body": True, "caption": False}
-
-
 def refuse_sensitive_words_when_live(article, form, fields, part=""):
     """A live story's changed text goes out at once: a sensitive word typed into it was published without the
     check a publish runs (nor the chief editor's reason for keeping one). A word the saved text did not hold is
@@ -271,7 +258,9 @@ class ExperienceEntryFormSet(PartFormSet):
         for number, form in enumerate(self.forms, start=1):
             if form not in self.deleted_forms:
                 refuse_images_without_alt_when_live(self.instance, form, f"entry {number} body image")
-                refuse_sensitive_words_when_live(self.instance, form, LIVE_ENTRY_TEXT_FIELDS, f"entry {number} ")
+                refuse_sensitive_words_when_live(
+                    self.instance, form, services.LIVE_ENTRY_TEXT_FIELDS, f"entry {number} "
+                )
 
 
 class BylineFormSet(PartFormSet):
@@ -602,7 +591,7 @@ class ArticleAdminForm(forms.ModelForm):
                 raise forms.ValidationError(conflict, code="edit_conflict")
         self._check_print_page_name(cleaned)
         refuse_images_without_alt_when_live(self.instance, self, "body image")
-        refuse_sensitive_words_when_live(self.instance, self, LIVE_TEXT_FIELDS)
+        refuse_sensitive_words_when_live(self.instance, self, services.LIVE_TEXT_FIELDS)
         if self.save_failure:
             raise forms.ValidationError(self.save_failure, code="database_unavailable")
         return cleaned

@@ -1515,7 +1515,9 @@ def _existing_targets_only(snapshot):
     return {**snapshot, **kept, "fields": fields, "skipped": skipped}
 
 
-_LIVE_TEXT_FIELDS = {
+# What a reader sees of a story and of its entries, as the publication findings read it (True: rich text): what a
+# save or a restore of a live story may not bring a sensitive word or an image without alt text into.
+LIVE_TEXT_FIELDS = {
     "kicker": False,
     "headline": False,
     "subtitle": False,
@@ -1524,7 +1526,7 @@ _LIVE_TEXT_FIELDS = {
     "body": True,
     "lead_photo_caption": False,
 }
-_LIVE_ENTRY_TEXT_FIELDS = {"title": False, "highlight": False, "body": True, "caption": False}
+LIVE_ENTRY_TEXT_FIELDS = {"title": False, "highlight": False, "body": True, "caption": False}
 
 
 def _live_restore_findings(article, snapshot):
@@ -1535,10 +1537,10 @@ def _live_restore_findings(article, snapshot):
     entries = list(article.experience_entries.order_by("order", "id"))
     changes = [
         (name, getattr(article, name) or "", fields.get(name) or "", rich)
-        for name, rich in _LIVE_TEXT_FIELDS.items()
+        for name, rich in LIVE_TEXT_FIELDS.items()
         if name in fields and (fields.get(name) or "") != (getattr(article, name) or "")
     ]
-    for name, rich in _LIVE_ENTRY_TEXT_FIELDS.items():
+    for name, rich in LIVE_ENTRY_TEXT_FIELDS.items():
         now = "\n".join(getattr(entry, name) or "" for entry in entries)
         changes += [
             (f"entry {number} {name}", now, row[name] or "", rich)
