@@ -1208,7 +1208,9 @@ class ArticleAdmin(admin.ModelAdmin):
         if article.deleted_at is None:
             if not self.has_view_permission(request, article) or self.has_change_permission(request, article):
                 return None
-        elif not (self.has_view_permission(request) and Article.all_objects.editable_by(request.user).filter(pk=pk)):
+        elif not (
+            self.has_view_permission(request) and Article.all_objects.editable_by(request.user).filter(pk=pk).exists()
+        ):
             return None  # a trashed story of someone else's: Django's "does not exist" tells them nothing more
         step = article.transitions.order_by("-created_at", "-id").select_related("user__reporter").first()
         if step is not None:
