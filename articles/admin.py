@@ -1721,17 +1721,17 @@ class StoriesKeepItMixin:
     trash, which the articles' admin may not delete."""
 
     def get_deleted_objects(self, objs, request):
-        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        objs = list(objs)
         collector = NestedObjects(using=router.db_for_write(self.model))
-        collector.collect(list(objs))
-        stories = {}
-        for held in collector.protected:
-            article = held if isinstance(held, Article) else getattr(held, "article", None)
-            if article is not None:
-                stories[article.pk] = article
+        collector.collect(objs)
+        ids = {
+            held.pk if isinstance(held, Article) else getattr(held, "article_id", None) for held in collector.protected
+        }
+        stories = list(Article.all_objects.filter(pk__in=ids - {None}).order_by("pk"))  # one query for all parts
         if not stories:
-            return deleted, counts, perms_needed, protected
-        return deleted, counts, set(), [story_link(stories[pk]) for pk in sorted(stories)]
+            return super().get_deleted_objects(objs, request)
+        # Refused: the page lists the stories only (Django's own list named each byline, with a query each).
+        return [str(obj) for obj in objs], {}, set(), [story_link(story) for story in stories]
 
 
 @admin.register(Reporter)
@@ -1756,8 +1756,9 @@ class ReporterAdmin(StoriesKeepItMixin, admin.ModelAdmin):
         shows everyone."""
         results, duplicates = super().get_search_results(request, queryset, search_term)
         match = getattr(request, "resolver_match", None)
-        if match is not None and match.url_name == "autocomplete":
-            results = results.filter(is_active=True)
+        byline_box = request.GET.get("model_name") == "byline" and request.GET.get("field_name") == "reporter"
+        if match is not None and match.url_name == "autocomplete" and byline_box:
+            results = results.filter(is_active=True)  # a photo's photographer may have left since: still offered
         return results, duplicates
 
     def delete_model(self, request, obj):

@@ -2772,15 +2772,34 @@ def step_conflict(article, seen_edit_count):
     clicked on such a page would sign off text its editor never saw, or break a colleague's schedule."""
     if seen_edit_count is None or article.edit_count == seen_edit_count:
         return ""
-    latest = article_versions(article).first()
-    user = latest.revision.user if latest is not None else None
+    who, when = _latest_change(article)
     return _(
         "The story changed after you opened this page (%(who)s, %(when)s): the step was not taken. Check the story "
         "as it is now, then take the step again."
-    ) % {
-        "who": staff_name(user) if user else _("Someone else"),
-        "when": f"{timezone.localtime(latest.revision.date_created):%H:%M:%S}" if latest is not None else "—",
-    }
+    ) % {"who": who, "when": when}
+
+
+def _latest_change(article):
+    """Who made the story's latest change and when ("刘敏", "09:41:05"): a save keeps a version, a workflow step (a
+    photo replaced, a move to the trash) a step on its record without one; the later of the two."""
+    from articles.models import Transition
+
+    latest = article_versions(article).first()
+    step = (
+        Transition.objects.filter(article=article)
+        .select_related("user__reporter")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    moments = []
+    if latest is not None:
+        moments.append((latest.revision.date_created, latest.revision.user))
+    if step is not None:
+        moments.append((step.created_at, step.user))
+    if not moments:
+        return _("Someone else"), "—"
+    moment, user = max(moments, key=lambda pair: pair[0])
+    return (staff_name(user) if user else _("Someone else")), f"{timezone.localtime(moment):%H:%M:%S}"
 
 
 def edit_conflict(article, seen_edit_count, seen_version_id):
@@ -2798,19 +2817,16 @@ def edit_conflict(article, seen_edit_count, seen_version_id):
     if current is None or seen_edit_count is None or current == seen_edit_count:
         return ""
     latest = article_versions(article).first()
-    who, when, link = "", "", ""
-    if latest is not None:
-        user = latest.revision.user
-        who = staff_name(user) if user else ""
-        when = f"{timezone.localtime(latest.revision.date_created):%H:%M:%S}"
-        if seen_version_id and seen_version_id != latest.pk:
-            history = reverse("admin:articles_article_history", args=[article.pk])
-            link = f"{history}?old={seen_version_id}&new={latest.pk}#version-diff"
+    link = ""
+    if latest is not None and seen_version_id and seen_version_id != latest.pk:
+        history = reverse("admin:articles_article_history", args=[article.pk])
+        link = f"{history}?old={seen_version_id}&new={latest.pk}#version-diff"
+    who, when = _latest_change(article)
     message = _(
         "%(who)s saved this article at %(when)s, after you opened it. Your text is still in the form below and "
         "has not been saved. Compare the two; saving again replaces their version with yours (theirs stays in the "
         "history)."
-    ) % {"who": who or _("Someone else"), "when": when or "—"}
+    ) % {"who": who, "when": when}
     if link:
         return format_html('{} <a href="{}" target="_blank">{}</a>', message, link, _("See what they changed"))
     return message

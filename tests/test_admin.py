@@ -1163,6 +1163,8 @@ def test_the_byline_box_offers_only_reporters_at_work(editor_client):
     assert [name for name in results if name.startswith("潘")] == ["潘小雨"]
     listed = editor_client.get(admin_url(ReporterFactory._meta.model, "changelist") + "?q=潘").content.decode()
     assert "潘丽" in listed  # the reporters' list shows everyone
+    credit = reverse("admin:autocomplete") + "?app_label=articles&model_name=photo&field_name=credit_reporter&term=潘"
+    assert "潘丽" in [r["text"] for r in editor_client.get(credit).json()["results"]]  # an old photo's photographer
 
 
 def test_reporter_cannot_create_organisations(reporter_client):

@@ -865,6 +865,29 @@ def test_an_edit_form_opened_before_a_photo_was_replaced_is_refused_as_out_of_da
     assert story.summary != "改了摘要" and photo.image.name in story.body
 
 
+def test_a_step_refused_after_a_photo_was_replaced_names_who_replaced_it(
+    admin_client, admin_user, editor_user, django_capture_on_commit_callbacks
+):
+    """The message named the author of the story's latest version (the editor who had it open), not the person who
+    replaced the photo since."""
+    import reversion
+
+    from articles.models import Article
+
+    photo = PhotoFactory(alt_text="会场全景")
+    story = ArticleFactory(published=True, lead_photo=photo)
+    with reversion.create_revision():
+        reversion.set_user(editor_user)
+        story.save()
+    seen = Article.objects.get(pk=story.pk).edit_count
+    with django_capture_on_commit_callbacks(execute=True):
+        assert replace_file(admin_client, photo).status_code == 302
+
+    said = services.step_conflict(Article.objects.get(pk=story.pk), seen)
+
+    assert services.staff_name(admin_user) in said and services.staff_name(editor_user) not in said
+
+
 def test_restoring_a_version_from_before_a_photo_was_replaced_shows_the_new_file(
     admin_client, admin_user, django_capture_on_commit_callbacks
 ):

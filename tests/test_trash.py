@@ -319,3 +319,27 @@ def test_the_delete_page_of_what_a_story_in_the_trash_holds_names_that_story(cli
     client.post(admin_url(kept, "delete", kept.pk), {"post": "yes"})
     model = {"section": Section, "reporter": Reporter, "organisation": Organization}[holder]
     assert model.objects.filter(pk=kept.pk).exists()
+
+
+def test_the_delete_page_of_a_reporter_reads_the_stories_holding_it_at_once(
+    client, chief_editor_user, django_assert_max_num_queries
+):
+    """It read each byline's story on its own: a query per byline on the page of a reporter of 500 stories."""
+    from tests.factories import ReporterFactory
+    from tests.test_admin import admin_url
+
+    reporter = ReporterFactory()
+    client.force_login(chief_editor_user)
+    url = admin_url(reporter, "delete", reporter.pk)
+    counts = []
+    for stories in (2, 12):
+        while reporter.bylines.count() < stories:
+            BylineFactory(reporter=reporter, article=ArticleFactory(published=True))
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as queries:
+            html = client.get(url).content.decode()
+        counts.append(len(queries))
+        assert html.count("/admin/articles/article/") >= stories
+    assert counts[1] - counts[0] <= 2, counts
