@@ -257,6 +257,9 @@ class ExperienceEntryFormSet(PartFormSet):
         super().clean()
         for number, form in enumerate(self.forms, start=1):
             if form not in self.deleted_forms:
+                body = getattr(form, "cleaned_data", {}).get("body")
+                if body:  # the instance was built from cleaned_data already: both take the current files
+                    form.cleaned_data["body"] = form.instance.body = services.with_current_files(body)
                 refuse_images_without_alt_when_live(self.instance, form, f"entry {number} body image")
                 refuse_sensitive_words_when_live(
                     self.instance, form, services.LIVE_ENTRY_TEXT_FIELDS, f"entry {number} "
@@ -589,6 +592,8 @@ class ArticleAdminForm(forms.ModelForm):
                 latest = services.article_versions(self.instance).first()
                 self.data["seen_version"] = latest.pk if latest else ""
                 raise forms.ValidationError(conflict, code="edit_conflict")
+        if cleaned.get("body"):
+            cleaned["body"] = services.with_current_files(cleaned["body"])
         self._check_print_page_name(cleaned)
         refuse_images_without_alt_when_live(self.instance, self, "body image")
         refuse_sensitive_words_when_live(self.instance, self, services.LIVE_TEXT_FIELDS)

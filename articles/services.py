@@ -1095,6 +1095,15 @@ def _replaced_image_names(*fragments):
     return moved
 
 
+def with_current_files(html):
+    """Rich text whose images of photos replaced since (``Photo.former_names``) show their current file: a form
+    opened before a replacement and saved after it (a deliberate save past the conflict) put the deleted file's
+    address back."""
+    for old_name, new_name in _replaced_image_names(html).items():
+        html = html.replace(old_name, new_name)
+    return html
+
+
 def _point_texts_at(old_name, new_name):
     """Stories' and entries' texts showing the stored image ``old_name`` (by its address) show ``new_name``
     instead: a photo's file replaced in the admin is replaced in every text that shows it (the old file is then

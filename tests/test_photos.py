@@ -888,6 +888,38 @@ def test_a_step_refused_after_a_photo_was_replaced_names_who_replaced_it(
     assert services.staff_name(admin_user) in said and services.staff_name(editor_user) not in said
 
 
+def test_saving_again_past_the_conflict_after_a_photo_was_replaced_keeps_the_new_file(
+    admin_client, client, media_root, django_capture_on_commit_callbacks
+):
+    """The conflict message invites saving again; the form still held the old address, and the second save put the
+    deleted file back into the live story (a broken image), in its text and its entries' alike."""
+    from articles.models import Article
+    from tests.test_admin import admin_url, form_data
+
+    photo = services.create_photo(SimpleUploadedFile("旧.jpg", image_bytes(size=(64, 48))), alt_text="会场")
+    old_name = photo.image.name
+    figure = f'<figure class="image"><img src="{photo.image.url}" alt="会场"></figure>'
+    story = ArticleFactory(published=True, body=f"<p>正文</p>{figure}")
+    ExperienceEntryFactory(article=story, body=f"<p>经验</p>{figure}")
+    url = admin_url(story, "change", story.pk)
+    stale = form_data(admin_client.get(url))
+    with django_capture_on_commit_callbacks(execute=True):
+        replace_file(admin_client, photo)
+    refused = admin_client.post(url, {**stale, "summary": "改了摘要", "_save": "保存"})
+    assert refused.status_code == 200
+
+    with django_capture_on_commit_callbacks(execute=True):
+        saved = admin_client.post(url, {**form_data(refused), "_save": "保存"})
+
+    assert saved.status_code == 302
+    photo.refresh_from_db()
+    story = Article.objects.get(pk=story.pk)
+    assert story.summary == "改了摘要"
+    for text in (story.body, story.experience_entries.get().body):
+        assert old_name not in text and photo.image.name in text
+    assert old_name.rsplit("/", 1)[-1].split(".")[0] not in client.get(story.get_absolute_url()).content.decode()
+
+
 def test_restoring_a_version_from_before_a_photo_was_replaced_shows_the_new_file(
     admin_client, admin_user, django_capture_on_commit_callbacks
 ):
