@@ -266,6 +266,15 @@ class ExperienceEntryFormSet(PartFormSet):
                 )
 
 
+class ArticlePhotoFormSet(PartFormSet):
+    def clean(self):
+        """A photo's caption on a live story, as its text: a new sensitive word is not saved."""
+        super().clean()
+        for number, form in enumerate(self.forms, start=1):
+            if form not in self.deleted_forms:
+                refuse_sensitive_words_when_live(self.instance, form, {"caption": False}, f"photo {number} ")
+
+
 class BylineFormSet(PartFormSet):
     def get_unique_error_message(self, unique_check):
         return _("The same person is named twice in the same role: remove one of the bylines.")
@@ -446,6 +455,7 @@ class BylineInline(ArticlePartInline, admin.TabularInline):
 
 class ArticlePhotoInline(ArticlePartInline, admin.TabularInline):
     model = ArticlePhoto
+    formset = ArticlePhotoFormSet
     extra = 0
     autocomplete_fields = ["photo"]
     fields = ["order", "photo", "preview", "caption"]

@@ -1556,6 +1556,12 @@ def _live_restore_findings(article, snapshot):
             for number, row in enumerate(snapshot["entries"], start=1)
             if (row[name] or "") not in now
         ]
+    captions = "\n".join(article.article_photos.values_list("caption", flat=True))
+    changes += [
+        (f"photo {number} caption", captions, row["caption"] or "", False)
+        for number, row in enumerate(snapshot["photos"], start=1)
+        if (row["caption"] or "") not in captions
+    ]
     findings = new_sensitive_words(changes)
     for field, _old, new, rich in changes:
         if rich:

@@ -547,16 +547,18 @@ def test_a_live_storys_entry_is_not_saved_with_an_image_lacking_alt_text(editor_
     assert "hall.jpg" not in article.experience_entries.get().body
 
 
-@pytest.mark.parametrize("where", ["summary", "body", "entry title", "entry body"])
+@pytest.mark.parametrize("where", ["summary", "body", "entry title", "entry body", "photo caption"])
 def test_a_live_story_is_not_saved_with_a_sensitive_word_typed_into_it(editor_client, where):
     """A publish stops at a sensitive word (only the chief editor publishes one, with a reason); a save of a live
     story put one on the site at once, unchecked."""
     WatchWordFactory(word="示例敏感词", kind="sensitive")
     article = ArticleFactory(published=True, summary="导语。", body="<p>会议指出。</p>")
     ExperienceEntryFactory(article=article, title="经验", body="<p>交流发言。</p>")
+    ArticlePhotoFactory(article=article, caption="会场。")
     url = admin_url(article, "change", article.pk)
     data = form_data(editor_client.get(url))
     field, value = {
+        "photo caption": ("article_photos-0-caption", "会场，示例敏感词。"),
         "summary": ("summary", "导语里有示例敏感词。"),
         "body": ("body", "<p>会议指出。</p><p>示例敏感词出现在这里。</p>"),
         "entry title": ("experience_entries-0-title", "经验示例敏感词"),
@@ -571,6 +573,7 @@ def test_a_live_story_is_not_saved_with_a_sensitive_word_typed_into_it(editor_cl
     assert "稿件已在线：" in html and "敏感词“示例敏感词”" in html and "请总编撤下稿件" in html
     assert Article.objects.get(pk=article.pk).summary == "导语。"
     assert "示例敏感词" not in article.experience_entries.get().title + article.experience_entries.get().body
+    assert "示例敏感词" not in article.article_photos.get().caption
 
 
 def test_only_the_chief_editor_takes_down_a_correction_of_a_story_that_has_been_out(

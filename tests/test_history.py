@@ -232,7 +232,7 @@ def shown_messages(client, response):
     return [str(message) for message in client.get(response.url).context["messages"]]
 
 
-@pytest.mark.parametrize("brought_in", ["an image without alt text", "a sensitive word"])
+@pytest.mark.parametrize("brought_in", ["an image without alt text", "a sensitive word", "a sensitive caption"])
 def test_a_restore_does_not_bring_into_a_live_story_what_a_publish_does_not_let_through(editor_client, brought_in):
     """A save of a live story is refused for these; restoring an older version put them on the site unchecked."""
     from tests.factories import WatchWordFactory
@@ -241,12 +241,17 @@ def test_a_restore_does_not_bring_into_a_live_story_what_a_publish_does_not_let_
     old_body = {
         "an image without alt text": '<p>旧版。</p><figure class="image"><img src="/media/photos/2026/11/a.jpg"></figure>',
         "a sensitive word": "<p>旧版提到示例敏感词。</p>",
+        "a sensitive caption": "<p>现在的正文。</p>",
     }[brought_in]
     article = ArticleFactory(status="draft", body=old_body)
-    save_version(article, comment="旧版")
+    photo = ArticlePhotoFactory(
+        article=article, caption="会场，示例敏感词。" if brought_in == "a sensitive caption" else "会场。"
+    )
+    save_version(article, photo, comment="旧版")
     old = services.article_versions(article).first()
+    photo.caption = "会场。"
     article.body, article.status, article.published_at = "<p>现在的正文。</p>", "published", timezone.now()
-    save_version(article, comment="发布")
+    save_version(article, photo, comment="发布")
 
     response = editor_client.post(reverse_restore(article, old))
 
@@ -255,6 +260,7 @@ def test_a_restore_does_not_bring_into_a_live_story_what_a_publish_does_not_let_
     said = " ".join(shown_messages(editor_client, response))
     assert "没有恢复这个版本：稿件已在线" in said
     assert ("正文第1张图片缺少替代文字" if brought_in == "an image without alt text" else "敏感词“示例敏感词”") in said
+    assert article.article_photos.get().caption == "会场。"
 
 
 def test_restoring_a_version_of_the_same_text_keeps_the_schedule(editor_client):
