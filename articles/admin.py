@@ -503,8 +503,37 @@ class ExperienceEntryInline(ArticlePartInline, admin.StackedInline):
         return formset
 
 
+def has_been_out(article):
+    """Whether the story has been on the site (live now, or first published before now)."""
+    return article is not None and (
+        article.is_published()
+        or (article.first_published_at is not None and article.first_published_at <= timezone.now())
+    )
+
+
+class CorrectionFormSet(PartFormSet):
+    user = None  # set by CorrectionInline.get_formset
+
+    def clean(self):
+        """A correction of a story that has been out is the public record: only the chief editor changes it (any
+        editor rewrote one silently: the history keeps no corrections); a new one is added instead."""
+        super().clean()
+        if not has_been_out(self.instance) or (self.user and self.user.has_perm("articles.purge_article")):
+            return
+        for form in self.initial_forms:
+            if form.has_changed() and form not in self.deleted_forms:
+                form.add_error(
+                    None,
+                    forms.ValidationError(
+                        _("Only the chief editor changes a correction once the story has been out: add a new one."),
+                        code="correction_kept",
+                    ),
+                )
+
+
 class CorrectionInline(ArticlePartInline, admin.TabularInline):
     model = Correction
+    formset = CorrectionFormSet
     extra = 0
     fields = ["noted_at", "kind", "text"]
     ordering = ["noted_at", "id"]
@@ -517,12 +546,14 @@ class CorrectionInline(ArticlePartInline, admin.TabularInline):
         """A correction once the story has been out is part of the public record: only the chief editor takes one
         down (any editor did, silently: the history keeps no corrections, so nothing showed it or brought it
         back)."""
-        been_out = obj is not None and (
-            obj.is_published() or (obj.first_published_at is not None and obj.first_published_at <= timezone.now())
-        )
-        if been_out:
+        if has_been_out(obj):
             return super().has_delete_permission(request, obj) and request.user.has_perm("articles.purge_article")
         return super().has_delete_permission(request, obj)
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.user = request.user  # a new class per call
+        return formset
 
 
 # --- Articles -----------------------------------------------------------------------------------

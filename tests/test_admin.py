@@ -576,7 +576,7 @@ def test_a_live_story_is_not_saved_with_a_sensitive_word_typed_into_it(editor_cl
     assert "示例敏感词" not in article.article_photos.get().caption
 
 
-def test_only_the_chief_editor_takes_down_a_correction_of_a_story_that_has_been_out(
+def test_only_the_chief_editor_takes_down_or_rewrites_a_correction_of_a_story_that_has_been_out(
     editor_client, chief_editor_user, client
 ):
     """Any editor deleted one, silently: the history keeps no corrections, so nothing showed it or brought it back."""
@@ -592,6 +592,12 @@ def test_only_the_chief_editor_takes_down_a_correction_of_a_story_that_has_been_
     assert "corrections-0-DELETE" not in editor_client.get(url).content.decode()
     editor_client.post(url, data)
     assert Correction.objects.filter(article=article).count() == 1
+
+    data = form_data(editor_client.get(url))
+    data.update({"corrections-0-text": "。", "_save": "保存"})
+    refused = editor_client.post(url, data)
+    assert refused.status_code == 200 and "只有总编可以修改已有的更正" in refused.content.decode()
+    assert Correction.objects.get(article=article).text == "原稿中日期有误，已更正。"
 
     client.force_login(chief_editor_user)
     data = form_data(client.get(url))
