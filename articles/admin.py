@@ -1999,12 +1999,21 @@ class PhotoAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         if not super().has_change_permission(request, obj):
             return False
-        return obj is None or Photo.objects.editable_by(request.user).filter(pk=obj.pk).exists()
+        return obj is None or self._editable(request, obj)
 
     def has_delete_permission(self, request, obj=None):
         if not super().has_delete_permission(request, obj):
             return False
-        return obj is None or Photo.objects.editable_by(request.user).filter(pk=obj.pk).exists()
+        return obj is None or self._editable(request, obj)
+
+    @staticmethod
+    def _editable(request, photo):
+        """``Photo.objects.editable_by`` for this photo, asked once per request: for a reporter it reads the text of
+        every story beyond its draft, and Django asks for both permissions several times a page (six times)."""
+        known = request.__dict__.setdefault("_newsroom_photos_editable", {})
+        if photo.pk not in known:
+            known[photo.pk] = Photo.objects.editable_by(request.user).filter(pk=photo.pk).exists()
+        return known[photo.pk]
 
     def get_deleted_objects(self, objs, request):
         """As Django's, but a photo a story shows is not deleted: the page names the stories instead (a lead,

@@ -1141,6 +1141,22 @@ def test_reporter_cannot_change_their_own_photo_once_a_published_story_uses_it(r
     assert photo.alt_text == "已见报"
 
 
+def test_a_reporters_photo_page_reads_the_stories_texts_once(reporter_client, reporter_user):
+    """Whether a reporter may change her photo depends on every story beyond its draft that shows it, in its text
+    too: a scan of every such text, which the page ran six times (Django asks for both permissions again and again);
+    at 100,000 stories, seconds."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    photo = PhotoFactory(uploaded_by=reporter_user)
+    ArticleFactory.create_batch(3, published=True, body="<p>正文</p>")
+
+    with CaptureQueriesContext(connection) as queries:
+        assert reporter_client.get(admin_url(photo, "change", photo.pk)).status_code == 200
+
+    assert len([q for q in queries if '"body" LIKE' in q["sql"]]) == 1
+
+
 def test_reporter_may_fix_the_alt_text_of_their_unused_upload(reporter_client, reporter_user):
     photo = PhotoFactory(alt_text="错字", uploaded_by=reporter_user)
     response = reporter_client.post(admin_url(photo, "change", photo.pk), {"alt_text": "改正后的说明"})
