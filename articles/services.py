@@ -152,6 +152,7 @@ ACCEPTED_IMAGE_FORMATS = {"JPEG": "jpg", "MPO": "jpg", "PNG": "png", "WEBP": "we
 MAX_IMAGE_SIDE = 65_000
 PORTRAIT_MAX_SIDE = 480  # a reporter's portrait is stored no larger: pages show it at 96 CSS pixels
 WEBP_MAX_SIDE = 16_383
+WEBP_ROUNDING_MARGIN = 8
 # Formats Pillow may open only to name them in the refusal (never decoded).
 _NAMED_IMAGE_FORMATS = ["JPEG", "PNG", "WEBP", "GIF", "TIFF", "BMP", "ICO", "PSD"]
 _SAVE_FORMATS = {"jpg": "JPEG", "png": "PNG", "webp": "WEBP"}
@@ -743,7 +744,9 @@ def expected_renditions(photo, kinds=("full", "card"), formats=RENDITION_FORMATS
             ("full", width, fmt)
             for width in rendition_widths(photo.width)
             for fmt in formats
-            if _encodable(fmt, width, round(photo.height * width / photo.width))
+            # With a margin: the renditions' heights are rounded step by step as they narrow (render_photo), so one
+            # that comes out a pixel or two under WebP's limit is made but not counted on.
+            if _encodable(fmt, width, round(photo.height * width / photo.width) + WEBP_ROUNDING_MARGIN)
         ]
     if "card" in kinds and crop:
         keys += [("card", width, fmt) for width in rendition_widths(crop[2] - crop[0], CARD_WIDTHS) for fmt in formats]
@@ -974,6 +977,11 @@ class Picture:
         by_format = {}
         for row in chosen:
             by_format.setdefault(row[3], []).append(row)
+        webp, jpeg = by_format.get("webp"), by_format.get("jpeg")
+        if webp and jpeg and {row[1] for row in jpeg} - {row[1] for row in webp}:
+            # A browser that reads WebP takes the WebP source whole: one lacking the widest widths (a long
+            # infographic, too tall for WebP there) held it to the narrow ones. JPEG alone, every width.
+            del by_format["webp"]
         srcsets = {
             fmt: ", ".join(f"{_media_url(row[4])} {row[1]}w" for row in items) for fmt, items in by_format.items()
         }

@@ -293,6 +293,33 @@ def test_a_picture_taller_than_webp_allows_gets_jpeg_renditions_there(way_in):
     assert services.make_renditions(photo) == []  # nothing counted missing: not tried again at every call
 
 
+def test_a_long_infographic_offers_every_width_to_a_browser_that_reads_webp(media_root, editor_user):
+    """Its WebP renditions stop where WebP's height limit begins: a WebP source of the narrow widths alone held every
+    WebP browser to 480 pixels, the infographic's text unreadable on a sharp phone screen."""
+    upload = SimpleUploadedFile("长图.png", image_bytes("PNG", size=(1080, 30_000)), content_type="image/png")
+    photo = services.create_photo(upload, alt_text="长图", user=editor_user)
+
+    picture = services.Picture.of(photo)
+
+    assert picture.webp_srcset == ""
+    assert [item.rsplit(" ", 1)[1] for item in picture.jpeg_srcset.split(", ")] == ["480w", "800w", "1080w"]
+
+
+def test_a_picture_whose_height_nears_webps_limit_is_not_decoded_again_at_every_call(media_root, monkeypatch):
+    """Counted from the photo's size, the 480-pixel WebP rendition of an 811 × 27,681 picture fits; made by narrowing
+    step by step, it came out too tall and was skipped: every later call took it as missing and decoded the whole
+    picture again."""
+    photo = services.create_photo(
+        SimpleUploadedFile("长图.png", image_bytes("PNG", size=(811, 27_681)), content_type="image/png"),
+        alt_text="长图",
+    )
+    opened = []
+    decode = services.render_photo
+    monkeypatch.setattr(services, "render_photo", lambda *args, **kwargs: opened.append(1) or decode(*args, **kwargs))
+
+    assert services.make_renditions(photo) == [] and opened == []
+
+
 def test_html_appended_to_a_png_is_accepted_but_stored_clean(way_in):
     polyglot = image_bytes("PNG", size=(30, 20)) + b"<html><script>alert(document.cookie)</script></html>"
     accepted, _text = way_in("看起来是图.png", polyglot, "image/png")
