@@ -1153,36 +1153,39 @@ def rich_text_photos(*fragments):
     return found
 
 
-_TABLE_FIGURE = re.compile(r'<figure class="table">(.*?)</figure>', re.S)
-_TABLE_CAPTION = re.compile(r"<(caption|figcaption)>(.*?)</\1>", re.S)
+_TABLE_FIGURE = re.compile(r'<figure class="table">')
+_TABLE_OWN_CAPTION = re.compile(r"\s*<table[^>]*>\s*<caption>(.*?)</caption>", re.S)  # right after <table>
+_TABLE_FIGCAPTION = re.compile(r"\s*<figcaption>(.*?)</figcaption>", re.S)  # right after </table>
 
 
 def scrollable_tables(html):
     """Rich text whose tables (CKEditor wraps each in ``<figure class="table">``) are named regions a keyboard can
     reach: on a phone a wide table scrolls sideways inside its figure (static/css/site.css), and a region that scrolls
-    must take the focus for arrow keys to move it. Each region is named by its table's caption, or numbered when a
-    text has several (two regions of one name are one too many for a screen reader's list of them). A table that
-    fits its column is neither a region nor a stop of the Tab key: static/js/site-nav.js takes both away while it
-    fits. ``html`` was sanitised on save; only attributes are added."""
+    must take the focus for arrow keys to move it. Each region is named by its table's own caption (not a photo's
+    inside a cell), or numbered when a text has several (two regions of one name are one too many for a screen
+    reader's list of them). A table that fits its column is neither a region nor a stop of the Tab key:
+    static/js/site-nav.js takes both away while it fits. ``html`` was sanitised on save; only attributes are added."""
     if not html or "<figure" not in html:
         return html
-    several = len(_TABLE_FIGURE.findall(html)) > 1
-    numbers = iter(range(1, 1000))
-
-    def named(match):
-        number = next(numbers)
-        caption = _TABLE_CAPTION.search(match.group(1))
-        caption_text = html_to_text(caption.group(2)).strip() if caption else ""
+    figures = list(_TABLE_FIGURE.finditer(html))
+    parts, done = [], 0
+    for number, figure in enumerate(figures, start=1):
+        caption = _TABLE_OWN_CAPTION.match(html, figure.end())
+        if caption is None:
+            table_end = html.find("</table>", figure.end())
+            caption = _TABLE_FIGCAPTION.match(html, table_end + len("</table>")) if table_end != -1 else None
+        caption_text = html_to_text(caption.group(1)).strip() if caption else ""
         if caption_text:
             label = _("%(caption)s (table, scrolls sideways)") % {"caption": caption_text}
-        elif several:
+        elif len(figures) > 1:
             label = _("Table %(number)d, scrolls sideways") % {"number": number}
         else:
             label = _("Table, scrolls sideways")
-        opening = format_html('<figure class="table" tabindex="0" role="region" aria-label="{}">', label)
-        return f"{opening}{match.group(1)}</figure>"
-
-    return _TABLE_FIGURE.sub(named, html)
+        parts += [html[done : figure.start()], format_html(
+            '<figure class="table" tabindex="0" role="region" aria-label="{}">', label
+        )]  # fmt: skip
+        done = figure.end()
+    return "".join([*parts, html[done:]])
 
 
 def responsive_images(html, photos, sizes):

@@ -376,3 +376,23 @@ def test_an_image_the_site_cannot_keep_stops_the_save_with_what_to_do(admin_clie
     assert "新的正文。" in html  # what was typed is still there
     article.refresh_from_db()
     assert article.body == "<p>原来的正文。</p>"
+
+
+def test_a_table_is_named_by_its_own_caption_not_by_a_photos_in_a_cell():
+    """The first </figure> after the table's opening was taken for the table's end: a photo inside a cell named the
+    table by its caption (现场照片), and the table's own (2026年各区县经费表) was ignored."""
+    from articles.services import scrollable_tables
+
+    photo = '<figure class="image"><img src="/media/photos/a.jpg" alt="会场"><figcaption>现场照片</figcaption></figure>'
+    own_after = f'<figure class="table"><table><tbody><tr><td>{photo}</td></tr></tbody></table><figcaption>2026年各区县经费表</figcaption></figure>'
+    own_inside = '<figure class="table"><table><caption>各市就业创业数据</caption><tbody><tr><td>1</td></tr></tbody></table></figure>'
+    none = f'<figure class="table"><table><tbody><tr><td>{photo}</td></tr></tbody></table></figure>'
+
+    html = scrollable_tables(own_after + own_inside + none)
+
+    assert re.findall(r'<figure class="table"[^>]*aria-label="([^"]*)"', html) == [
+        "2026年各区县经费表（表格，可左右滑动）",
+        "各市就业创业数据（表格，可左右滑动）",
+        "表格3，可左右滑动",
+    ]
+    assert html.count("<figcaption>现场照片</figcaption>") == 2  # the text itself is unchanged
