@@ -497,6 +497,20 @@ def test_list_pages_are_told_apart_by_their_titles_and_descriptions(client, sett
     assert head(section.get_absolute_url()) == (f"要闻 - {settings.NEWSROOM_SITE_NAME}", "全省妇联工作的重要消息。")
 
 
+@pytest.mark.django_db
+def test_a_later_page_of_a_list_says_its_number_in_its_heading_too(client):
+    """Only the <title> said 第2页: a screen reader's list of headings gave page 2 the name of page 1."""
+    section = SectionFactory(name="要闻", slug="yaowen")
+    ArticleFactory.create_batch(21, published=True, section=section)
+
+    def heading(url):
+        return re.search(r'<h1 class="page-title">(.*?)</h1>', client.get(url).content.decode()).group(1)
+
+    assert heading(section.get_absolute_url()) == "要闻"
+    assert heading(section.get_absolute_url() + "?page=2") == "要闻（第2页）"
+    assert heading(reverse("articles:article_list") + "?page=2") == "最新报道（第2页）"
+
+
 def test_list_pages_share_their_own_title_and_description(client):
     """A section, a reporter or the home page shared on WeChat or Weibo shows its own name and description, not the
     bare site name."""
