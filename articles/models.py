@@ -439,12 +439,12 @@ class Photo(models.Model):
 
 def rendition_upload_to(instance, filename):
     """``renditions/YYYY/MM/<the photo's generated name>/<kind>-<width>.<format>``: a photo's renditions together.
-    Renditions made again (a moved focal point) carry the token of that making (``<kind>-<width>-<token>``): an
+    Renditions made again (a moved focal point) carry a mark of that making (``<kind>-<width>-<making>``): an
     address once served is never served with other content, which browsers and CDNs would keep showing."""
     stem = instance.photo.image.name.rsplit(".", 1)[0].removeprefix("photos/")
     extension = "jpg" if instance.format == Rendition.Format.JPEG else instance.format
-    token = getattr(instance, "name_token", "")
-    return f"renditions/{stem}/{instance.kind}-{instance.width}{'-' + token if token else ''}.{extension}"
+    making = getattr(instance, "making", "")
+    return f"renditions/{stem}/{instance.kind}-{instance.width}{'-' + making if making else ''}.{extension}"
 
 
 class Rendition(models.Model):

@@ -844,13 +844,13 @@ def make_renditions(photo, *, kinds=("full", "card"), replace=False, formats=REN
     stored, made = [], []
     try:
         with transaction.atomic():
-            token = ""
+            making = ""  # what names this making of the renditions, when they are made again
             if replace and existing:  # their files go once this commits
                 Rendition.objects.filter(pk__in=[r.pk for r in existing.values()]).delete()
                 for rendition in existing.values():
                     delete_file_after_commit(rendition.file.storage, rendition.file.name)
                 existing = {}
-                token = uuid.uuid4().hex[:8]  # new addresses: the old ones may be kept by browsers and CDNs
+                making = uuid.uuid4().hex[:8]  # new addresses: the old ones may be kept by browsers and CDNs
             wanted = None
             with full_size_image_slot(), photo.image.open("rb") as source:
                 for kind, width, image in render_photo(source, focal=(photo.focal_x, photo.focal_y), kinds=kinds):
@@ -862,7 +862,7 @@ def make_renditions(photo, *, kinds=("full", "card"), replace=False, formats=REN
                         wanted = Rendition(
                             photo=photo, kind=kind, width=width, height=image.height, format=rendition_format
                         )
-                        wanted.name_token = token
+                        wanted.making = making
                         content = encode_rendition(image, rendition_format)
                         store_file(wanted.file, "rendition", ContentFile(content))
                         stored.append(wanted.file.name)
