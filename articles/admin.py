@@ -31,7 +31,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import ngettext, pgettext_lazy
 
 from articles import manuscripts, services, tasks
 from articles import search as article_search
@@ -2062,6 +2062,19 @@ class PhotoAdmin(admin.ModelAdmin):
             moved_focal_point=bool({"focal_x", "focal_y"} & set(form.changed_data)),
             user=request.user,
         )
+        if change and "image" in form.changed_data and "alt_text" not in form.changed_data:
+            # The new picture keeps the old one's words: nothing asked whether they still describe it.
+            showing = len(services.stories_using_photos([obj]))
+            message = _("The file was replaced: check that the alt text still describes the new picture.")
+            if showing:
+                message = ngettext(
+                    "The file was replaced: check that the alt text still describes the new picture, and the caption "
+                    "of the %(count)d story that shows it.",
+                    "The file was replaced: check that the alt text still describes the new picture, and the captions "
+                    "of the %(count)d stories that show it.",
+                    showing,
+                ) % {"count": showing}
+            self.message_user(request, message, messages.WARNING)
 
 
 @admin.register(FrontPageSlot)

@@ -892,6 +892,21 @@ def test_an_edit_form_opened_before_a_photo_was_replaced_is_refused_as_out_of_da
     assert story.summary != "改了摘要" and photo.image.name in story.body
 
 
+def test_replacing_a_file_asks_for_its_words_to_be_checked(admin_client, django_capture_on_commit_callbacks):
+    """The new picture kept the old one's alt text and captions, and nothing asked whether they still fit it."""
+    photo = PhotoFactory(alt_text="会场全景")
+    ArticlePhotoFactory(photo=photo, caption="会场。")
+    ArticleFactory(published=True, lead_photo=photo)
+    unused = PhotoFactory(alt_text="备用照片")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        said = [str(m) for m in admin_client.get(replace_file(admin_client, photo).url).context["messages"]]
+        alone = [str(m) for m in admin_client.get(replace_file(admin_client, unused).url).context["messages"]]
+
+    assert "文件已替换：请核对替代文字是否仍然描述新的照片，以及用到它的 2 篇稿件中的图说。" in said
+    assert "文件已替换：请核对替代文字是否仍然描述新的照片。" in alone
+
+
 def test_a_step_refused_after_a_photo_was_replaced_names_who_replaced_it(
     admin_client, admin_user, editor_user, django_capture_on_commit_callbacks
 ):
