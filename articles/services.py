@@ -1076,10 +1076,12 @@ def _photo_replaced_in_stories(photo, user):
     stories = stories_using_photos([photo])
     if not stories:
         return
-    Article.all_objects.filter(pk__in=[story.pk for story in stories]).update(edit_count=F("edit_count") + 1)
+    unrecorded = [story for story in stories if story.deleted_at is not None or story.status == Status.DRAFT]
+    # A workflow step counts as an edit (``_record``); the stories that get none count this one here.
+    Article.all_objects.filter(pk__in=[story.pk for story in unrecorded]).update(edit_count=F("edit_count") + 1)
     comment = _("The file of photo %(photo)s (%(alt)s) was replaced.") % {"photo": photo.pk, "alt": photo.alt_text}
     for story in stories:
-        if story.deleted_at is not None or story.status == Status.DRAFT:
+        if story in unrecorded:
             continue
         if not reset_review_after_change(story, user) and story.is_published():
             Article.all_objects.filter(pk=story.pk).update(updated_at=timezone.now())
