@@ -1019,6 +1019,11 @@ class ArticleAdmin(admin.ModelAdmin):
 
     delete_confirmation_template = "admin/articles/article/delete_confirmation.html"
 
+    def render_delete_form(self, request, context):
+        # What else on the site the story takes with it (its home-page slot, package, topics, print page).
+        context["trash_notes"] = services.what_the_trash_takes([context["object"]])[context["object"].pk]
+        return super().render_delete_form(request, context)
+
     def response_delete(self, request, obj_display, obj_id):
         # Django's message would say "deleted": the story is in the trash, from where an editor may restore it.
         request.newsroom_trashed = obj_display
@@ -1034,12 +1039,15 @@ class ArticleAdmin(admin.ModelAdmin):
     @admin.action(description=_("Move the selected articles to the trash"), permissions=["delete"])
     def move_to_trash(self, request, queryset):
         if not request.POST.get("post"):
-            # First a page that lists them and says what the trash does (a live story leaves the site at once).
+            # First a page that lists them and says what the trash does (a live story leaves the site at once), and
+            # what else on the site each one takes with it.
+            articles = list(queryset.order_by("-published_at", "-id"))
+            notes = services.what_the_trash_takes(articles)
             context = {
                 **self.admin_site.each_context(request),
                 "title": _("Move to the trash?"),
                 "opts": self.opts,
-                "articles": queryset.order_by("-published_at", "-id"),
+                "articles": [(article, notes[article.pk]) for article in articles],
                 "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
             }
             return TemplateResponse(request, "admin/articles/article/trash_confirmation.html", context)

@@ -29,7 +29,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop, pgettext
+from django.utils.translation import gettext_noop, ngettext, pgettext
 from PIL import Image, ImageCms, ImageFile, PngImagePlugin
 
 from articles import cache as page_cache
@@ -2695,6 +2695,48 @@ def desk_counts(user):
 # kept with its bylines, photos, entries, transitions and versions. Editors restore it (as a draft: a story that
 # was published goes through the workflow again); only the chief editor deletes it for good, and
 # ``manage.py empty_trash`` deletes what has been in the trash longer than settings.NEWSROOM_TRASH_DAYS.
+
+
+def what_the_trash_takes(articles):
+    """What else changes on the site when each of ``articles`` goes to the trash, as sentences for the confirmation
+    pages ({article id: [sentence, ...]}): the home-page slot it fills, the package it leads, its special topics, its
+    print page. Four queries whatever the number of stories."""
+    from articles.models import Article, FrontPageSlot, TopicLink
+
+    articles = list(articles)
+    ids = [article.pk for article in articles]
+    notes = {pk: [] for pk in ids}
+    for slot in FrontPageSlot.objects.filter(article_id__in=ids):
+        notes[slot.article_id].append(
+            _("It fills the home page's “%(slot)s”: the latest story takes its place.")
+            % {"slot": slot.get_position_display()}
+        )
+    companions = Article.objects.published().filter(package_lead_id__in=ids).exclude(pk__in=ids)
+    companions = companions.values("package_lead_id")
+    for row in companions.annotate(count=Count("pk")).order_by():
+        notes[row["package_lead_id"]].append(
+            ngettext(
+                "It leads a package: %(count)d other story stops listing it among the package's stories.",
+                "It leads a package: %(count)d other stories stop listing it among the package's stories.",
+                row["count"],
+            )
+            % {"count": row["count"]}
+        )
+    topics = {}
+    for link in (
+        TopicLink.objects.filter(article_id__in=ids)
+        .select_related("topic")
+        .order_by("-topic__starts_on", "topic__title")
+    ):
+        topics.setdefault(link.article_id, []).append(f"“{link.topic.title}”")
+    for pk, titles in topics.items():
+        notes[pk].append(_("The special topics %(topics)s stop listing it.") % {"topics": "、".join(titles)})
+    for article in articles:
+        if article.print_issue_on:
+            notes[article.pk].append(
+                _("The print edition's %(page)s stops listing it on the site.") % {"page": article.print_reference}
+            )
+    return notes
 
 
 def move_to_trash(article, user):

@@ -1,7 +1,7 @@
 """The trash: deleting an article hides it everywhere and keeps it with its parts; editors restore, the chief purges."""
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from io import StringIO
 
 import pytest
@@ -10,8 +10,24 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles import services
-from articles.models import Article, ArticlePhoto, Byline, ExperienceEntry, Status, Transition, TrashedArticle
-from tests.factories import ArticleFactory, ArticlePhotoFactory, BylineFactory, ExperienceEntryFactory
+from articles.models import (
+    Article,
+    ArticlePhoto,
+    Byline,
+    ExperienceEntry,
+    FrontPageSlot,
+    Status,
+    Transition,
+    TrashedArticle,
+)
+from tests.factories import (
+    ArticleFactory,
+    ArticlePhotoFactory,
+    BylineFactory,
+    ExperienceEntryFactory,
+    FrontPageSlotFactory,
+    TopicFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -90,6 +106,48 @@ def test_the_bulk_action_moves_to_the_trash_once_confirmed(client, editor_user):
     assert response.status_code == 302
     assert not Article.objects.exists()
     assert Article.all_objects.filter(deleted_at__isnull=False).count() == 2
+
+
+def placed_story(headline):
+    """A live story on the home page, leading a package, in two topics (the newer one listed first, as on the topic
+    list) and on a print page."""
+    story = ArticleFactory(
+        headline=headline,
+        published=True,
+        print_issue_on=date(2026, 11, 20),
+        print_page_number="A03",
+        print_page_name="要闻",
+    )
+    FrontPageSlotFactory(article=story, position=FrontPageSlot.Position.LEAD)
+    ArticleFactory(published=True, package_lead=story)
+    ArticleFactory(published=True, package_lead=story)
+    ArticleFactory(package_lead=story)  # a draft companion: no page lists anything yet
+    story.topics.set(
+        [
+            TopicFactory(title="乡村振兴", starts_on=date(2026, 3, 1)),
+            TopicFactory(title="妇联改革", starts_on=date(2026, 11, 19)),
+        ]
+    )
+    return story
+
+
+def test_the_trash_confirmation_names_what_else_the_story_leaves(client, editor_user):
+    story = placed_story("放在首页头条的稿件")
+    client.force_login(editor_user)
+    notes = [
+        "它在首页的“头条”位置：移走后由最新稿件补上。",
+        "它是一组报道的主稿：另外 2 篇已发布稿件的“本组报道”将不再列出它。",
+        "专题“妇联改革”、“乡村振兴”将不再列出它。",
+        "网站数字报的2026年11月20日 A03版 要闻将不再列出它。",
+    ]
+
+    one = client.get(reverse("admin:articles_article_delete", args=[story.pk])).content.decode()
+    chosen = {"action": "move_to_trash", "_selected_action": [story.pk, ArticleFactory(headline="无处安放").pk]}
+    bulk = client.post(reverse("admin:articles_article_changelist"), chosen).content.decode()
+
+    for html in (one, bulk):
+        assert [note for note in notes if f"<li>{note}</li>" in html] == notes
+    assert "无处安放</li>" in bulk  # a story placed nowhere has no list of its own
 
 
 def test_a_reporter_may_not_bulk_trash_their_published_story(client, reporter_user):
