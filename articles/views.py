@@ -780,7 +780,8 @@ class SearchView(ListView):
 def print_issue_latest(request):
     """/print/: the issue of the date picked with the date form (?date=yyyy-mm-dd), or else the latest issue. The
     paper does not come out every day: a date without an issue leads to the last issue before it (or, before the
-    first issue, to the first), whose page shows its own date."""
+    first issue, to the first), whose page shows its own date; a date that cannot be read, to the latest issue,
+    whose page says so."""
     form = PrintIssueForm(request.GET)
     issues = Article.objects.published().print_out().values_list("print_issue_on", flat=True)
     if form.is_valid():
@@ -796,7 +797,14 @@ def print_issue_latest(request):
     url = reverse("articles:print_issue", kwargs={"issue_on": issue_on})
     if form.is_valid() and issue_on != form.cleaned_data["date"]:  # the issue's page says the day had none
         url += "?" + urlencode({"picked": form.cleaned_data["date"].isoformat()})
+    elif not form.is_valid() and request.GET.get("date", "").strip():  # and that it could not read the date
+        url += "?" + urlencode({"picked": UNREADABLE_DATE})
     return HttpResponseRedirect(url)
+
+
+# ``?picked=`` of an issue's page reached with a date the form could not read (the latest issue, said so). The
+# typed text itself is never shown back: anyone could make a link that prints a sentence of their own on our page.
+UNREADABLE_DATE = "unreadable"
 
 
 def _other_day(value, issue_on, previous_on, next_on):
@@ -862,9 +870,9 @@ class PrintIssueView(ListView):
         context["issue_on"] = issue_on
         context["pages"] = pages
         context.update(Article.objects.published().print_out().print_issue_neighbours(issue_on))
-        context["picked_on"] = _other_day(
-            self.request.GET.get("picked"), issue_on, context["previous_issue_on"], context["next_issue_on"]
-        )
+        picked = self.request.GET.get("picked")
+        context["picked_on"] = _other_day(picked, issue_on, context["previous_issue_on"], context["next_issue_on"])
+        context["picked_unreadable"] = picked == UNREADABLE_DATE and context["next_issue_on"] is None
         context["form"] = PrintIssueForm(initial={"date": issue_on})
         return context
 

@@ -242,10 +242,23 @@ def test_print_without_a_date_goes_to_the_latest_issue(client):
     in_print(ISSUE, "A01", "要闻")
     in_print(ISSUE + timedelta(days=2), "A01", "要闻", status="draft", published_at=None)
     in_print(ISSUE + timedelta(days=3), "A01", "要闻", scheduled=True)
-    for query in ["", "?date=", "?date=garbage", "?date=%00"]:
+    for query in ["", "?date=", "?date=%20", "?date=%00"]:
         response = client.get(f"/print/{query}")
         assert response.status_code == 302
         assert response["Location"] == "/print/2026-11-20/"
+
+
+def test_a_date_that_cannot_be_read_leads_to_the_latest_issue_saying_so(client):
+    in_print(ISSUE - timedelta(days=1), "A01", "要闻")
+    in_print(ISSUE, "A01", "要闻")
+    for typed in ["garbage", "2026-02-30", "20261120x", "<b>明天</b>"]:
+        response = client.get(f"/print/?date={typed}")
+        assert (response.status_code, response["Location"]) == (302, "/print/2026-11-20/?picked=unreadable"), typed
+
+    html = client.get("/print/2026-11-20/?picked=unreadable").content.decode()
+    assert "没能读出所选的日期（请写成 2026-11-20 这样）：这是最新一期。" in html
+    # An older issue is not the latest: a link naming it so (edited, or shared late) says nothing.
+    assert "没能读出" not in client.get("/print/2026-11-19/?picked=unreadable").content.decode()
 
 
 def test_print_without_any_issue_is_404(client):
