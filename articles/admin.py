@@ -514,6 +514,19 @@ def has_been_out(article):
 class CorrectionFormSet(PartFormSet):
     user = None  # set by CorrectionInline.get_formset
 
+    def save(self, commit=True):
+        """Once the story has been out, a correction changed or taken down is in its workflow history with what it
+        said before (the versions keep no corrections: restoring one must not take back a later correction)."""
+        if has_been_out(self.instance):
+            changed = [form for form in self.initial_forms if form.has_changed() and form not in self.deleted_forms]
+            before = [(form.initial, False) for form in changed] + [(form.initial, True) for form in self.deleted_forms]
+        else:
+            before = []
+        saved = super().save(commit)
+        for initial, removed in before:
+            services.record_correction_change(self.instance, self.user, initial, removed=removed)
+        return saved
+
     def clean(self):
         """A correction of a story that has been out is the public record: only the chief editor changes it (any
         editor rewrote one silently: the history keeps no corrections); a new one is added instead."""

@@ -1000,6 +1000,8 @@ class Transition(models.Model):
         TRASH = "trash", _("Moved to the trash")
         RESTORE = "restore", _("Restored from the trash")
         PHOTO_REPLACED = "photo_replaced", _("A photo it shows was replaced")
+        CORRECTION_CHANGED = "correction_changed", _("A correction was changed")
+        CORRECTION_REMOVED = "correction_removed", _("A correction was taken down")
 
     article = models.ForeignKey(
         Article, verbose_name=_("article"), on_delete=models.CASCADE, related_name="transitions"

@@ -2690,6 +2690,24 @@ def desk_counts(user):
     )
 
 
+def record_correction_change(article, user, before, *, removed):
+    """Put on the story's workflow history that ``user`` changed (or took down) one of its corrections, with what it
+    said before (``before``: the correction's kind, text and noted_at as the form had them). Not a step of the
+    workflow: it counts as no further edit (the save it comes with counted) and names no version."""
+    from articles.models import Correction, Transition
+
+    moment = before["noted_at"]
+    said = _("Before: %(kind)s, %(time)s: %(text)s") % {
+        "kind": Correction.Kind(before["kind"]).label,
+        "time": f"{timezone.localtime(moment):%Y-%m-%d %H:%M}" if moment else "",
+        "text": before["text"],
+    }
+    action = Transition.Action.CORRECTION_REMOVED if removed else Transition.Action.CORRECTION_CHANGED
+    Transition.objects.create(
+        article=article, action=action, from_status=article.status, to_status=article.status, user=user, comment=said
+    )
+
+
 # --- Trash --------------------------------------------------------------------------------------
 # Deleting an article in the admin moves it to the trash: hidden everywhere (the default manager leaves it out),
 # kept with its bylines, photos, entries, transitions and versions. Editors restore it (as a draft: a story that

@@ -606,6 +606,50 @@ def test_only_the_chief_editor_takes_down_or_rewrites_a_correction_of_a_story_th
     assert not Correction.objects.filter(article=article).exists()
 
 
+def test_a_correction_the_chief_changes_or_takes_down_stays_in_the_workflow_history(client, chief_editor_user):
+    """Once the story has been out, a correction is the public record: what one said before a change, and one taken
+    down, were lost without a trace (the versions keep no corrections)."""
+    from datetime import datetime
+
+    from articles.models import Correction, Transition
+    from tests.factories import CorrectionFactory
+
+    article = ArticleFactory(published=True)
+    noted = timezone.make_aware(datetime(2026, 11, 20, 9, 30))
+    CorrectionFactory(article=article, text="原稿中日期有误，已更正。", noted_at=noted)
+    CorrectionFactory(article=article, text="补充了与会人数。", kind=Correction.Kind.UPDATE, noted_at=noted)
+    url = admin_url(article, "change", article.pk)
+    client.force_login(chief_editor_user)
+    data = form_data(client.get(url))
+    data.update({"corrections-0-text": "原稿中会议日期有误，已更正。", "corrections-1-DELETE": "on", "_save": "保存"})
+
+    assert client.post(url, data).status_code == 302
+
+    steps = Transition.objects.filter(article=article).order_by("id")
+    assert [(step.get_action_display(), step.user, step.comment) for step in steps] == [
+        ("更正被修改", chief_editor_user, "原为（更正，2026-11-20 09:30）：原稿中日期有误，已更正。"),
+        ("更正被撤下", chief_editor_user, "原为（更新，2026-11-20 09:30）：补充了与会人数。"),
+    ]
+    history = client.get(url).content.decode()
+    assert "更正被撤下" in history and "原为（更新，2026-11-20 09:30）：补充了与会人数。" in history
+
+
+def test_a_draft_s_corrections_change_without_a_record(editor_client):
+    """Before the story has been out no reader saw them: nothing to keep."""
+    from articles.models import Transition
+    from tests.factories import CorrectionFactory
+
+    article = ArticleFactory()
+    CorrectionFactory(article=article, text="草稿里的更正。")
+    url = admin_url(article, "change", article.pk)
+    data = form_data(editor_client.get(url))
+    data.update({"corrections-0-text": "改过的更正。", "_save": "保存"})
+
+    assert editor_client.post(url, data).status_code == 302
+    assert article.corrections.get().text == "改过的更正。"
+    assert not Transition.objects.filter(article=article).exists()
+
+
 def test_a_live_storys_sensitive_word_already_there_does_not_hold_up_a_correction(editor_client):
     """What the chief editor published with a reason stays; a save changing something else goes through, and so does
     a change to the text that keeps the word without adding another."""
