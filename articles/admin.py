@@ -1871,6 +1871,23 @@ class TopicAdmin(admin.ModelAdmin):
     def featured(self, obj):
         return yes_no_icon(obj.is_featured)
 
+    def get_actions(self, request):
+        # One topic at a time, from its own delete page: that page names the stories that lose it.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def get_deleted_objects(self, objs, request):
+        """A topic's deletion deletes no story: nothing but the topic is listed (Django listed each link to a story
+        as "Article_topics object (1)"); the page names the stories that lose it (``render_delete_form``)."""
+        objs = list(objs)
+        return [str(obj) for obj in objs], {Topic._meta.verbose_name_plural: len(objs)}, set(), []
+
+    def render_delete_form(self, request, context):
+        stories = Article.all_objects.filter(topics=context["object"]).order_by("-published_at", "-id")
+        context["topic_stories"] = [story_link(story) for story in stories]
+        return super().render_delete_form(request, context)
+
 
 @admin.register(Organization)
 class OrganizationAdmin(StoriesKeepItMixin, admin.ModelAdmin):

@@ -253,6 +253,13 @@ class Topic(models.Model):
     def get_absolute_url(self):
         return reverse("articles:topic_detail", kwargs={"slug": self.slug})
 
+    def clean(self):
+        """The end before the start was refused by the database's rule alone, by its name (约束
+        "articles_topic_ends_after_start" 是无效的): said on the field, in words."""
+        super().clean()
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise forms.ValidationError({"ends_on": _("A topic cannot end before it starts: check the two dates.")})
+
 
 class Organization(models.Model):
     class Level(models.TextChoices):
