@@ -655,35 +655,52 @@ class ArticleAdminForm(forms.ModelForm):
             raise forms.ValidationError(self.save_failure, code="database_unavailable")
         return cleaned
 
+    renames_print_page = False  # set by _check_print_page_name: ArticleAdmin.save_related names the whole page
+
     def _check_print_page_name(self, cleaned):
         """One print page has one name: the issue's page showed the first story's, while another story's own
-        reference named the page otherwise. A story may leave the name empty and take the page's."""
+        reference named the page otherwise. Checked when the form changes the story's place in print (an unrelated
+        edit of a story whose page came to have two names is not held up by it). A name left empty takes the
+        page's; an editor who renames the page of a story renames the page (its other stories follow, in
+        ``ArticleAdmin.save_related``); anyone else's other name is refused, naming the page's."""
+        if not {"print_issue_on", "print_page_number", "print_page_name"} & set(self.changed_data):
+            return
         issue_on, name = cleaned.get("print_issue_on"), (cleaned.get("print_page_name") or "").strip()
         number = services.normalized_page_number(cleaned.get("print_page_number"))
-        if not (issue_on and number and name):
+        if not (issue_on and number):
             return
         # The stories whose page names count here are those the user may open: naming another's draft or an
         # embargoed story would show its headline to whoever types its issue and page.
         visible = Q(pk__in=Article.objects.published().values("pk"))
         if self.user is not None:
             visible |= Q(pk__in=Article.objects.editable_by(self.user).values("pk"))
-        other = (
+        named = (
             Article.objects.filter(visible, print_issue_on=issue_on, print_page_number=number)
             .exclude(print_page_name="")
-            .exclude(print_page_name=name)
             .exclude(pk=self.instance.pk)
             .only("headline", "print_page_name")
-            .first()
         )
-        if other is not None:
-            self.add_error(
-                "print_page_name",
-                _(
-                    "Page %(page)s of that issue is already called “%(name)s” (in “%(story)s”): use the same name, "
-                    "or leave it empty to take the page's."
-                )
-                % {"page": number, "name": other.print_page_name, "story": other.headline},
+        if not name:
+            page = named.first()
+            if page is not None:  # shown on the story's own page and in the admin list as the page's
+                cleaned["print_page_name"] = page.print_page_name
+            return
+        other = named.exclude(print_page_name=name).first()
+        if other is None:
+            return
+        saved = Article.all_objects.filter(pk=self.instance.pk).values("print_issue_on", "print_page_number").first()
+        own_page = saved is not None and (saved["print_issue_on"], saved["print_page_number"]) == (issue_on, number)
+        if own_page and self.initial.get("print_page_name") and self.user and edits_any_article(self.user):
+            self.renames_print_page = True
+            return
+        self.add_error(
+            "print_page_name",
+            _(
+                "Page %(page)s of that issue is already called “%(name)s” (in “%(story)s”): use the same name, "
+                "or leave it empty to take the page's."
             )
+            % {"page": number, "name": other.print_page_name, "story": other.headline},
+        )
 
 
 # A workflow step refused keeps what was typed for it, in the session until the change page shows it again.
@@ -800,6 +817,14 @@ class PrintIssueFilter(admin.SimpleListFilter):
         if days is None:
             return queryset
         return queryset.filter(print_issue_on=timezone.localdate() + timedelta(days=days))
+
+
+def renamed_print_page_message(story, count):
+    return ngettext(
+        "Page %(page)s of that issue is now called “%(name)s” in %(count)d other story as well.",
+        "Page %(page)s of that issue is now called “%(name)s” in %(count)d other stories as well.",
+        count,
+    ) % {"page": story.print_page_number, "name": story.print_page_name, "count": count}
 
 
 def finding_html(finding):
@@ -989,6 +1014,13 @@ class ArticleAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
+        if form.renames_print_page:
+            story = form.instance
+            renamed = services.rename_print_page(
+                story.print_issue_on, story.print_page_number, story.print_page_name, keep=story.pk
+            )
+            if renamed:
+                self.message_user(request, renamed_print_page_message(story, renamed), messages.INFO)
         if getattr(request, "_newsroom_story_unsaved", False) and any(formset.has_changed() for formset in formsets):
             self._save_story(request, form.instance, form, change)  # a byline, photo or entry changed it
         before = getattr(request, "_newsroom_reviewed_text", None)

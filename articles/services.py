@@ -1696,18 +1696,21 @@ class Finding:
     length: int = 0  # how long it is there (full-width letters or another case may differ from ``word``)
 
     MISSING = "missing"
+    CONFLICT = "conflict"
     SENSITIVE = "sensitive"
     MISWRITTEN = "miswritten"
 
     @property
     def blocks(self):
-        """Missing parts and sensitive words stop publication (a chief editor may override a sensitive word)."""
-        return self.kind in {self.MISSING, self.SENSITIVE}
+        """Missing parts, conflicts with what is on the site and sensitive words stop publication (a chief editor
+        may override a sensitive word)."""
+        return self.kind in {self.MISSING, self.CONFLICT, self.SENSITIVE}
 
     @property
     def kind_label(self):
         return {
             self.MISSING: _("Missing"),
+            self.CONFLICT: _("Does not match the site"),
             self.SENSITIVE: _("Sensitive word"),
             self.MISWRITTEN: _("Miswritten word"),
         }.get(self.kind, self.kind)
@@ -1734,6 +1737,11 @@ class Finding:
                     "%(photo)s has no alt text: click the image in the text, then “%(button)s” on its toolbar."
                 ) % {"photo": self.field_label, "button": _("Change image alternative text")}
             return _("%(photo)s has no alt text.") % {"photo": self.field_label}
+        if self.kind == self.CONFLICT:  # the only one: the print page's name (``print_page_name_conflict``)
+            return _(
+                "The site already calls page %(page)s of this issue “%(name)s”: give the story the same page name, "
+                "or leave it empty to take the page's."
+            ) % {"page": self.correction, "name": self.word}
         if self.kind == self.MISWRITTEN:
             return _("“%(word)s” in %(field)s should be written “%(correction)s”.") % {
                 "word": self.word,
@@ -1917,9 +1925,10 @@ def has_alt_text(photo):
 def publication_findings(article) -> list[Finding]:
     """Everything to look at before ``article`` is published, in reading order.
 
-    Required parts (headline, section, a byline, alt text on every photo, the rich text's images included), then
-    every occurrence of an active watch word (sensitive or miswritten) in the text a reader sees. A fixed number of
-    queries whatever the number of words, bylines, photos and entries: the word list, bylines, lead photo, photos,
+    Required parts (headline, section, a byline, alt text on every photo, the rich text's images included), a
+    print page named otherwise on the site, then every occurrence of an active watch word (sensitive or
+    miswritten) in the text a reader sees. A fixed number of queries whatever the number of words, bylines, photos
+    and entries: the word list, bylines, the print page's name (for a story in print), lead photo, photos,
     entries.
     """
     from articles.models import ArticlePhoto, Byline, ExperienceEntry, WatchWord
@@ -1931,6 +1940,12 @@ def publication_findings(article) -> list[Finding]:
         findings.append(Finding(Finding.MISSING, "section"))
     if not _related(article, "bylines", Byline.objects.filter(article=article)[:1]):
         findings.append(Finding(Finding.MISSING, "bylines"))
+    # Two names of one print page on the site (a reporter's draft could not see an editor's; a story restored
+    # from the trash kept its old one): the issue's page showed one, the story's own reference the other.
+    if page_name := print_page_name_conflict(article):
+        findings.append(
+            Finding(Finding.CONFLICT, "print_page_name", word=page_name, correction=article.print_page_number)
+        )
 
     lead_photo = article.lead_photo if article.lead_photo_id else None
     photos = _related(
@@ -2478,7 +2493,7 @@ def publish(article, user, at=None, override_reason=""):
         locked = _locked(article)
         check_publish(locked, user)
         findings = publication_findings(locked)
-        missing = [finding for finding in findings if finding.kind == Finding.MISSING]
+        missing = [finding for finding in findings if finding.kind in {Finding.MISSING, Finding.CONFLICT}]
         sensitive = [finding for finding in findings if finding.kind == Finding.SENSITIVE]
         warnings = [finding for finding in findings if not finding.blocks]
         if missing:
@@ -2688,6 +2703,45 @@ def desk_counts(user):
         my_drafts=Count("pk", filter=Q(status=Status.DRAFT, pk__in=mine)),
         returned_to_me=Count("pk", filter=Q(status=Status.DRAFT, last_action="return", pk__in=mine)),
     )
+
+
+def rename_print_page(issue_on, number, name, *, keep=None):
+    """Give page ``number`` of the ``issue_on`` issue the name ``name`` in every story on it (outside the trash) but
+    ``keep``: an editor renamed the page in one of them. Each renamed story counts an edit (a form opened before is
+    refused rather than putting the old name back) and is modified now (its page shows the name). Returns how many
+    were renamed."""
+    from django.db.models import F
+
+    from articles.models import Article
+
+    renamed = (
+        Article.objects.filter(print_issue_on=issue_on, print_page_number=number)
+        .exclude(pk=keep)
+        .exclude(print_page_name=name)
+        .update(print_page_name=name, edit_count=F("edit_count") + 1, updated_at=timezone.now())
+    )
+    if renamed:
+        page_cache.content_changed()
+    return renamed
+
+
+def print_page_name_conflict(article):
+    """The name the site already gives ``article``'s print page, when a published story there calls it otherwise
+    than ``article`` does ("" when they agree, or when the story names no page)."""
+    from articles.models import Article
+
+    if not (article.print_issue_on and article.print_page_number and article.print_page_name):
+        return ""
+    other = (
+        Article.objects.published()
+        .filter(print_issue_on=article.print_issue_on, print_page_number=article.print_page_number)
+        .exclude(pk=article.pk)
+        .exclude(print_page_name="")
+        .exclude(print_page_name=article.print_page_name)
+        .values_list("print_page_name", flat=True)
+        .first()
+    )
+    return other or ""
 
 
 def record_correction_change(article, user, before, *, removed):

@@ -141,6 +141,91 @@ def test_one_print_page_has_one_name(editor_client, name):
         assert response.status_code == 302
 
 
+def test_a_story_whose_page_came_to_have_two_names_still_takes_an_unrelated_edit(editor_client):
+    """A reporter's draft could not see an editor's name for the page, and both went live: every later save of
+    either story was refused over the page's name, a headline fix included."""
+    from tests.test_admin import form_data
+
+    in_print(ISSUE, "A02", "专版甲")
+    other = in_print(ISSUE, "A02", "专版乙", headline="记者稿乙")
+    change_url = reverse("admin:articles_article_change", args=[other.pk])
+    data = form_data(editor_client.get(change_url))
+    data.update({"headline": "记者稿乙（修改标题）", "_save": "1"})
+
+    assert editor_client.post(change_url, data).status_code == 302
+    assert Article.objects.get(pk=other.pk).headline == "记者稿乙（修改标题）"
+
+
+def test_a_story_that_leaves_its_page_name_empty_takes_the_page_s(editor_client, client):
+    """The issue's page listed it under the page's name, its own page said "A03版" with no name."""
+    from tests.test_admin import form_data
+
+    in_print(ISSUE, "A03", "妇女儿童")
+    article = ArticleFactory(published=True, headline="同版的另一篇")
+    change_url = reverse("admin:articles_article_change", args=[article.pk])
+    data = form_data(editor_client.get(change_url))
+    data.update({"print_issue_on": "2026-11-20", "print_page_number": "A03", "print_page_name": "", "_save": "1"})
+
+    assert editor_client.post(change_url, data).status_code == 302
+    assert Article.objects.get(pk=article.pk).print_page_name == "妇女儿童"
+    assert "2026年11月20日 A03版 妇女儿童" in text_of(client.get(article.get_absolute_url()).content.decode())
+
+
+def test_an_editor_renaming_a_story_s_page_renames_the_page(editor_client):
+    """Every other story on it refused the new name in turn: the desk had to empty the name of each first."""
+    from tests.test_admin import form_data
+
+    stories = [in_print(ISSUE, "A03", "妇女儿童") for _ in range(3)]
+    elsewhere = in_print(ISSUE, "A04", "妇女儿童")
+    before = {story.pk: story.edit_count for story in stories}
+    change_url = reverse("admin:articles_article_change", args=[stories[0].pk])
+    data = form_data(editor_client.get(change_url))
+    data.update({"print_page_name": "民生", "_save": "1"})
+
+    response = editor_client.post(change_url, data, follow=True)
+
+    assert "该期A03版另外 2 篇稿件的版名也已改为“民生”。" in [str(message) for message in response.context["messages"]]
+    assert {story.print_page_name for story in Article.objects.filter(print_page_number="A03")} == {"民生"}
+    assert Article.objects.get(pk=elsewhere.pk).print_page_name == "妇女儿童"
+    # A form of another of them opened before the rename is refused, rather than putting the old name back.
+    assert all(Article.objects.get(pk=story.pk).edit_count > before[story.pk] for story in stories[1:])
+
+
+def test_a_reporter_may_not_rename_a_page_other_stories_share(client, reporter_user):
+    from tests.test_admin import form_data
+
+    in_print(ISSUE, "A03", "妇女儿童", headline="同版的稿件")
+    own = in_print(ISSUE, "A03", "妇女儿童", created_by=reporter_user, status="draft", published_at=None)
+    client.force_login(reporter_user)
+    change_url = reverse("admin:articles_article_change", args=[own.pk])
+    data = form_data(client.get(change_url))
+    data.update({"print_page_name": "民生", "_save": "1"})
+
+    response = client.post(change_url, data)
+
+    assert response.status_code == 200 and "该期A03版已名为“妇女儿童”" in response.text
+    assert set(Article.objects.values_list("print_page_name", flat=True)) == {"妇女儿童"}
+
+
+def test_a_story_naming_a_live_page_otherwise_is_not_published(editor_user, reporter_user):
+    """Published without opening the form (a reporter's draft named the page otherwise, or a story came back from
+    the trash with its old name): the issue's page and the story's own reference disagreed."""
+    from articles import services
+
+    in_print(ISSUE, "A02", "专版甲")
+    story = in_print(ISSUE, "A02", "专版乙", created_by=reporter_user, status="draft", published_at=None)
+    BylineFactory(article=story, reporter=reporter_user.reporter)
+    services.submit_for_review(story, reporter_user)
+
+    with pytest.raises(services.WorkflowError) as caught:
+        services.publish(story, editor_user)
+
+    assert [finding.message for finding in caught.value.findings] == [
+        "网站上该期A02版已名为“专版甲”：请给稿件填同一版名，或留空以沿用该版版名。"
+    ]
+    assert not Article.objects.published().filter(pk=story.pk).exists()
+
+
 def test_the_page_name_check_names_no_story_its_reader_may_not_open(client, reporter_user):
     """The refusal quoted the other story's headline: another reporter's draft or an embargoed story was read by
     typing its issue and page. Only stories the reader may open count."""
