@@ -224,6 +224,10 @@ class Query:
     text: str  # the cleaned query, as shown back in the search box
     terms: list = field(default_factory=list)
     truncated: bool = False
+    too_many_words: bool = False  # cut to its first MAX_TERMS words (``truncated`` too)
+    # Digits or letters written against Chinese characters (30万, 24小时, 300人): found only as written, together.
+    # As separate words, 30万 matched a story with 30名 in one place and 万 in another.
+    phrases: list = field(default_factory=list)
 
     def __bool__(self):
         return bool(self.terms)
@@ -259,10 +263,32 @@ def parse_query(raw):
     """Words of the query (operators, quotes, wildcards and parentheses are just separators)."""
     text, truncated = clean_query(raw)
     words = _OPERATORS.sub(" ", text)  # AND, OR, NOT, NEAR typed as search syntax are not words to find
-    terms = list(dict.fromkeys(Term(run[:MAX_WORD_LENGTH]) for run in _RUN.findall(normalize(words))))
-    if len(terms) > MAX_TERMS:
+    normalized = normalize(words)
+    terms = list(dict.fromkeys(Term(run[:MAX_WORD_LENGTH]) for run in _RUN.findall(normalized)))
+    too_many_words = len(terms) > MAX_TERMS
+    if too_many_words:
         terms, truncated = terms[:MAX_TERMS], True
-    return Query(text=text, terms=terms, truncated=truncated)
+    kept = {term.text for term in terms}
+    phrases = [phrase for phrase in _glued_runs(normalized) if all(part in kept for part in _RUN.findall(phrase))]
+    return Query(
+        text=text, terms=terms, truncated=truncated, too_many_words=too_many_words, phrases=list(dict.fromkeys(phrases))
+    )
+
+
+def _glued_runs(text):
+    """The stretches of ``text`` where a run of digits or letters touches a run of CJK characters (30万, 24小时):
+    ``_RUN`` splits them into words, but the reader typed them together."""
+    glued, start, end, count = [], None, None, 0
+    for match in _RUN.finditer(text):
+        if match.start() == end:
+            end, count = match.end(), count + 1
+            continue
+        if count > 1:
+            glued.append(text[start:end])
+        start, end, count = match.start(), match.end(), 1
+    if count > 1:
+        glued.append(text[start:end])
+    return glued
 
 
 # --- Checking and ranking candidates ------------------------------------------------------------
@@ -279,6 +305,10 @@ def dictionary():
 # _PIECE characters, so its lone characters never carry over into the pieces.
 _PIECE = 128
 _LONE = _PIECE + 1
+# Characters that stand alone as words in running text (prepositions, conjunctions, particles): a lone one costs a
+# piece, no more, so that 在|家门口 ties with 在家|门口 and the three-character word is found where it is written
+# (家门口 in 让妇女在家门口就业 was refused).
+_FREE_SINGLES = frozenset("在是的了和与及或把被从对向为让到给也都就还又将")
 
 
 @functools.cache
@@ -349,7 +379,8 @@ def _is_whole_word_in(window, s, e):
                     ends.append(k - 4)
         if k in extra_ends:
             ends.append(k - size)
-        all_pieces, whole = best[k - 1] + _LONE, kept[k - 1] + _LONE
+        lone = _PIECE if window[k - 1] in _FREE_SINGLES else _LONE
+        all_pieces, whole = best[k - 1] + lone, kept[k - 1] + lone
         for i in ends:
             all_pieces = min(all_pieces, best[i] + _PIECE)
             if k <= s or i >= e or (s <= i and k <= e) or (i <= s and e <= k):
@@ -424,6 +455,8 @@ def check(query, title, meta, body, age_days=0.0):
                 in_title += 1
         if not found_any:
             return Hit(ok=False)
+    if not all(any(phrase in text for text in parts.values()) for phrase in query.phrases):
+        return Hit(ok=False)
     length = len(parts["meta"]) + len(parts["body"]) + 1
     density = (2 * counts["meta"] + counts["body"]) / math.sqrt(length)
     freshness = 1 / (1 + max(age_days, 0) / 365)

@@ -773,7 +773,13 @@ class SearchView(ListView):
                 kicker,
                 deck,
             )
-        context.update(form=self.form, query=query, capped=self.search.capped, canonical_params=self.canonical_params)
+        context.update(
+            form=self.form,
+            query=query,
+            capped=self.search.capped,
+            canonical_params=self.canonical_params,
+            max_words=search.MAX_TERMS,
+        )
         return context
 
 
@@ -873,6 +879,9 @@ class PrintIssueView(ListView):
         picked = self.request.GET.get("picked")
         context["picked_on"] = _other_day(picked, issue_on, context["previous_issue_on"], context["next_issue_on"])
         context["picked_unreadable"] = picked == UNREADABLE_DATE and context["next_issue_on"] is None
+        # A day still to come (its issue may be laid out already): not out yet, rather than "the paper did not
+        # come out".
+        context["picked_not_out"] = context["picked_on"] is not None and context["picked_on"] > timezone.localdate()
         context["form"] = PrintIssueForm(initial={"date": issue_on})
         return context
 

@@ -97,6 +97,9 @@ def test_a_document_has_the_codes_of_every_word_in_it():
         ("薄壁先发制人大家风雨同舟不做声", "家风", False),
         ("长工蒙古国家风险美容迷人", "家风", False),
         ("好家风代代传", "家风", True),
+        # A word after a character that stands alone (在, 让, 和…): 在|家门口 is as good a split as 在家|门口.
+        ("让民族地区妇女在家门口就业增收", "家门口", True),
+        ("家长在家门口就能得到指导", "家门口", True),
     ],
 )
 def test_a_word_split_across_two_words_is_not_a_match(text, word, is_match):
@@ -137,7 +140,7 @@ def test_the_segmentation_agrees_with_counting_every_split():
         pieces = [window[i:j] for i, j in itertools.pairwise([0, *cuts, len(window)])]
         if any(len(piece) > 1 and piece not in words and piece != word for piece in pieces):
             return None
-        return (len(pieces), sum(len(piece) == 1 for piece in pieces))
+        return (len(pieces), sum(len(piece) == 1 and piece not in search._FREE_SINGLES for piece in pieces))
 
     windows = [
         "夫妇联系",
@@ -148,6 +151,8 @@ def test_the_segmentation_agrees_with_counting_every_split():
         "好家风代代传",
         "大家风雨同舟",
         "哈哈哈",
+        "在家门口",
+        "和平安全",
     ]
     for window in windows:
         for s, e in itertools.combinations(range(len(window) + 1), 2):
@@ -632,6 +637,25 @@ def test_a_long_query_is_cut(client):
 
     assert response.context["query"].truncated
     assert len(response.context["query"].text) <= search.MAX_QUERY_LENGTH
+
+
+def test_a_query_of_too_many_words_says_so(client):
+    """It said the search was long: nine two-character words are not long, they are many."""
+    text = text_of(
+        main_of(client.get(reverse("articles:search"), {"q": "一二 三四 五六 七八 九十 甲乙 丙丁 戊己 庚辛"}))
+    )
+
+    assert "搜索词超过 8 个，只使用了前 8 个。" in text
+    assert "搜索内容过长" not in text
+
+
+@pytest.mark.parametrize("q", ["30万", "３０万", "30万 妇女"])
+def test_a_number_written_against_chinese_is_found_only_as_written(client, q):
+    """30万 was two words, 30 and 万: a story with 30名 in one place and 万 in another matched."""
+    indexed(headline="全省巾帼建功活动推进会召开", body="<p>会议表彰了30名先进个人，带动上万妇女参与。</p>")
+    indexed(headline="巾帼家政服务惠及30万家庭", body="<p>全省妇女踊跃参与。</p>")
+
+    assert found(client, q) == ["巾帼家政服务惠及30万家庭"]
 
 
 def test_header_has_a_search_box(client):

@@ -323,6 +323,20 @@ def test_a_picked_date_without_an_issue_leads_to_the_last_issue_before_it(client
     assert "2026年11月10日没有出报" in client.get("/print/2026-11-13/?picked=2026-11-10").content.decode()
 
 
+def test_a_picked_day_still_to_come_is_not_out_yet(client):
+    """Tomorrow's paper may be laid out already: the page said it "did not come out" that day."""
+    today = timezone.localdate()
+    in_print(today, "A01", "要闻")
+    in_print(today + timedelta(days=1), "A01", "要闻")  # laid out, not out before its midnight
+    tomorrow = today + timedelta(days=1)
+
+    response = client.get(f"/print/?date={tomorrow.isoformat()}", follow=True)
+
+    text = text_of(response.content.decode())
+    assert f"{tomorrow.year}年{tomorrow.month}月{tomorrow.day}日的报纸还没有出版，这是最新一期。" in text
+    assert "没有出报" not in text
+
+
 def test_print_without_a_date_goes_to_the_latest_issue(client):
     in_print(ISSUE, "A01", "要闻")
     in_print(ISSUE + timedelta(days=2), "A01", "要闻", status="draft", published_at=None)
