@@ -667,6 +667,13 @@ class ArticleAdminForm(forms.ModelForm):
             return
         issue_on, name = cleaned.get("print_issue_on"), (cleaned.get("print_page_name") or "").strip()
         number = services.normalized_page_number(cleaned.get("print_page_number"))
+        if not issue_on and (number or name) and "print_issue_on" not in self.errors:
+            # Kept and shown nowhere: a page without the paper's date is no place in print.
+            self.add_error(
+                "print_issue_on",
+                _("Give the date of the paper the page %(page)s is in.") % {"page": print_page_title(number, name)},
+            )
+            return
         if not (issue_on and number):
             return
         # The stories whose page names count here are those the user may open: naming another's draft or an

@@ -141,6 +141,25 @@ def test_one_print_page_has_one_name(editor_client, name):
         assert response.status_code == 302
 
 
+@pytest.mark.parametrize(
+    ("number", "name", "page"), [("A02", "专版", "A02版 专版"), ("A02", "", "A02版"), ("", "专版", "专版")]
+)
+def test_a_print_page_without_the_paper_s_date_is_refused(editor_client, number, name, page):
+    """It was kept and shown nowhere: not on the story's page, not in any issue."""
+    from tests.test_admin import form_data
+
+    article = ArticleFactory()
+    change_url = reverse("admin:articles_article_change", args=[article.pk])
+    data = form_data(editor_client.get(change_url))
+    data.update({"print_issue_on": "", "print_page_number": number, "print_page_name": name, "_save": "1"})
+
+    response = editor_client.post(change_url, data)
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["print_issue_on"] == [f"请填写“{page}”所在那期报纸的见报日期。"]
+    assert Article.objects.get(pk=article.pk).print_page_number == ""
+
+
 def test_a_story_whose_page_came_to_have_two_names_still_takes_an_unrelated_edit(editor_client):
     """A reporter's draft could not see an editor's name for the page, and both went live: every later save of
     either story was refused over the page's name, a headline fix included."""
