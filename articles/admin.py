@@ -21,7 +21,7 @@ from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.templatetags.static import static
-from django.urls import path, reverse
+from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.dateparse import parse_datetime
@@ -1809,6 +1809,16 @@ class ReporterAdminForm(MadeSlugFormMixin, CheckedImageFormMixin, forms.ModelFor
         return self._clean_image_field("portrait", max_side=services.PORTRAIT_MAX_SIDE)
 
 
+def held_link(obj):
+    """ "单位: <a>name</a>", to the object's page in the admin (its name alone when the admin has no page for it)."""
+    label = capfirst(obj._meta.verbose_name)
+    try:
+        url = reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
+    except NoReverseMatch:
+        return f"{label}: {obj}"
+    return format_html('{}: <a href="{}">{}</a>', label, url, obj)
+
+
 def story_link(article):
     """ "稿件: <a>headline</a>", to the story's page in the admin (a story in the trash is opened from the trash)."""
     page = "trashedarticle" if article.deleted_at else "article"
@@ -1836,8 +1846,13 @@ class StoriesKeepItMixin:
         stories = list(Article.all_objects.filter(pk__in=ids - {None}).order_by("pk"))  # one query for all parts
         if not stories:
             return super().get_deleted_objects(objs, request)
-        # Refused: the page lists the stories only (Django's own list named each byline, with a query each).
-        return [str(obj) for obj in objs], {}, set(), [story_link(story) for story in stories]
+        # Refused: the page lists the stories (Django's own list named each byline, with a query each), then
+        # whatever else holds it (an organisation's member organisations showed only once its stories were gone).
+        others = [
+            held for held in collector.protected if not isinstance(held, Article) and not hasattr(held, "article_id")
+        ]
+        protected = [story_link(story) for story in stories] + [held_link(held) for held in others]
+        return [str(obj) for obj in objs], {}, set(), protected
 
 
 @admin.register(Reporter)

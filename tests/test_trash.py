@@ -401,3 +401,19 @@ def test_the_delete_page_of_a_reporter_reads_the_stories_holding_it_at_once(
         counts.append(len(queries))
         assert html.count("/admin/articles/article/") >= stories
     assert counts[1] - counts[0] <= 2, counts
+
+
+def test_the_delete_page_of_an_organisation_names_its_stories_and_its_member_organisations(client, chief_editor_user):
+    """It named the stories only: once their entries were moved, a second try showed the member organisation."""
+    from tests.factories import OrganizationFactory
+    from tests.test_admin import admin_url
+
+    town = OrganizationFactory(name="石门镇妇女联合会")
+    village = OrganizationFactory(name="柳塘村妇联", parent=town)
+    ExperienceEntryFactory(article=ArticleFactory(headline="石门镇的经验"), organization=town)
+    client.force_login(chief_editor_user)
+
+    html = client.get(admin_url(town, "delete", town.pk)).content.decode()
+
+    assert "石门镇的经验</a>" in html
+    assert f'<a href="/admin/articles/organization/{village.pk}/change/">柳塘村妇联</a>' in html
