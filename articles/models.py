@@ -1185,3 +1185,50 @@ class SearchDocument(models.Model):
 
     def __str__(self):
         return self.title[:50]
+
+
+class FormerSlug(models.Model):
+    """An address a section, topic, reporter or organisation had before its slug was changed: its old links and
+    feed subscriptions lead to the new address (``articles.urls.follows_former_slugs``) instead of a 404.
+    Written by ``remember_former_slug`` whenever one of them is saved with another slug."""
+
+    model = models.CharField(_("kind"), max_length=20)  # the model's name: section, topic, reporter, organization
+    slug = models.SlugField(_("slug"), max_length=80)  # the longest slug of the four
+    object_id = models.PositiveBigIntegerField(_("object"))
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("former address")
+        verbose_name_plural = _("former addresses")
+        constraints = [models.UniqueConstraint(fields=["model", "slug"], name="articles_formerslug_unique")]
+
+    def __str__(self):
+        return f"{self.model}:{self.slug}"
+
+    @classmethod
+    def current_slug(cls, model, slug):
+        """The slug now in use of whatever had ``slug`` before, or None."""
+        former = cls.objects.filter(model=model._meta.model_name, slug=slug).values_list("object_id", flat=True)
+        return model._default_manager.filter(pk__in=former).values_list("slug", flat=True).first()
+
+
+SLUGGED_MODELS = (Section, Topic, Reporter, Organization)
+
+
+def remember_former_slug(sender, instance, raw=False, **kwargs):
+    """pre_save of the slugged models: a changed slug is kept as a former address of the object, and the new slug,
+    now in use, is no longer anyone's former address."""
+    if raw or instance.pk is None:
+        return
+    old = sender._default_manager.filter(pk=instance.pk).values_list("slug", flat=True).first()
+    if old is None or old == instance.slug:
+        return
+    name = sender._meta.model_name
+    FormerSlug.objects.filter(model=name, slug=instance.slug).delete()
+    FormerSlug.objects.update_or_create(model=name, slug=old, defaults={"object_id": instance.pk})
+
+
+for _slugged in SLUGGED_MODELS:
+    models.signals.pre_save.connect(
+        remember_former_slug, sender=_slugged, dispatch_uid=f"former_slug_{_slugged.__name__}"
+    )

@@ -3,6 +3,8 @@ from datetime import date
 from django.urls import path, register_converter
 
 from articles import views
+from articles.models import Organization, Reporter, Section, Topic
+from articles.views import follows_former_slugs
 
 app_name = "articles"
 
@@ -51,11 +53,21 @@ urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("news/", views.ArticleListView.as_view(), name="article_list"),
     path("articles/<int:pk>/", views.ArticleDetailView.as_view(), name="article_detail"),
-    path("sections/<slug:slug>/", views.SectionDetailView.as_view(), name="section_detail"),
+    path(
+        "sections/<slug:slug>/", follows_former_slugs(Section)(views.SectionDetailView.as_view()), name="section_detail"
+    ),
     path("topics/", views.TopicListView.as_view(), name="topic_list"),
-    path("topics/<slug:slug>/", views.TopicDetailView.as_view(), name="topic_detail"),
-    path("reporters/<slug:slug>/", views.ReporterDetailView.as_view(), name="reporter_detail"),
-    path("organizations/<slug:slug>/", views.OrganizationDetailView.as_view(), name="organization_detail"),
+    path("topics/<slug:slug>/", follows_former_slugs(Topic)(views.TopicDetailView.as_view()), name="topic_detail"),
+    path(
+        "reporters/<slug:slug>/",
+        follows_former_slugs(Reporter)(views.ReporterDetailView.as_view()),
+        name="reporter_detail",
+    ),
+    path(
+        "organizations/<slug:slug>/",
+        follows_former_slugs(Organization)(views.OrganizationDetailView.as_view()),
+        name="organization_detail",
+    ),
     path("experience/", views.ExperienceEntryListView.as_view(), name="experience_entry_list"),
     path("print/", views.print_issue_latest, name="print_issue_latest"),
     path("print/<isodate:issue_on>/", views.PrintIssueView.as_view(), name="print_issue"),

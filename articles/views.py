@@ -2,7 +2,7 @@
 
 import datetime
 import itertools
-from functools import partial
+from functools import partial, wraps
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
@@ -12,7 +12,7 @@ from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Count, DateTimeField, F, Func, IntegerField, Max, Min, OuterRef, Subquery
 from django.db.models.functions import Trunc
-from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpResponsePermanentRedirect, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone, translation
@@ -37,6 +37,7 @@ from articles.models import (
     Article,
     Byline,
     ExperienceEntry,
+    FormerSlug,
     FrontPageSlot,
     Organization,
     Reporter,
@@ -781,6 +782,29 @@ class SearchView(ListView):
             max_words=search.MAX_TERMS,
         )
         return context
+
+
+def follows_former_slugs(model):
+    """Wrap the view of a page (or feed) found by ``model``'s slug: an address that no longer finds one, because its
+    slug was changed since, leads for good (301) to the same page at the new slug, query string kept; a link
+    shared or a feed subscribed to before the change answered 404."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapped(request, *args, slug, **kwargs):
+            try:
+                return view(request, *args, slug=slug, **kwargs)
+            except Http404:
+                current = FormerSlug.current_slug(model, slug)
+                if current is None or current == slug:
+                    raise
+            url = reverse(request.resolver_match.view_name, args=args, kwargs={**kwargs, "slug": current})
+            query = request.META.get("QUERY_STRING", "")
+            return HttpResponsePermanentRedirect(f"{url}?{query}" if query else url)
+
+        return wrapped
+
+    return decorate
 
 
 def print_issue_latest(request):

@@ -8,8 +8,9 @@ from django.views.generic import RedirectView, TemplateView
 
 from articles import feeds
 from articles.admin import view_on_site
+from articles.models import Reporter, Section, Topic
 from articles.sitemaps import NEWS_SITEMAPS, SITEMAP_INDEX, SITEMAPS
-from articles.views import FeedListView
+from articles.views import FeedListView, follows_former_slugs
 from newsroom.health import health
 
 
@@ -24,12 +25,12 @@ feed_patterns = [
     path("", FeedListView.as_view(), name="index"),
     path("latest.rss", feeds.ArticleFeed(), name="latest_rss"),
     path("latest.atom", feeds.AtomArticleFeed(), name="latest_atom"),
-    path("sections/<slug:slug>.rss", feeds.SectionFeed(), name="section_rss"),
-    path("sections/<slug:slug>.atom", feeds.AtomSectionFeed(), name="section_atom"),
-    path("reporters/<slug:slug>.rss", feeds.ReporterFeed(), name="reporter_rss"),
-    path("reporters/<slug:slug>.atom", feeds.AtomReporterFeed(), name="reporter_atom"),
-    path("topics/<slug:slug>.rss", feeds.TopicFeed(), name="topic_rss"),
-    path("topics/<slug:slug>.atom", feeds.AtomTopicFeed(), name="topic_atom"),
+    path("sections/<slug:slug>.rss", follows_former_slugs(Section)(feeds.SectionFeed()), name="section_rss"),
+    path("sections/<slug:slug>.atom", follows_former_slugs(Section)(feeds.AtomSectionFeed()), name="section_atom"),
+    path("reporters/<slug:slug>.rss", follows_former_slugs(Reporter)(feeds.ReporterFeed()), name="reporter_rss"),
+    path("reporters/<slug:slug>.atom", follows_former_slugs(Reporter)(feeds.AtomReporterFeed()), name="reporter_atom"),
+    path("topics/<slug:slug>.rss", follows_former_slugs(Topic)(feeds.TopicFeed()), name="topic_rss"),
+    path("topics/<slug:slug>.atom", follows_former_slugs(Topic)(feeds.AtomTopicFeed()), name="topic_atom"),
 ]
 
 urlpatterns = [
