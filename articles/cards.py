@@ -368,7 +368,7 @@ def entry_card(entry):
     url = article_url(article.pk)
     return {
         "url": f"{url}#entry-{entry.pk}",
-        "label": organization.short_name or organization.name,
+        "label": entry.shown_name,
         "title": entry.title,
         "highlight": entry.highlight,
         "organization_url": slug_url("articles:organization_detail", organization.slug),

@@ -858,6 +858,9 @@ class ExperienceEntry(models.Model):
     caption = models.TextField(_("caption"), blank=True)
     form = models.CharField(_("form"), max_length=16, choices=Form.choices, default=Form.WRITTEN)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
+    # The organisation's name as the entry was printed, kept when the organisation is renamed after the story came
+    # out (a county that became a district): the archive shows what was printed. Empty: the current name.
+    printed_name = models.CharField(_("organisation as printed"), max_length=100, blank=True, editable=False)
     # Copies of the article's state for the experience lists' indexes (ExperienceEntryQuerySet.listed()): kept by
     # database triggers (migration 0013), never by Python, so that every path that changes an article (a save, a
     # bulk update, raw SQL, the trash) or an entry keeps them right. Whatever a save writes here is replaced.
@@ -889,8 +892,26 @@ class ExperienceEntry(models.Model):
     def __str__(self):
         return f"{self.organization}：{self.title}"
 
+    def save(self, *args, **kwargs):
+        # Moved to another organisation (a mistake corrected): the name printed was the other one's, not this one's.
+        if self.printed_name and self.organization_id != getattr(self, "_loaded_organization_id", self.organization_id):
+            self.printed_name = ""
+        super().save(*args, **kwargs)
+        self._loaded_organization_id = self.organization_id
+
     def get_absolute_url(self):
         return f"{self.article.get_absolute_url()}#entry-{self.pk}"
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._loaded_organization_id = instance.__dict__.get("organization_id")
+        return instance
+
+    @property
+    def shown_name(self):
+        """The organisation's name in the entry's heading: as printed, else its short name, else its name."""
+        return self.printed_name or self.organization.short_name or self.organization.name
 
 
 class Correction(models.Model):
@@ -1232,3 +1253,23 @@ for _slugged in SLUGGED_MODELS:
     models.signals.pre_save.connect(
         remember_former_slug, sender=_slugged, dispatch_uid=f"former_slug_{_slugged.__name__}"
     )
+
+
+def keep_printed_organization_names(sender, instance, raw=False, **kwargs):
+    """pre_save of an organisation: renamed, the entries of stories that have come out keep the name they were
+    printed under (``ExperienceEntry.printed_name``); drafts take the new one."""
+    if raw or instance.pk is None:
+        return
+    old = sender.objects.filter(pk=instance.pk).values("name", "short_name").first()
+    if old is None or (old["short_name"] or old["name"]) == (instance.short_name or instance.name):
+        return
+    now = timezone.now()
+    out = Q(article__first_published_at__lte=now) | Q(article__status=Status.PUBLISHED, article__published_at__lte=now)
+    ExperienceEntry.objects.filter(out, organization_id=instance.pk, printed_name="").update(
+        printed_name=old["short_name"] or old["name"]
+    )
+
+
+models.signals.pre_save.connect(
+    keep_printed_organization_names, sender=Organization, dispatch_uid="keep_printed_organization_names"
+)

@@ -455,6 +455,7 @@ def _build_entries(rows, db):
             caption=row["caption"],
             form=row["form"],
             order=row["order"],
+            printed_name=row["printed_name"],
         )
         entries.append(entry)
     return entries
@@ -481,6 +482,7 @@ ENTRY_FIELDS = {
     "caption": "caption",
     "form": "form",
     "order": "order",
+    "printed_name": "printed_name",
     "organization_name": "organization__name",
     "organization_short_name": "organization__short_name",
     "organization_slug": "organization__slug",

@@ -3329,7 +3329,10 @@ def _search_documents(article):
         organization = entry.organization
         parts = {
             "title": entry.title,
-            "meta": "\n".join(filter(None, [organization.name, organization.short_name, entry.highlight])),
+            # The name printed too: a reader searching for the organisation's former name finds its entries.
+            "meta": "\n".join(
+                filter(None, [organization.name, organization.short_name, entry.printed_name, entry.highlight])
+            ),
             "body": "\n".join(filter(None, [html_to_text(entry.body), entry.caption])),
         }
         documents.append(SearchDocument(kind=SearchDocument.Kind.ENTRY, article=article, entry=entry, **parts))
@@ -3770,6 +3773,7 @@ def load_search_page(results):
             entry_title=F("entry__title"),
             organization_name=F("entry__organization__name"),
             organization_short_name=F("entry__organization__short_name"),
+            printed_name=F("entry__printed_name"),
             # What readers read, as written (search_result_snippet): the snippet is taken from it.
             summary=F("article__summary"),
             pull_quote=F("article__pull_quote"),
@@ -3787,7 +3791,7 @@ def load_search_page(results):
         if row is None:
             continue
         # An entry's heading is its card's: the organisation's short name and the entry's title.
-        organization = row["organization_short_name"] or row["organization_name"]
+        organization = row["printed_name"] or row["organization_short_name"] or row["organization_name"]
         row["heading"] = f"{organization}：{row['entry_title']}" if row["entry_id"] else row["headline"]
         loaded.append(result)
     return loaded

@@ -167,7 +167,7 @@ def experience_entry(entry, body_photos, is_preview=False):
     story, where its page may not exist yet) and the title as a heading, the highlight, the rich text and the photo.
     Its anchor ``#entry-<id>`` is what entry cards link to."""
     organization = entry.organization
-    name = organization.short_name or organization.name
+    name = entry.shown_name
     return format_markup(
         '<article class="entry" id="entry-{}">\n'
         '  <h3 class="entry-title">{}：{}</h3>\n'
