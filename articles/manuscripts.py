@@ -6,7 +6,8 @@ The format, as correspondents and local organisations deliver copy (see issue 7)
 - A source-and-byline line: a source part ("今日女报 / 凤网"), then role-and-name pairs ("首席记者 李某 通讯员 张某"),
   the role words taken from the byline-role vocabulary; or a compiled-by line ("整理 / 李某").
 - Paragraphs, one per line or separated by blank lines. A line that ends without a sentence-final mark is joined to
-  the next (print layouts break paragraphs at column and page breaks).
+  the next line right under it (print layouts break paragraphs at column and page breaks); a blank line always ends a
+  paragraph.
 - "11月19日" opening the first paragraph is the dateline.
 - ``### Organisation：title`` opens an experience entry; a paragraph before the first entry saying who shared
   orally (大会交流发言) and in writing (书面交流) sets the entries' forms where it names them.
@@ -55,6 +56,9 @@ _PICTURE = re.compile(
     r"|【图】\s*(?P<file2>\S+\.(?:jpe?g|png|webp|gif|tiff?|heic))?\s*(?P<caption>.*))$",
     re.IGNORECASE,
 )
+# Lines that are never the continuation of the line above: a Markdown list item, a rule.
+_RULE = re.compile(r"^(?:-{3,}|\*{3,}|_{3,}|—{2,})$")
+_STANDS_ALONE = re.compile(r"^(?:[-*+] |\d{1,2}[.、] |-{3,}$|\*{3,}$|_{3,}$|—{2,}$)")
 _ENTRY_HEADING = re.compile(r"^(?P<org>[^：:]{2,30}?)\s*[：:]\s*(?P<title>\S.*)$")
 _DATELINE = re.compile(r"^(?:(?P<year>\d{4})年)?(?P<month>\d{1,2})月(?P<day>\d{1,2})日")
 _SENTENCE_END = re.compile(r"[。！？!?]")
@@ -415,13 +419,22 @@ class _Parser:
                 )
                 joinable = False
                 continue
-            if joinable and blocks and blocks[-1].kind == "p":
+            # Only a line break inside a paragraph is a print-layout break: a blank line always ends a paragraph,
+            # whatever the paragraph ends with (a heading-like line, a phone number, an emoji, a link, a list item).
+            # A list item or a rule ("- 拨打110报警；", "---") starts a block of its own too: no layout breaks a line there.
+            if (
+                joinable
+                and not line.blank_before
+                and not _STANDS_ALONE.match(text)
+                and blocks
+                and blocks[-1].kind == "p"
+            ):
                 blocks[-1].text = _joined(blocks[-1].text, text)
                 blocks[-1].lines += 1
             else:
                 blocks.append(Block("p", text))
             last = blocks[-1].text
-            joinable = not last.endswith(tuple(FINAL_MARKS))
+            joinable = not last.endswith(tuple(FINAL_MARKS)) and not _RULE.match(last)
             if joinable and blocks[-1].lines == 1 and _is_bare_subheading(last) and line.blank_after:
                 blocks[-1].kind = subheading
                 joinable = False
