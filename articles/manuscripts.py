@@ -407,9 +407,15 @@ class _Parser:
             picture = _PICTURE.match(text)
             if picture:  # a photo the manuscript points at: its caption waits for the photo (a placeholder)
                 caption = (picture["alt"] if picture["alt"] is not None else picture["caption"] or "").strip()
-                blocks.append(Block("caption", caption))
                 # Named by its file, else by its caption ("![](a.jpg)", "【图】会场。" both happen).
                 what = picture["file"] or picture["file2"] or caption or "—"
+                if not caption:  # a place for a photo is kept by its caption: one that names the file, until written
+                    caption = _("(caption to write: %(file)s)") % {"file": what}
+                    self.note(
+                        _("The photo %(file)s has no caption: its place says “%(caption)s” until you write one.")
+                        % {"file": what, "caption": caption}
+                    )
+                blocks.append(Block("caption", caption))
                 self.note(
                     _(
                         "A photo (%(what)s) is referenced but not in the manuscript: a place waits for it under the "

@@ -3102,6 +3102,33 @@ def unique_slug(model, prefix):
             return slug
 
 
+def _short(text, length=30):
+    return text if len(text) <= length else f"{text[: length - 1]}…"
+
+
+def _checked(instance, what, exclude=None):
+    """``instance.full_clean()``, its refusal said for the preview and the summary: which story or name (``what``),
+    which field by its label, and why ("headline: Ensure this value…" named neither the story nor the field in
+    Chinese)."""
+    try:
+        instance.full_clean(exclude=exclude)
+    except ValidationError as error:
+        if not hasattr(error, "error_dict"):
+            message = _("In %(what)s: %(messages)s") % {"what": what, "messages": " ".join(error.messages)}
+            raise ValidationError(message) from None
+        parts = []
+        for name, messages in error.message_dict.items():
+            if name == "__all__":
+                parts.append(_("In %(what)s: %(messages)s") % {"what": what, "messages": " ".join(messages)})
+                continue
+            label = str(instance._meta.get_field(name).verbose_name)
+            parts.append(
+                _("In %(what)s, %(field)s: %(messages)s")
+                % {"what": what, "field": label, "messages": " ".join(messages)}
+            )
+        raise ValidationError(" ".join(parts)) from None
+
+
 def _create_drafts(result, user, section):
     """Store the manuscript's drafts and whatever new reporters, organisations and roles they need."""
     from articles.models import Article, ArticlePhoto, Byline, BylineRole, ExperienceEntry, Organization, Reporter
@@ -3109,7 +3136,7 @@ def _create_drafts(result, user, section):
     roles = {role.name: role for role in BylineRole.objects.all()}
     for name in result.new_roles:
         role = BylineRole(name=name, order=900)
-        role.full_clean()
+        _checked(role, _("the new byline role %(name)s") % {"name": _short(name)})
         role.save()
         roles[name] = role
     reporters = dict(result.reporters)
@@ -3120,14 +3147,14 @@ def _create_drafts(result, user, section):
     for name, reporter in reporters.items():
         if reporter is None:  # a new correspondent: no login
             reporter = Reporter(name=name, slug=unique_slug(Reporter, "reporter"), title=first_roles[name])
-            reporter.full_clean()
+            _checked(reporter, _("the new reporter %(name)s") % {"name": _short(name)})
             reporter.save()
             reporters[name] = reporter
     organizations = dict(result.organizations)
     for name, organization in organizations.items():
         if organization is None:
             organization = Organization(name=name, level=result.levels[name], slug=unique_slug(Organization, "org"))
-            organization.full_clean()
+            _checked(organization, _("the new organisation %(name)s") % {"name": _short(name)})
             organization.save()
             organizations[name] = organization
 
@@ -3148,7 +3175,8 @@ def _create_drafts(result, user, section):
         )
         if draft.source:
             article.source = clean_text(draft.source)
-        article.full_clean(exclude=["section"] if section is None else None)
+        story = _("the story “%(headline)s”") % {"headline": _short(draft.headline)}
+        _checked(article, story, exclude=["section"] if section is None else None)
         article.save()
         created.append(article)
         bylines, seen = [], set()
@@ -3172,7 +3200,11 @@ def _create_drafts(result, user, section):
                 form=entry.form or ExperienceEntry.Form.WRITTEN,
                 order=order,
             )
-            part.full_clean()
+            _checked(
+                part,
+                _("the entry of %(organization)s in the story “%(headline)s”")
+                % {"organization": _short(entry.organization), "headline": _short(draft.headline)},
+            )
             part.save()
             if len(entry.captions) > 1:
                 captions += entry.captions[1:]
@@ -3220,11 +3252,16 @@ def _names_not_allowed(result, may_create):
     )
 
 
+class _DryRunDone(Exception):
+    """Raised inside a dry run's transaction so that what it stored is rolled back."""
+
+
 def import_manuscript(text_or_bytes, *, user, filename="", section=None, dry_run=False, may_create=NEW_NAME_KINDS):
     """Import one manuscript (a file's bytes or pasted text) as drafts created by ``user``; returns a ManuscriptImport.
 
     Atomic: a manuscript that fails leaves nothing behind. The same text imported again creates nothing and points
-    to the earlier draft. ``section`` defaults to the first section; ``dry_run`` only reads and matches.
+    to the earlier draft. ``section`` defaults to the first section; ``dry_run`` reads, matches and
+    checks everything as the import would, and stores nothing.
     ``may_create``: which kinds of ``NEW_NAME_KINDS`` the import may add for names it does not know (the admin
     passes the user's, ``creatable_by``); a manuscript that needs another fails, naming them.
     """
@@ -3248,17 +3285,20 @@ def import_manuscript(text_or_bytes, *, user, filename="", section=None, dry_run
         return result
     _match_names(result)
     result.failure = _names_not_allowed(result, may_create)
-    if dry_run or result.failure:
+    if result.failure:
         return result
     try:
+        # A dry run (the admin's preview) stores the drafts as the import would, and takes them back: what the
+        # preview lets through the confirmation stores, and what the confirmation would refuse the preview names.
         with transaction.atomic():
             result.drafts = _create_drafts(result, user, section)
+            if dry_run:
+                raise _DryRunDone
+    except _DryRunDone:
+        result.drafts = []
     except ValidationError as error:
         result.drafts = []
-        result.failure = "; ".join(
-            f"{name}: {' '.join(messages)}" if name != "__all__" else " ".join(messages)
-            for name, messages in error.message_dict.items()
-        ) if hasattr(error, "error_dict") else " ".join(error.messages)  # fmt: skip
+        result.failure = " ".join(error.messages)
     except DatabaseError as error:
         result.drafts = []
         result.failure = _("The database refused the manuscript: %(error)s") % {"error": error}

@@ -4,10 +4,13 @@ entries, as delivered copy writes them (found by a QA pass over real-looking man
 import re
 
 import pytest
+from django.urls import reverse
 from django.utils import translation
 
 from articles import services
+from articles.models import Article, Reporter
 from tests.factories import SectionFactory
+from tests.test_admin import form_data
 
 
 @pytest.fixture(autouse=True)
@@ -66,3 +69,51 @@ def test_a_blank_line_always_ends_a_paragraph(section, editor_user):
         "---",
         "据介绍，首批课堂计划招收学员500名，名额报满即止。",
     ]
+
+
+# --- Photos, and the preview agreeing with the confirmation ---
+
+IMPORT_URL = "admin:articles_article_import"
+
+
+def preview_and_confirm(client, section, text):
+    preview = client.post(reverse(IMPORT_URL), {"text": text, "section": section.pk})
+    done = client.post(reverse(IMPORT_URL), form_data(preview, "manuscript-confirm"))
+    return preview, done
+
+
+@pytest.mark.parametrize("reference", ["![](yexiao.jpg)", "【图】yexiao.jpg"])
+def test_a_photo_without_a_caption_is_imported_with_a_caption_naming_its_file(
+    editor_client, section, settings, reference
+):
+    """It passed the preview ("可以导入") and failed the confirmation with a raw database message (CHECK constraint
+    failed: articles_articlephoto_photo_or_caption)."""
+    settings.LANGUAGE_CODE = "zh-hans"
+    text = f"# 巾帼夜校开进柳塘村\n记者 韦晓岚\n\n12月2日，柳塘村巾帼夜校开课，40多名妇女参加。\n\n{reference}\n\n课后，学员们还领到了学习资料。\n"
+
+    preview, done = preview_and_confirm(editor_client, section, text)
+
+    assert preview.context["importable"]
+    assert "图片 yexiao.jpg 没有图说" in preview.text
+    assert done.context["counts"] == {"created": 1, "duplicate": 0, "failed": 0}
+    [placeholder] = Article.objects.get().article_photos.all()
+    assert placeholder.photo is None and placeholder.caption == "（图说待写：yexiao.jpg）"
+
+
+def test_the_preview_refuses_what_the_confirmation_would_refuse_naming_the_story_and_the_field(
+    editor_client, section, settings
+):
+    """A 240-character headline passed the preview, then failed at the confirmation with "headline: 确保该变量包含不超过
+    200 字符" (the field's English name, and no story named)."""
+    settings.LANGUAGE_CODE = "zh-hans"
+    headline = "柳塘村" + "巾帼" * 120
+    text = f"# {headline}\n记者 韦晓岚\n\n12月2日，柳塘村巾帼夜校开课，40多名妇女参加。\n"
+
+    preview = editor_client.post(reverse(IMPORT_URL), {"text": text, "section": section.pk})
+
+    assert not preview.context["importable"]
+    failure = preview.context["results"][0]["result"].failure
+    assert failure.startswith("稿件“柳塘村巾帼") and "的“标题”：" in failure and "200" in failure
+    assert failure in preview.text
+    assert "headline" not in failure
+    assert not Article.objects.exists() and not Reporter.objects.exists()  # the check stored nothing
