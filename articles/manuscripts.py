@@ -69,7 +69,19 @@ ORAL_WORDS = ("大会交流发言", "大会发言", "现场交流发言", "现�
 WRITTEN_WORDS = ("书面交流", "书面发言", "书面材料")
 # Words that end a byline role the vocabulary does not know yet (特约记者, 驻站记者, 文, 图 ...).
 ROLE_LIKE_SUFFIXES = ("记者", "通讯员", "员", "实习生", "摄影", "摄像", "整理", "编辑", "撰稿", "制图", "执笔")
-ROLE_LIKE_WORDS = {"文", "图", "文图", "文/图", "图/文"}
+ROLE_LIKE_WORDS = {"文", "图", "文图", "文/图", "图/文", "撰文", "文字", "图片", "供图", "摄", "采写"}
+# Words that open a role rather than a source when glued to one ("特约记者" is a role, "凤网记者" a source and a role).
+ROLE_QUALIFIERS = ("特约", "驻站", "驻地", "全媒体", "融媒体", "首席", "见习", "实习", "资深", "本报", "本台")
+# Roles written after the name they credit, behind a slash: "李某/文 张某/图".
+POSTFIX_ROLES = {"文", "图", "摄", "文图", "文/图", "图/文"}
+# Words that close a byline without naming anyone: "记者 李某 报道", "…摄影报道".
+CLOSING_WORDS = {"报道", "摄影报道", "采写", "摄", "供图"}
+# How an organisation's name ends (a byline's "通讯员 桐溪市妇联 刘某", an entry heading's "白石县妇联：…").
+ORGANIZATION_SUFFIXES = (
+    "妇联", "妇女联合会", "联合会", "委员会", "妇委会", "执委会", "协会", "学会", "工会", "团委", "政府", "法院",
+    "检察院", "公安局", "局", "办公室", "中心", "学校", "小学", "中学", "大学", "学院", "医院", "公司", "集团", "街道",
+    "社区", "村委会", "居委会",
+)  # fmt: skip
 
 CAPTION_MAX_CHARACTERS = 40
 BARE_SUBHEADING_MAX_CHARACTERS = 20
@@ -342,7 +354,10 @@ class _Parser:
                 _("“%(headline)s” has no source-and-byline line under its headline.") % {"headline": draft.headline}
             )
             return position
-        source, items, _recognised = parse_byline(lines[position].text, self.roles)
+        said = []
+        source, items, _recognised = parse_byline(lines[position].text, self.roles, notes=said)
+        for message in said:
+            self.note(message)
         draft.source, draft.bylines, draft.has_byline_line = source, items, True
         for item in items:
             if not item.known_role:
@@ -629,19 +644,37 @@ def _role_like(token):
     return token in ROLE_LIKE_WORDS or token.endswith(ROLE_LIKE_SUFFIXES)
 
 
+def _looks_like_organization(word):
+    """ "桐溪市妇联" in "通讯员 桐溪市妇联 刘敏" is where the correspondent works, not a person: people's names are short."""
+    return len(word) >= 4 and word.endswith(ORGANIZATION_SUFFIXES)
+
+
 def _glued(token, roles):
-    """ "记者李某" → ("记者", "李某") when the token starts with a known role and a short name follows."""
+    """ "记者李某" → ("记者", "李某"), "通讯员林某、张某" → ("通讯员", "林某、张某") when the token starts with a known role
+    and short names follow."""
     for role in sorted(roles, key=len, reverse=True):
         rest = token[len(role) :]
-        if token.startswith(role) and 2 <= len(rest) <= 4 and re.fullmatch(f"[{CJK}·]+", rest):
+        if token.startswith(role) and re.fullmatch(f"[{CJK}·]{{2,4}}(?:、[{CJK}·]{{2,4}})*", rest):
             return role, rest
     return None
 
 
-def parse_byline(line, roles):
+def _source_and_role(token, roles):
+    """ "凤网记者" → ("凤网", "记者"): a source word with a known role glued to its end (the byline's people follow)."""
+    if token in roles:
+        return None
+    for role in sorted(roles, key=len, reverse=True):
+        if token.endswith(role) and len(token) - len(role) >= 2 and not token.startswith(ROLE_QUALIFIERS):
+            return token[: -len(role)], role
+    return None
+
+
+def parse_byline(line, roles, notes=None):
     """(source, [BylineItem], recognised) for a source-and-byline line.
 
-    ``recognised`` is False when the line does not look like a byline line at all (prose, a paragraph).
+    ``recognised`` is False when the line does not look like a byline line at all (prose, a paragraph). What the
+    reading leaves out of the names or guesses (a closing "报道", a correspondent's organisation, a role glued to the
+    source) is said in ``notes`` when a list is given: no word of the line goes missing without a word.
     """
     text = line.strip().strip("（）()")
     if len(text) > 80 or re.search(r"[，。！？；,]", text) or text.endswith("："):
@@ -651,7 +684,8 @@ def parse_byline(line, roles):
         if not token:
             continue
         # A "token" is a word of the byline line, not a credential (S105/B105 only see the name).
-        if token not in roles and token != "/" and (glued := _glued(token, roles)):  # noqa: S105  # nosec B105
+        glueable = token not in roles and token not in CLOSING_WORDS and token != "/"  # noqa: S105  # nosec B105
+        if glueable and (glued := _glued(token, roles)):
             tokens.extend(glued)
         else:
             tokens.append(token)
@@ -663,33 +697,85 @@ def parse_byline(line, roles):
                 tokens[position : position + 3] = [combined]
     if not any(token in roles or _role_like(token) for token in tokens):
         return "", [], False
+    said = []
 
     source_tokens, index = [], 0
-    if tokens and tokens[0] not in roles and not _role_like(tokens[0]):
-        source_tokens.append(tokens[0])
+    first = tokens[0]
+    if "·" in first and (split := _source_and_role(first, roles)):  # "今日女报·凤网记者 李某"
+        tokens[0:1] = list(split)
+        source_tokens.append(split[0])
         index = 1
+        said.append(_("“%(word)s” was read as the source %(source)s and the role %(role)s.") % {
+            "word": first, "source": split[0], "role": split[1]})  # fmt: skip
+    elif first not in roles and not _role_like(first):
+        source_tokens.append(first)
+        index = 1
+        # "李某/文": a name and the role written after it, not a source.
         while index + 1 < len(tokens) and tokens[index] == "/" and tokens[index + 1] not in roles:
-            source_tokens += [tokens[index], tokens[index + 1]]
+            word = tokens[index + 1]
+            if word in POSTFIX_ROLES:
+                break
+            if split := _source_and_role(word, roles):  # "今日女报/凤网记者 李某": the people start with its role
+                source_tokens += ["/", split[0]]
+                tokens[index + 1 : index + 2] = [split[1]]
+                index += 1
+                said.append(_("“%(word)s” was read as the source %(source)s and the role %(role)s.") % {
+                    "word": word, "source": split[0], "role": split[1]})  # fmt: skip
+                break
+            source_tokens += ["/", word]
             index += 2
-    items, role, expecting_role = [], None, True
+        nxt = tokens[index] if index < len(tokens) else None
+        after = tokens[index + 1] if index + 1 < len(tokens) else None
+        if len(source_tokens) == 1 and nxt == "/" and after in POSTFIX_ROLES:
+            source_tokens, index = [], 0
+        elif len(source_tokens) == 1 and nxt is not None and nxt != "/" and nxt not in roles and not _role_like(nxt):
+            source_tokens, index = [], 0  # "撰文 李某": a role the vocabulary does not know, followed by its name
     rest = tokens[index:]
+    postfix = len(rest) >= 2 and rest[-2] == "/" and rest[-1] in POSTFIX_ROLES  # "记者 李某 / 文 张某 / 图"
+    items, role, expecting_role, named = [], None, not postfix, True
+    skip_next = False
     for position, token in enumerate(rest):
-        # A byline word, not a credential.
-        if token == "/":  # noqa: S105  # nosec B105
+        if skip_next:
+            skip_next = False
             continue
         following = next((t for t in rest[position + 1 :] if t != "/"), None)
-        if token in roles:
-            role, expecting_role = token, False
+        # A byline word, not a credential.
+        if token == "/":  # noqa: S105  # nosec B105
+            if postfix and position + 1 < len(rest) and rest[position + 1] in POSTFIX_ROLES:
+                # "张某 / 图": the role after the slash credits the names before it that had none of their own.
+                for item in items:
+                    if item.role is None:
+                        item.role, item.known_role = rest[position + 1], rest[position + 1] in roles
+                role, expecting_role, skip_next = None, False, True
             continue
-        if expecting_role or (_role_like(token) and following is not None and following not in roles):
-            role, expecting_role = token, False
+        if following is None and token in CLOSING_WORDS and items:  # "记者 李某 报道"
+            said.append(_("“%(word)s” closing the byline is not a name: it was left out of the bylines.") % {
+                "word": token})  # fmt: skip
+            continue
+        if token in roles or expecting_role or (_role_like(token) and following is not None and following not in roles):
+            if not named:
+                said.append(_("The byline word “%(word)s” has no name after it: check the byline.") % {"word": role})
+            role, expecting_role, named = token, False, False
             continue
         # "周雅琴、唐小满": two people in the same role, not one person with a comma in the name.
         for name in filter(None, token.split("、")):
+            if _looks_like_organization(name):
+                said.append(_("“%(word)s” in the byline reads as an organisation, not a person: it was left out of "
+                              "the bylines.") % {"word": name})  # fmt: skip
+                continue
             items.append(BylineItem(role=role, name=name, known_role=role in roles))
+            named = True
+    for item in items:
+        if item.role is None:
+            said.append(_("The byline word “%(word)s” has no role: check the byline.") % {"word": item.name})
+    items = [item for item in items if item.role is not None]
+    # An unknown role with no name after it (e.g. "李某 记者站") is not a byline.
     if role is not None and not items:
         return "", [], False
-    # An unknown role with no name after it (e.g. "李某 记者站") is not a byline.
+    if not named and role is not None:
+        said.append(_("The byline word “%(word)s” has no name after it: check the byline.") % {"word": role})
+    if notes is not None and items:
+        notes.extend(said)
     return " ".join(source_tokens), items, bool(items)
 
 

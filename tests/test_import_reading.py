@@ -117,3 +117,66 @@ def test_the_preview_refuses_what_the_confirmation_would_refuse_naming_the_story
     assert failure in preview.text
     assert "headline" not in failure
     assert not Article.objects.exists() and not Reporter.objects.exists()  # the check stored nothing
+
+
+# --- Bylines ---
+
+
+def saved_bylines(article):
+    return [(byline.role.name, byline.reporter.name) for byline in article.bylines.order_by("order")]
+
+
+def import_with_byline(user, byline):
+    text = f"# 柳塘村巾帼夜校开课\n{byline}\n\n12月2日，柳塘村巾帼夜校开课，40多名妇女参加。\n"
+    result = services.import_manuscript(text, user=user)
+    assert result.status == "created", result.failure
+    return result, result.drafts[0]
+
+
+@pytest.mark.parametrize(
+    ("byline", "source", "bylines"),
+    [
+        ("今日女报/凤网记者 韦晓岚 通讯员 覃丽", "今日女报 / 凤网", [("记者", "韦晓岚"), ("通讯员", "覃丽")]),
+        ("今日女报/凤网记者 韦晓岚 实习生 蒙佳琪", "今日女报 / 凤网", [("记者", "韦晓岚"), ("实习生", "蒙佳琪")]),
+        ("今日女报·凤网记者 韦晓岚", "今日女报·凤网", [("记者", "韦晓岚")]),
+    ],
+)
+def test_a_role_glued_to_the_source_is_read_as_the_role_and_no_name_is_lost(
+    section, editor_user, byline, source, bylines
+):
+    """ "今日女报/凤网记者 唐欣 通讯员 刘敏" gave the source "今日女报 / 凤网记者" and lost 唐欣 (taken as a role)."""
+    result, article = import_with_byline(editor_user, byline)
+
+    assert article.source == source
+    assert saved_bylines(article) == bylines
+    assert any("凤网记者" in note and "记者" in note for note in result.notes)  # the reading is said
+
+
+def test_a_role_the_vocabulary_does_not_know_opening_the_byline_keeps_its_name(section, editor_user):
+    """ "撰文 唐欣 摄影 孙立群": 撰文 became the source and 唐欣 a role with nobody in it."""
+    result, article = import_with_byline(editor_user, "撰文 韦晓岚 摄影 黄启明")
+
+    assert "撰文" not in article.source
+    assert saved_bylines(article) == [("撰文", "韦晓岚"), ("摄影", "黄启明")]
+    assert any("撰文" in note for note in result.notes)  # a new role, said as before
+
+
+@pytest.mark.parametrize(
+    ("byline", "bylines", "noted"),
+    [
+        ("记者 韦晓岚 报道", [("记者", "韦晓岚")], "报道"),
+        ("记者 韦晓岚 通讯员 覃丽 摄影报道", [("记者", "韦晓岚"), ("通讯员", "覃丽")], "摄影报道"),
+        ("记者韦晓岚 通讯员覃丽、蒙佳琪", [("记者", "韦晓岚"), ("通讯员", "覃丽"), ("通讯员", "蒙佳琪")], None),
+        ("记者 韦晓岚 通讯员 桐溪市妇联 覃丽", [("记者", "韦晓岚"), ("通讯员", "覃丽")], "桐溪市妇联"),
+        ("记者 韦晓岚 / 文 黄启明 / 图", [("记者", "韦晓岚"), ("图", "黄启明")], None),
+    ],
+)
+def test_byline_words_are_not_taken_for_reporters(section, editor_user, byline, bylines, noted):
+    """ "记者 唐欣 报道" made a correspondent called "报道"; "记者陈思远 通讯员林小禾、张蕾" a 记者 called "通讯员林小禾";
+    "通讯员 桐溪市妇联 刘敏" a reporter called "桐溪市妇联"; "记者 唐欣 / 文 孙立群 / 图" one called "图"."""
+    result, article = import_with_byline(editor_user, byline)
+
+    assert saved_bylines(article) == bylines
+    assert sorted(Reporter.objects.values_list("name", flat=True)) == sorted({name for _role, name in bylines})
+    if noted:
+        assert any(f"“{noted}”" in note for note in result.notes)  # left out, and said so
