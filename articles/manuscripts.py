@@ -613,6 +613,11 @@ def _number(value):
     return _CHINESE_DIGITS.get(value, 0)
 
 
+def bare_organization_name(organization):
+    """The place an organisation's name starts with: 桐溪市妇联 → 桐溪市 (services match names with it)."""
+    return _bare(organization)
+
+
 def _bare(organization):
     """The organisation's name without 妇联/妇女联合会 (桐溪市妇联 → 桐溪市)."""
     for suffix in ("妇女联合会", "妇联"):

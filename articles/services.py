@@ -3058,20 +3058,22 @@ def _match_names(result):
     result.reporters = {name: found.get(name) for name in names}
 
     organizations = list(dict.fromkeys(entry.organization for draft in drafts for entry in draft.entries))
-    by_name, by_short_name = {}, {}
-    found = Organization.objects.filter(Q(name__in=organizations) | Q(short_name__in=organizations)).order_by("pk")
-    for organization in found:
-        by_name[organization.name] = organization
-        by_short_name.setdefault(organization.short_name, []).append(organization)
+    # Every tail of each written name, in both spellings of the suffix: "岚州市清河区妇联" is looked for as
+    # 岚州市清河区妇女联合会, and as 清河区妇联 (held with its parent's place, 岚州市, apart) ...
+    tails = {
+        form
+        for name in organizations
+        for start in range(len(name) - 3)
+        for form in {name[start:], _organization_canon(name[start:]), _organization_canon(name[start:], long=True)}
+    }
+    found = list(
+        Organization.objects.filter(Q(name__in=tails) | Q(short_name__in=tails))
+        .select_related("parent__parent__parent")
+        .order_by("pk")
+    )
     result.organizations = {}
     for name in organizations:
-        sharing = by_short_name.get(name, [])
-        result.organizations[name] = by_name.get(name) or (sharing[0] if sharing else None)
-        if name not in by_name and len(sharing) > 1:  # 城关镇妇联: a town's name repeats across counties
-            result.notes.append(
-                _("Several organisations are called %(name)s for short (%(names)s): the entry goes to the first; "
-                  "check it.") % {"name": name, "names": "、".join(organization.name for organization in sharing)}
-            )  # fmt: skip
+        result.organizations[name] = _matched_organization(name, found, result.notes)
     for name, organization in result.organizations.items():
         if organization is None:
             level = manuscripts.guess_level(name)
@@ -3087,6 +3089,85 @@ def _match_names(result):
     result.new_roles = list(
         dict.fromkeys(item.role for draft in drafts for item in draft.bylines if item.role not in known)
     )
+
+
+def _organization_canon(name, long=False):
+    """One spelling of the suffix, 妇联 (or 妇女联合会 with ``long``): written copy and the system use both."""
+    short, full = "妇联", "妇女联合会"
+    if name.endswith(full) and not long:
+        return name[: -len(full)] + short
+    if name.endswith(short) and long:
+        return name[: -len(short)] + full
+    return name
+
+
+def _places_above(organization):
+    """The place names of an organisation's parents, top down (岚州市妇女联合会 → 岚州市)."""
+    from articles import manuscripts
+
+    places, parent, seen = [], organization.parent, set()
+    while parent is not None and parent.pk not in seen and len(seen) < 3:  # loaded three up (select_related)
+        seen.add(parent.pk)
+        names = {manuscripts.bare_organization_name(_organization_canon(parent.name))}
+        if parent.short_name:
+            names.add(manuscripts.bare_organization_name(_organization_canon(parent.short_name)))
+        places.insert(0, names - {""})
+        parent = parent.parent if "parent" in parent._state.fields_cache else None
+    return places
+
+
+def _written_with_places_above(prefix, places):
+    """Whether ``prefix`` is the place names of some of the parents, top down ("岚州市", "云岭州龙山县")."""
+    if not prefix:
+        return True
+    for index, names in enumerate(places):
+        for place in names:
+            if prefix.startswith(place) and _written_with_places_above(prefix[len(place) :], places[index + 1 :]):
+                return True
+    return False
+
+
+def _matched_organization(written, organizations, notes):
+    """The organisation among ``organizations`` that an entry heading's ``written`` name is, or None for a new one.
+
+    The same name, or short name, in either spelling of the suffix; else one whose name or short name ends the
+    written one after its parents' place names (岚州市 + 清河区妇联). Two candidates are never chosen between: the
+    preview says so.
+    """
+    canon = _organization_canon(written)
+    same = [organization for organization in organizations if _organization_canon(organization.name) == canon]
+    if same:
+        return next((organization for organization in same if organization.name == written), same[0])
+    sharing = [
+        organization
+        for organization in organizations
+        if organization.short_name and _organization_canon(organization.short_name) == canon
+    ]
+    if len(sharing) > 1:  # 城关镇妇联: a town's name repeats across counties
+        notes.append(
+            _("Several organisations are called %(name)s for short (%(names)s): the entry goes to the first; "
+              "check it.") % {"name": written, "names": "、".join(organization.name for organization in sharing)}
+        )  # fmt: skip
+    if sharing:
+        return sharing[0]
+    placed, unplaced = [], []
+    for organization in organizations:
+        held = {_organization_canon(name) for name in (organization.name, organization.short_name) if name}
+        prefixes = [canon[: -len(name)] for name in held if len(name) < len(canon) and canon.endswith(name)]
+        if any(_written_with_places_above(prefix, _places_above(organization)) for prefix in prefixes):
+            placed.append(organization)
+        elif prefixes and organization.parent_id is None:  # no parents to read the place names from
+            unplaced.append(organization)
+    if len(placed) == 1:
+        return placed[0]
+    candidates = placed or unplaced
+    if candidates:
+        notes.append(
+            _("%(name)s may be the existing %(names)s: it will be added as a new organisation. If it is one of "
+              "them, write its name as the system has it.")
+            % {"name": written, "names": "、".join(organization.name for organization in candidates)}
+        )  # fmt: skip
+    return None
 
 
 def _body_html(blocks):

@@ -8,8 +8,8 @@ from django.urls import reverse
 from django.utils import translation
 
 from articles import services
-from articles.models import Article, Reporter
-from tests.factories import SectionFactory
+from articles.models import Article, Organization, Reporter
+from tests.factories import OrganizationFactory, SectionFactory
 from tests.test_admin import form_data
 
 
@@ -180,3 +180,52 @@ def test_byline_words_are_not_taken_for_reporters(section, editor_user, byline, 
     assert sorted(Reporter.objects.values_list("name", flat=True)) == sorted({name for _role, name in bylines})
     if noted:
         assert any(f"“{noted}”" in note for note in result.notes)  # left out, and said so
+
+
+# --- Organisations ---
+
+
+def roundup(*headings):
+    entries = "".join(f"### {heading}\n\n妇联把服务送到了群众家门口，今年已办实事20余件。\n\n" for heading in headings)
+    return f"# 各地妇联亮出暖心服务清单\n整理 / 韦晓岚\n\n12月2日，各地妇联交流了经验。\n\n{entries}"
+
+
+def test_an_organisation_is_recognised_in_its_usual_written_form(section, editor_user):
+    """ "### 岚州市清河区妇联：…" made a second 清河区 federation beside 岚州市清河区妇女联合会 (short name 清河区妇联)."""
+    city = OrganizationFactory(name="岚州市妇女联合会", short_name="岚州市妇联", slug="lanzhou")
+    district = OrganizationFactory(name="岚州市清河区妇女联合会", short_name="清河区妇联", slug="qinghe", parent=city)
+    county = OrganizationFactory(name="龙山县妇女联合会", short_name="龙山县妇联", slug="longshan", parent=city)
+    organizations = Organization.objects.count()
+
+    result = services.import_manuscript(
+        roundup(
+            "岚州市清河区妇联：网格里的娘家人", "岚州市龙山县妇联：巾帼领跑乡村振兴", "岚州市妇女联合会：家门口的服务站"
+        ),
+        user=editor_user,
+    )
+
+    assert result.status == "created", result.failure
+    entries = result.drafts[0].experience_entries.order_by("order")
+    assert [entry.organization for entry in entries] == [district, county, city]
+    assert Organization.objects.count() == organizations
+
+
+def test_a_name_written_with_its_parents_place_is_matched_but_never_a_guess_between_two(section, editor_user):
+    """清河区妇联 under 岚州市 is "岚州市清河区妇联"; 城关镇妇联 held twice without parents could be either: said, not chosen."""
+    city = OrganizationFactory(name="岚州市妇女联合会", short_name="岚州市妇联", slug="lanzhou")
+    district = OrganizationFactory(name="清河区妇女联合会", short_name="清河区妇联", slug="qinghe", parent=city)
+    OrganizationFactory(name="白沙县城关镇妇女联合会", short_name="城关镇妇联", slug="baisha-chengguan")
+    OrganizationFactory(name="枫林县城关镇妇女联合会", short_name="城关镇妇联", slug="fenglin-chengguan")
+
+    result = services.import_manuscript(
+        roundup("岚州市清河区妇联：网格里的娘家人", "云岭州清河区妇联：山歌唱出好家风", "桐溪县城关镇妇联：院坝会"),
+        user=editor_user,
+        dry_run=True,
+    )
+
+    assert result.status == "ready", result.failure
+    assert result.organizations["岚州市清河区妇联"] == district
+    assert result.organizations["云岭州清河区妇联"] is None  # another 清河区: its place is not 岚州市
+    assert result.organizations["桐溪县城关镇妇联"] is None
+    [note] = [note for note in result.notes if "桐溪县城关镇妇联" in note and "may be" in note]
+    assert "白沙县城关镇妇女联合会" in note and "枫林县城关镇妇女联合会" in note
