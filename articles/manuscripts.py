@@ -9,8 +9,9 @@ The format, as correspondents and local organisations deliver copy (see issue 7)
   the next line right under it (print layouts break paragraphs at column and page breaks); a blank line always ends a
   paragraph.
 - "11月19日" opening the first paragraph is the dateline.
-- ``### Organisation：title`` opens an experience entry; a paragraph before the first entry saying who shared
-  orally (大会交流发言) and in writing (书面交流) sets the entries' forms where it names them.
+- ``### Organisation：title`` opens an experience entry; a ``## 大会交流发言`` / ``## 书面交流`` heading over a group of
+  entries sets their form, and a paragraph before the first entry saying who shared orally (大会交流发言) and in
+  writing (书面交流) sets the others' forms where it names them.
 - A short stand-alone sentence between paragraphs is a photo caption without its photo.
 - A stand-alone sentence near the top that appears again in the body is the pull quote; one right under an entry
   heading that appears again in the entry's body is the entry's highlight.
@@ -371,12 +372,23 @@ class _Parser:
 
     def _body(self, draft, lines):
         """Split a body into the article's own part and its entries, then read each part."""
-        own, entries, current = [], [], None
-        for line in lines:
+        own, entries, current, group = [], [], None, ""
+        for index, line in enumerate(lines):
             heading = line.heading
             if heading and heading[0] == 3 and (match := _ENTRY_HEADING.match(heading[1])):
-                current = (Entry(organization=match["org"].strip(), title=match["title"].strip()), [])
+                entry = Entry(organization=match["org"].strip(), title=match["title"].strip(), form=group)
+                current = (entry, [])
                 entries.append(current)
+                continue
+            # "## 大会交流发言" / "## 书面交流" over a group of entries: the entries' form, which the article page shows
+            # as the group's heading (it is not a sub-heading of the entry before it).
+            if (
+                heading
+                and heading[0] in (2, 3)
+                and (form := _group_form(heading[1]))
+                and self._entry_follows(lines, index)
+            ):
+                group = form
                 continue
             if heading and heading[0] == 3 and (entries or self._looks_like_entry_heading(heading[1])):
                 self.note(
@@ -403,6 +415,12 @@ class _Parser:
             draft.entries.append(entry)
         if draft.entries:
             self._forms(draft)
+
+    @staticmethod
+    def _entry_follows(lines, index):
+        return any(
+            (heading := line.heading) and heading[0] == 3 and _ENTRY_HEADING.match(heading[1]) for line in lines[index:]
+        )
 
     @staticmethod
     def _looks_like_entry_heading(text):
@@ -561,10 +579,23 @@ class _Parser:
                     entry.form = entry.form or "oral"
         for entry in entries:
             if not entry.form:
+                # The entry's form cannot be left blank: the import stores it as written (services._create_drafts).
                 self.note(
-                    _("The manuscript does not say whether %(organization)s shared orally or in writing.")
-                    % {"organization": entry.organization}
-                )
+                    _("The manuscript does not say whether %(organization)s shared orally or in writing: it will be "
+                      "saved as shared in writing; check it.") % {"organization": entry.organization}
+                )  # fmt: skip
+
+
+def _group_form(text):
+    """ "oral" or "written" for a heading naming a group of entries ("大会交流发言", "二、书面交流"), else ""."""
+    text = re.sub(r"^[一二三四五六七八九十\d]+[、.．]\s*", "", text).strip("：:（）() ")
+    if len(text) > 12:
+        return ""
+    if any(word in text for word in WRITTEN_WORDS):
+        return "written"
+    if any(word in text for word in ORAL_WORDS):
+        return "oral"
+    return ""
 
 
 def _key(text):

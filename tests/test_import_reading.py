@@ -5,10 +5,10 @@ import re
 
 import pytest
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from articles import services
-from articles.models import Article, Organization, Reporter
+from articles.models import Article, ExperienceEntry, Organization, Reporter, Status
 from tests.factories import OrganizationFactory, SectionFactory
 from tests.test_admin import form_data
 
@@ -229,3 +229,44 @@ def test_a_name_written_with_its_parents_place_is_matched_but_never_a_guess_betw
     assert result.organizations["桐溪县城关镇妇联"] is None
     [note] = [note for note in result.notes if "桐溪县城关镇妇联" in note and "may be" in note]
     assert "白沙县城关镇妇女联合会" in note and "枫林县城关镇妇女联合会" in note
+
+
+# --- Entries: their form, and headings that are not entries ---
+
+
+def test_group_headings_set_the_form_of_the_entries_under_them(client, section, editor_user):
+    """Under "## 大会交流发言" and "## 书面交流" every entry was saved as written, and "书面交流" became a sub-heading
+    of the entry above it."""
+    text = (
+        "# 各地妇联交流基层治理经验\n整理 / 韦晓岚\n\n12月2日，全市妇联系统召开经验交流会。\n\n"
+        "## 大会交流发言\n\n### 桐溪市妇联：执委走进网格\n\n桐溪市妇联把1200名执委编入网格，做到小事不出网格。\n\n"
+        "## 书面交流\n\n### 柳塘村妇联：院坝会里议家事\n\n柳塘村妇联每月召开1次院坝会，村民有事当面商量。\n"
+    )
+
+    result = services.import_manuscript(text, user=editor_user)
+
+    assert result.status == "created", result.failure
+    article = result.drafts[0]
+    entries = article.experience_entries.order_by("order")
+    assert [(entry.title, entry.form) for entry in entries] == [
+        ("执委走进网格", ExperienceEntry.Form.ORAL),
+        ("院坝会里议家事", ExperienceEntry.Form.WRITTEN),
+    ]
+    assert "书面交流" not in entries[0].body
+    Article.objects.filter(pk=article.pk).update(status=Status.PUBLISHED, published_at=timezone.now())
+    page = client.get(article.get_absolute_url()).text
+    oral, written = page.index("Shared orally at the meeting"), page.index("Shared in writing")
+    assert oral < page.index("执委走进网格") < written < page.index("院坝会里议家事")
+
+
+def test_an_entry_of_unknown_form_is_said_to_be_saved_as_written(editor_client, section, settings):
+    """The preview said 未注明 and the entry was saved as 书面交流 without a word."""
+    settings.LANGUAGE_CODE = "zh-hans"
+    text = "# 望江街道评出最美家庭\n记者 韦晓岚\n\n12月2日，望江街道评出10户最美家庭。\n\n### 望江街道妇联：小家连着大家\n\n街道妇联以家风建设带动社区治理，今年走访家庭300余户。\n"
+
+    preview, done = preview_and_confirm(editor_client, section, text)
+
+    assert "未注明" in preview.text
+    assert "稿件未说明望江街道妇联是大会交流发言还是书面交流：将存为书面交流，请核对。" in preview.text
+    assert done.context["counts"]["created"] == 1
+    assert ExperienceEntry.objects.get().form == ExperienceEntry.Form.WRITTEN
