@@ -9,7 +9,9 @@ The format, as correspondents and local organisations deliver copy (see issue 7)
   the next line right under it (print layouts break paragraphs at column and page breaks); a blank line always ends a
   paragraph.
 - "11月19日" opening the first paragraph is the dateline.
-- ``### Organisation：title`` opens an experience entry; a ``## 大会交流发言`` / ``## 书面交流`` heading over a group of
+- ``### Organisation：title`` opens an experience entry when "Organisation" is one (its name ends like one, or the
+  system holds it) or the story is a roundup (one such heading, a group heading, a 整理 byline); else it is a
+  sub-heading; a ``## 大会交流发言`` / ``## 书面交流`` heading over a group of
   entries sets their form, and a paragraph before the first entry saying who shared orally (大会交流发言) and in
   writing (书面交流) sets the others' forms where it names them.
 - A short stand-alone sentence between paragraphs is a photo caption without its photo.
@@ -81,7 +83,7 @@ CLOSING_WORDS = {"报道", "摄影报道", "采写", "摄", "供图"}
 ORGANIZATION_SUFFIXES = (
     "妇联", "妇女联合会", "联合会", "委员会", "妇委会", "执委会", "协会", "学会", "工会", "团委", "政府", "法院",
     "检察院", "公安局", "局", "办公室", "中心", "学校", "小学", "中学", "大学", "学院", "医院", "公司", "集团", "街道",
-    "社区", "村委会", "居委会",
+    "社区", "村委会", "居委会", "妇工委", "工委",
 )  # fmt: skip
 
 CAPTION_MAX_CHARACTERS = 40
@@ -273,8 +275,9 @@ class _Line:
         return None
 
 
-def parse(text_or_bytes, *, roles, today=None):
-    """Read a manuscript. ``roles`` is the byline-role vocabulary (names); ``today`` dates a dateline without year.
+def parse(text_or_bytes, *, roles, today=None, is_organization=None):
+    """Read a manuscript. ``roles`` is the byline-role vocabulary (names); ``today`` dates a dateline without year;
+    ``is_organization(name)`` says whether a name is an organisation the system holds (entry headings).
 
     Raises ManuscriptError when the input is not a manuscript at all (empty, binary, undecodable, no headline).
     """
@@ -282,14 +285,15 @@ def parse(text_or_bytes, *, roles, today=None):
     text = normalize(text)
     if not text:
         raise ManuscriptError(_("The file is empty."), "empty")
-    parser = _Parser(text, set(roles), today or datetime.date.today())
+    parser = _Parser(text, set(roles), today or datetime.date.today(), is_organization or (lambda name: False))
     return Manuscript(text=text, drafts=parser.drafts, notes=parser.notes)
 
 
 class _Parser:
-    def __init__(self, text, roles, today):
+    def __init__(self, text, roles, today, is_organization):
         self.roles = roles
         self.today = today
+        self.is_organization = is_organization
         self.notes = []
         self.lines = self._lines(text)
         self.drafts = []
@@ -373,9 +377,12 @@ class _Parser:
     def _body(self, draft, lines):
         """Split a body into the article's own part and its entries, then read each part."""
         own, entries, current, group = [], [], None, ""
+        roundup = self._is_roundup(draft, lines)
         for index, line in enumerate(lines):
             heading = line.heading
-            if heading and heading[0] == 3 and (match := _ENTRY_HEADING.match(heading[1])):
+            match = heading and heading[0] == 3 and _ENTRY_HEADING.match(heading[1])
+            # "### 关键词一：脚步" in a story is a sub-heading: an entry is an organisation's, or one of a roundup's.
+            if match and (roundup or self._names_organization(match["org"].strip())):
                 entry = Entry(organization=match["org"].strip(), title=match["title"].strip(), form=group)
                 current = (entry, [])
                 entries.append(current)
@@ -415,6 +422,22 @@ class _Parser:
             draft.entries.append(entry)
         if draft.entries:
             self._forms(draft)
+
+    def _names_organization(self, text):
+        return text.endswith(ORGANIZATION_SUFFIXES) or self.is_organization(text)
+
+    def _is_roundup(self, draft, lines):
+        """Experience shared by organisations: an entry heading names one, or a heading groups entries by form, or
+        the byline is a compiler's (整理)."""
+        headings = [line.heading[1] for line in lines if line.heading and line.heading[0] in (2, 3)]
+        return (
+            any(
+                (match := _ENTRY_HEADING.match(text)) and self._names_organization(match["org"].strip())
+                for text in headings
+            )
+            or any(_group_form(text) for text in headings)
+            or any(item.role == "整理" for item in draft.bylines)
+        )
 
     @staticmethod
     def _entry_follows(lines, index):

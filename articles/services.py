@@ -3019,12 +3019,19 @@ class ManuscriptImport:
 
 
 def read_manuscript(text_or_bytes):
-    """Parse a manuscript with the current byline-role vocabulary (raises manuscripts.ManuscriptError)."""
+    """Parse a manuscript with the current byline-role vocabulary and organisations (raises
+    manuscripts.ManuscriptError)."""
     from articles import manuscripts
-    from articles.models import BylineRole
+    from articles.models import BylineRole, Organization
+
+    def is_organization(name):
+        forms = {name, _organization_canon(name), _organization_canon(name, long=True)}
+        return Organization.objects.filter(Q(name__in=forms) | Q(short_name__in=forms)).exists()
 
     roles = BylineRole.objects.values_list("name", flat=True)
-    return manuscripts.parse(text_or_bytes, roles=list(roles), today=timezone.localdate())
+    return manuscripts.parse(
+        text_or_bytes, roles=list(roles), today=timezone.localdate(), is_organization=is_organization
+    )
 
 
 def imported_article(manuscript_hash):

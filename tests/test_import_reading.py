@@ -270,3 +270,30 @@ def test_an_entry_of_unknown_form_is_said_to_be_saved_as_written(editor_client, 
     assert "稿件未说明望江街道妇联是大会交流发言还是书面交流：将存为书面交流，请核对。" in preview.text
     assert done.context["counts"]["created"] == 1
     assert ExperienceEntry.objects.get().form == ExperienceEntry.Form.WRITTEN
+
+
+def test_a_sub_heading_with_a_colon_in_a_story_stays_a_sub_heading(section, editor_user):
+    """ "### 关键词一：脚步" made an experience entry and a new organisation called 关键词一."""
+    text = (
+        "# 一位村妇联主席的一天\n记者 韦晓岚\n\n12月2日，记者跟随柳塘村妇联主席走村入户。\n\n"
+        "### 关键词一：脚步\n\n每天清晨，她都沿着村道走上3公里，看看谁家有难处。\n\n"
+        "### 关键词二：账本\n\n她的笔记本上，记满了20多户留守妇女的需求。\n"
+    )
+    organizations = Organization.objects.count()
+
+    result = services.import_manuscript(text, user=editor_user)
+
+    assert result.status == "created", result.failure
+    article = result.drafts[0]
+    assert ("h2", "关键词一：脚步") in paragraphs(article.body) and ("h2", "关键词二：账本") in paragraphs(article.body)
+    assert not article.experience_entries.exists()
+    assert Organization.objects.count() == organizations
+
+
+def test_a_heading_naming_an_organisation_the_system_holds_is_an_entry(section, editor_user):
+    known = OrganizationFactory(name="柳塘村妇女联合会", short_name="柳塘村巾帼队", slug="liutang")
+    text = "# 一位村妇联主席的一天\n记者 韦晓岚\n\n12月2日，各村交流了经验。\n\n### 柳塘村巾帼队：院坝会里议家事\n\n柳塘村每月召开1次院坝会。\n"
+
+    result = services.import_manuscript(text, user=editor_user)
+
+    assert [entry.organization for entry in result.drafts[0].experience_entries.all()] == [known]
