@@ -736,6 +736,9 @@ class MultipleFileField(forms.FileField):
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ".txt,.md,.markdown,text/plain,text/markdown"}))
+        # An empty file fails on its own in the preview, named, as a file of blanks does: Django's "empty file" error
+        # refused the whole upload without naming it.
+        kwargs.setdefault("allow_empty_file", True)
         super().__init__(*args, **kwargs)
 
     def clean(self, data, initial=None):

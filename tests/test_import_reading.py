@@ -4,6 +4,7 @@ entries, as delivered copy writes them (found by a QA pass over real-looking man
 import re
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -297,3 +298,25 @@ def test_a_heading_naming_an_organisation_the_system_holds_is_an_entry(section, 
     result = services.import_manuscript(text, user=editor_user)
 
     assert [entry.organization for entry in result.drafts[0].experience_entries.all()] == [known]
+
+
+# --- The upload and the command ---
+
+
+def test_an_empty_file_among_several_fails_on_its_own_named(editor_client, section, settings):
+    """A 0-byte file refused the whole upload ("所提交的是空文件。" and "请至少选择一个文件或粘贴一篇稿件。"), naming no file."""
+    settings.LANGUAGE_CODE = "zh-hans"
+    files = [
+        SimpleUploadedFile("kong.md", b""),
+        SimpleUploadedFile("yexiao.md", "# 巾帼夜校开课\n记者 韦晓岚\n\n12月2日，夜校开课。\n".encode()),
+    ]
+
+    preview = editor_client.post(reverse(IMPORT_URL), {"files": files, "section": section.pk, "text": ""})
+
+    assert preview.templates[0].name == "admin/articles/article/import_preview.html"
+    assert [(row["result"].filename, row["result"].status) for row in preview.context["results"]] == [
+        ("kong.md", "failed"),
+        ("yexiao.md", "ready"),
+    ]
+    assert "kong.md" in preview.text and "文件是空的。" in preview.text
+    assert preview.context["importable"]
