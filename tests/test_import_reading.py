@@ -2,9 +2,11 @@
 entries, as delivered copy writes them (found by a QA pass over real-looking manuscripts)."""
 
 import re
+from io import StringIO
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -320,3 +322,18 @@ def test_an_empty_file_among_several_fails_on_its_own_named(editor_client, secti
     ]
     assert "kong.md" in preview.text and "文件是空的。" in preview.text
     assert preview.context["importable"]
+
+
+def test_the_command_exits_non_zero_when_some_files_fail(section, tmp_path):
+    """It exited 0 unless every file failed: a script importing a day's files could not tell that one was left."""
+    good, empty = tmp_path / "yexiao.md", tmp_path / "kong.md"
+    good.write_text("# 巾帼夜校开课\n记者 韦晓岚\n\n12月2日，夜校开课。\n", encoding="utf-8")
+    empty.write_bytes(b"")
+    out = StringIO()
+
+    with pytest.raises(CommandError, match="1 of 2 files failed") as raised:
+        call_command("import_manuscript", str(good), str(empty), stdout=out)
+
+    assert raised.value.returncode == 1
+    assert f"{empty}: " in out.getvalue()
+    assert Article.objects.get().headline == "巾帼夜校开课"  # the good file is imported all the same

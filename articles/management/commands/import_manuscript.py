@@ -70,6 +70,9 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(summary) if not failed else self.style.WARNING(summary))
         for result in failed:
             self.stdout.write(self.style.ERROR(f"  {result.filename}: {result.failure}"))
+        if failed:  # a non-zero exit, so that a script or a cron job notices the files still to be seen to
+            verb = "would be imported" if dry_run else "were imported"
+            raise CommandError(f"{len(failed)} of {len(results)} files failed (named above); the others {verb}.")
 
     @staticmethod
     def _describe(result, dry_run):
