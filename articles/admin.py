@@ -16,7 +16,7 @@ from django.contrib.contenttypes import views as contenttype_views
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import connections, models, router
-from django.db.models import Prefetch, Q, Value, prefetch_related_objects
+from django.db.models import Case, Prefetch, Q, Value, When, prefetch_related_objects
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
@@ -962,6 +962,15 @@ class ArticleAdmin(admin.ModelAdmin):
     def get_ordering(self, request):
         if request.GET.get(WorkflowFilter.parameter_name) == "queue":
             return ["submitted_at", "id"]  # the review queue: the story waiting longest first
+        if request.GET.get(PrintIssueFilter.parameter_name) in PrintIssueFilter.DAYS:
+            # The night desk lays out an issue page by page: the front page, the numbered pages, then the stories
+            # without a page (by publishing time they were in no order a layout has).
+            page_rank = Case(
+                When(print_page_number__in=services.FRONT_PAGE_NAMES, then=Value(0)),
+                When(print_page_number="", then=Value(2)),
+                default=Value(1),
+            )
+            return [page_rank, "print_page_number", "-published_at", "-id"]
         return super().get_ordering(request)
 
     def get_form(self, request, obj=None, change=False, **kwargs):

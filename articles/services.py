@@ -2376,6 +2376,10 @@ def normalized_page_number(value):
     return f"{match[1]}{int(match[2]):02d}" if match else text
 
 
+# Page numbers that name the front page: it comes first in an issue, before A01.
+FRONT_PAGE_NAMES = {"头版", "一版", "封面"}
+
+
 def is_numbered_page(number):
     """Whether a stored page number is a numbered page (A03), as ``normalized_page_number`` writes one."""
     return bool(_PAGE_NUMBER.fullmatch(number or ""))

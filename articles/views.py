@@ -852,15 +852,12 @@ def _other_day(value, issue_on, previous_on, next_on):
     return None
 
 
-FRONT_PAGE_NAMES = {"头版", "一版", "封面"}
-
-
 def print_page_order(row):
     """Where a story's page comes in its issue: the front page by name (头版), then numbered pages (A01, A02 …
     B01), then pages named otherwise, and last the stories given a date but no page (未标版次); within a page in the
     order they went live."""
     number = row["print_page_number"]
-    if number in FRONT_PAGE_NAMES:
+    if number in services.FRONT_PAGE_NAMES:
         rank = 0
     elif services.is_numbered_page(number):
         rank = 1

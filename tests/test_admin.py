@@ -1478,6 +1478,30 @@ def test_a_story_fills_one_home_page_slot(admin_client):
     assert admin_client.post(url, {"position": "2", "article": ""}).status_code == 302  # empty: the latest story
 
 
+def test_the_night_desk_lists_an_issue_page_by_page(editor_client):
+    """By publishing time, the list put A05 before the front page and the stories without a page anywhere."""
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    for headline, page, hours_ago in [
+        ("五版稿件", "A05", 5),
+        ("没排版的稿件", "", 4),
+        ("二版稿件", "A02", 3),
+        ("头版头条", "头版", 2),
+        ("二版另一篇", "A02", 1),
+    ]:
+        ArticleFactory(
+            headline=headline,
+            print_issue_on=tomorrow,
+            print_page_number=page,
+            published=True,
+            published_at=timezone.now() - timedelta(hours=hours_ago),
+        )
+
+    html = editor_client.get(admin_url(Article, "changelist") + "?print_issue=tomorrow").content.decode()
+
+    listed = re.findall(r"(头版头条|二版另一篇|二版稿件|五版稿件|没排版的稿件)</a>", html)
+    assert listed == ["头版头条", "二版另一篇", "二版稿件", "五版稿件", "没排版的稿件"]
+
+
 def test_the_night_desk_lists_tomorrows_paper_with_each_storys_page(editor_client):
     """Laying out tomorrow's issue, the desk could not list its stories: no filter, no column, a search for A03
     found nothing."""
