@@ -737,6 +737,32 @@ class SearchView(ListView):
     context_object_name = "results"
     paginate_by = 20
 
+    class OtherPage(Exception):
+        """The page asked for has no results (a link to page 3 kept while the results shrank; page=0 or abc)."""
+
+        def __init__(self, number):
+            self.number = number
+
+    def get(self, request, *args, **kwargs):
+        try:
+            return super().get(request, *args, **kwargs)
+        except self.OtherPage as other:
+            # To the last page there is (or the first), rather than the site's 404 saying the page may not be
+            # published yet.
+            params = request.GET.copy()
+            params.pop("page", None)
+            if other.number > 1:
+                params["page"] = other.number
+            return HttpResponseRedirect(f"{request.path}?{params.urlencode()}")
+
+    def paginate_queryset(self, queryset, page_size):
+        try:
+            return super().paginate_queryset(queryset, page_size)
+        except Http404:
+            paginator = self.get_paginator(queryset, page_size)
+            asked = self.request.GET.get("page", "")
+            raise self.OtherPage(paginator.num_pages if asked.isdigit() and int(asked) > 1 else 1) from None
+
     def get_queryset(self):
         sections = menu.menu_sections()  # the header's sections, kept per process
         self.form = SearchFilterForm(

@@ -172,6 +172,8 @@ def hostile_body(response, form_id, text):
             continue
         if name in parser.text_names:
             value = text
+        elif name == "print_issue_on":  # a print page (typed hostile here) is in some issue
+            value = "2026-11-20"
         pairs.append((name, value))
     if form_id == "sharelink_form":
         pairs = [(name, value) for name, value in pairs if name != "days"] + [("days", "3")]
@@ -235,6 +237,8 @@ def hostile_add_body(response, form_id, text):
             continue  # inline rows stay empty: the management forms say there are none
         if name in parser.text_names:
             value = text
+        elif name == "print_issue_on":  # a print page (typed hostile here) is in some issue
+            value = "2026-11-20"
         elif "slug" in name:
             value = "hostile-add"
         elif not value and name in first_option:

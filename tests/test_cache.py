@@ -313,7 +313,8 @@ CHANGES = {
     "correction": (_correct, "article", "原稿人数有误，现已更正。", True),
     "reporter rename": (_rename_reporter, "article", "改名记者", True),
     "byline": (_add_byline, "article", "新增署名", True),
-    "organisation rename": (_rename_organization, "article", "改名后的妇联", True),
+    # The organisation's own page: a story that came out keeps the name its entry was printed under.
+    "organisation rename": (_rename_organization, "organization", "改名后的妇联", True),
     "entry": (_edit_entry, "article", "修改后的经验标题", True),
     "section rename": (_rename_section, "article", "改名栏目", True),
     "topic": (_add_topic, "article", "新加专题", True),
@@ -338,7 +339,12 @@ def test_every_kind_of_change_shows_at_once(client, editor_user, change):
     other = ArticleFactory(
         published=True, section=section, headline="编辑选定的头条", published_at=timezone.now() - timedelta(days=3)
     )
-    url = {"news": "/news/", "article": article.get_absolute_url(), "home lead": "/"}[page]
+    url = {
+        "news": "/news/",
+        "article": article.get_absolute_url(),
+        "home lead": "/",
+        "organization": organization.get_absolute_url(),
+    }[page]
     shown = lead_story if page == "home lead" else page_text
 
     before = cached(client, url)

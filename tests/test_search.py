@@ -658,6 +658,18 @@ def test_a_number_written_against_chinese_is_found_only_as_written(client, q):
     assert found(client, q) == ["巾帼家政服务惠及30万家庭"]
 
 
+@pytest.mark.parametrize(("page", "to"), [("3", "&page=2"), ("99", "&page=2"), ("0", ""), ("-1", ""), ("abc", "")])
+def test_a_search_page_past_the_results_leads_to_the_last_one(client, page, to):
+    """A link to page 3 kept while the results shrank answered the site's 404, "该页面不存在或尚未发布"."""
+    for number in range(25):
+        indexed(headline=f"家风建设第{number}讲")
+
+    response = client.get(reverse("articles:search"), {"q": "家风", "section": "", "page": page})
+
+    expected = f"{reverse('articles:search')}?q=%E5%AE%B6%E9%A3%8E&section={to}"  # 家风
+    assert (response.status_code, response["Location"]) == (302, expected)
+
+
 def test_header_has_a_search_box(client):
     html = client.get(reverse("articles:home")).content.decode()
 
