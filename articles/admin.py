@@ -649,6 +649,12 @@ class ArticleAdminForm(forms.ModelForm):
         if cleaned.get("body"):
             cleaned["body"] = services.with_current_files(cleaned["body"])
         self._check_print_page_name(cleaned)
+        if cleaned.get("lead_photo_caption") and not cleaned.get("lead_photo"):
+            if {"lead_photo", "lead_photo_caption"} & set(self.changed_data):  # kept and shown nowhere
+                self.add_error(
+                    "lead_photo_caption",
+                    _("There is no lead photo for this caption: choose the lead photo, or delete the caption."),
+                )
         refuse_images_without_alt_when_live(self.instance, self, "body image")
         refuse_sensitive_words_when_live(self.instance, self, services.LIVE_TEXT_FIELDS)
         if self.save_failure:

@@ -1478,6 +1478,23 @@ def test_a_story_fills_one_home_page_slot(admin_client):
     assert admin_client.post(url, {"position": "2", "article": ""}).status_code == 302  # empty: the latest story
 
 
+def test_a_lead_photo_caption_without_a_lead_photo_is_refused_with_what_was_typed(editor_client):
+    """It was kept and shown nowhere: the editor believed the story had its photo and caption."""
+    article = ArticleFactory(published=True)
+    url = admin_url(article, "change", article.pk)
+    data = form_data(editor_client.get(url))
+    data.update({"lead_photo_caption": "会议现场。", "headline": "改过的标题", "_save": "保存"})
+
+    response = editor_client.post(url, data)
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["lead_photo_caption"] == [
+        "这条图说没有题图：请选择题图，或删去图说。"
+    ]
+    assert "会议现场。" in response.content.decode() and "改过的标题" in response.content.decode()
+    assert Article.objects.get(pk=article.pk).lead_photo_caption == ""
+
+
 def test_the_night_desk_lists_an_issue_page_by_page(editor_client):
     """By publishing time, the list put A05 before the front page and the stories without a page anywhere."""
     tomorrow = timezone.localdate() + timedelta(days=1)
