@@ -16,6 +16,7 @@ from tests.factories import (
     CorrectionFactory,
     ExperienceEntryFactory,
     OrganizationFactory,
+    PhotoFactory,
     ReporterFactory,
     SectionFactory,
     TopicFactory,
@@ -163,6 +164,14 @@ class _TextFields(_FormFields):
         super().handle_starttag(tag, attrs)
 
 
+# What the article form's rules ask for beside the hostile text it holds: a print page (typed hostile) is in an issue,
+# a lead photo caption goes with a lead photo.
+ARTICLE_FORM_NEEDS = {
+    "print_issue_on": lambda: "2026-11-20",
+    "lead_photo": lambda: str(PhotoFactory(alt_text="会场").pk),
+}
+
+
 def hostile_body(response, form_id, text):
     parser = _TextFields(form_id)
     parser.feed(response.content.decode())
@@ -172,8 +181,8 @@ def hostile_body(response, form_id, text):
             continue
         if name in parser.text_names:
             value = text
-        elif name == "print_issue_on":  # a print page (typed hostile here) is in some issue
-            value = "2026-11-20"
+        elif name in ARTICLE_FORM_NEEDS:
+            value = ARTICLE_FORM_NEEDS[name]()
         pairs.append((name, value))
     if form_id == "sharelink_form":
         pairs = [(name, value) for name, value in pairs if name != "days"] + [("days", "3")]
@@ -237,8 +246,8 @@ def hostile_add_body(response, form_id, text):
             continue  # inline rows stay empty: the management forms say there are none
         if name in parser.text_names:
             value = text
-        elif name == "print_issue_on":  # a print page (typed hostile here) is in some issue
-            value = "2026-11-20"
+        elif name in ARTICLE_FORM_NEEDS:
+            value = ARTICLE_FORM_NEEDS[name]()
         elif "slug" in name:
             value = "hostile-add"
         elif not value and name in first_option:
