@@ -248,6 +248,10 @@ class Topic(models.Model):
         ]
 
     def __str__(self):
+        # With its month in the admin's topic box: topics of the same title (a yearly campaign) were told apart by
+        # nothing there.
+        if self.starts_on:
+            return f"{self.title}（{self.starts_on.year}年{self.starts_on.month}月）"
         return self.title
 
     def get_absolute_url(self):

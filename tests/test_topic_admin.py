@@ -55,3 +55,14 @@ def test_the_delete_page_of_a_topic_names_the_stories_that_lose_it(client, chief
     assert client.post(url, {"post": "yes"}).status_code == 302
     assert not Topic.objects.filter(pk=topic.pk).exists()
     assert Article.objects.filter(headline__in=["宣传周启动", "社区讲座"]).count() == 2  # the stories stay
+
+
+def test_the_topic_box_tells_topics_of_the_same_title_apart(editor_client):
+    """Two yearly campaigns of one title showed as the same line in the story's topic box."""
+    TopicFactory(title="反家暴宣传周", starts_on=date(2025, 11, 25))
+    TopicFactory(title="反家暴宣传周", starts_on=date(2026, 11, 25))
+    url = reverse("admin:autocomplete") + "?app_label=articles&model_name=article&field_name=topics&term=反家暴"
+
+    labels = sorted(result["text"] for result in editor_client.get(url).json()["results"])
+
+    assert labels == ["反家暴宣传周（2025年11月）", "反家暴宣传周（2026年11月）"]
