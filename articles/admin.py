@@ -1271,7 +1271,7 @@ class ArticleAdmin(admin.ModelAdmin):
                         {
                             "draft": draft,
                             "is_companion": index > 0,
-                            "body": draft.blocks,
+                            "body": _preview_blocks(draft.blocks),
                             "bylines": [
                                 {
                                     "item": item,
@@ -1286,6 +1286,7 @@ class ArticleAdmin(admin.ModelAdmin):
                                     "organization": result.organizations.get(entry.organization),
                                     "level": result.levels.get(entry.organization),
                                     "form": forms_.get(entry.form, ""),
+                                    "body": _preview_blocks(entry.blocks),
                                 }
                                 for entry in draft.entries
                             ],
@@ -1666,6 +1667,15 @@ def _left_out(user, filename, failure, duplicate_of, duplicate_file):
     if result.status == "ready":  # none of those: nothing the summary can say of it
         result.failure = _("not imported")
     return result
+
+
+def _preview_blocks(blocks):
+    """A manuscript body's blocks as the preview shows them: sub-headings by their text, the rest as the rich text
+    the import stores (lists, quotes, bold and links as the public page will show them), sanitised as it will be."""
+    return [
+        {"is_heading": block.kind in ("h2", "h3"), "text": block.text, "html": services.sanitize_html(block.html)}
+        for block in blocks
+    ]
 
 
 def _int_or_none(value):

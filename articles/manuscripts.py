@@ -19,6 +19,8 @@ The format, as correspondents and local organisations deliver copy (see issue 7)
   heading that appears again in the entry's body is the entry's highlight.
 - A later ``## heading`` followed by its own byline line starts a companion article of the same package; any other
   ``##``/``###`` heading inside a body is a sub-heading.
+- A little Markdown: in a body ``**bold**``, ``*italic*``/``_italic_``, ``- ``/``1. `` lists, ``> `` quotes,
+  ``[text](https://…)`` links and ``---`` rules become rich text; plain-text fields keep the words without the marks.
 
 Anything the parser is unsure about is reported in ``notes`` for the editor; nothing of the input is dropped.
 """
@@ -28,6 +30,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 MAX_BYTES = 2 * 1024 * 1024  # a manuscript is text: 2 MB is several hundred thousand characters
@@ -62,6 +65,23 @@ _PICTURE = re.compile(
 # Lines that are never the continuation of the line above: a Markdown list item, a rule.
 _RULE = re.compile(r"^(?:-{3,}|\*{3,}|_{3,}|—{2,})$")
 _STANDS_ALONE = re.compile(r"^(?:[-*+] |\d{1,2}[.、] |-{3,}$|\*{3,}$|_{3,}$|—{2,}$)")
+# The little Markdown copy is typed with: list items, quotes and rules on lines of their own; bold, italic and
+# links inside a line. The body gets them as the rich text an editor would have made (tags services.sanitize_html
+# keeps); plain-text fields keep their words only. Chinese has no other use for "*" and "_", but an address has:
+# an address is never read for emphasis, and "_" inside a Latin word (file_name) is no marker either.
+_LIST_ITEM = re.compile(r"^(?:(?P<bullet>[-*+])|(?P<number>\d{1,2})\.) +(?P<text>\S.*)$")
+_QUOTE = re.compile(r"^> ?(?P<text>.*)$")
+_MARKDOWN_RULE = re.compile(r"^(?:-{3,}|\*{3,}|_{3,})$")
+_INLINE = re.compile(
+    r"\[(?P<label>[^\[\]\n]+)\]\((?P<href>[^()\s]*)\)"
+    r"|(?P<url>https?://[A-Za-z0-9\-._~:/?#@!$&'*+,;=%]+)"
+    r"|\*\*(?P<strong>[^*\s](?:[^*]*?[^*\s])?)\*\*"
+    r"|\*(?P<em>[^*\s](?:[^*]*?[^*\s])?)\*"
+    r"|(?<![A-Za-z0-9_])_(?P<em_>[^_\s](?:[^_]*?[^_\s])?)_(?![A-Za-z0-9_])"
+)
+_WEB_ADDRESS = re.compile(r"^https?://[^\s]+$", re.IGNORECASE)
+# A tag typed into the copy ("<b>", "</script>", "<img src=x>"): the import keeps it as text, which a reader sees.
+_HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>")
 _ENTRY_HEADING = re.compile(r"^(?P<org>[^：:]{2,30}?)\s*[：:]\s*(?P<title>\S.*)$")
 _DATELINE = re.compile(r"^(?:(?P<year>\d{4})年)?(?P<month>\d{1,2})月(?P<day>\d{1,2})日")
 _SENTENCE_END = re.compile(r"[。！？!?]")
@@ -111,11 +131,27 @@ class BylineItem:
 
 @dataclass
 class Block:
-    """A piece of a body: a paragraph ("p") or a sub-heading (``BODY_SUBHEADING``, ``ENTRY_SUBHEADING``)."""
+    """A piece of a body: a paragraph ("p"), a sub-heading (``BODY_SUBHEADING``, ``ENTRY_SUBHEADING``), a list ("ul",
+    "ol": its ``items``), a quote ("blockquote": its paragraphs in ``items``) or a rule ("hr")."""
 
     kind: str
     text: str
     lines: int = 1  # how many input lines were joined into it
+    items: list = field(default_factory=list)
+    start: int = 1  # the number of an "ol"'s first item
+
+    @property
+    def html(self):
+        """The block as rich text (to be sanitised, services.sanitize_html, like any)."""
+        if self.kind == "hr":
+            return "<hr>"
+        if self.kind in ("ul", "ol"):
+            start = f' start="{self.start}"' if self.kind == "ol" and self.start != 1 else ""
+            items = "".join(f"<li>{inline_html(item)}</li>" for item in self.items)
+            return f"<{self.kind}{start}>{items}</{self.kind}>"
+        if self.kind == "blockquote":
+            return "<blockquote>" + "".join(f"<p>{inline_html(item)}</p>" for item in self.items) + "</blockquote>"
+        return f"<{self.kind}>{inline_html(self.text)}</{self.kind}>"
 
 
 @dataclass
@@ -257,6 +293,47 @@ def manuscript_hash(normalised_text):
     return hashlib.sha256(normalised_text.encode("utf-8")).hexdigest()
 
 
+# --- Markdown ---------------------------------------------------------------------------------------
+
+
+def inline_html(text):
+    """A line's bold, italic and links (http and https only) as HTML; everything else escaped, as typed."""
+    parts, position = [], 0
+    for match in _INLINE.finditer(text):
+        parts.append(escape(text[position : match.start()]))
+        if match["label"] is not None:
+            label = inline_html(match["label"])
+            # Another scheme (javascript:, a file on the author's computer) links nowhere a reader may go: its words.
+            parts.append(
+                f'<a href="{escape(match["href"])}">{label}</a>' if _WEB_ADDRESS.match(match["href"]) else label
+            )
+        elif match["url"] is not None:
+            parts.append(escape(match["url"]))
+        elif match["strong"] is not None:
+            parts.append(f"<strong>{inline_html(match['strong'])}</strong>")
+        else:
+            parts.append(f"<em>{inline_html(match['em'] or match['em_'])}</em>")
+        position = match.end()
+    parts.append(escape(text[position:]))
+    return "".join(parts)
+
+
+def plain(text):
+    """A line without its Markdown markers, for a plain-text field (headline, kicker, caption ...): "**反家暴**宣传周"
+    is stored as 反家暴宣传周, a link as its words."""
+
+    def words(match):
+        if match["url"] is not None:
+            return match["url"]
+        return plain(match["label"] or match["strong"] or match["em"] or match["em_"])
+
+    return _INLINE.sub(words, text)
+
+
+def blocks_html(blocks):
+    return "\n".join(block.html for block in blocks)
+
+
 # --- Parsing ----------------------------------------------------------------------------------------
 
 
@@ -271,7 +348,7 @@ class _Line:
         """(level, text) for a Markdown heading, else None."""
         match = _HEADING.match(self.text)
         if match and self.text.startswith("#") and match[2] and not _HASHTAG.match(self.text):
-            return len(match[1]), match[2]
+            return len(match[1]), plain(match[2])
         return None
 
 
@@ -325,7 +402,8 @@ class _Parser:
             raise ManuscriptError(
                 _("No headline: the manuscript needs a line starting with “# ” (the headline)."), "no_headline"
             )
-        kicker_lines = [line.text for line in lines[:start]]
+        # "### 深化改革 激发活力" over the headline is a kicker typed as a heading: its words, as any kicker's.
+        kicker_lines = [line.heading[1] if line.heading else plain(line.text) for line in lines[:start]]
         if len(kicker_lines) > 1:
             self.note(_("Several lines stand before the headline; they were all kept as the kicker."))
         position = start + 1
@@ -337,6 +415,7 @@ class _Parser:
             position = self._byline(draft, lines, position)
             end = self._companion_start(lines, position)
             self._body(draft, lines[position:end])
+            self._markup(draft)
             self.drafts.append(draft)
             if end == len(lines):
                 break
@@ -371,6 +450,37 @@ class _Parser:
                     % {"role": item.role, "name": item.name}
                 )
         return position + 1
+
+    def _markup(self, draft):
+        """HTML typed into the copy is kept as the characters typed (escaped: it runs nowhere), so a reader sees
+        "<b>" or "<script>" on the page: the preview says where, for the editor to take it out."""
+        fields = [
+            (_("kicker"), draft.kicker),
+            (_("headline"), draft.headline),
+            (_("subtitle"), draft.subtitle),
+            (_("pull quote"), draft.pull_quote),
+            (_("body"), " ".join(part for block in draft.blocks for part in (block.text, *block.items))),
+            (_("caption"), " ".join(draft.captions)),
+        ]
+        for entry in draft.entries:
+            texts = [entry.title, entry.highlight, *entry.captions]
+            texts += [part for block in entry.blocks for part in (block.text, *block.items)]
+            fields.append((_("the entry of %(organization)s") % {"organization": entry.organization}, " ".join(texts)))
+        for block in [*draft.blocks, *(block for entry in draft.entries for block in entry.blocks)]:
+            for part in (block.text, *block.items):
+                for link in _INLINE.finditer(part):
+                    if link["label"] is not None and not _WEB_ADDRESS.match(link["href"]):
+                        self.note(
+                            _("The link “%(text)s” points to %(address)s, which is not a web address: only its "
+                              "words were kept.") % {"text": plain(link["label"]), "address": link["href"] or "—"}
+                        )  # fmt: skip
+        for label, text in fields:
+            if tags := list(dict.fromkeys(_HTML_TAG.findall(text or ""))):
+                self.note(
+                    _("The %(field)s of “%(headline)s” contains what looks like HTML markup (%(markup)s): it is kept "
+                      "as the characters typed, which readers see; remove it if it is not meant to be read.")
+                    % {"field": label, "headline": draft.headline, "markup": " ".join(tags)}
+                )  # fmt: skip
 
     # --- Bodies ---
 
@@ -462,7 +572,7 @@ class _Parser:
             text = line.text
             picture = _PICTURE.match(text)
             if picture:  # a photo the manuscript points at: its caption waits for the photo (a placeholder)
-                caption = (picture["alt"] if picture["alt"] is not None else picture["caption"] or "").strip()
+                caption = plain(picture["alt"] if picture["alt"] is not None else picture["caption"] or "").strip()
                 # Named by its file, else by its caption ("![](a.jpg)", "【图】会场。" both happen).
                 what = picture["file"] or picture["file2"] or caption or "—"
                 if not caption:  # a place for a photo is kept by its caption: one that names the file, until written
@@ -479,6 +589,31 @@ class _Parser:
                     )
                     % {"what": what}
                 )
+                joinable = False
+                continue
+            if _MARKDOWN_RULE.match(text):  # "---" between parts: a line across the page, not a paragraph
+                blocks.append(Block("hr", ""))
+                joinable = False
+                continue
+            if item := _LIST_ITEM.match(text):  # "- 拨打110报警；", "1. …": one list, blank lines between items or not
+                kind = "ol" if item["number"] else "ul"
+                if blocks and blocks[-1].kind == kind:
+                    blocks[-1].items.append(item["text"])
+                else:
+                    blocks.append(Block(kind, "", items=[item["text"]], start=int(item["number"] or 1)))
+                joinable = False
+                continue
+            if quote := _QUOTE.match(text):  # "> …": a quote; lines right under each other make one paragraph of it
+                said = quote["text"].strip()
+                if blocks and blocks[-1].kind == "blockquote" and not line.blank_before:
+                    if not said:
+                        blocks[-1].items.append("")
+                    elif blocks[-1].items and blocks[-1].items[-1]:
+                        blocks[-1].items[-1] = _joined(blocks[-1].items[-1], said)
+                    else:
+                        blocks[-1].items[-1:] = [said]
+                elif said:
+                    blocks.append(Block("blockquote", "", items=[said]))
                 joinable = False
                 continue
             # Only a line break inside a paragraph is a print-layout break: a blank line always ends a paragraph,
@@ -503,6 +638,8 @@ class _Parser:
                 self.note(
                     _("The short line “%(text)s” has no punctuation: it was taken as a sub-heading.") % {"text": last}
                 )
+        for block in blocks:
+            block.items = [item for item in block.items if item]  # a quote's "> " line between its paragraphs
         if blocks and blocks[-1].kind == "p" and not blocks[-1].text.endswith(tuple(FINAL_MARKS)):
             self.note(_("A paragraph ends without a full stop: “…%(end)s”.") % {"end": blocks[-1].text[-15:]})
         return blocks
@@ -513,9 +650,9 @@ class _Parser:
         for candidate in paragraphs[:3]:
             if candidate.lines != 1 or not _is_one_sentence(candidate.text, max_characters=120):
                 continue
-            key = _key(candidate.text)
-            if len(key) >= 8 and any(key in other.text for other in paragraphs if other is not candidate):
-                draft.pull_quote = candidate.text
+            key = _key(plain(candidate.text))
+            if len(key) >= 8 and any(key in plain(other.text) for other in paragraphs if other is not candidate):
+                draft.pull_quote = plain(candidate.text)
                 draft.blocks.remove(candidate)
                 return
 
@@ -524,9 +661,9 @@ class _Parser:
         if len(paragraphs) < 2 or entry.blocks[0] is not paragraphs[0]:
             return
         candidate = paragraphs[0]
-        key = _key(candidate.text)
-        if candidate.lines == 1 and len(key) >= 6 and any(key in other.text for other in paragraphs[1:]):
-            entry.highlight = candidate.text
+        key = _key(plain(candidate.text))
+        if candidate.lines == 1 and len(key) >= 6 and any(key in plain(other.text) for other in paragraphs[1:]):
+            entry.highlight = plain(candidate.text)
             entry.blocks.remove(candidate)
 
     def _dateline(self, draft):
@@ -554,9 +691,9 @@ class _Parser:
             after_text = index > 0 and blocks[index - 1].kind == "p"
             placed = after_text and (index < last or not story_ends_here)
             if block.kind == "caption":  # a photo's own, from its reference
-                captions.append(block.text)
+                captions.append(plain(block.text))
             elif guessing and placed and block.kind == "p" and block.lines == 1 and _is_caption(block.text):
-                captions.append(block.text)
+                captions.append(plain(block.text))
                 # A guess: a short sentence of the text has the same shape. Taken out, it blocks publishing until a
                 # photo is attached, so the preview asks for a look.
                 self.note(

@@ -3182,9 +3182,11 @@ def _matched_organization(written, organizations, notes):
 
 
 def _body_html(blocks):
-    from django.utils.html import escape
+    """A body's blocks as rich text: the Markdown the manuscript typed (bold, lists, quotes, links) as the tags the
+    editor would have made, through the sanitiser as whatever rich text is saved."""
+    from articles import manuscripts
 
-    return "\n".join(f"<{block.kind}>{escape(block.text)}</{block.kind}>" for block in blocks)
+    return sanitize_html(manuscripts.blocks_html(blocks))
 
 
 def unique_slug(model, prefix):

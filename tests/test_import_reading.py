@@ -67,11 +67,11 @@ def test_a_blank_line_always_ends_a_paragraph(section, editor_user):
         "遇到困难可以随时拨打，热线24小时有人值守。",
         "报名请扫码，或点这里 👉",
         "报名网址：https://example.org/baoming",
-        "- 面点课堂每周二开课；",
-        "- 育婴课堂每周四开课；",
-        "---",
         "据介绍，首批课堂计划招收学员500名，名额报满即止。",
     ]
+    assert (
+        "<ul><li>面点课堂每周二开课；</li><li>育婴课堂每周四开课；</li></ul>\n<hr>\n<p>据介绍" in result.drafts[0].body
+    )
 
 
 # --- Photos, and the preview agreeing with the confirmation ---
@@ -300,6 +300,88 @@ def test_a_heading_naming_an_organisation_the_system_holds_is_an_entry(section, 
     result = services.import_manuscript(text, user=editor_user)
 
     assert [entry.organization for entry in result.drafts[0].experience_entries.all()] == [known]
+
+
+# --- Markdown ---
+
+
+def published(article):
+    Article.objects.filter(pk=article.pk).update(
+        status=Status.PUBLISHED, published_at=timezone.now() - timezone.timedelta(minutes=1)
+    )
+    article.refresh_from_db()
+    return article
+
+
+MARKDOWN_MANUSCRIPT = (
+    "### 守护女童 从我做起\n"
+    "# 桐溪市启动**女童保护**宣传月\n"
+    "## 把*安全课*送进每一所学校\n"
+    "记者 韦晓岚\n\n"
+    "12月3日，**女童保护宣传月**在桐溪市启动，首批志愿者将走进_32所_乡村学校。\n\n"
+    "> 保护女童，是全社会共同的责任。\n\n"
+    "- 开设防性侵安全课；\n"
+    "- 发放家长指导手册；\n\n"
+    "1. 第一步，学会大声说“不”；\n"
+    "2. 第二步，及时告诉家长。\n\n"
+    "了解详情请访问[桐溪市妇联网站](https://example.org/tongxi)，课件见[共享盘](file:///C:/kejian.doc)，"
+    "文件名为safe_class_2026.pdf。\n\n"
+    "---\n\n"
+    "宣传月将持续到本月底。\n"
+)
+
+
+def test_markdown_in_a_manuscript_reads_as_rich_text_on_the_public_page(client, editor_client, section):
+    """Markdown showed as typed on the public page: **女童保护宣传月**, "- 开设……", "> 保护……", [text](url), "---",
+    and a kicker typed as "### …" kept its #s. The preview shows the body as the page will."""
+    preview, done = preview_and_confirm(editor_client, section, MARKDOWN_MANUSCRIPT)
+    assert done.context["counts"]["created"] == 1
+    assert "<ul><li>开设防性侵安全课；</li><li>发放家长指导手册；</li></ul>" in preview.text
+    assert (
+        "The link “共享盘” points to file:///C:/kejian.doc, which is not a web address: only its words were kept."
+        in preview.context["results"][0]["result"].notes
+    )
+    article = published(Article.objects.get())
+
+    page = client.get(article.get_absolute_url()).text
+
+    assert (article.kicker, article.headline, article.subtitle) == (
+        "守护女童 从我做起",
+        "桐溪市启动女童保护宣传月",
+        "把安全课送进每一所学校",
+    )
+    for shown in [
+        "<strong>女童保护宣传月</strong>在桐溪市启动，首批志愿者将走进<em>32所</em>乡村学校。",
+        "<blockquote><p>保护女童，是全社会共同的责任。</p></blockquote>",
+        "<ul><li>开设防性侵安全课；</li><li>发放家长指导手册；</li></ul>",
+        "<ol><li>第一步，学会大声说“不”；</li><li>第二步，及时告诉家长。</li></ol>",
+        '<a href="https://example.org/tongxi" rel="noopener noreferrer">桐溪市妇联网站</a>，课件见共享盘，',
+        "文件名为safe_class_2026.pdf。",
+        "<hr>",
+    ]:
+        assert shown in page
+    for typed in ["**", "###", "- 开设", "1. 第一步", "&gt; 保护", "](", "file:", "---", "<em>class</em>"]:
+        assert typed not in article.body and typed not in page
+
+
+def test_html_typed_into_a_plain_field_stays_text_and_the_preview_says_so(client, editor_client, section):
+    """A tag in a headline or kicker is kept as the characters typed (it is safe), but readers see it: the preview
+    names the field, for the editor to notice."""
+    text = (
+        "<b>反家暴宣传周</b>\n# 反家暴<script>alert('h')</script>宣传周启动\n记者 韦晓岚\n\n"
+        "12月3日，反家暴宣传周在桐溪市启动，现场发放宣传手册2000余份。\n"
+    )
+
+    preview, done = preview_and_confirm(editor_client, section, text)
+
+    notes = preview.context["results"][0]["result"].notes
+    assert any(note.startswith("The kicker of “反家暴<script>") and "(<b> </b>)" in note for note in notes)
+    assert any(note.startswith("The headline of “") and "(<script> </script>)" in note for note in notes)
+    assert "<script>alert" not in preview.text and "&lt;script&gt;alert" in preview.text
+    article = published(Article.objects.get())
+    assert article.headline == "反家暴<script>alert('h')</script>宣传周启动"
+    page = client.get(article.get_absolute_url()).text
+    assert "<script>alert" not in page and "反家暴&lt;script&gt;alert" in page
 
 
 # --- The upload and the command ---
