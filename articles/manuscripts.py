@@ -83,6 +83,9 @@ _WEB_ADDRESS = re.compile(r"^https?://[^\s]+$", re.IGNORECASE)
 # A tag typed into the copy ("<b>", "</script>", "<img src=x>"): the import keeps it as text, which a reader sees.
 _HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>")
 _ENTRY_HEADING = re.compile(r"^(?P<org>[^：:]{2,30}?)\s*[：:]\s*(?P<title>\S.*)$")
+# A closing line in parentheses that speaks of the whole page or story ("（本版稿件由各市州妇联提供，本报整理）"), not of
+# one entry ("（桐溪市妇联供稿）" credits the entry it closes).
+_CLOSING_NOTE = re.compile(r"^[（(][^（）()]*(?:本版|本报|本期|本文|以上|稿件|编者|各)[^（）()]*[）)]$")
 _DATELINE = re.compile(r"^(?:(?P<year>\d{4})年)?(?P<month>\d{1,2})月(?P<day>\d{1,2})日")
 _SENTENCE_END = re.compile(r"[。！？!?]")
 _NUMBER = r"(\d+|[一二两三四五六七八九十]+)"
@@ -519,6 +522,17 @@ class _Parser:
                 )
             (current[1] if current else own).append(line)
 
+        if entries and len(entries[-1][1]) > 1:
+            last = entries[-1][1][-1]
+            if last.blank_before and not last.heading and _CLOSING_NOTE.match(last.text):
+                # The story's editorial note after its last entry is not that organisation's words: the end of the
+                # story's own text is the nearest place that belongs to the whole story.
+                entries[-1][1].pop()
+                own.append(_Line(last.text, blank_before=True))
+                self.note(
+                    _("The closing line “%(text)s” after the last entry reads as a note on the whole story: it was "
+                      "put at the end of the story's own text, before the entries; check it.") % {"text": last.text}
+                )  # fmt: skip
         draft.blocks = self._blocks(own, BODY_SUBHEADING)
         self._pull_quote(draft)
         self._dateline(draft)

@@ -302,6 +302,36 @@ def test_a_heading_naming_an_organisation_the_system_holds_is_an_entry(section, 
     assert [entry.organization for entry in result.drafts[0].experience_entries.all()] == [known]
 
 
+@pytest.mark.parametrize(
+    ("closing", "moved"),
+    [
+        ("（本版稿件由各县市区妇联提供，本报整理）", True),
+        ("(本版稿件由各县市区妇联提供，本报整理)", True),
+        ("（柳塘村妇联供稿）", False),  # the last entry's own credit stays with it
+    ],
+)
+def test_an_editorial_note_after_the_last_entry_goes_to_the_story_not_the_entry(editor_client, section, closing, moved):
+    """ "（本版稿件由各市州妇联提供，本报整理）" closing a roundup became the last organisation's words."""
+    text = (
+        "# 各地妇联晒出暖心服务清单\n整理 / 韦晓岚\n\n12月3日，多地妇联晒出今冬暖心服务清单。\n\n"
+        "### 桐溪市妇联：把服务送到家门口\n\n桐溪市妇联全年上门服务2000余次。\n\n"
+        "### 柳塘村妇联：妇女议事会开到院坝\n\n柳塘村妇联每月开一次院坝议事会。\n\n"
+        f"{closing}\n"
+    )
+
+    preview, done = preview_and_confirm(editor_client, section, text)
+
+    article = Article.objects.get()
+    last = article.experience_entries.order_by("order").last()
+    noted = any(
+        closing in note and "note on the whole story" in note for note in preview.context["results"][0]["result"].notes
+    )
+    if moved:
+        assert article.body.endswith(f"<p>{closing}</p>") and closing not in last.body and noted
+    else:
+        assert last.body.endswith(f"<p>{closing}</p>") and closing not in article.body and not noted
+
+
 # --- Markdown ---
 
 
