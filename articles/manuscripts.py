@@ -195,6 +195,12 @@ class Manuscript:
         return manuscript_hash(self.text)
 
     @property
+    def hashes(self):
+        """Every hash an earlier import of this text may have stored: today's, and the one before blank lines were
+        left out of it (``earlier_manuscript_hash``)."""
+        return [self.hash, earlier_manuscript_hash(self.text)]
+
+    @property
     def lead(self):
         return self.drafts[0]
 
@@ -292,7 +298,14 @@ def normalize(text):
 
 
 def manuscript_hash(normalised_text):
-    """What identifies a manuscript: the same text in another encoding or with other line ends is the same."""
+    """What identifies a manuscript: the same text in another encoding, with other line ends or another layout of
+    blank lines is the same (a paste from Word puts one between every two lines)."""
+    lines = [line for line in normalised_text.split("\n") if line]
+    return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
+
+
+def earlier_manuscript_hash(normalised_text):
+    """The hash imports stored before ``manuscript_hash`` left blank lines out: their drafts are still copies."""
     return hashlib.sha256(normalised_text.encode("utf-8")).hexdigest()
 
 

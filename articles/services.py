@@ -3038,11 +3038,14 @@ def read_manuscript(text_or_bytes):
     )
 
 
-def imported_article(manuscript_hash):
-    """The lead draft an earlier import of the same (normalised) text created, if it is still there."""
+def imported_article(manuscript_hashes):
+    """The lead draft an earlier import of the same (normalised) text created, if it is still there: by any of the
+    text's hashes (``Manuscript.hashes``: articles imported before the hash changed hold its earlier form)."""
     from articles.models import Article
 
-    return Article.objects.filter(manuscript_hash=manuscript_hash, package_lead__isnull=True).order_by("id").first()
+    return (
+        Article.objects.filter(manuscript_hash__in=manuscript_hashes, package_lead__isnull=True).order_by("id").first()
+    )
 
 
 def _default_section():
@@ -3370,7 +3373,7 @@ def import_manuscript(text_or_bytes, *, user, filename="", section=None, dry_run
         result.failure = error.message
         return result
     result.notes = list(result.manuscript.notes)
-    result.duplicate_of = imported_article(result.manuscript.hash)
+    result.duplicate_of = imported_article(result.manuscript.hashes)
     if result.duplicate_of is not None:
         return result
     section = section or _default_section()

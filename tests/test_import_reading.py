@@ -1,6 +1,7 @@
 """Importing manuscripts: what the preview says and the import saves of paragraphs, photos, bylines, organisations and
 entries, as delivered copy writes them (found by a QA pass over real-looking manuscripts)."""
 
+import hashlib
 import re
 from io import StringIO
 
@@ -11,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from articles import services
+from articles.manuscripts import normalize
 from articles.models import Article, ExperienceEntry, Organization, Reporter, Status
 from tests.factories import OrganizationFactory, SectionFactory
 from tests.test_admin import form_data
@@ -330,6 +332,37 @@ def test_an_editorial_note_after_the_last_entry_goes_to_the_story_not_the_entry(
         assert article.body.endswith(f"<p>{closing}</p>") and closing not in last.body and noted
     else:
         assert last.body.endswith(f"<p>{closing}</p>") and closing not in article.body and not noted
+
+
+# --- Copies ---
+
+ORIGINAL = (
+    "# 柳塘村巾帼夜校结业\n记者 韦晓岚\n\n12月4日，柳塘村巾帼夜校首期结业，"
+    "38名学员领到结业证书。\n课程包括电商、育婴和面点。\n\n下一期将于明年春天开课。\n"
+)
+
+
+def test_the_same_manuscript_pasted_from_word_is_a_copy(editor_client, section, editor_user):
+    """Word puts a blank line between every two lines: the same manuscript pasted from it was imported again."""
+    first = services.import_manuscript(ORIGINAL, user=editor_user).drafts[0]
+    from_word = "\n\n".join(line for line in ORIGINAL.split("\n") if line)
+
+    preview = editor_client.post(reverse(IMPORT_URL), {"text": from_word, "section": section.pk})
+
+    assert preview.context["results"][0]["result"].status == "duplicate"
+    assert "This manuscript was imported before:" in preview.text and first.headline in preview.text
+    assert not preview.context["importable"]
+
+
+def test_a_manuscript_imported_before_the_hash_left_out_blank_lines_is_still_a_copy(section, editor_user):
+    first = services.import_manuscript(ORIGINAL, user=editor_user).drafts[0]
+    stored_then = hashlib.sha256(normalize(ORIGINAL).encode()).hexdigest()  # the hash of the whole normalised text
+    Article.objects.filter(pk=first.pk).update(manuscript_hash=stored_then)
+
+    again = services.import_manuscript(ORIGINAL, user=editor_user)
+
+    assert again.status == "duplicate" and again.duplicate_of == first
+    assert Article.objects.count() == 1
 
 
 # --- Markdown ---
