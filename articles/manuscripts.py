@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
+OBJECT_MARK = "\ufffc"  # U+FFFC, what Word leaves in copied text for an embedded image
 MAX_BYTES = 2 * 1024 * 1024  # a manuscript is text: 2 MB is several hundred thousand characters
 
 # Sub-headings' levels: the article page's headline is its h1 and a body's sub-headings come next (h2); an entry's
@@ -287,8 +288,10 @@ def normalize(text):
     """One form for every input: LF line ends, no control or zero-width characters, single spaces, no leading or
     trailing whitespace (full-width spaces included), full-width punctuation between Chinese characters, at most
     one blank line in a row."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = _FORBIDDEN.sub("", text)
+    # A copy from WeChat or a web page breaks lines with Unicode's separators: they are line breaks (a paragraph's,
+    # U+2029, ends the paragraph). Word's object mark (U+FFFC) stood for an image the text cannot carry (see parse).
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n\n")
+    text = _FORBIDDEN.sub("", text).replace(OBJECT_MARK, "")
     lines = []
     for raw in text.split("\n"):
         line = _full_width_punctuation(_SPACES.sub(" ", raw).strip())
@@ -375,11 +378,19 @@ def parse(text_or_bytes, *, roles, today=None, is_organization=None):
     Raises ManuscriptError when the input is not a manuscript at all (empty, binary, undecodable, no headline).
     """
     text = decode(text_or_bytes) if isinstance(text_or_bytes, bytes) else text_or_bytes
+    had_images = OBJECT_MARK in text
     text = normalize(text)
     if not text:
         raise ManuscriptError(_("The file is empty."), "empty")
     parser = _Parser(text, set(roles), today or datetime.date.today(), is_organization or (lambda name: False))
-    return Manuscript(text=text, drafts=parser.drafts, notes=parser.notes)
+    notes = parser.notes
+    if had_images:
+        notes.insert(
+            0,
+            _("The manuscript had an image placeholder that carries no picture (Word's mark for an image, pasted as "
+              "text): it was left out. If the story needs the picture, upload it and attach it."),
+        )  # fmt: skip
+    return Manuscript(text=text, drafts=parser.drafts, notes=notes)
 
 
 class _Parser:

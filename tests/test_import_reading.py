@@ -365,6 +365,32 @@ def test_a_manuscript_imported_before_the_hash_left_out_blank_lines_is_still_a_c
     assert Article.objects.count() == 1
 
 
+# --- Characters of copied text ---
+
+
+def test_line_separators_break_lines_and_an_image_mark_is_left_out_and_said(client, editor_client, section):
+    """U+2028 (WeChat, web copy) and U+FFFC (Word's mark for an image) came through into the headline and the body:
+    the byline was read as part of the headline."""
+    text = (
+        "# 柳塘村妇女议事会成立\u2028记者 韦晓岚\n\n"
+        "12月5日，柳塘村妇女议事会成立，首批议事代表15名。\ufffc\u2029"
+        "议事会每月开会一次，商议村里的大事小情。\n"
+    )
+
+    preview, done = preview_and_confirm(editor_client, section, text)
+
+    assert "The manuscript had an image placeholder that carries no picture" in preview.text
+    article = published(Article.objects.get())
+    assert article.headline == "柳塘村妇女议事会成立"
+    assert [(byline.role.name, byline.reporter.name) for byline in article.bylines.all()] == [("记者", "韦晓岚")]
+    assert paragraphs(article.body) == [
+        ("p", "12月5日，柳塘村妇女议事会成立，首批议事代表15名。"),
+        ("p", "议事会每月开会一次，商议村里的大事小情。"),
+    ]
+    page = client.get(article.get_absolute_url()).text
+    assert "\u2028" not in page and "\ufffc" not in page
+
+
 # --- Markdown ---
 
 
