@@ -110,6 +110,14 @@ ORGANIZATION_SUFFIXES = (
     "社区", "村委会", "居委会", "妇工委", "工委",
 )  # fmt: skip
 
+# The characters of the byline words written in traditional characters (記者, 見習記者, 通訊員, 攝影, 編輯, 文/圖 ...):
+# such a word is the vocabulary's simplified role. Only role words are read so; names stay as written.
+_TRADITIONAL_ROLE_CHARACTERS = dict(
+    zip("記見習實訊員攝編輯製圖約駐報導執筆寫採體資臺", "记见习实讯员摄编辑制图约驻报导执笔写采体资台", strict=True)
+)
+_TO_SIMPLIFIED = str.maketrans(_TRADITIONAL_ROLE_CHARACTERS)
+_TO_TRADITIONAL = str.maketrans({simple: traditional for traditional, simple in _TRADITIONAL_ROLE_CHARACTERS.items()})
+
 CAPTION_MAX_CHARACTERS = 40
 BARE_SUBHEADING_MAX_CHARACTERS = 20
 
@@ -213,7 +221,7 @@ _BINARY_SIGNATURES = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"%PDF", b"PK\x03\x0
 
 def decode(data):
     """The text of a manuscript file: UTF-8 (with or without a byte-order mark), UTF-16 or UTF-32 with one, else
-    GB18030. Binary is refused."""
+    GB18030 (simplified or traditional characters). Binary is refused."""
     if len(data) > MAX_BYTES:
         raise ManuscriptError(
             _("The file is larger than %(size)d MB: split it into one file per article.") % {"size": MAX_BYTES >> 20},
@@ -247,23 +255,30 @@ def decode(data):
     try:
         text = data.decode("gb18030")
     except UnicodeDecodeError:
-        text = None
-    if text is not None and _reads_as_simplified_chinese(text):
+        raise ManuscriptError(
+            _("The file is neither UTF-8 nor GB18030 (GBK) text. Save it as UTF-8 and try again."), "encoding"
+        ) from None
+    if _reads_as_chinese(text, "gb2312") or _reads_as_chinese(text, "big5"):
         return text
+    # Valid GB18030 all the same (it decodes almost any bytes): saying it is not would be false.
     raise ManuscriptError(
-        _("The file is neither UTF-8 nor GB18030 (GBK) text. Save it as UTF-8 and try again."), "encoding"
-    )
+        _("The file is not UTF-8, and read as GB18030 (GBK) it gives no readable Chinese (it may be Big5 or another "
+          "encoding). Save it as UTF-8 and try again."),
+        "encoding",
+    )  # fmt: skip
 
 
-def _reads_as_simplified_chinese(text):
-    """GB18030 decodes almost any bytes: real copy is mostly characters of the common GB2312 set."""
+def _reads_as_chinese(text, common_set):
+    """GB18030 decodes almost any bytes: real copy is mostly characters of a common set, GB2312's for simplified
+    characters, Big5's for traditional ones (a traditional manuscript saved as GBK); other bytes read as a scatter
+    of rare characters."""
     wide = [character for character in text if ord(character) > 0x7F]
     if not wide:
         return True
     common = 0
     for character in wide:
         try:
-            character.encode("gb2312")
+            character.encode(common_set)
         except UnicodeEncodeError:
             continue
         common += 1
@@ -883,13 +898,22 @@ def _looks_like_organization(word):
     return len(word) >= 4 and word.endswith(ORGANIZATION_SUFFIXES)
 
 
+def _simplified_role(token, roles):
+    """ "記者" → "记者", "文/圖" → "文/图": a byline word in traditional characters, when it is a role word."""
+    simplified = token.translate(_TO_SIMPLIFIED)
+    if simplified != token and (simplified in roles or simplified in CLOSING_WORDS or _role_like(simplified)):
+        return simplified
+    return token
+
+
 def _glued(token, roles):
     """ "记者李某" → ("记者", "李某"), "通讯员林某、张某" → ("通讯员", "林某、张某") when the token starts with a known role
-    and short names follow."""
+    (or its traditional spelling, "記者唐欣") and short names follow."""
     for role in sorted(roles, key=len, reverse=True):
-        rest = token[len(role) :]
-        if token.startswith(role) and re.fullmatch(f"[{CJK}·]{{2,4}}(?:、[{CJK}·]{{2,4}})*", rest):
-            return role, rest
+        for spelling in {role, role.translate(_TO_TRADITIONAL)}:
+            rest = token[len(spelling) :]
+            if token.startswith(spelling) and re.fullmatch(f"[{CJK}·]{{2,4}}(?:、[{CJK}·]{{2,4}})*", rest):
+                return role, rest
     return None
 
 
@@ -917,6 +941,7 @@ def parse_byline(line, roles, notes=None):
     for token in re.split(r"\s+|(?<=[^\s])(?=/)|(?<=/)(?=[^\s])", text):
         if not token:
             continue
+        token = _simplified_role(token, roles)
         # A "token" is a word of the byline line, not a credential (S105/B105 only see the name).
         glueable = token not in roles and token not in CLOSING_WORDS and token != "/"  # noqa: S105  # nosec B105
         if glueable and (glued := _glued(token, roles)):

@@ -13,7 +13,7 @@ from django.utils import timezone, translation
 
 from articles import services
 from articles.manuscripts import normalize
-from articles.models import Article, ExperienceEntry, Organization, Reporter, Status
+from articles.models import Article, BylineRole, ExperienceEntry, Organization, Reporter, Status
 from tests.factories import OrganizationFactory, SectionFactory
 from tests.test_admin import form_data
 
@@ -389,6 +389,44 @@ def test_line_separators_break_lines_and_an_image_mark_is_left_out_and_said(clie
     ]
     page = client.get(article.get_absolute_url()).text
     assert "\u2028" not in page and "\ufffc" not in page
+
+
+# --- Traditional characters ---
+
+TRADITIONAL = (
+    "# 柳塘村婦女議事會開出「院壩會」\n今日女報 / 鳳網 首席記者 韋曉嵐 見習記者 蒙佳琪 通訊員 覃麗\n\n"
+    "12月6日，柳塘村婦女議事會在村口院壩開會，三十多位村民圍坐一起，商量修建兒童活動場地。\n\n"
+    "會上，大家你一言我一語，很快定下了選址和分工。\n"
+)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "gb18030"])
+def test_a_manuscript_in_traditional_characters_is_read_with_its_bylines(editor_client, section, encoding):
+    """記者 唐欣 was no byline (the roles are simplified), and saved as GBK the file was refused as "neither UTF-8
+    nor GB18030", which it is."""
+    upload = SimpleUploadedFile("yuanba.txt", TRADITIONAL.encode(encoding))
+    roles = BylineRole.objects.count()
+
+    preview = editor_client.post(reverse(IMPORT_URL), {"files": [upload], "section": section.pk, "text": ""})
+    done = editor_client.post(reverse(IMPORT_URL), form_data(preview, "manuscript-confirm"))
+
+    assert done.context["counts"]["created"] == 1, preview.context["results"][0]["result"].failure
+    article = Article.objects.get()
+    assert article.headline == "柳塘村婦女議事會開出「院壩會」" and article.source == "今日女報 / 鳳網"
+    assert saved_bylines(article) == [("首席记者", "韋曉嵐"), ("见习记者", "蒙佳琪"), ("通讯员", "覃麗")]
+    assert BylineRole.objects.count() == roles  # the vocabulary's roles, no traditional copies of them
+
+
+def test_a_file_that_is_not_chinese_in_gb18030_is_refused_saying_what_was_tried(editor_client, section):
+    """A Big5 file decodes as GB18030 too, into a scatter of rare characters: it is refused, without the false claim
+    that it is not GB18030."""
+    upload = SimpleUploadedFile("big5.txt", TRADITIONAL.encode("big5"))
+
+    preview = editor_client.post(reverse(IMPORT_URL), {"files": [upload], "section": section.pk, "text": ""})
+
+    failure = preview.context["results"][0]["result"].failure
+    assert failure.startswith("The file is not UTF-8, and read as GB18030 (GBK) it gives no readable Chinese")
+    assert "neither" not in failure
 
 
 # --- Markdown ---
