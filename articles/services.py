@@ -1534,7 +1534,21 @@ def _existing_targets_only(snapshot):
     if not Section.objects.filter(pk=fields.get("section_id")).exists():
         fields.pop("section_id", None)  # keep the current section rather than none
     skipped = sum(len(snapshot[key]) - len(kept[key]) for key in kept)
-    return {**snapshot, **kept, "fields": fields, "skipped": skipped}
+    # Named in the restore's record (a count said nothing of which entry's words did not come back): an entry by
+    # its title, a photo by its caption; a byline's person is what is gone.
+    left_out = [
+        _("the entry “%(title)s”") % {"title": entry["title"]}
+        for entry in snapshot["entries"]
+        if entry not in kept["entries"]
+    ] + [
+        _("the photo “%(caption)s”") % {"caption": photo["caption"]} if photo["caption"] else _("a photo")
+        for photo in snapshot["photos"]
+        if photo not in kept["photos"]
+    ]
+    bylines = len(snapshot["bylines"]) - len(kept["bylines"])
+    if bylines:
+        left_out.append(ngettext("%(count)d byline", "%(count)d bylines", bylines) % {"count": bylines})
+    return {**snapshot, **kept, "fields": fields, "skipped": skipped, "left_out": left_out}
 
 
 # What a reader sees of a story and of its entries, as the publication findings read it (True: rich text): what a
@@ -1655,8 +1669,9 @@ def restore_version(article, version, user):
         comment = _("Restored the version of %(when)s") % {"when": local_time_text(when, seconds=True)}
         if snapshot["skipped"]:
             comment += _(
-                " (%(count)d parts left out: their reporter, role, photo or organisation no longer exists)"
-            ) % {"count": snapshot["skipped"]}
+                " (left out, as their reporter, role, photo or organisation no longer exists: %(parts)s; their words "
+                "stay in that version)"
+            ) % {"parts": "、".join(snapshot["left_out"])}
         reversion.set_user(user)
         reversion.set_comment(comment)
         Transition.objects.create(

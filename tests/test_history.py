@@ -105,6 +105,24 @@ def test_restoring_a_version_brings_back_text_bylines_and_entries_but_not_the_pu
     assert article.status == Status.PUBLISHED and article.published_at == published_at
 
 
+def test_a_restore_names_the_entry_it_leaves_out_as_its_organisation_is_gone(story, editor_user):
+    """It said "有 1 项未恢复", naming neither the entry nor where its words were."""
+    article = story["article"]
+    entry = article.experience_entries.get()
+    old_organization = entry.organization
+    entry.organization = OrganizationFactory(name="桐溪市妇女联合会")  # put right, then the duplicate deleted
+    save_version(article, entry, comment="third")
+    old_organization.delete()
+
+    services.restore_version(article, story["old"], editor_user)
+
+    assert not article.experience_entries.exists()
+    step = article.transitions.get()
+    assert step.comment.endswith(
+        "（未恢复：经验交流“把阵地建到家门口”，因对应的记者、署名身份、图片或单位已不存在；其文字仍保存在该版本中）"
+    )
+
+
 def test_a_restore_is_itself_a_new_version_and_on_record(story, editor_user):
     services.restore_version(story["article"], story["old"], editor_user)
 
