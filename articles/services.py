@@ -1400,12 +1400,13 @@ def _readable_parts(snapshot):
         parts.append((label(Article, name), html_to_text(value) if name == "body" else str(value)))
     parts.append((label(Article, "section"), section))
     parts.append((label(Article, "dateline_on"), str(fields.get("dateline_on") or "")))
-    byline_lines = [f"{roles.get(b['role_id'], '?')} {reporters.get(b['reporter_id'], '?')}" for b in bylines]
+    gone = _("(deleted since)")  # a person, role, photo or organisation no longer there: it was shown as "?"
+    byline_lines = [f"{roles.get(b['role_id'], gone)} {reporters.get(b['reporter_id'], gone)}" for b in bylines]
     parts.append((label(Byline), "\n".join(byline_lines)))
-    photo_lines = [f"{alt_texts.get(p['photo_id'], '?')}：{p['caption']}" for p in photos]
+    photo_lines = [f"{alt_texts.get(p['photo_id'], gone)}：{p['caption']}" for p in photos]
     parts.append((label(ArticlePhoto), "\n".join(photo_lines)))
     for number, entry in enumerate(entries, start=1):
-        heading = f"{organizations.get(entry['organization_id'], '?')}：{entry['title']}"
+        heading = f"{organizations.get(entry['organization_id'], gone)}：{entry['title']}"
         body = "\n".join(filter(None, [heading, entry["highlight"], html_to_text(entry["body"]), entry["caption"]]))
         parts.append((f"{capfirst(ExperienceEntry._meta.verbose_name)} {number}", body))
     return parts

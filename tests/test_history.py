@@ -123,6 +123,23 @@ def test_a_restore_names_the_entry_it_leaves_out_as_its_organisation_is_gone(sto
     )
 
 
+def test_a_comparison_calls_an_organisation_deleted_since_so(story):
+    """It showed "?：把阵地建到家门口"."""
+    article = story["article"]
+    entry = article.experience_entries.get()
+    old_organization = entry.organization
+    entry.organization = OrganizationFactory(name="桐溪市妇女联合会")
+    save_version(article, entry, comment="third")
+    old_organization.delete()
+    newest, previous = list(services.article_versions(article))[:2]
+
+    changes = dict(services.compare_versions(previous, newest))
+
+    assert changes["经验交流 1"].startswith(
+        "<del>（已删除）</del><ins>桐溪市妇女联合会</ins>：把妇联阵地建到群众家门口"
+    )
+
+
 def test_a_restore_is_itself_a_new_version_and_on_record(story, editor_user):
     services.restore_version(story["article"], story["old"], editor_user)
 
