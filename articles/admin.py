@@ -16,7 +16,7 @@ from django.contrib.contenttypes import views as contenttype_views
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import connections, models, router
-from django.db.models import Case, Prefetch, Q, Value, When, prefetch_related_objects
+from django.db.models import Case, Count, Prefetch, Q, Value, When, prefetch_related_objects
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
@@ -1814,6 +1814,18 @@ class TopicAdminForm(MadeSlugFormMixin, forms.ModelForm):
         fields = ["title", "slug", "summary", "place", "starts_on", "ends_on", "is_featured"]
 
 
+class OrganizationMergeForm(forms.Form):
+    target = forms.ModelChoiceField(
+        label=_("Merge into"),
+        queryset=Organization.objects.none(),
+        help_text=_("The organisation they become: it keeps its name and address; theirs lead to it."),
+    )
+
+    def __init__(self, *args, exclude=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["target"].queryset = Organization.objects.exclude(pk__in=[o.pk for o in exclude]).order_by("name")
+
+
 class OrganizationAdminForm(MadeSlugFormMixin, forms.ModelForm):
     slug_prefix = "org"
 
@@ -1980,10 +1992,49 @@ class OrganizationAdmin(StoriesKeepItMixin, admin.ModelAdmin):
     search_fields = ["name", "short_name"]
     autocomplete_fields = ["parent"]
 
+    actions = ["merge_organizations"]
+
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if change and {"name", "short_name"} & set(form.changed_data):  # entries are searched by organisation
             tasks.enqueue_on_commit(tasks.reindex_organization_articles, obj.pk)
+
+    @admin.action(description=_("Merge the selected organisations into another"), permissions=["delete"])
+    def merge_organizations(self, request, queryset):
+        """Federations merged, or one organisation entered twice: a page to choose the one they become, then their
+        entries, member organisations and addresses go to it (``services.merge_organizations``)."""
+        sources = list(queryset.order_by("name"))
+        form = OrganizationMergeForm(request.POST if request.POST.get("post") else None, exclude=sources)
+        if form.is_bound and form.is_valid():
+            target = form.cleaned_data["target"]
+            try:
+                moved = services.merge_organizations(sources, target)
+            except forms.ValidationError as error:
+                form.add_error("target", error)
+            else:
+                tasks.enqueue_on_commit(tasks.reindex_organization_articles, target.pk)
+                self.message_user(
+                    request,
+                    _("%(names)s merged into %(target)s: %(count)d entries are now its.")
+                    % {"names": "、".join(source.name for source in sources), "target": target.name, "count": moved},
+                    messages.SUCCESS,
+                )
+                return None
+        counts = dict(
+            ExperienceEntry.objects.filter(organization__in=sources)
+            .values_list("organization")
+            .annotate(count=Count("pk"))
+            .order_by()
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Merge organisations"),
+            "opts": self.opts,
+            "sources": [(source, counts.get(source.pk, 0)) for source in sources],
+            "form": form,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/articles/organization/merge.html", context)
 
 
 class PhotoAdminForm(CheckedImageFormMixin, forms.ModelForm):

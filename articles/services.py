@@ -2764,6 +2764,48 @@ def print_page_name_conflict(article):
     return other or ""
 
 
+def merge_organizations(sources, target):
+    """Merge the organisations ``sources`` into ``target`` (federations merged, or one entered twice): their entries
+    and member organisations go to ``target``, their addresses lead to its page (``FormerSlug``), and they are
+    deleted. The entries of stories that have come out keep the name they were printed under. Refused
+    (ValidationError) when ``target`` is among them or below one of them. Returns the number of entries moved; the
+    caller has the target's stories reindexed (entries are searched by organisation)."""
+    from django.db.models import Q
+
+    from articles.models import ExperienceEntry, FormerSlug, Organization, Status
+
+    sources = list(sources)
+    ids = {source.pk for source in sources}
+    if target.pk in ids:
+        raise ValidationError(_("An organisation cannot be merged into itself."))
+    above, seen = target.parent, set()
+    while above is not None and above.pk not in seen:
+        if above.pk in ids:
+            raise ValidationError(
+                _("%(target)s belongs to %(source)s: choose an organisation outside the ones merged.")
+                % {"target": target.name, "source": above.name}
+            )
+        seen.add(above.pk)
+        above = above.parent
+    now = timezone.now()
+    out = Q(article__first_published_at__lte=now) | Q(article__status=Status.PUBLISHED, article__published_at__lte=now)
+    with transaction.atomic():
+        for source in sources:
+            ExperienceEntry.objects.filter(out, organization=source, printed_name="").update(
+                printed_name=source.short_name or source.name
+            )
+        moved = ExperienceEntry.objects.filter(organization__in=sources).update(organization=target)
+        Organization.objects.filter(parent__in=sources).update(parent=target)
+        FormerSlug.objects.filter(model="organization", object_id__in=ids).update(object_id=target.pk)
+        for source in sources:
+            FormerSlug.objects.update_or_create(
+                model="organization", slug=source.slug, defaults={"object_id": target.pk}
+            )
+        Organization.objects.filter(pk__in=ids).delete()
+        page_cache.content_changed()  # the updates above send no signal
+    return moved
+
+
 def record_correction_change(article, user, before, *, removed):
     """Put on the story's workflow history that ``user`` changed (or took down) one of its corrections, with what it
     said before (``before``: the correction's kind, text and noted_at as the form had them). Not a step of the

@@ -1,0 +1,74 @@
+"""Merging organisations (federations merged, or one entered twice) from the organisations' list in the admin."""
+
+import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.urls import reverse
+
+from articles.models import ExperienceEntry, Organization
+from tests.factories import ArticleFactory, ExperienceEntryFactory, OrganizationFactory
+from tests.views.pages import entry_titles_in
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = reverse("admin:articles_organization_changelist")
+
+
+@pytest.fixture
+def twice(chief_editor_user, client):
+    """白沙县妇联 entered twice (once by an import), with entries, and a member organisation under the duplicate."""
+    client.force_login(chief_editor_user)
+    county = OrganizationFactory(name="桐溪市白沙县妇女联合会", short_name="白沙县妇联", slug="baisha-xian-fulian")
+    duplicate = OrganizationFactory(name="白沙县妇联", slug="org-1a2b3c")
+    town = OrganizationFactory(name="石门镇妇联", parent=duplicate)
+    printed = ArticleFactory(headline="经验交流会", published=True)
+    ExperienceEntryFactory(article=printed, organization=county, title="巾帼家政")
+    ExperienceEntryFactory(article=printed, organization=duplicate, title="家门口就业")
+    draft = ArticleFactory(headline="下期交流")
+    ExperienceEntryFactory(article=draft, organization=duplicate, title="新的经验")
+    return {"county": county, "duplicate": duplicate, "town": town, "client": client}
+
+
+def merge(client, sources, target=None):
+    data = {"action": "merge_organizations", ACTION_CHECKBOX_NAME: [source.pk for source in sources]}
+    if target is not None:
+        data.update({"post": "yes", "target": target.pk})
+    return client.post(CHANGELIST, data)
+
+
+def test_merging_moves_the_entries_members_and_address_to_the_one_kept(twice):
+    client, county, duplicate = twice["client"], twice["county"], twice["duplicate"]
+
+    confirm = merge(client, [duplicate])
+    assert confirm.status_code == 200
+    assert "白沙县妇联：2 条经验交流" in confirm.content.decode()
+    assert Organization.objects.filter(pk=duplicate.pk).exists()  # nothing merged before the choice
+
+    response = merge(client, [duplicate], target=county)
+
+    assert response.status_code == 302
+    assert not Organization.objects.filter(pk=duplicate.pk).exists()
+    assert ExperienceEntry.objects.filter(organization=county).count() == 3
+    assert Organization.objects.get(pk=twice["town"].pk).parent == county
+    # The duplicate's page leads to the one kept, which lists every entry at once; the printed one keeps its name.
+    assert client.get("/organizations/org-1a2b3c/")["Location"] == county.get_absolute_url()
+    client.logout()
+    assert entry_titles_in(client.get(county.get_absolute_url())) == ["白沙县妇联：巾帼家政", "白沙县妇联：家门口就业"]
+
+
+def test_an_organisation_cannot_be_merged_into_one_of_its_own_members(twice):
+    client, duplicate, town = twice["client"], twice["duplicate"], twice["town"]
+
+    response = merge(client, [duplicate], target=town)
+
+    assert response.status_code == 200
+    assert "石门镇妇联隶属于白沙县妇联：请选择被合并单位以外的单位。" in response.content.decode()
+    assert Organization.objects.filter(pk=duplicate.pk).exists()
+
+
+def test_a_reporter_cannot_merge(client, reporter_user, twice):
+    duplicate, county = twice["duplicate"], twice["county"]
+    client.force_login(reporter_user)
+
+    merge(client, [duplicate], target=county)
+
+    assert Organization.objects.filter(pk=duplicate.pk).exists()
