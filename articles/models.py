@@ -1243,14 +1243,18 @@ SLUGGED_MODELS = (Section, Topic, Reporter, Organization)
 def remember_former_slug(sender, instance, raw=False, **kwargs):
     """pre_save of the slugged models: a changed slug is kept as a former address of the object, and the new slug,
     now in use, is no longer anyone's former address."""
-    if raw or instance.pk is None:
-        return
-    old = sender._default_manager.filter(pk=instance.pk).values_list("slug", flat=True).first()
-    if old is None or old == instance.slug:
+    if raw:
         return
     name = sender._meta.model_name
+    old = None
+    if instance.pk is not None:
+        old = sender._default_manager.filter(pk=instance.pk).values_list("slug", flat=True).first()
+        if old == instance.slug:
+            return
+    # The slug is this object's now, a new one's included: its address no longer leads to a former holder.
     FormerSlug.objects.filter(model=name, slug=instance.slug).delete()
-    FormerSlug.objects.update_or_create(model=name, slug=old, defaults={"object_id": instance.pk})
+    if old is not None:
+        FormerSlug.objects.update_or_create(model=name, slug=old, defaults={"object_id": instance.pk})
 
 
 for _slugged in SLUGGED_MODELS:

@@ -2833,13 +2833,15 @@ def record_correction_change(article, user, before, *, removed):
 
 def what_the_trash_takes(articles):
     """What else changes on the site when each of ``articles`` goes to the trash, as sentences for the confirmation
-    pages ({article id: [sentence, ...]}): the home-page slot it fills, the package it leads, its special topics, its
-    print page. Four queries whatever the number of stories."""
+    pages ({article id: [sentence, ...]}): the home-page slot a live story fills, the package it leads, its special
+    topics, its print page. Four queries whatever the number of stories."""
     from articles.models import Article, FrontPageSlot, TopicLink
 
     articles = list(articles)
-    ids = [article.pk for article in articles]
-    notes = {pk: [] for pk in ids}
+    notes = {article.pk: [] for article in articles}
+    # Only a story on the site leaves anything there (a draft, or one still scheduled, is on no public page).
+    ids = [article.pk for article in articles if article.is_published()]
+    articles = [article for article in articles if article.pk in ids]
     for slot in FrontPageSlot.objects.filter(article_id__in=ids):
         notes[slot.article_id].append(
             _("It fills the home page's “%(slot)s”: the latest story takes its place.")

@@ -79,3 +79,37 @@ def test_an_address_that_never_was_is_still_404(client):
     SectionFactory(slug="yaowen")
     assert client.get("/sections/no-such-section/").status_code == 404
     assert client.get("/topics/no-such-topic/").status_code == 404
+
+
+def test_a_new_section_taking_a_former_address_is_not_sent_to_the_old_holder(client):
+    """A section made with the old address of a renamed one: a 404 of its own (a page past its end) sent readers, for
+    good (301), to the other section."""
+    old = SectionFactory(slug="shehui")
+    ArticleFactory(published=True, section=old)
+    old.slug = "shehui-2025"
+    old.save()
+    new = SectionFactory(slug="shehui", name="社会新闻")
+    ArticleFactory(published=True, section=new)
+
+    assert client.get(new.get_absolute_url() + "?page=7").status_code == 404
+
+
+def test_a_topic_not_yet_public_at_a_reused_address_does_not_lead_to_last_year_s(client):
+    last_year = TopicFactory(slug="lianghui")
+    ArticleFactory(published=True).topics.add(last_year)
+    last_year.slug = "lianghui-2025"
+    last_year.save()
+    this_year = TopicFactory(slug="lianghui")  # its first story is not out yet
+
+    assert client.get(this_year.get_absolute_url()).status_code == 404
+
+
+def test_an_old_address_does_not_give_away_the_new_one_of_a_page_not_public(client):
+    """A reporter with nothing published is a 404 everywhere; her old address answered 301 with her new one."""
+    reporter = ReporterFactory(slug="li-mou")
+    BylineFactory(article=ArticleFactory(), reporter=reporter)  # a draft only
+    old_url = reporter.get_absolute_url()
+    reporter.slug = "li-mou-2"
+    reporter.save()
+
+    assert client.get(old_url).status_code == 404

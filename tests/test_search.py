@@ -658,7 +658,10 @@ def test_a_number_written_against_chinese_is_found_only_as_written(client, q):
     assert found(client, q) == ["巾帼家政服务惠及30万家庭"]
 
 
-@pytest.mark.parametrize(("page", "to"), [("3", "&page=2"), ("99", "&page=2"), ("0", ""), ("-1", ""), ("abc", "")])
+@pytest.mark.parametrize(
+    ("page", "to"),
+    [("3", "&page=2"), ("99", "&page=2"), ("0", ""), ("-1", ""), ("abc", ""), ("①", ""), ("²", "")],  # ① was a 500
+)
 def test_a_search_page_past_the_results_leads_to_the_last_one(client, page, to):
     """A link to page 3 kept while the results shrank answered the site's 404, "该页面不存在或尚未发布"."""
     for number in range(25):

@@ -150,6 +150,19 @@ def test_the_trash_confirmation_names_what_else_the_story_leaves(client, editor_
     assert "无处安放</li>" in bulk  # a story placed nowhere has no list of its own
 
 
+def test_the_trash_confirmation_of_a_draft_names_nothing_it_leaves(client, reporter_user):
+    """A draft is on no public page: the notes said the print edition and the topic "stop listing it"."""
+    draft = ArticleFactory(
+        created_by=reporter_user, print_issue_on=date(2026, 11, 20), print_page_number="A03", print_page_name="要闻"
+    )
+    draft.topics.set([TopicFactory(title="妇联改革")])
+    client.force_login(reporter_user)
+
+    html = client.get(reverse("admin:articles_article_delete", args=[draft.pk])).content.decode()
+
+    assert "移到回收站" in html and "将不再列出它" not in html
+
+
 def test_a_reporter_may_not_bulk_trash_their_published_story(client, reporter_user):
     mine = ArticleFactory(published=True, created_by=reporter_user)
     client.force_login(reporter_user)
