@@ -1639,6 +1639,10 @@ def restore_version(article, version, user):
         for name in HISTORY_RESTORED_FIELDS:
             if name in snapshot["fields"]:
                 setattr(article, name, snapshot["fields"][name])
+        # A print page has one name: the version's may be the page's former one (renamed since in the page's other
+        # stories, which keep no version of it); the page's name on the site wins.
+        if page_name := print_page_name_on_site(article):
+            article.print_page_name = page_name
         article.edit_count += 1
         article.save()
         if "topics" in snapshot["fields"]:
@@ -1657,12 +1661,23 @@ def restore_version(article, version, user):
             ArticlePhoto(article=article, pk=ids.get(row["id"]), **{name: row[name] for name in _PHOTO_FIELDS})
             for row in snapshot["photos"]
         )
+        # The name an entry was printed under (kept when its organisation was renamed since) stays with it while
+        # the entry is that organisation's; a version saved before the rename holds none.
+        printed = {
+            (entry_id, organization_id): name
+            for entry_id, organization_id, name in article.experience_entries.exclude(printed_name="").values_list(
+                "pk", "organization_id", "printed_name"
+            )
+        }
         article.experience_entries.all().delete()
         ids = _free_ids(ExperienceEntry, snapshot["entries"])
         for row in snapshot["entries"]:
             # Saved one by one (not in bulk) so that rich text is sanitised again and each entry is versioned.
             ExperienceEntry.objects.create(
-                article=article, pk=ids.get(row["id"]), **{name: row[name] for name in _ENTRY_FIELDS}
+                article=article,
+                pk=ids.get(row["id"]),
+                printed_name=row.get("printed_name") or printed.get((row["id"], row["organization_id"]), ""),
+                **{name: row[name] for name in _ENTRY_FIELDS},
             )
         for part in [*article.bylines.all(), *article.article_photos.all()]:
             reversion.add_to_revision(part)
@@ -2743,6 +2758,22 @@ def rename_print_page(issue_on, number, name, *, keep=None):
     if renamed:
         page_cache.content_changed()
     return renamed
+
+
+def print_page_name_on_site(article):
+    """The name the site's published stories give ``article``'s print page ("" when none names it, or when the story
+    is on no page)."""
+    from articles.models import Article
+
+    if not (article.print_issue_on and article.print_page_number):
+        return ""
+    named = (
+        Article.objects.published()
+        .filter(print_issue_on=article.print_issue_on, print_page_number=article.print_page_number)
+        .exclude(pk=article.pk)
+        .exclude(print_page_name="")
+    )
+    return named.values_list("print_page_name", flat=True).first() or ""
 
 
 def print_page_name_conflict(article):

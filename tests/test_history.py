@@ -140,6 +140,43 @@ def test_a_comparison_calls_an_organisation_deleted_since_so(story):
     )
 
 
+def test_restoring_a_version_keeps_the_print_page_s_one_name(editor_client, editor_user):
+    """The other stories of a page renamed by an editor keep no version with the new name: restoring one of theirs
+    (to undo a headline typo) brought the old name back on a live story, and the page had two names again."""
+    from django.urls import reverse
+
+    from tests.test_admin import form_data
+    from tests.views.test_print import ISSUE, in_print
+
+    renamed_in = in_print(ISSUE, "A03", "妇女儿童", headline="头条")
+    other = in_print(ISSUE, "A03", "妇女儿童", headline="同版稿件")
+    save_version(other, comment="as filed")
+    change_url = reverse("admin:articles_article_change", args=[renamed_in.pk])
+    data = form_data(editor_client.get(change_url))
+    data.update({"print_page_name": "民生", "_save": "1"})
+    assert editor_client.post(change_url, data).status_code == 302
+
+    services.restore_version(other, services.article_versions(other).first(), editor_user)
+
+    assert set(Article.objects.filter(print_page_number="A03").values_list("print_page_name", flat=True)) == {"民生"}
+
+
+def test_restoring_a_version_of_a_roundup_keeps_the_names_its_entries_were_printed_under(client, editor_user):
+    """The entries came back with the organisation's new name: the version, saved before the rename, held none."""
+    organization = OrganizationFactory(name="桐溪市白沙县妇女联合会", short_name="白沙县妇联")
+    article = ArticleFactory(headline="去年的经验交流会", published=True)
+    entry = ExperienceEntryFactory(article=article, organization=organization, title="巾帼家政进万家")
+    save_version(article, entry, comment="first")
+    entry.title = "巾帼家政进万家门"
+    save_version(article, entry, comment="second")
+    organization.name, organization.short_name = "桐溪市白沙区妇女联合会", "白沙区妇联"
+    organization.save()
+
+    services.restore_version(article, services.article_versions(article)[1], editor_user)
+
+    assert article.experience_entries.get().shown_name == "白沙县妇联"
+
+
 def test_a_restore_is_itself_a_new_version_and_on_record(story, editor_user):
     services.restore_version(story["article"], story["old"], editor_user)
 
