@@ -96,6 +96,37 @@ class SessionActivityMiddleware:
         return response
 
 
+class SignedOutSaveMiddleware:
+    """A form posted to the admin by someone whose login has ended (after SESSION_COOKIE_AGE without activity, or a
+    logout in another tab) is not sent to the login page, which dropped what they typed (a reporter's paragraph
+    typed on her phone was gone after logging in again): it answers a page with the typed text to copy and a link
+    to log in again. The login form itself, and the password pages, are left alone."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if request.method != "POST" or not request.path_info.startswith(admin_prefix()):
+            return None
+        user = getattr(request, "user", None)
+        if user is None or (user.is_active and user.is_staff):
+            return None
+        match = getattr(request, "resolver_match", None)
+        if match is None or match.url_name in {"login", "logout", "password_reset", "password_reset_done"}:
+            return None
+        fields = unsaved_text(request)
+        login = f"{reverse('admin:login')}?{QueryDict.fromkeys(['next'], value=request.get_full_path()).urlencode()}"
+        body = loader.render_to_string(
+            "admin/signed_out_save.html", {"unsaved_fields": fields, "login_url": login}, request=request
+        )
+        response = HttpResponse(body, status=403)
+        add_never_cache_headers(response)  # the typed text is for its sender only
+        return response
+
+
 class PermissionsPolicyMiddleware:
     """Sends ``settings.PERMISSIONS_POLICY``: browser features (camera, location…) that no page of ours uses."""
 

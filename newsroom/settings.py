@@ -139,6 +139,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Staff sessions last SESSION_COOKIE_AGE after the last activity (below SessionMiddleware: it saves them).
     "articles.middleware.SessionActivityMiddleware",
+    # A form posted to the admin after the login ended answers with the typed text, not the login page.
+    "articles.middleware.SignedOutSaveMiddleware",
     # Anonymous public reads go to the read replica (when there is one); see newsroom/routers.py.
     "newsroom.routers.ReplicaRoutingMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

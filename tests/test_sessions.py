@@ -78,3 +78,30 @@ def test_the_heartbeat_of_a_page_whose_story_is_gone_does_not_keep_the_session(e
     assert editor_client.post(presence, {"active": "0"}).status_code == 404
 
     assert minutes_left(key) < 11
+
+
+def test_a_save_sent_after_the_login_ended_answers_with_what_was_typed(client, reporter_user):
+    """A reporter typing on her phone while her login ended: the save went to the login page, and after logging in
+    again the paragraph was gone."""
+    from tests.test_admin import form_data
+
+    article = ArticleFactory(created_by=reporter_user, headline="现场会召开", body="<p>第一段。</p>")
+    client.force_login(reporter_user)
+    url = reverse("admin:articles_article_change", args=[article.pk])
+    data = form_data(client.get(url))
+    data.update({"body": "<p>第一段。</p><p>在现场写下的第二段。</p>", "_continue": "1"})
+    Session.objects.filter(pk=client.session.session_key).update(expire_date=timezone.now() - timedelta(minutes=1))
+
+    response = client.post(url, data)
+
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "你的登录已经过期，这次没有保存。" in html and "在现场写下的第二段。" in html
+    assert f'href="{reverse("admin:login")}?next=' in html
+    assert response["Cache-Control"].startswith("max-age=0")
+    assert "第二段" not in type(article).objects.get(pk=article.pk).body
+
+
+def test_the_login_form_itself_is_not_held_up(client, reporter_user):
+    response = client.post(reverse("admin:login"), {"username": reporter_user.username, "password": "wrong"})
+    assert response.status_code == 200 and "登录已经过期" not in response.content.decode()
