@@ -3163,12 +3163,14 @@ def _match_names(result):
     result.reporters = {name: found.get(name) for name in names}
 
     organizations = list(dict.fromkeys(entry.organization for draft in drafts for entry in draft.entries))
-    # Every tail of each written name, in both spellings of the suffix: "岚州市清河区妇联" is looked for as
-    # 岚州市清河区妇女联合会, and as 清河区妇联 (held with its parent's place, 岚州市, apart) ...
+    # The written name however short (省妇联, 团市委), and every tail of it of three characters or more, in both
+    # spellings of the suffix: "岚州市清河区妇联" is looked for as 岚州市清河区妇女联合会, and as 清河区妇联 (held with its
+    # parent's place, 岚州市, apart) ... A tail's match is judged by _matched_organization.
     tails = {
         form
         for name in organizations
-        for start in range(len(name) - 3)
+        for start in range(len(name))
+        if start == 0 or len(name) - start >= SHORTEST_ORGANIZATION_TAIL
         for form in {name[start:], _organization_canon(name[start:]), _organization_canon(name[start:], long=True)}
     }
     found = list(
@@ -3194,6 +3196,10 @@ def _match_names(result):
     result.new_roles = list(
         dict.fromkeys(item.role for draft in drafts for item in draft.bylines if item.role not in known)
     )
+
+
+# The shortest tail of a written organisation name looked for among names held (县妇联, 团市委: a level and a kind).
+SHORTEST_ORGANIZATION_TAIL = 3
 
 
 def _organization_canon(name, long=False):
@@ -3258,10 +3264,12 @@ def _matched_organization(written, organizations, notes):
     placed, unplaced = [], []
     for organization in organizations:
         held = {_organization_canon(name) for name in (organization.name, organization.short_name) if name}
-        prefixes = [canon[: -len(name)] for name in held if len(name) < len(canon) and canon.endswith(name)]
-        if any(_written_with_places_above(prefix, _places_above(organization)) for prefix in prefixes):
+        ends = [name for name in held if len(name) < len(canon) and canon.endswith(name)]
+        if any(_written_with_places_above(canon[: -len(name)], _places_above(organization)) for name in ends):
             placed.append(organization)
-        elif prefixes and organization.parent_id is None:  # no parents to read the place names from
+        elif organization.parent_id is None and any(len(name) > SHORTEST_ORGANIZATION_TAIL for name in ends):
+            # No parents to read the place names from: a candidate to name. Not for a three-character name (县妇联,
+            # 团市委 are a level and a kind, no place): every 龙山县妇联 ends with one, so naming it would be noise.
             unplaced.append(organization)
     if len(placed) == 1:
         return placed[0]

@@ -236,6 +236,44 @@ def test_a_name_written_with_its_parents_place_is_matched_but_never_a_guess_betw
     assert "白沙县城关镇妇女联合会" in note and "枫林县城关镇妇女联合会" in note
 
 
+@pytest.mark.parametrize(
+    ("name", "short_name", "written"),
+    [
+        ("江岚省妇女联合会", "省妇联", "省妇联"),
+        ("省妇联", "", "省妇联"),
+        ("团市委", "", "团市委"),
+        ("江岚省妇女联合会", "", "江岚省妇联"),
+    ],
+)
+def test_an_organisation_with_a_name_of_three_characters_is_found(section, editor_user, name, short_name, written):
+    """Only tails of four characters or more were looked for: "### 省妇联：…" added a second 江岚省妇女联合会 (short name
+    省妇联), and an organisation named 省妇联 or 团市委 failed the file ("Organisation with this Name already exists")."""
+    known = OrganizationFactory(name=name, short_name=short_name, slug="known")
+    organizations = Organization.objects.count()
+
+    result = services.import_manuscript(roundup(f"{written}：家门口的服务站"), user=editor_user)
+
+    assert result.status == "created", result.failure
+    assert [entry.organization for entry in result.drafts[0].experience_entries.all()] == [known]
+    assert Organization.objects.count() == organizations
+
+
+def test_a_short_name_of_three_characters_ends_a_written_name_only_after_its_parents_place(section, editor_user):
+    """县妇联 is a level and a kind, no place: after its parent's place (岚州市) it is that county's; 龙山县妇联 is
+    no guess at 白石县's 县妇联, nor a candidate named in the preview."""
+    city = OrganizationFactory(name="岚州市妇女联合会", short_name="岚州市妇联", slug="lanzhou")
+    county = OrganizationFactory(name="清河县妇女联合会", short_name="县妇联", slug="qinghe", parent=city)
+    OrganizationFactory(name="白石县妇女联合会", short_name="县妇联", slug="baishi")
+
+    result = services.import_manuscript(
+        roundup("岚州市县妇联：网格里的娘家人", "龙山县妇联：巾帼领跑乡村振兴"), user=editor_user, dry_run=True
+    )
+
+    assert result.status == "ready", result.failure
+    assert result.organizations == {"岚州市县妇联": county, "龙山县妇联": None}
+    assert not [note for note in result.notes if "may be" in note or "for short" in note]
+
+
 # --- Entries: their form, and headings that are not entries ---
 
 
