@@ -110,6 +110,13 @@ ORGANIZATION_SUFFIXES = (
     "社区", "村委会", "居委会", "妇工委", "工委",
 )  # fmt: skip
 
+# A short form of an organisation in a byline ("通讯员 县妇联 刘敏", 团县委, 县委, 镇党委): a level (省, 市, 县 ...) and a
+# kind, too short for the length rule of _looks_like_organization. No person's name of two or three characters is
+# written so (区 is a surname, but nobody is called 区妇联 or 区委); an ending alone would not do, as a name may end in
+# 联 or 委 (a reporter called 李文委 stays a reporter).
+_LEVELS = "省市州盟县区旗镇乡村"
+_SHORT_ORGANIZATION = re.compile(rf"^(?:[{_LEVELS}](?:妇联|工会|团委|政府|法院|医院|党委|工委|委)|团[{_LEVELS}]委)$")
+
 # The characters of the byline words written in traditional characters (記者, 見習記者, 通訊員, 攝影, 編輯, 文/圖 ...):
 # such a word is the vocabulary's simplified role. Only role words are read so; names stay as written.
 _TRADITIONAL_ROLE_CHARACTERS = dict(
@@ -894,8 +901,9 @@ def _role_like(token):
 
 
 def _looks_like_organization(word):
-    """ "桐溪市妇联" in "通讯员 桐溪市妇联 刘敏" is where the correspondent works, not a person: people's names are short."""
-    return len(word) >= 4 and word.endswith(ORGANIZATION_SUFFIXES)
+    """ "桐溪市妇联" in "通讯员 桐溪市妇联 刘敏" is where the correspondent works, not a person: people's names are short.
+    So is the short form a county's copy calls its own organisation by ("通讯员 县妇联 刘敏", 团县委, 县委)."""
+    return (len(word) >= 4 and word.endswith(ORGANIZATION_SUFFIXES)) or bool(_SHORT_ORGANIZATION.match(word))
 
 
 def _simplified_role(token, roles):

@@ -173,12 +173,22 @@ def test_a_role_the_vocabulary_does_not_know_opening_the_byline_keeps_its_name(s
         ("记者 韦晓岚 通讯员 覃丽 摄影报道", [("记者", "韦晓岚"), ("通讯员", "覃丽")], "摄影报道"),
         ("记者韦晓岚 通讯员覃丽、蒙佳琪", [("记者", "韦晓岚"), ("通讯员", "覃丽"), ("通讯员", "蒙佳琪")], None),
         ("记者 韦晓岚 通讯员 桐溪市妇联 覃丽", [("记者", "韦晓岚"), ("通讯员", "覃丽")], "桐溪市妇联"),
+        ("记者 韦晓岚 通讯员 县妇联 覃丽", [("记者", "韦晓岚"), ("通讯员", "覃丽")], "县妇联"),
+        ("今日女报/凤网 记者 韦晓岚 通讯员 团县委 覃丽", [("记者", "韦晓岚"), ("通讯员", "覃丽")], "团县委"),
+        (
+            "记者 韦晓岚 通讯员 市委 覃丽 镇党委 蒙佳琪",
+            [("记者", "韦晓岚"), ("通讯员", "覃丽"), ("通讯员", "蒙佳琪")],
+            "镇党委",
+        ),
+        # Names with an organisation's last character, or a level character as surname (区), are people.
+        ("记者 韦晓岚 通讯员 区晓联 李文委", [("记者", "韦晓岚"), ("通讯员", "区晓联"), ("通讯员", "李文委")], None),
         ("记者 韦晓岚 / 文 黄启明 / 图", [("记者", "韦晓岚"), ("图", "黄启明")], None),
     ],
 )
 def test_byline_words_are_not_taken_for_reporters(section, editor_user, byline, bylines, noted):
     """ "记者 唐欣 报道" made a correspondent called "报道"; "记者陈思远 通讯员林小禾、张蕾" a 记者 called "通讯员林小禾";
-    "通讯员 桐溪市妇联 刘敏" a reporter called "桐溪市妇联"; "记者 唐欣 / 文 孙立群 / 图" one called "图"."""
+    "通讯员 桐溪市妇联 刘敏" a reporter called "桐溪市妇联" (and "通讯员 县妇联 刘敏", 团县委, 市委 until the short forms
+    were known); "记者 唐欣 / 文 孙立群 / 图" one called "图"."""
     result, article = import_with_byline(editor_user, byline)
 
     assert saved_bylines(article) == bylines
