@@ -97,8 +97,11 @@ WRITTEN_WORDS = ("书面交流", "书面发言", "书面材料")
 # Words that end a byline role the vocabulary does not know yet (特约记者, 驻站记者, 文, 图 ...).
 ROLE_LIKE_SUFFIXES = ("记者", "通讯员", "员", "实习生", "摄影", "摄像", "整理", "编辑", "撰稿", "制图", "执笔")
 ROLE_LIKE_WORDS = {"文", "图", "文图", "文/图", "图/文", "撰文", "文字", "图片", "供图", "摄", "采写"}
-# Words that open a role rather than a source when glued to one ("特约记者" is a role, "凤网记者" a source and a role).
-ROLE_QUALIFIERS = ("特约", "驻站", "驻地", "全媒体", "融媒体", "首席", "见习", "实习", "资深", "本报", "本台")
+# Words that open a role rather than end a source when glued to one: "凤网记者" is a source and a role, "凤网特约记者" and
+# "凤网摄影记者" the source 凤网 and a role.
+ROLE_QUALIFIERS = (
+    "特约", "驻站", "驻地", "全媒体", "融媒体", "首席", "见习", "实习", "资深", "本报", "本台", "摄影", "文字", "视频",
+)  # fmt: skip
 # Roles written after the name they credit, behind a slash: "李某/文 张某/图".
 POSTFIX_ROLES = {"文", "图", "摄", "文图", "文/图", "图/文"}
 # Words that close a byline without naming anyone: "记者 李某 报道", "…摄影报道".
@@ -926,12 +929,23 @@ def _glued(token, roles):
 
 
 def _source_and_role(token, roles):
-    """ "凤网记者" → ("凤网", "记者"): a source word with a known role glued to its end (the byline's people follow)."""
+    """ "凤网记者" → ("凤网", "记者"): a source word with a known role glued to its end (the byline's people follow).
+
+    A qualifier right before the role is the role's ("今日女报·特约记者" → 今日女报 and 特约记者, "凤网摄影记者" → 凤网 and
+    摄影记者), though the vocabulary may not hold that role yet; a token that is a role and qualifiers only (特约记者,
+    本报记者) has no source.
+    """
     if token in roles:
         return None
     for role in sorted(roles, key=len, reverse=True):
-        if token.endswith(role) and len(token) - len(role) >= 2 and not token.startswith(ROLE_QUALIFIERS):
-            return token[: -len(role)], role
+        if not token.endswith(role):
+            continue
+        source = token[: -len(role)]
+        while qualifier := next((word for word in ROLE_QUALIFIERS if source.endswith(word)), None):
+            source, role = source[: -len(qualifier)], qualifier + role
+        source = source.rstrip("·")
+        if len(source) >= 2:
+            return source, role
     return None
 
 

@@ -157,6 +157,27 @@ def test_a_role_glued_to_the_source_is_read_as_the_role_and_no_name_is_lost(
     assert any("凤网记者" in note and "记者" in note for note in result.notes)  # the reading is said
 
 
+@pytest.mark.parametrize(
+    ("byline", "source", "role"),
+    [
+        ("今日女报·特约记者 韦晓岚", "今日女报", "特约记者"),
+        ("今日女报/凤网摄影记者 韦晓岚", "今日女报 / 凤网", "摄影记者"),
+        ("今日女报/凤网视频记者 韦晓岚", "今日女报 / 凤网", "视频记者"),
+        ("今日女报/凤网首席记者 韦晓岚", "今日女报 / 凤网", "首席记者"),  # a role the vocabulary holds
+    ],
+)
+def test_a_qualified_role_glued_to_the_source_stays_whole(section, editor_user, byline, source, role):
+    """ "今日女报·特约记者 唐欣" gave the source "今日女报·特约" and the role 记者, "今日女报/凤网摄影记者" the source
+    "今日女报 / 凤网摄影": the qualifier was looked for at the start of the whole word, and 摄影 was none. A role the
+    vocabulary does not hold yet is added to it, as any (an editor imports)."""
+    result, article = import_with_byline(editor_user, byline)
+
+    assert article.source == source
+    assert saved_bylines(article) == [(role, "韦晓岚")]
+    assert any(note.endswith(f"and the role {role}.") for note in result.notes)  # the reading is said
+    assert BylineRole.objects.filter(name=role).exists()
+
+
 def test_a_role_the_vocabulary_does_not_know_opening_the_byline_keeps_its_name(section, editor_user):
     """ "撰文 唐欣 摄影 孙立群": 撰文 became the source and 唐欣 a role with nobody in it."""
     result, article = import_with_byline(editor_user, "撰文 韦晓岚 摄影 黄启明")
