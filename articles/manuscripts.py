@@ -7,7 +7,7 @@ The format, as correspondents and local organisations deliver copy (see issue 7)
   the role words taken from the byline-role vocabulary; or a compiled-by line ("整理 / 李某").
 - Paragraphs, one per line or separated by blank lines. A line that ends without a sentence-final mark is joined to
   the next line right under it (print layouts break paragraphs at column and page breaks); a blank line always ends a
-  paragraph.
+  paragraph, and one it seems to cut mid-sentence (a blank line at a column break) is noted.
 - "11月19日" opening the first paragraph is the dateline.
 - ``### Organisation：title`` opens an experience entry when "Organisation" is one (its name ends like one, or the
   system holds it) or the story is a roundup (one such heading, a group heading, a 整理 byline); else it is a
@@ -130,6 +130,15 @@ _TO_TRADITIONAL = str.maketrans({simple: traditional for traditional, simple in 
 
 CAPTION_MAX_CHARACTERS = 40
 BARE_SUBHEADING_MAX_CHARACTERS = 20
+# A blank line ends a paragraph, yet copy from a print layout may have one at a column break, mid-sentence: the
+# preview names a paragraph that looks cut there (_looks_cut), for the editor to join. Shorter lines without a full
+# stop are mostly heading-like ("一、坚持就业优先，拓宽妇女增收渠道", "心理咨询热线：96158").
+CUT_PARAGRAPH_MIN_CHARACTERS = 20
+# A line numbered as a heading or list item is (一、, （二）, 3. , 第一，): neither the cut part nor its rest. "1.4万人" is
+# a figure, not a number 1.
+_NUMBERED = re.compile(
+    r"^(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[）)]|\d{1,2}[、.．](?!\d)|第[一二三四五六七八九十]+[，、：])"
+)
 
 
 class ManuscriptError(ValueError):
@@ -692,6 +701,12 @@ class _Parser:
                 blocks[-1].text = _joined(blocks[-1].text, text)
                 blocks[-1].lines += 1
             else:
+                if line.blank_before and blocks and blocks[-1].kind == "p" and _looks_cut(blocks[-1].text, text):
+                    self.note(
+                        _("A paragraph ends mid-sentence before a blank line, as if cut at a column break: "
+                          "“…%(end)s” / “%(start)s”. If it runs on, join the two paragraphs in the editor.")
+                        % {"end": blocks[-1].text[-10:], "start": text if len(text) <= 10 else f"{text[:10]}…"}
+                    )  # fmt: skip
                 blocks.append(Block("p", text))
             last = blocks[-1].text
             joinable = not last.endswith(tuple(FINAL_MARKS)) and not _RULE.match(last)
@@ -830,6 +845,19 @@ def _joined(before, after):
     if before[-1:].isascii() and before[-1:].isalnum() and after[:1].isascii() and after[:1].isalnum():
         return f"{before} {after}"
     return before + after
+
+
+def _looks_cut(before, after):
+    """Whether a blank line between two paragraphs seems to cut one sentence (see CUT_PARAGRAPH_MIN_CHARACTERS): the
+    first is long and ends with a character or a comma (not a mark ending a sentence, nor a colon or semicolon
+    leading on, nor a phone number, address or emoji), and the second goes on with a character or a figure."""
+    return (
+        len(before) >= CUT_PARAGRAPH_MIN_CHARACTERS
+        and bool(re.search(f"[{CJK}，、]$", before))
+        and bool(re.match(rf"[{CJK}\d]", after))
+        and not _NUMBERED.match(before)
+        and not _NUMBERED.match(after)
+    )
 
 
 def _is_bare_subheading(text):

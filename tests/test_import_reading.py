@@ -76,6 +76,41 @@ def test_a_blank_line_always_ends_a_paragraph(section, editor_user):
     )
 
 
+def test_a_paragraph_a_blank_line_cuts_mid_sentence_is_noted_and_a_heading_like_line_is_not(section, editor_user):
+    """Print-layout copy with a blank line at each column break was cut mid-sentence without a word. A blank line still
+    ends the paragraph; the preview names each place, and leaves heading-like lines, a closing colon, a hotline and
+    short lines alone."""
+    text = (
+        "# 家政培训让农村妇女端上“金饭碗”\n今日女报/凤网 记者 唐小满\n\n"
+        "11月18日，全省巾帼家政培训工作现场会在白石县召开。会议通报了今年以来全省家政培训\n\n"
+        "工作进展情况：全省共开展家政培训320期，培训农村妇女2.1万人次，其中\n\n"
+        "1.4万人实现就业。\n\n"
+        "一、坚持就业优先，拓宽妇女增收渠道\n\n"
+        "各地依托巾帼家政基地开展订单式培训。\n\n"
+        "二、聚焦妇女群众急难愁盼问题，持续推进家政服务提质扩容\n\n"
+        "白石县把家政培训送到村里，学员不出村就能学技能。会上，白石县介绍了经验，主要做法是：\n\n"
+        "与本地家政企业合作，推行“培训+认证+就业”一条龙服务。\n\n"
+        "如需报名或咨询，请拨打县妇联的巾帼家政服务热线12338\n\n"
+        "热线工作日9时至17时有人值守。\n\n"
+        "学员结业后，由企业统一安排上岗\n\n"
+        "月收入普遍在4000元以上。\n"
+    )
+
+    result = services.import_manuscript(text, user=editor_user, dry_run=True)
+
+    assert result.status == "ready", result.failure
+    [draft] = result.manuscript.drafts
+    assert [block.text for block in draft.blocks if block.kind == "p"][:3] == [
+        "11月18日，全省巾帼家政培训工作现场会在白石县召开。会议通报了今年以来全省家政培训",
+        "工作进展情况：全省共开展家政培训320期，培训农村妇女2.1万人次，其中",
+        "1.4万人实现就业。",
+    ]  # a blank line ends a paragraph, as before
+    cut = [note for note in result.notes if "column break" in note]
+    assert len(cut) == 2, cut
+    assert "“…今年以来全省家政培训” / “工作进展情况：全省共…”" in cut[0]
+    assert "“…女2.1万人次，其中” / “1.4万人实现就业。”" in cut[1]
+
+
 # --- Photos, and the preview agreeing with the confirmation ---
 
 IMPORT_URL = "admin:articles_article_import"

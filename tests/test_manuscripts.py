@@ -178,7 +178,10 @@ def test_correspondent_piece_without_source():
     assert len(draft.blocks) == 3 and draft.captions == [] and draft.pull_quote == ""
 
 
-def test_print_layout_paragraphs_are_joined():
+def test_print_layout_paragraphs_are_joined_and_those_cut_at_a_blank_line_are_noted():
+    """A line break without a blank line is a column break: joined. The copy also has blank lines at column breaks
+    (871672b took them out of this sample, so its first paragraph was cut in three without a word): a blank line
+    still ends a paragraph, and the preview names each place that looks cut, for the editor to join."""
     manuscript = read("print_layout.txt")
     draft = manuscript.lead
     assert draft.kicker == "全省巾帼家政培训工作现场会召开"
@@ -186,13 +189,20 @@ def test_print_layout_paragraphs_are_joined():
     assert draft.source == "今日女报 / 凤网"
     assert [(item.role, item.name) for item in draft.bylines] == [("记者", "唐小满"), ("通讯员", "欧阳晓")]
     assert [block.text for block in draft.blocks] == [
-        "11月18日，全省巾帼家政培训工作现场会在白石县召开。会议通报了今年以来全省家政培训工作进展情况：全省共开展"
-        "家政培训320期，培训农村妇女2.1万人次，其中1.4万人实现就业。",
+        "11月18日，全省巾帼家政培训工作现场会在白石县召开。会议通报了今年以来全省家政培训",
+        "工作进展情况：全省共开展家政培训320期，培训农村妇女2.1万人次，其中",
+        "1.4万人实现就业。",
         "白石县妇联副主席彭丽介绍，该县与本地家政企业合作，推行“培训+认证+就业”一条龙服务，学员结业后由企业统一"
         "安排上岗，月收入普遍在4000元以上。",
         "下一步，全省将重点培育一批巾帼家政品牌，推动家政服务向专业化、规范化方向发展。",
     ]
     assert draft.captions == ["学员在实训室练习护理技能。"]
+    assert [note for note in manuscript.notes if "column break" in note] == [
+        "A paragraph ends mid-sentence before a blank line, as if cut at a column break: “…今年以来全省家政培训” / "
+        "“工作进展情况：全省共…”. If it runs on, join the two paragraphs in the editor.",
+        "A paragraph ends mid-sentence before a blank line, as if cut at a column break: “…女2.1万人次，其中” / "
+        "“1.4万人实现就业。”. If it runs on, join the two paragraphs in the editor.",
+    ]
 
 
 def test_a_short_closing_sentence_is_text_not_a_caption():
