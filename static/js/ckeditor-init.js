@@ -3,10 +3,26 @@
 (function () {
   "use strict";
 
+  // Read at each upload, not once: logging in again in another tab gives a new token (the cookie), and an upload
+  // with the page's old one was refused (403) after the login had ended and been renewed.
   function csrfToken(element) {
+    var cookie = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    if (cookie) {
+      return decodeURIComponent(cookie[1]);
+    }
     var form = element.closest("form");
     var input = form && form.querySelector("input[name=csrfmiddlewaretoken]");
     return input ? input.value : "";
+  }
+
+  // CKEditor's own words for an upload that got no answer of ours (the network dropped, the login ended, a proxy
+  // refused the file) are English and untranslated: "Couldn't upload file: 会场.jpg.". Said in the admin's language.
+  function uploadFailure(message) {
+    var found = /^Couldn't upload file: (.*)\.$/.exec(message || "");
+    if (!found || !uiIsChinese()) {
+      return message;
+    }
+    return "图片“" + found[1] + "”没有上传成功：可能是网络中断，或登录已过期（请在新标签页中重新登录后再试）。";
   }
 
   function uiIsChinese() {
@@ -93,9 +109,11 @@
         C.Image, C.ImageCaption, C.ImageToolbar, C.ImageTextAlternative, C.ImageUpload, C.SimpleUploadAdapter,
         C.Autoformat, C.PasteFromOffice
       ],
+      // The photo button early: on a phone the toolbar's tail goes into its "more" menu, where the tooltip of
+      // the menu's first item lay over the photo button and took the tap (a reporter could not add a photo).
       toolbar: [
-        "undo", "redo", "|", "heading", "|", "bold", "italic", "strikethrough", "link", "|",
-        "bulletedList", "numberedList", "blockQuote", "horizontalLine", "|", "insertTable", "uploadImage"
+        "undo", "redo", "|", "heading", "|", "uploadImage", "bold", "italic", "link", "|",
+        "bulletedList", "numberedList", "blockQuote", "|", "strikethrough", "horizontalLine", "insertTable"
       ],
       heading: {
         options: [
@@ -118,10 +136,13 @@
       simpleUpload: {
         uploadUrl: textarea.dataset.uploadUrl,
         withCredentials: true,
-        headers: { "X-CSRFToken": csrfToken(textarea) }
+        headers: function () { return { "X-CSRFToken": csrfToken(textarea) }; }
       }
     }).then(function (editor) {
       textarea.ckeditorInstance = editor;
+      editor.plugins.get("Notification").on("show:warning", function (event, data) {
+        data.message = uploadFailure(data.message);
+      }, { priority: "high" });
       // Before PasteFromOffice (which reads the pasted HTML at a low priority).
       editor.editing.view.document.on("clipboardInput", function (event, data) {
         if (typeof data.content === "string") {

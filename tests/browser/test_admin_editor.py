@@ -167,6 +167,37 @@ def test_an_iphone_photo_chosen_in_the_editor_is_refused_saying_what_to_do(admin
     assert not Photo.objects.exists()
 
 
+@pytest.mark.parametrize("width", [375, 390, 412])
+def test_on_a_phone_the_photo_button_is_on_the_toolbar_itself(admin_page, width):
+    """It was in the toolbar's "more" menu, under the tooltip of the menu's first item, which took the tap: a
+    reporter on an Android phone could not put a photo into the body."""
+    page = admin_page
+    page.set_viewport_size({"width": width, "height": 900})
+    open_add_article(page)
+
+    toolbar = page.locator(f"{EDITOR} .ck-toolbar")
+    photo = toolbar.get_by_role("button", name="从电脑上传图片")
+    assert photo.is_visible()
+    # Not among the items grouped away in the "more" menu.
+    assert toolbar.locator(".ck-toolbar__grouped-dropdown").get_by_role("button", name="从电脑上传图片").count() == 0
+
+
+def test_an_upload_that_gets_no_answer_of_ours_is_explained_in_chinese(admin_page):
+    """The login ended or the network dropped: CKEditor said "Couldn't upload file: 会场.jpg." in English."""
+    page = admin_page
+    open_add_article(page)
+    page.route("**/editor/images/**", lambda route: route.fulfill(status=403, body="<h1>Forbidden</h1>"))
+    said = []
+    page.on("dialog", lambda dialog: (said.append(dialog.message), dialog.dismiss()))
+    jpeg = {"name": "会场.jpg", "mimeType": "image/jpeg", "buffer": b"\xff\xd8\xff\xe0 not really"}
+
+    page.set_input_files(f"{EDITOR} .ck-toolbar .ck-file-dialog-button input[type=file]", files=[jpeg])
+    page.wait_for_function("() => !document.querySelector('.ck-editor__editable img')")
+    page.wait_for_timeout(200)
+
+    assert said == ["图片“会场.jpg”没有上传成功：可能是网络中断，或登录已过期（请在新标签页中重新登录后再试）。"]
+
+
 def test_saving_a_scheduled_story_unchanged_keeps_its_schedule(admin_page, newsroom_data):
     """The editor opens a scheduled story and saves it without touching it: CKEditor gives the body back without
     the line breaks stored between its blocks (as the manuscript import and the demo content write them), which is
