@@ -895,6 +895,7 @@ class ArticleAdmin(admin.ModelAdmin):
 
     class Media:
         js = ["js/edit-presence.js", "js/workflow-guard.js", "js/inline-order.js"]
+        css = {"all": ["css/admin-list.css"]}
 
     fieldsets = [
         (

@@ -460,3 +460,18 @@ def test_a_pasted_heading_of_another_level_stays_a_heading(admin_page):
 
     body = page.evaluate("document.querySelector('#id_body').ckeditorInstance.getData()")
     assert "<h2>一、基本情况</h2>" in body and "<h3>（一）组织建设</h3>" in body
+
+
+def test_on_a_phone_the_story_list_keeps_room_for_the_headlines(admin_page, newsroom_data):
+    """Each headline stood as a column of single characters, four stories taking several screens."""
+    from tests.factories import ArticleFactory
+
+    for number in range(4):
+        ArticleFactory(headline=f"全省妇联系统深化改革推进会在桐溪召开第{number}场", section=newsroom_data["section"])
+    page = admin_page
+    page.set_viewport_size({"width": 412, "height": 900})
+    page.goto("/admin/articles/article/")
+
+    cell = page.locator("#result_list th.field-headline").first
+    font = float(cell.evaluate("e => parseFloat(getComputedStyle(e).fontSize)"))
+    assert cell.bounding_box()["width"] >= 8 * font  # room for several characters on a line
