@@ -111,6 +111,10 @@ class SignedOutSaveMiddleware:
     def process_view(self, request, view_func, view_args, view_kwargs):
         if request.method != "POST" or not request.path_info.startswith(admin_prefix()):
             return None
+        # A form's submission carries its token in the body; the edit page's heartbeat (a script) does not, and
+        # learns that the login ended from the login page it is sent to (edit-presence.js).
+        if "csrfmiddlewaretoken" not in request.POST:
+            return None
         user = getattr(request, "user", None)
         if user is None or (user.is_active and user.is_staff):
             return None
