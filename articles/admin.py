@@ -892,6 +892,9 @@ class ArticleAdmin(admin.ModelAdmin):
     ]  # fmt: skip
     inlines = [BylineInline, ArticlePhotoInline, ExperienceEntryInline, CorrectionInline]
     actions = ["move_to_trash"]
+    # Save at the top too: the story's form runs to some 4,000 pixels on a phone, and the workflow's steps at its
+    # top ask for a save first.
+    save_on_top = True
 
     class Media:
         js = ["js/edit-presence.js", "js/workflow-guard.js", "js/inline-order.js"]
