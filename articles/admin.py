@@ -598,6 +598,11 @@ class ArticleAdminForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        for name in ("dateline_on", "print_issue_on"):  # "输入一个有效的日期。" said nothing of the form wanted
+            if name in self.fields:
+                self.fields[name].error_messages["invalid"] = _(
+                    "Write the date with its year, as 2026-11-19 or 2026年11月19日."
+                )
         lead = self.fields.get("package_lead")
         if lead is not None and self.instance.package_lead_id:
             # The package an editor put the story in stays valid for a reporter who may not open its lead.

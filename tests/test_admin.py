@@ -1495,6 +1495,21 @@ def test_a_lead_photo_caption_without_a_lead_photo_is_refused_with_what_was_type
     assert Article.objects.get(pk=article.pk).lead_photo_caption == ""
 
 
+def test_a_date_written_without_its_year_is_refused_saying_how_to_write_it(editor_client):
+    """A reporter typed the dateline as people write it, 11月19日: "输入一个有效的日期。" said nothing of the form."""
+    article = ArticleFactory()
+    url = admin_url(article, "change", article.pk)
+    data = form_data(editor_client.get(url))
+    data.update({"dateline_on": "11月19日", "_save": "保存"})
+
+    response = editor_client.post(url, data)
+
+    assert response.context["adminform"].form.errors["dateline_on"] == [
+        "请写上年份，按 2026-11-19 或 2026年11月19日 的格式填写日期。"
+    ]
+    assert 'value="11月19日"' in response.content.decode()
+
+
 def test_the_night_desk_lists_an_issue_page_by_page(editor_client):
     """By publishing time, the list put A05 before the front page and the stories without a page anywhere."""
     tomorrow = timezone.localdate() + timedelta(days=1)
