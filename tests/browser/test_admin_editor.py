@@ -475,3 +475,30 @@ def test_on_a_phone_the_story_list_keeps_room_for_the_headlines(admin_page, news
     cell = page.locator("#result_list th.field-headline").first
     font = float(cell.evaluate("e => parseFloat(getComputedStyle(e).fontSize)"))
     assert cell.bounding_box()["width"] >= 8 * font  # room for several characters on a line
+
+
+@pytest.mark.parametrize("answer", ["dismiss", "accept"])
+def test_restoring_a_version_asks_first(admin_page, newsroom_data, answer):
+    """One tap restored an older version of a scheduled story: the button sits by the comparison's radio buttons."""
+    from articles.models import Article
+    from tests.test_history import save_version
+
+    story = Article.objects.create(headline="第一版标题", section=newsroom_data["section"])
+    save_version(story, comment="first")
+    story.headline = "第二版标题"
+    save_version(story, comment="second")
+    page = admin_page
+    page.goto(f"/admin/articles/article/{story.pk}/history/")
+    asked = []
+
+    def reply(dialog):
+        asked.append(dialog.message)
+        getattr(dialog, answer)()
+
+    page.on("dialog", reply)
+    page.get_by_role("button", name="恢复此版本").first.click()
+    page.wait_for_timeout(500)
+
+    assert len(asked) == 1 and asked[0].startswith("恢复") and "的版本？稿件的文字、署名、图片和经验交流" in asked[0]
+    story.refresh_from_db()
+    assert story.headline == ("第一版标题" if answer == "accept" else "第二版标题")
