@@ -1214,7 +1214,7 @@ class SearchDocument(models.Model):
 
 class FormerSlug(models.Model):
     """An address a section, topic, reporter or organisation had before its slug was changed: its old links and
-    feed subscriptions lead to the new address (``articles.urls.follows_former_slugs``) instead of a 404.
+    feed subscriptions lead to the new address (``articles.views.follows_former_slugs``) instead of a 404.
     Written by ``remember_former_slug`` whenever one of them is saved with another slug."""
 
     model = models.CharField(_("kind"), max_length=20)  # the model's name: section, topic, reporter, organization
