@@ -167,6 +167,24 @@
     (root || document).querySelectorAll("textarea[data-ckeditor]").forEach(start);
   }
 
+  // CKEditor takes from its photo button only files whose type the browser names image/…: a phone's file picker may
+  // name an iPhone's HEIC photo application/octet-stream, and the photo was dropped without a word.
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (!input.closest || !input.closest(".ck-file-dialog-button") || !input.files) {
+      return;
+    }
+    var unknown = Array.prototype.filter.call(input.files, function (file) {
+      return file.type && file.type.indexOf("image/") !== 0;  // a file of no type is sent: the server answers
+    }).map(function (file) { return file.name; });
+    if (unknown.length) {
+      window.alert(uiIsChinese()
+        ? "无法识别" + unknown.join("、") + "的图片格式，没有上传：请选择 JPEG、PNG 或 WebP 格式的照片（iPhone 的 HEIC 照片请先在手机上转换成 JPEG）。"
+        : "The picture format of " + unknown.join(", ") + " is unknown, so it was not uploaded: choose a JPEG, PNG or " +
+          "WebP photo (convert an iPhone's HEIC photo to JPEG first).");
+    }
+  }, true);
+
   document.addEventListener("DOMContentLoaded", function () { startAll(document); });
   document.addEventListener("formset:added", function (event) { startAll(event.target); });
 })();

@@ -182,6 +182,25 @@ def test_on_a_phone_the_photo_button_is_on_the_toolbar_itself(admin_page, width)
     assert toolbar.locator(".ck-toolbar__grouped-dropdown").get_by_role("button", name="从电脑上传图片").count() == 0
 
 
+def test_a_photo_of_a_type_the_browser_cannot_name_is_not_dropped_without_a_word(admin_page):
+    """A phone's file picker named an iPhone's HEIC photo application/octet-stream: CKEditor took only image/… and
+    the photo went nowhere, silently."""
+    from tests.test_photos import heic_header
+
+    page = admin_page
+    open_add_article(page)
+    said = []
+    page.on("dialog", lambda dialog: (said.append(dialog.message), dialog.dismiss()))
+    heic = {"name": "IMG_0789.HEIC", "mimeType": "application/octet-stream", "buffer": heic_header()}
+
+    page.set_input_files(f"{EDITOR} .ck-toolbar .ck-file-dialog-button input[type=file]", files=[heic])
+    page.wait_for_timeout(300)
+
+    assert said == [
+        "无法识别IMG_0789.HEIC的图片格式，没有上传：请选择 JPEG、PNG 或 WebP 格式的照片（iPhone 的 HEIC 照片请先在手机上转换成 JPEG）。"
+    ]
+
+
 def test_an_upload_that_gets_no_answer_of_ours_is_explained_in_chinese(admin_page):
     """The login ended or the network dropped: CKEditor said "Couldn't upload file: 会场.jpg." in English."""
     page = admin_page
