@@ -2760,39 +2760,33 @@ def rename_print_page(issue_on, number, name, *, keep=None):
     return renamed
 
 
-def print_page_name_on_site(article):
-    """The name the site's published stories give ``article``'s print page ("" when none names it, or when the story
-    is on no page)."""
+def _names_of_its_print_page(article):
+    """The names the site's published stories (``article`` aside) give ``article``'s print page."""
     from articles.models import Article
 
-    if not (article.print_issue_on and article.print_page_number):
-        return ""
-    named = (
+    return (
         Article.objects.published()
         .filter(print_issue_on=article.print_issue_on, print_page_number=article.print_page_number)
         .exclude(pk=article.pk)
         .exclude(print_page_name="")
+        .values_list("print_page_name", flat=True)
     )
-    return named.values_list("print_page_name", flat=True).first() or ""
+
+
+def print_page_name_on_site(article):
+    """The name the site's published stories give ``article``'s print page ("" when none names it, or when the story
+    is on no page)."""
+    if not (article.print_issue_on and article.print_page_number):
+        return ""
+    return _names_of_its_print_page(article).first() or ""
 
 
 def print_page_name_conflict(article):
     """The name the site already gives ``article``'s print page, when a published story there calls it otherwise
     than ``article`` does ("" when they agree, or when the story names no page)."""
-    from articles.models import Article
-
     if not (article.print_issue_on and article.print_page_number and article.print_page_name):
         return ""
-    other = (
-        Article.objects.published()
-        .filter(print_issue_on=article.print_issue_on, print_page_number=article.print_page_number)
-        .exclude(pk=article.pk)
-        .exclude(print_page_name="")
-        .exclude(print_page_name=article.print_page_name)
-        .values_list("print_page_name", flat=True)
-        .first()
-    )
-    return other or ""
+    return _names_of_its_print_page(article).exclude(print_page_name=article.print_page_name).first() or ""
 
 
 def merge_organizations(sources, target):
