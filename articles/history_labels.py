@@ -31,6 +31,7 @@ HISTORY_FIELD_LABELS = [
     gettext_noop("For whom"),
     gettext_noop("Format"),
     gettext_noop("Former files"),
+    gettext_noop("Former object"),
     gettext_noop("From"),
     gettext_noop("Headline"),
     gettext_noop("Height"),

@@ -1220,6 +1220,9 @@ class FormerSlug(models.Model):
     model = models.CharField(_("kind"), max_length=20)  # the model's name: section, topic, reporter, organization
     slug = models.SlugField(_("slug"), max_length=80)  # the longest slug of the four
     object_id = models.PositiveBigIntegerField(_("object"))
+    # The id the address's own object had, when it was merged into ``object_id`` (organisations): a version of a story
+    # naming the merged one is restored with the one kept.
+    former_object_id = models.PositiveBigIntegerField(_("former object"), null=True, blank=True)
     changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
 
     class Meta:

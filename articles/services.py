@@ -1507,7 +1507,7 @@ def compare_versions(old_version, new_version):
 def _existing_targets_only(snapshot):
     """Leave out the bylines, photo links and entries whose reporter, role, photo or organisation no longer exists,
     and links to a lead photo or section that is gone; ``snapshot["skipped"]`` counts what was left out."""
-    from articles.models import BylineRole, Organization, Photo, Reporter, Section
+    from articles.models import BylineRole, FormerSlug, Organization, Photo, Reporter, Section
 
     def existing(model, ids):
         return set(model.objects.filter(pk__in=[i for i in ids if i]).values_list("pk", flat=True))
@@ -1521,6 +1521,18 @@ def _existing_targets_only(snapshot):
         + [snapshot["fields"].get("lead_photo_id")],
     )
     organizations = existing(Organization, [e["organization_id"] for e in snapshot["entries"]])
+    # An organisation merged since into another (services.merge_organizations): its entries come back as the kept
+    # one's, rather than being left out.
+    gone = {e["organization_id"] for e in snapshot["entries"]} - organizations
+    merged = dict(
+        FormerSlug.objects.filter(model="organization", former_object_id__in=gone).values_list(
+            "former_object_id", "object_id"
+        )
+    )
+    for entry in snapshot["entries"]:
+        if entry["organization_id"] in merged:
+            entry["organization_id"] = merged[entry["organization_id"]]
+    organizations |= existing(Organization, merged.values())
     kept = {
         "bylines": [b for b in snapshot["bylines"] if b["reporter_id"] in reporters and b["role_id"] in roles],
         "photos": [p for p in snapshot["photos"] if p["photo_id"] in photos],
@@ -2824,7 +2836,9 @@ def merge_organizations(sources, target):
         FormerSlug.objects.filter(model="organization", object_id__in=ids).update(object_id=target.pk)
         for source in sources:
             FormerSlug.objects.update_or_create(
-                model="organization", slug=source.slug, defaults={"object_id": target.pk}
+                model="organization",
+                slug=source.slug,
+                defaults={"object_id": target.pk, "former_object_id": source.pk},
             )
         Organization.objects.filter(pk__in=ids).delete()
         page_cache.content_changed()  # the updates above send no signal

@@ -72,3 +72,22 @@ def test_a_reporter_cannot_merge(client, reporter_user, twice):
     merge(client, [duplicate], target=county)
 
     assert Organization.objects.filter(pk=duplicate.pk).exists()
+
+
+def test_a_version_naming_a_merged_organisation_is_restored_with_the_one_kept(twice, editor_user):
+    """The merge moved the entries without a version: restoring an older one left the merged organisation's entry
+    out (its organisation no longer existed)."""
+    from articles import services
+    from articles.models import Article
+    from tests.test_history import save_version
+
+    client, county, duplicate = twice["client"], twice["county"], twice["duplicate"]
+    story = Article.objects.get(headline="经验交流会")
+    save_version(story, *story.experience_entries.all(), comment="as printed")
+    merge(client, [duplicate], target=county)
+
+    services.restore_version(story, services.article_versions(story).first(), editor_user)
+
+    entries = {entry.title: entry.organization for entry in story.experience_entries.all()}
+    assert entries == {"巾帼家政": county, "家门口就业": county}
+    assert "未恢复" not in story.transitions.get().comment
