@@ -1274,11 +1274,15 @@ def keep_printed_organization_names(sender, instance, raw=False, **kwargs):
     old = sender.objects.filter(pk=instance.pk).values("name", "short_name").first()
     if old is None or (old["short_name"] or old["name"]) == (instance.short_name or instance.name):
         return
+    keep_printed_names(instance.pk, old["short_name"] or old["name"])
+
+
+def keep_printed_names(organization_id, name):
+    """Give the entries of the organisation's stories that have come out (live, or out once) the name ``name`` they
+    were printed under, where they hold none yet: before a rename or a merge changes the name they would show."""
     now = timezone.now()
     out = Q(article__first_published_at__lte=now) | Q(article__status=Status.PUBLISHED, article__published_at__lte=now)
-    ExperienceEntry.objects.filter(out, organization_id=instance.pk, printed_name="").update(
-        printed_name=old["short_name"] or old["name"]
-    )
+    ExperienceEntry.objects.filter(out, organization_id=organization_id, printed_name="").update(printed_name=name)
 
 
 models.signals.pre_save.connect(

@@ -2807,9 +2807,7 @@ def merge_organizations(sources, target):
     deleted. The entries of stories that have come out keep the name they were printed under. Refused
     (ValidationError) when ``target`` is among them or below one of them. Returns the number of entries moved; the
     caller has the target's stories reindexed (entries are searched by organisation)."""
-    from django.db.models import Q
-
-    from articles.models import ExperienceEntry, FormerSlug, Organization, Status
+    from articles.models import ExperienceEntry, FormerSlug, Organization, keep_printed_names
 
     sources = list(sources)
     ids = {source.pk for source in sources}
@@ -2824,13 +2822,9 @@ def merge_organizations(sources, target):
             )
         seen.add(above.pk)
         above = above.parent
-    now = timezone.now()
-    out = Q(article__first_published_at__lte=now) | Q(article__status=Status.PUBLISHED, article__published_at__lte=now)
     with transaction.atomic():
         for source in sources:
-            ExperienceEntry.objects.filter(out, organization=source, printed_name="").update(
-                printed_name=source.short_name or source.name
-            )
+            keep_printed_names(source.pk, source.short_name or source.name)
         moved = ExperienceEntry.objects.filter(organization__in=sources).update(organization=target)
         Organization.objects.filter(parent__in=sources).update(parent=target)
         FormerSlug.objects.filter(model="organization", object_id__in=ids).update(object_id=target.pk)
