@@ -9,7 +9,8 @@ built for a card.
 The markup of the items lists print many times (a story card, an entry card, a line of a headline list) is here
 too, as format strings (``CARD_HTML``, ``ENTRY_CARD_HTML``, ``HEADLINE_ITEM_HTML``) that the templates print with a
 tag of articles/templatetags/newsroom_tags.py: a template would cost about five times as much per item. Edit the
-markup there; the page around the items stays in the templates.
+markup there; the page around the items stays in the templates, but for the article page's head and story, the
+site's most read markup (``ARTICLE_HEAD_HTML``, ``ARTICLE_STORY_HTML`` in newsroom_tags.py).
 
 Escaping: every string of a card is plain text, except ``picture`` (markup built with ``format_html``, so escaped
 here); the ``*_html`` functions escape every value they put in their markup (``escape``, ``format_markup``).
