@@ -316,6 +316,24 @@ def test_a_story_without_a_lead_photo_shares_its_first_captioned_photo(client):
     assert json_ld(response)["NewsArticle"]["image"]["url"] == meta(parsed, "og:image")[0]
 
 
+def test_a_roundup_with_photos_only_in_its_entries_shares_the_first_one_the_page_shows(client):
+    """A roundup whose only photos sat in its experience entries shared a link with no picture (no og:image, a small
+    card) and had no image in its JSON-LD, though its page shows several. The page shows the oral entries first."""
+    from tests.factories import ExperienceEntryFactory
+
+    article = ArticleFactory(published=True)
+    ExperienceEntryFactory(article=article, written=True, order=1, photo=PhotoFactory(alt_text="书面交流材料"))
+    ExperienceEntryFactory(article=article, oral=True, order=2, photo=camera_photo(alt_text="大会交流发言现场"))
+    ExperienceEntryFactory(article=article, oral=True, order=1)  # no photo
+    response = client.get(article.get_absolute_url())
+    parsed = parse(response)
+
+    assert meta(parsed, "og:image:alt") == ["大会交流发言现场"]
+    assert re.fullmatch(rf"{HOST}/media/renditions/.+/full-1200\.jpg", meta(parsed, "og:image")[0])
+    assert meta(parsed, "twitter:card") == ["summary_large_image"]
+    assert json_ld(response)["NewsArticle"]["image"]["url"] == meta(parsed, "og:image")[0]
+
+
 def test_unpublished_preview_without_a_time_still_renders_its_head(client, editor_user):
     article = ArticleFactory(headline="尚未发布的稿件")
     client.force_login(editor_user)

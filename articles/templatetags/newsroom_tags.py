@@ -409,11 +409,18 @@ ARTICLE_HEAD_TWITTER_IMAGE_HTML = """<meta name="twitter:image" content="{image}
 
 
 def shared_photo(article):
-    """The photo a shared link of the article shows: its lead photo (题图), else its first captioned photo (read from
-    what the page loaded: no query); None for a story without either."""
+    """The photo a shared link of the article shows: its lead photo (题图), else its first captioned photo, else the
+    first photo of its experience entries in the page's order, the oral ones first (a roundup's photos are often
+    all in its entries). Read from what the page loaded: no query. None for a story without any."""
     if article.lead_photo:
         return article.lead_photo
-    return next((item.photo for item in article.article_photos.all() if item.photo_id), None)
+    photo = next((item.photo for item in article.article_photos.all() if item.photo_id), None)
+    if photo is not None:
+        return photo
+    entries = getattr(article, "_prefetched_objects_cache", {}).get("experience_entries", ())
+    with_photo = [entry for entry in entries if entry.photo_id]
+    oral = [entry for entry in with_photo if entry.form == entry.Form.ORAL]
+    return next((entry.photo for entry in oral or with_photo), None)
 
 
 def absolute_share_image(photo, absolute):
