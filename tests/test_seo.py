@@ -555,6 +555,32 @@ def test_list_pages_share_their_own_title_and_description(client):
             assert page_description == description, url
 
 
+def test_every_kind_of_list_page_has_twitter_tags_and_shares_the_papers_logo(client):
+    """The README promises OpenGraph and Twitter tags on every page, but only the article page had Twitter tags, and
+    the home page, a section or a topic shared on WeChat or Weibo came with no picture at all (no og:image)."""
+    from tests.factories import ExperienceEntryFactory, TopicFactory
+
+    section = SectionFactory(name="要闻")
+    reporter = ReporterFactory(name="刘敏")
+    topic = TopicFactory(title="反家暴宣传周")
+    article = ArticleFactory(published=True, section=section, print_issue_on=datetime(2026, 11, 20).date())
+    article.topics.add(topic)
+    BylineFactory(article=article, reporter=reporter)
+    entry = ExperienceEntryFactory(article=article)
+    urls = ["/", "/news/", "/topics/", "/experience/", "/feeds/", "/archive/", "/print/2026-11-20/", "/search/?q=妇联"]
+    urls += [obj.get_absolute_url() for obj in (section, reporter, topic, entry.organization)]
+
+    for url in urls:
+        parsed = parse(client.get(url))
+        assert meta(parsed, "twitter:card") == ["summary"], url
+        assert meta(parsed, "twitter:title") == meta(parsed, "og:title"), url
+        assert meta(parsed, "twitter:description") == meta(parsed, "og:description"), url
+        [image] = meta(parsed, "og:image")
+        assert re.fullmatch(rf"{HOST}/static/img/logo(\.[0-9a-f]+)?\.png", image), url
+        assert meta(parsed, "og:image:width") == ["512"] and meta(parsed, "og:image:height") == ["512"], url
+        assert meta(parsed, "twitter:image") == [image], url
+
+
 def test_a_section_with_nothing_published_asks_not_to_be_indexed(client):
     """A new section (in the menu before its first story) answered 200 with 暂无已发布的内容 and nothing else: a
     search engine's soft 404. Its first published story makes it a page to index."""

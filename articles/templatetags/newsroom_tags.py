@@ -344,6 +344,15 @@ def canonical_url(context):
     return f"{url}?{urlencode(params)}" if params else url
 
 
+@register.simple_tag(takes_context=True)
+def site_logo(context):
+    """The paper's logo (a PNG, ``LOGO_SIZE`` pixels square) as {"url": its absolute URL, "size": LOGO_SIZE}: the
+    picture a shared link of a page other than an article shows."""
+    request = context.get("request")
+    path = static_url(LOGO_PATH)
+    return {"url": request.build_absolute_uri(path) if request is not None else path, "size": LOGO_SIZE}
+
+
 # A path that request.build_absolute_uri() would only append to the scheme and host: nothing to quote (the
 # characters iri_to_uri leaves as they are), no "//" authority, no "." or ".." segment to resolve.
 _PLAIN_PATH = re.compile(r"/(?![/.])(?:[A-Za-z0-9_~\-%#=:;$&()+,!?*@'\[\]]|/(?![/.])|\.(?![./]))*\Z")
