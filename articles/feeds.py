@@ -1,4 +1,5 @@
-"""RSS 2.0 and Atom feeds: the latest articles, and those of one section, reporter or topic.
+"""RSS 2.0 and Atom feeds: the latest articles, those of one section, reporter or topic, and the experience entries
+of one organisation.
 
 Items come from ``published()`` only. Every text is passed through ``clean_text`` before it reaches the
 feed generator, which refuses control characters: one headline pasted from a word processor must not
@@ -17,7 +18,8 @@ from django.utils import feedgenerator, timezone
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
-from articles.models import Article, Byline, Reporter, Section, Topic
+from articles import cards
+from articles.models import Article, Byline, ExperienceEntry, Organization, Reporter, Section, Topic
 from articles.services import clean_text, share_image
 from articles.templatetags.newsroom_tags import AbsoluteURLs
 
@@ -202,4 +204,55 @@ class TopicFeed(ArticleFeed):
 
 
 class AtomTopicFeed(TopicFeed):
+    feed_type = AtomWithAuthors
+
+
+class OrganizationFeed(ArticleFeed):
+    """An organisation's experience entries, as its page lists them (newest story first): one item per entry, its
+    title as the entry's heading (``<organisation>：<title>``), leading to the entry in its story."""
+
+    def get_object(self, request, slug):
+        return get_object_or_404(Organization.objects.with_published_entries(), slug=slug)  # as its page
+
+    def items(self, organization):
+        return ExperienceEntry.objects.listed().of_organization(organization).for_listing()[:FEED_ITEMS]
+
+    def title(self, organization):
+        return plain(
+            _("%(site)s: %(organization)s") % {"site": settings.NEWSROOM_SITE_NAME, "organization": organization.name}
+        )
+
+    def description(self, organization):
+        return plain(_("The latest experience shared by %(name)s.") % {"name": organization.name})
+
+    def link(self, organization):
+        return organization.get_absolute_url()
+
+    def item_title(self, entry):
+        heading = plain(f"{entry.shown_name}：{entry.title}")
+        return heading if issubclass(self.feed_type, feedgenerator.Atom1Feed) else escape(heading)
+
+    def item_link(self, entry):
+        return f"{cards.article_url(entry.article_id)}#entry-{entry.pk}"
+
+    def item_description(self, entry):
+        return escape(plain(entry.highlight or entry.article.headline))
+
+    def item_pubdate(self, entry):
+        return super().item_pubdate(entry.article)
+
+    def item_updateddate(self, entry):
+        return super().item_updateddate(entry.article)
+
+    def item_categories(self, entry):
+        return [plain(entry.get_form_display())]
+
+    def item_enclosures(self, entry):
+        return []
+
+    def item_extra_kwargs(self, entry):
+        return {"authors": []}
+
+
+class AtomOrganizationFeed(OrganizationFeed):
     feed_type = AtomWithAuthors

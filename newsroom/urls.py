@@ -8,7 +8,7 @@ from django.views.generic import RedirectView, TemplateView
 
 from articles import feeds
 from articles.admin import view_on_site
-from articles.models import Reporter, Section, Topic
+from articles.models import Organization, Reporter, Section, Topic
 from articles.sitemaps import NEWS_SITEMAPS, SITEMAP_INDEX, SITEMAPS
 from articles.views import FeedListView, follows_former_slugs
 from newsroom.health import health
@@ -31,6 +31,16 @@ feed_patterns = [
     path("reporters/<slug:slug>.atom", follows_former_slugs(Reporter)(feeds.AtomReporterFeed()), name="reporter_atom"),
     path("topics/<slug:slug>.rss", follows_former_slugs(Topic)(feeds.TopicFeed()), name="topic_rss"),
     path("topics/<slug:slug>.atom", follows_former_slugs(Topic)(feeds.AtomTopicFeed()), name="topic_atom"),
+    path(
+        "organizations/<slug:slug>.rss",
+        follows_former_slugs(Organization)(feeds.OrganizationFeed()),
+        name="organization_rss",
+    ),
+    path(
+        "organizations/<slug:slug>.atom",
+        follows_former_slugs(Organization)(feeds.AtomOrganizationFeed()),
+        name="organization_atom",
+    ),
 ]
 
 urlpatterns = [

@@ -441,3 +441,55 @@ def test_an_item_carries_its_lead_photo_for_feed_readers(client, fmt):
     assert enclosure.href.startswith("http://testserver/media/renditions/")
     assert enclosure.href.endswith("/full-1200.jpg") and enclosure.type == "image/jpeg"
     assert by_title["无图稿件"].enclosures == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_an_organisation_can_be_followed_by_a_feed_of_its_experience_entries(client, fmt):
+    """DOMAIN.md's reader follows an organisation too, but an organisation's page had no feed at all (sections,
+    reporters and topics had theirs): a reader following a county's women's federation could not learn of its next
+    experience shared. Its feed lists its published entries only, newest story first, each leading to the entry in
+    its story, with the story's time in Beijing time."""
+    from tests.factories import ExperienceEntryFactory, OrganizationFactory
+
+    county = OrganizationFactory(name="白沙县妇女联合会", short_name="白沙县妇联")
+    older = ArticleFactory(published=True, published_at=datetime(2026, 11, 19, 1, 0, tzinfo=UTC))
+    newer = ArticleFactory(published=True, published_at=datetime(2026, 11, 20, 1, 30, tzinfo=UTC))
+    first = ExperienceEntryFactory(article=older, organization=county, title="建强“妇女微家”", highlight="一句话")
+    second = ExperienceEntryFactory(article=newer, organization=county, title="让家庭议事会管用")
+    ExperienceEntryFactory(article=ArticleFactory(scheduled=True), organization=county, title="尚未刊发")
+    ExperienceEntryFactory(article=newer, title="别的组织")
+    rss, atom = (reverse(f"feeds:organization_{kind}", args=[county.slug]) for kind in FORMATS)
+
+    page = client.get(county.get_absolute_url()).content.decode()
+    assert f'<link rel="alternate" type="application/rss+xml" title="白沙县妇女联合会（RSS）" href="{rss}">' in page
+    assert f'href="{atom}">' in page and f'<p class="feed-link"><a href="{rss}" type="application/rss+xml">' in page
+    feed = parse(client, {"rss": rss, "atom": atom}[fmt])
+
+    assert feed.feed.title == "今日女报 · 凤网 · 白沙县妇女联合会"
+    assert [text(entry, "title") for entry in feed.entries] == [
+        "白沙县妇联：让家庭议事会管用",
+        "白沙县妇联：建强“妇女微家”",
+    ]
+    assert [entry.link for entry in feed.entries] == [
+        f"http://testserver{newer.get_absolute_url()}#entry-{second.pk}",
+        f"http://testserver{older.get_absolute_url()}#entry-{first.pk}",
+    ]
+    assert text(feed.entries[1], "summary") == "一句话"
+    assert feed.entries[0].published in ("2026-11-20T09:30:00+08:00", "Fri, 20 Nov 2026 09:30:00 +0800")
+    assert client.get(reverse(f"feeds:organization_{fmt}", args=[OrganizationFactory().slug])).status_code == 404
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("n", [1, 12])
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_organisation_feed_queries_do_not_grow_with_entries(client, django_assert_num_queries, fmt, n):
+    from tests.factories import ExperienceEntryFactory, OrganizationFactory
+
+    organization = OrganizationFactory()
+    for _ in range(n):
+        ExperienceEntryFactory(article=ArticleFactory(published=True), organization=organization)
+
+    with django_assert_num_queries(2):  # the organisation, then its entries with their stories
+        response = client.get(reverse(f"feeds:organization_{fmt}", args=[organization.slug]))
+    assert len(feedparser.parse(response.content).entries) == n

@@ -125,7 +125,7 @@ def test_organization_page_queries_do_not_grow(client, django_assert_num_queries
     with django_assert_num_queries(ORGANIZATION_PAGE_QUERIES):
         response = client.get(organization.get_absolute_url())
     assert len(entry_titles_in(response)) == n
-    assert main_of(response).count("/organizations/organization-") == n + 1  # children and the parent
+    assert main_of(response).count('href="/organizations/organization-') == n + 1  # children and the parent
     with django_assert_num_queries(1):  # the entries: the menu, the organisation and its children are kept
         assert main_of(client.get(organization.get_absolute_url())) == main_of(response)
 
