@@ -90,14 +90,15 @@ def header_html(request, site_name):
     token, sections = _menu()
     prefix, language = get_script_prefix(), get_language()
     nav_key = ("nav", token, prefix)
-    nav_urls = _rendered.get(nav_key) if token is not None else None
-    if nav_urls is None:
-        nav_urls = frozenset(
-            filter(None, [*(_url(name) for name in NAV_VIEWS), *(s.get_absolute_url() for s in sections)])
+    nav = _rendered.get(nav_key) if token is not None else None
+    if nav is None:  # the menu's addresses and the home page's, resolved once per menu version and prefix
+        nav = (
+            frozenset(filter(None, [*(_url(name) for name in NAV_VIEWS), *(s.get_absolute_url() for s in sections)])),
+            _url("articles:home"),
         )
         if token is not None:
-            _rendered[nav_key] = nav_urls
-    page, part = current_links(getattr(request, "path", ""), nav_urls, _url("articles:home"))
+            _rendered[nav_key] = nav
+    page, part = current_links(getattr(request, "path", ""), *nav)
 
     def render():
         context = {"site_name": site_name, "menu_sections": sections, "current_page": page, "current_part": part}
