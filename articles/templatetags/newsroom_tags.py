@@ -13,7 +13,6 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.template.loader import render_to_string
 from django.templatetags.static import static
-from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
@@ -123,7 +122,7 @@ def photo_figure_html(photo, caption, eager=False):
     if caption or photo.credit:
         if photo.credit_reporter_id:
             # As {% blocktranslate %} does: the name escaped, the translated text as it is.
-            credit = markup(gettext("Photo: %(credit)s") % {"credit": conditional_escape(photo.credit_reporter.name)})
+            credit = markup(gettext("Photo: %(credit)s") % {"credit": cards.escape(photo.credit_reporter.name)})
             credit = format_markup(' <span class="credit">{}</span>', credit)
         elif photo.credit_text:
             credit = format_markup(' <span class="credit">（{}）</span>', photo.credit_text)
@@ -176,7 +175,7 @@ def experience_entry(entry, body_photos, is_preview=False):
         "  {}\n"
         "</article>\n",
         entry.pk,
-        name if is_preview else format_html('<a href="{}">{}</a>', page_url(organization), name),
+        name if is_preview else format_markup('<a href="{}">{}</a>', page_url(organization), name),
         entry.title,
         format_markup('<p class="entry-highlight">{}</p>', entry.highlight) if entry.highlight else "",
         responsive_images(entry.body, body_photos),
@@ -563,8 +562,8 @@ def article_json_ld(article, request, **known):
     # middleware; reading it is what adds it to the header).
     nonce = getattr(request, "csp_nonce", None)  # a lazy object: false until read, so test it against None
     if nonce is not None:
-        return format_html('<script type="application/ld+json" nonce="{}">{}</script>', str(nonce), data)
-    return format_html('<script type="application/ld+json">{}</script>', data)
+        return format_markup('<script type="application/ld+json" nonce="{}">{}</script>', str(nonce), data)
+    return format_markup('<script type="application/ld+json">{}</script>', data)
 
 
 # The article page's story, from its header to its corrections, and the lists after it: their one place, written
