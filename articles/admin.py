@@ -1654,7 +1654,7 @@ class ArticleAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("bylines"))
     def byline_names(self, obj):
-        return format_html_join(" ", "{} {}", ((b.role.name, b.reporter.name) for b in obj.bylines.all()))
+        return format_html_join(" ", "{} {}", ((b.role.name, b.shown_name) for b in obj.bylines.all()))
 
 
 def _left_out_fields(post):

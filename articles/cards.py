@@ -258,7 +258,7 @@ def article_card(row, *, lead=False, reporter_id=None, shared=None):
         "iso": local_iso(published),
         "date": long_date(published) if published else "",
         "short_date": short_date(published, shared.this_year) if published else "",
-        "bylines": "".join(f" · {b['role_name']} {b['reporter_name']}" for b in bylines),
+        "bylines": "".join(f" · {b['role_name']} {b.get('printed_name') or b['reporter_name']}" for b in bylines),
         "picture": "",
         "lead": lead,
         "print_page_number": row.get("print_page_number"),

@@ -132,7 +132,7 @@ class ArticleFeed(Feed):
 
     def item_extra_kwargs(self, article):
         # The bylines were prefetched in byline order by for_listing(); .all() runs no query.
-        return {"authors": [plain(byline.reporter.name) for byline in article.bylines.all()]}
+        return {"authors": [plain(byline.shown_name) for byline in article.bylines.all()]}
 
 
 class AtomArticleFeed(ArticleFeed):

@@ -47,6 +47,7 @@ HISTORY_FIELD_LABELS = [
     gettext_noop("Moved to trash at"),
     gettext_noop("Moved to trash by"),
     gettext_noop("Name"),
+    gettext_noop("Name as printed"),
     gettext_noop("Note"),
     gettext_noop("Object"),
     gettext_noop("Order"),

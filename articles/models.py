@@ -777,6 +777,9 @@ class Byline(models.Model):
     reporter = models.ForeignKey(Reporter, verbose_name=_("reporter"), on_delete=models.PROTECT, related_name="bylines")
     role = models.ForeignKey(BylineRole, verbose_name=_("role"), on_delete=models.PROTECT, related_name="bylines")
     order = models.PositiveSmallIntegerField(_("order"), default=0, help_text=_("Bylines are printed in this order."))
+    # The reporter's name as the story was printed, kept when the reporter is renamed (or merged into another) after
+    # the story came out: the story shows what was printed. Empty: the reporter's current name.
+    printed_name = models.CharField(_("name as printed"), max_length=50, blank=True, editable=False)
     # Copies of the article's state, kept by database triggers (migration 0015, as the entries' are by 0013): a
     # reporter's page reads its stories in order from articles_byline_live_idx (ReporterDetailView).
     article_live = models.BooleanField(default=False, editable=False)  # published and not in the trash
@@ -801,7 +804,25 @@ class Byline(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.role} {self.reporter}"
+        return f"{self.role} {self.shown_name}"
+
+    def save(self, *args, **kwargs):
+        # Given to another reporter (a mistake corrected): the name printed was the other one's, not this one's.
+        if self.printed_name and self.reporter_id != getattr(self, "_loaded_reporter_id", self.reporter_id):
+            self.printed_name = ""
+        super().save(*args, **kwargs)
+        self._loaded_reporter_id = self.reporter_id
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._loaded_reporter_id = instance.__dict__.get("reporter_id")
+        return instance
+
+    @property
+    def shown_name(self):
+        """The name the byline prints: as printed when the story came out, else the reporter's."""
+        return self.printed_name or self.reporter.name
 
 
 class ArticlePhoto(models.Model):
@@ -1277,6 +1298,25 @@ def keep_printed_organization_names(sender, instance, raw=False, **kwargs):
     keep_printed_names(instance.pk, old["short_name"] or old["name"])
 
 
+def keep_printed_reporter_names(sender, instance, raw=False, **kwargs):
+    """pre_save of a reporter: renamed (a byline name changed), the bylines of stories that have come out keep the
+    name they were printed under (``Byline.printed_name``); drafts take the new one."""
+    if raw or instance.pk is None:
+        return
+    old = sender.objects.filter(pk=instance.pk).values_list("name", flat=True).first()
+    if old is None or old == instance.name:
+        return
+    keep_printed_byline_names(instance.pk, old)
+
+
+def keep_printed_byline_names(reporter_id, name):
+    """Give the bylines of the reporter's stories that have come out (live, or out once) the name ``name`` they were
+    printed under, where they hold none yet: before a rename or a merge changes the name they would show."""
+    now = timezone.now()
+    out = Q(article__first_published_at__lte=now) | Q(article__status=Status.PUBLISHED, article__published_at__lte=now)
+    Byline.objects.filter(out, reporter_id=reporter_id, printed_name="").update(printed_name=name)
+
+
 def keep_printed_names(organization_id, name):
     """Give the entries of the organisation's stories that have come out (live, or out once) the name ``name`` they
     were printed under, where they hold none yet: before a rename or a merge changes the name they would show."""
@@ -1287,4 +1327,7 @@ def keep_printed_names(organization_id, name):
 
 models.signals.pre_save.connect(
     keep_printed_organization_names, sender=Organization, dispatch_uid="keep_printed_organization_names"
+)
+models.signals.pre_save.connect(
+    keep_printed_reporter_names, sender=Reporter, dispatch_uid="keep_printed_reporter_names"
 )

@@ -357,6 +357,7 @@ def _build_bylines(rows, db):
             reporter_id=row["reporter_id"],
             role_id=row["role_id"],
             order=row["order"],
+            printed_name=row["printed_name"],
         )
         bylines.append(byline)
     return bylines
@@ -500,6 +501,7 @@ BYLINE_FIELDS = {
     "role_id": "role_id",
     "role_name": "role__name",
     "role_order": "role__order",
+    "printed_name": "printed_name",
 }
 JSON_PARTS = {
     # attribute in the article's row: (relation's prefetch cache name, fields, builder)

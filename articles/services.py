@@ -1661,10 +1661,23 @@ def restore_version(article, version, user):
             article.topics.set(snapshot["fields"]["topics"])
         # Each part comes back under its id of that version where it is free (nearly always): an edit form opened
         # before the restore still names its rows, and is refused as out of date rather than made to repeat them.
+        # The name a byline was printed under (kept when its reporter was renamed or merged since) stays with it
+        # while the byline is that reporter's, as an entry's organisation name does below.
+        printed_bylines = {
+            (byline_id, reporter_id): name
+            for byline_id, reporter_id, name in article.bylines.exclude(printed_name="").values_list(
+                "pk", "reporter_id", "printed_name"
+            )
+        }
         article.bylines.all().delete()
         ids = _free_ids(Byline, snapshot["bylines"])
         Byline.objects.bulk_create(
-            Byline(article=article, pk=ids.get(row["id"]), **{name: row[name] for name in _BYLINE_FIELDS})
+            Byline(
+                article=article,
+                pk=ids.get(row["id"]),
+                printed_name=row.get("printed_name") or printed_bylines.get((row["id"], row["reporter_id"]), ""),
+                **{name: row[name] for name in _BYLINE_FIELDS},
+            )
             for row in snapshot["bylines"]
         )
         article.article_photos.all().delete()
@@ -3556,7 +3569,11 @@ def _search_documents(article):
                     article.summary,
                     article.pull_quote,
                     article.dateline_place,
-                    " ".join(byline.reporter.name for byline in article.bylines.all()),
+                    # The name printed too: a reader searching for a reporter's former name finds her stories.
+                    " ".join(
+                        " ".join(filter(None, [byline.reporter.name, byline.printed_name]))
+                        for byline in article.bylines.all()
+                    ),
                 ],
             )
         ),

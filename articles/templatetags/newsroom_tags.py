@@ -152,9 +152,9 @@ def article_byline(article, is_preview=False):
     for byline in article.bylines.all():
         reporter = byline.reporter
         if is_preview:
-            name = format_markup('<span class="byline-name">{}</span>', reporter.name)
+            name = format_markup('<span class="byline-name">{}</span>', byline.shown_name)
         else:
-            name = format_markup('<a class="byline-name" href="{}">{}</a>', cards.page_url(reporter), reporter.name)
+            name = format_markup('<a class="byline-name" href="{}">{}</a>', cards.page_url(reporter), byline.shown_name)
         parts.append(format_markup('<span class="byline-role">{}</span>&nbsp;{}', byline.role.name, name))
     return markup(" ".join(parts))
 
@@ -503,7 +503,7 @@ def article_json_ld_data(article, request, *, absolute=None, url=None, image=Non
     news_article["author"] = [
         {
             "@type": "Person",
-            "name": byline.reporter.name,
+            "name": byline.shown_name,
             # A role that is a post (首席记者, 通讯员) is the person's job title; one that is a contribution to this
             # story (整理, 摄影) is not.
             **({"jobTitle": byline.role.name} if byline.role.name.endswith(JOB_TITLE_ENDINGS) else {}),

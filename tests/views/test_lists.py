@@ -177,7 +177,9 @@ def test_a_kept_reporter_shows_a_new_name_at_once(client):
     reporter.name = "王新名"
     reporter.save()
     html = main_of(client.get(reporter.get_absolute_url()))
-    assert "王新名" in html and "王旧名" not in html
+    profile = html[: html.index('<div class="card-list">')]
+    assert "王新名" in profile and "王旧名" not in profile
+    assert "记者 王旧名" in text_of(html)  # her story's card: the byline it was printed under
 
 
 def test_every_page_of_a_topic_lists_its_published_stories_newest_first(client):
