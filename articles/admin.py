@@ -1843,6 +1843,22 @@ class OrganizationAdminForm(MadeSlugFormMixin, forms.ModelForm):
         fields = ["name", "short_name", "level", "parent", "slug"]
 
 
+class ReporterMergeForm(forms.Form):
+    target = forms.ModelChoiceField(
+        label=_("Merge into"),
+        queryset=Reporter.objects.none(),
+        help_text=_("The reporter they become: it keeps its name, page and details; their pages lead to it."),
+    )
+
+    def __init__(self, *args, exclude=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["target"].queryset = Reporter.objects.exclude(pk__in=[r.pk for r in exclude]).order_by("name")
+        # Two people of one name (or a duplicate and the one it repeats) are told apart by where they work.
+        self.fields["target"].label_from_instance = lambda reporter: (
+            f"{reporter.name}（{reporter.affiliation}）" if reporter.affiliation else reporter.name
+        )
+
+
 class ReporterAdminForm(MadeSlugFormMixin, CheckedImageFormMixin, forms.ModelForm):
     image_fields = ("portrait",)
     slug_prefix = "reporter"
@@ -1913,6 +1929,8 @@ class ReporterAdmin(StoriesKeepItMixin, admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     raw_id_fields = ["user"]
 
+    actions = ["merge_reporters"]
+
     def save_model(self, request, obj, form, change):
         old_portrait = Reporter.objects.filter(pk=obj.pk).values_list("portrait", flat=True).first() if change else ""
         super().save_model(request, obj, form, change)
@@ -1936,6 +1954,41 @@ class ReporterAdmin(StoriesKeepItMixin, admin.ModelAdmin):
 
     def delete_queryset(self, request, queryset):
         services.delete_reporters(queryset)
+
+    @admin.action(description=_("Merge the selected reporters into another"), permissions=["delete"])
+    def merge_reporters(self, request, queryset):
+        """A correspondent entered twice (by hand and by a manuscript's import, or with a typo): a page to choose the
+        one they become, then their bylines, photo credits, login and addresses go to it (``services.merge_reporters``).
+        Before, each of the duplicate's stories had to be opened and its byline changed by hand."""
+        sources = list(queryset.order_by("name", "pk"))
+        form = ReporterMergeForm(request.POST if request.POST.get("post") else None, exclude=sources)
+        if form.is_bound and form.is_valid():
+            target = form.cleaned_data["target"]
+            try:
+                moved = services.merge_reporters(sources, target)
+            except forms.ValidationError as error:
+                form.add_error("target", error)
+            else:
+                tasks.enqueue_on_commit(tasks.reindex_reporter_articles, target.pk)
+                self.message_user(
+                    request,
+                    _("%(names)s merged into %(target)s: %(count)d bylines are now theirs.")
+                    % {"names": "、".join(source.name for source in sources), "target": target.name, "count": moved},
+                    messages.SUCCESS,
+                )
+                return None
+        counts = dict(
+            Byline.objects.filter(reporter__in=sources).values_list("reporter").annotate(count=Count("pk")).order_by()
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Merge reporters"),
+            "opts": self.opts,
+            "sources": [(source, counts.get(source.pk, 0)) for source in sources],
+            "form": form,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/articles/reporter/merge.html", context)
 
     @admin.display(description=_("has login"), ordering="user")
     def has_login(self, obj):

@@ -23,7 +23,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -1513,6 +1513,22 @@ def _existing_targets_only(snapshot):
         return set(model.objects.filter(pk__in=[i for i in ids if i]).values_list("pk", flat=True))
 
     reporters = existing(Reporter, [b["reporter_id"] for b in snapshot["bylines"]])
+    # A reporter merged since into another (merge_reporters): her bylines come back as the kept one's, rather than
+    # being left out (a repeat of a byline the version already gives the kept one is left out as the merge did).
+    gone = {b["reporter_id"] for b in snapshot["bylines"]} - reporters
+    merged = dict(
+        FormerSlug.objects.filter(model="reporter", former_object_id__in=gone).values_list(
+            "former_object_id", "object_id"
+        )
+    )
+    seen = {(b["reporter_id"], b["role_id"]) for b in snapshot["bylines"] if b["reporter_id"] not in merged}
+    for byline in list(snapshot["bylines"]):
+        if byline["reporter_id"] in merged:
+            byline["reporter_id"] = merged[byline["reporter_id"]]
+            if (byline["reporter_id"], byline["role_id"]) in seen:
+                snapshot["bylines"].remove(byline)
+            seen.add((byline["reporter_id"], byline["role_id"]))
+    reporters |= existing(Reporter, merged.values())
     roles = existing(BylineRole, [b["role_id"] for b in snapshot["bylines"]])
     photos = existing(
         Photo,
@@ -2848,6 +2864,51 @@ def merge_organizations(sources, target):
                 defaults={"object_id": target.pk, "former_object_id": source.pk},
             )
         Organization.objects.filter(pk__in=ids).delete()
+        page_cache.content_changed()  # the updates above send no signal
+    return moved
+
+
+def merge_reporters(sources, target):
+    """Merge the reporters ``sources`` into ``target`` (a correspondent entered twice: by hand and by a manuscript's
+    import, or with a typo such as 刘 敏 for 刘敏): their bylines and photo credits go to ``target``, their addresses
+    lead to its page (``FormerSlug``), a login of theirs becomes the target's, and they are deleted. The bylines of
+    stories that have come out keep the name they were printed under; a byline that would repeat one of the
+    target's (the same story and role) is dropped. Refused (ValidationError) when ``target`` is among them, or when
+    they would bring together two logins. Returns the number of bylines moved; the caller has the target's stories
+    reindexed (bylines are searched by name)."""
+    from articles.models import Byline, FormerSlug, Photo, Reporter, keep_printed_byline_names
+
+    sources = list(sources)
+    ids = {source.pk for source in sources}
+    if target.pk in ids:
+        raise ValidationError(_("A reporter cannot be merged into itself."))
+    logins = [reporter for reporter in [target, *sources] if reporter.user_id is not None]
+    if len(logins) > 1:
+        raise ValidationError(
+            _("%(names)s each have a login: only one of them may be merged, or give up the others' logins first.")
+            % {"names": "、".join(reporter.name for reporter in logins)}
+        )
+    moved = 0
+    with transaction.atomic():
+        for source in sources:
+            keep_printed_byline_names(source.pk, source.name)
+            # One byline per story and role: the target's (or one moved before) stays, the repeat goes.
+            repeats = Byline.objects.filter(reporter=target, article=OuterRef("article"), role=OuterRef("role"))
+            Byline.objects.filter(Exists(repeats), reporter=source).delete()
+            moved += Byline.objects.filter(reporter=source).update(reporter=target)
+        Photo.objects.filter(credit_reporter__in=sources).update(credit_reporter=target)
+        FormerSlug.objects.filter(model="reporter", object_id__in=ids).update(object_id=target.pk)
+        for source in sources:
+            FormerSlug.objects.update_or_create(
+                model="reporter",
+                slug=source.slug,
+                defaults={"object_id": target.pk, "former_object_id": source.pk},
+            )
+        login = next((reporter.user_id for reporter in sources if reporter.user_id is not None), None)
+        delete_reporters(sources)
+        if login is not None:  # her stories stay hers to edit: the bylines that let her are the target's now
+            Reporter.objects.filter(pk=target.pk).update(user_id=login)
+            target.user_id = login
         page_cache.content_changed()  # the updates above send no signal
     return moved
 

@@ -1,0 +1,124 @@
+"""Merging reporters (a correspondent entered twice: by hand and by a manuscript's import, or with a typo) from the
+reporters' list in the admin."""
+
+import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.urls import reverse
+
+from articles import services
+from articles.models import Article, Byline, Reporter
+from tests.factories import ArticleFactory, BylineFactory, BylineRoleFactory, PhotoFactory, ReporterFactory
+from tests.views.pages import headlines_in, text_of
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = reverse("admin:articles_reporter_changelist")
+
+
+@pytest.fixture
+def twice(chief_editor_user, client):
+    """刘敏 of 白沙县妇联, a correspondent, entered by hand and again by an import as 刘 敏: a story that came out
+    under each name, one story naming both, and a draft naming the duplicate."""
+    client.force_login(chief_editor_user)
+    correspondent = BylineRoleFactory(name="通讯员")
+    kept = ReporterFactory(name="刘敏", slug="liu-min", affiliation="白沙县妇联")
+    duplicate = ReporterFactory(name="刘 敏", slug="reporter-1a2b3c")
+    first = ArticleFactory(headline="巾帼家政进万家", published=True)
+    BylineFactory(article=first, reporter=kept, role=correspondent)
+    second = ArticleFactory(headline="家门口就业", published=True)
+    BylineFactory(article=second, reporter=duplicate, role=correspondent)
+    both = ArticleFactory(headline="两个刘敏", published=True)
+    BylineFactory(article=both, reporter=kept, role=correspondent, order=0)
+    BylineFactory(article=both, reporter=duplicate, role=correspondent, order=1)
+    draft = ArticleFactory(headline="下期稿件")
+    BylineFactory(article=draft, reporter=duplicate, role=correspondent)
+    photo = PhotoFactory(credit_reporter=duplicate)
+    return {"kept": kept, "duplicate": duplicate, "draft": draft, "both": both, "photo": photo, "client": client}
+
+
+def merge(client, sources, target=None):
+    data = {"action": "merge_reporters", ACTION_CHECKBOX_NAME: [source.pk for source in sources]}
+    if target is not None:
+        data.update({"post": "yes", "target": target.pk})
+    return client.post(CHANGELIST, data)
+
+
+def test_merging_moves_the_bylines_and_address_to_the_one_kept(twice):
+    """There was no way short of opening each of the duplicate's stories and changing its byline by hand."""
+    client, kept, duplicate = twice["client"], twice["kept"], twice["duplicate"]
+
+    confirm = merge(client, [duplicate])
+    assert confirm.status_code == 200
+    assert "刘 敏：3 条署名" in confirm.content.decode()
+    assert "刘敏（白沙县妇联）" in confirm.content.decode()  # the choice tells namesakes apart
+    assert Reporter.objects.filter(pk=duplicate.pk).exists()  # nothing merged before the choice
+
+    response = merge(client, [duplicate], target=kept)
+
+    assert response.status_code == 302
+    assert not Reporter.objects.filter(pk=duplicate.pk).exists()
+    assert set(Byline.objects.values_list("reporter", flat=True)) == {kept.pk}
+    assert twice["draft"].bylines.get().shown_name == "刘敏"  # a draft takes the kept name
+    assert list(twice["both"].bylines.all()) == [twice["both"].bylines.get()]  # one byline per story and role
+    twice["photo"].refresh_from_db()
+    assert twice["photo"].credit_reporter == kept
+    # The duplicate's page leads to the one kept, which lists every story at once; what came out keeps its byline.
+    assert client.get("/reporters/reporter-1a2b3c/")["Location"] == kept.get_absolute_url()
+    client.logout()
+    page = client.get(kept.get_absolute_url())
+    assert sorted(headlines_in(page)) == sorted(["巾帼家政进万家", "家门口就业", "两个刘敏"])
+    story = Article.objects.get(headline="家门口就业")
+    assert "通讯员&nbsp;刘 敏" in text_of(client.get(story.get_absolute_url()).content.decode())
+
+
+def test_the_duplicate_s_login_goes_to_the_one_kept(twice, make_reporter_user):
+    """A reporter entered again by hand, with her login on the duplicate: her stories stay hers to edit."""
+    client, kept, duplicate = twice["client"], twice["kept"], twice["duplicate"]
+    user = make_reporter_user(username="liumin", name="刘敏临时")
+    Reporter.objects.filter(user=user).delete()
+    duplicate.user = user
+    duplicate.save()
+
+    merge(client, [duplicate], target=kept)
+
+    kept.refresh_from_db()
+    assert kept.user == user
+    assert Article.objects.editable_by(user).filter(pk=twice["draft"].pk).exists()
+
+
+def test_two_logins_are_not_merged(twice, make_reporter_user):
+    client, duplicate = twice["client"], twice["duplicate"]
+    kept = make_reporter_user(username="liumin", name="刘敏二").reporter
+    user = make_reporter_user(username="liumin2", name="刘敏三")
+    Reporter.objects.filter(user=user).delete()
+    duplicate.user = user
+    duplicate.save()
+
+    response = merge(client, [duplicate], target=kept)
+
+    assert response.status_code == 200
+    assert "刘敏二、刘 敏各有一个登录账号" in response.content.decode()
+    assert Reporter.objects.filter(pk=duplicate.pk).exists()
+
+
+def test_an_editor_cannot_merge(client, editor_user, twice):
+    client.force_login(editor_user)
+
+    merge(client, [twice["duplicate"]], target=twice["kept"])
+
+    assert Reporter.objects.filter(pk=twice["duplicate"].pk).exists()
+
+
+def test_a_version_naming_a_merged_reporter_is_restored_with_the_one_kept(twice, editor_user):
+    """The merge moves the bylines without a version: restoring an older one would leave the byline out."""
+    from tests.test_history import save_version
+
+    client, kept, duplicate = twice["client"], twice["kept"], twice["duplicate"]
+    story = Article.objects.get(headline="家门口就业")
+    save_version(story, *story.bylines.all(), comment="as printed")
+    merge(client, [duplicate], target=kept)
+
+    services.restore_version(story, services.article_versions(story).first(), editor_user)
+
+    assert [(b.reporter, b.shown_name) for b in story.bylines.all()] == [(kept, "刘 敏")]
+    assert "未恢复" not in story.transitions.get().comment
