@@ -1260,6 +1260,9 @@ _CHIEF_EDITOR_PERMISSIONS = _EDITOR_PERMISSIONS + [
     "delete_frontpageslot", "delete_sharelink",
     # Lifting a colleague's login lock (django-axes) by deleting its attempt; reading the logins and failures.
     "axes.view_accessattempt", "axes.delete_accessattempt", "axes.view_accesslog", "axes.view_accessfailurelog",
+    # Finding a new colleague's login (made by the site's administrator) to link to her reporter's profile: the
+    # profile's lookup of logins was refused (403), and only a user id typed blind was left.
+    "auth.view_user",
 ]  # fmt: skip
 ROLE_PERMISSIONS = {
     REPORTER_GROUP: _REPORTER_PERMISSIONS,
