@@ -311,7 +311,8 @@ CHANGES = {
     "unpublish": (_unpublish, "news", "已发表的报道", False),
     "edit": (_edit_headline, "article", "标题已修改", True),
     "correction": (_correct, "article", "原稿人数有误，现已更正。", True),
-    "reporter rename": (_rename_reporter, "article", "改名记者", True),
+    # The reporter's own page: a story that came out keeps the name its byline was printed under.
+    "reporter rename": (_rename_reporter, "reporter", "改名记者", True),
     "byline": (_add_byline, "article", "新增署名", True),
     # The organisation's own page: a story that came out keeps the name its entry was printed under.
     "organisation rename": (_rename_organization, "organization", "改名后的妇联", True),
@@ -344,6 +345,7 @@ def test_every_kind_of_change_shows_at_once(client, editor_user, change):
         "article": article.get_absolute_url(),
         "home lead": "/",
         "organization": organization.get_absolute_url(),
+        "reporter": reporter.get_absolute_url(),
     }[page]
     shown = lead_story if page == "home lead" else page_text
 
