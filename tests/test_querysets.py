@@ -193,6 +193,28 @@ def test_parts_in_the_article_row_are_what_prefetching_gives(django_assert_num_q
 
 
 @pytest.mark.django_db
+def test_a_query_asked_of_an_articles_parts_reads_only_its_own_rows():
+    """The parts read from the article's row hold their rows; a new query asked of them (filtered, counted afresh)
+    still reads only this article's rows, as the relation's own manager would."""
+    from tests.factories import TopicFactory
+
+    article, other = ArticleFactory(published=True), ArticleFactory(published=True)
+    for order in (1, 0):
+        BylineFactory(article=article, order=order)
+        BylineFactory(article=other, order=order)
+    article.topics.add(TopicFactory(title="两会"))
+    other.topics.add(TopicFactory(title="两会报道"))
+
+    loaded = Article.objects.with_parts("bylines_json", "topics_json").get(pk=article.pk)
+    own_bylines = set(article.bylines.values_list("pk", flat=True))
+    assert {byline.pk for byline in loaded.bylines.all()} == own_bylines
+    assert set(loaded.bylines.all().filter(order__gte=0).values_list("pk", flat=True)) == own_bylines
+    assert loaded.bylines.all().order_by("-order").count() == 2
+    assert [topic.title for topic in loaded.topics.all().filter(title__startswith="两会")] == ["两会"]
+    assert loaded.corrections.all().exists() is False
+
+
+@pytest.mark.django_db
 def test_an_article_without_parts_has_empty_parts():
     article = ArticleFactory(published=True)
     loaded = Article.objects.for_listing().get(pk=article.pk)
