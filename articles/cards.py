@@ -127,9 +127,11 @@ def page_url(obj):
 
 
 def local(moment, zone=None):
-    """A datetime in the current (newsroom) time zone (or ``zone``), as the ``date`` filter shows it."""
+    """A datetime in newsroom time (the site's TIME_ZONE, which every request has active: SiteLocaleMiddleware) or
+    in ``zone``, as the ``date`` filter shows it. The zone is the settings' (kept by Django), not the active one
+    looked up again for each date: a context-local lookup per date cost more than the conversion."""
     if isinstance(moment, datetime.datetime) and moment.utcoffset() is not None:  # aware
-        return moment.astimezone(timezone.get_current_timezone() if zone is None else zone)  # as localtime() does
+        return moment.astimezone(timezone.get_default_timezone() if zone is None else zone)  # as localtime() does
     return moment
 
 
@@ -228,14 +230,15 @@ def byline_rows(row):
 
 class Shared:
     """What every card of a list needs and reads from the request's state: the URL prefixes of articles and
-    sections, the time zone and its current year. Read once per list (each is a context-local lookup)."""
+    sections, newsroom time's zone and its current year. Read once per list (the prefixes are context-local
+    lookups)."""
 
     __slots__ = ("article_head", "article_tail", "section_head", "section_tail", "zone", "this_year")
 
     def __init__(self):
         self.article_head, self.article_tail = _split("articles:article_detail", _INT_SENTINEL)
         self.section_head, self.section_tail = _split("articles:section_detail", _SENTINEL)
-        self.zone = timezone.get_current_timezone()
+        self.zone = timezone.get_default_timezone()  # newsroom time (``local``)
         self.this_year = timezone.localdate(timezone=self.zone).year
 
 

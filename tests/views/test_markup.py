@@ -131,6 +131,16 @@ def test_date_filters_print_what_the_date_filter_prints(moment):
     assert local_iso(None) == local_datetime(None) == iso_date(None) == long_date(None) == ""
 
 
+def test_dates_are_in_newsroom_time_whatever_zone_is_active():
+    """Publishing time is newsroom time (Asia/Shanghai): a date on a page or in a feed is Beijing's even in code
+    that runs with another zone active (a command, a library that activated UTC)."""
+    moment = datetime.datetime(2026, 11, 19, 23, 30, tzinfo=datetime.UTC)  # 07:30 the next morning in Beijing
+    with timezone.override(datetime.UTC):
+        shown = (local_iso(moment), local_datetime(moment), iso_date(moment), long_date(moment))
+
+    assert shown == ("2026-11-20T07:30:00+08:00", "2026年11月20日 07:30", "2026-11-20", "2026年11月20日")
+
+
 @pytest.mark.parametrize(
     "location",
     [
