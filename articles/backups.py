@@ -319,7 +319,9 @@ def restore_backup(folder, *, alias="default", force=False):
                 f"{', '.join(later[:3])}{'…' if len(later) > 3 else ''}): restore it into an empty database "
                 "(dropdb and createdb), then run manage.py migrate"
             )
-    root = Path(settings.MEDIA_ROOT)
+    # A MEDIA_ROOT that is a symbolic link (the photos on another disk): the folder it names is replaced, beside
+    # itself; replacing the link would move the photos onto the link's disk and leave the folder's old files behind.
+    root = Path(settings.MEDIA_ROOT).resolve()
     staged = _extract_media(folder / manifest["media"]["file"], root)
     try:
         _restore_database(folder / manifest["database"]["file"], alias)

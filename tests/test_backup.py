@@ -579,3 +579,33 @@ def test_a_backup_of_an_earlier_release_restores_and_says_to_migrate(vendor, req
         assert "the backup was made by an earlier release than this database's" in forced.stderr
         assert "restore it into an empty database" in forced.stderr
     current.manage("migrate", "--noinput")
+
+
+@pytest.mark.parametrize("force", [False, True], ids=["empty", "forced"])
+def test_a_restore_into_a_media_folder_that_is_a_link_fills_the_folder_it_names(force, tmp_path):
+    """The photos live on a larger disk and MEDIA_ROOT is a symbolic link to their folder there (nginx may serve
+    that folder by its own path). The restore fills that folder: the link stays, and no copy of the photos ends up
+    on the link's disk."""
+    source = Site(f"sqlite:///{tmp_path / 'source.sqlite3'}", tmp_path / "media")
+    source.manage("migrate", "--noinput")
+    photo = tmp_path / "media" / "photos" / "2026" / "11" / "hall.jpg"
+    photo.parent.mkdir(parents=True)
+    photo.write_bytes(b"\xff\xd8\xff\xe0 a photo")
+    source.manage("backup_site", "--output", str(tmp_path / "backups"))
+
+    disk = tmp_path / "data-disk" / "media"
+    disk.mkdir(parents=True)
+    if force:
+        (disk / "photos").mkdir()
+        (disk / "photos" / "before.jpg").write_bytes(b"x")
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "media").symlink_to(disk)
+    target = Site(f"sqlite:///{app / 'db.sqlite3'}", app / "media")
+    target.manage("restore_site", str(next((tmp_path / "backups").glob("2*"))), *(["--force"] if force else []))
+
+    assert (app / "media").is_symlink() and (app / "media").resolve() == disk.resolve()
+    assert (disk / "photos" / "2026" / "11" / "hall.jpg").read_bytes() == photo.read_bytes()
+    assert not (disk / "photos" / "before.jpg").exists()
+    assert not [path.name for path in app.iterdir() if path.name.startswith(".")], "nothing left beside the link"
+    assert sorted(path.name for path in disk.parent.iterdir()) == ["media"], "nothing left beside the folder"
