@@ -236,7 +236,8 @@ TASKS = {
 # write. Stored pages expire after NEWSROOM_PAGE_CACHE_TIMEOUT seconds at the latest; a change retires them at once.
 # Without Redis, every one of those processes must run as the same system user: Django's file cache creates the
 # generation file with mode 0600, so a process running as another user can neither read nor replace it (a change
-# it makes is then not seen by the others, and its pages are never retired).
+# it makes is then not seen by the others, and its pages are never retired). Root (a `sudo make restore`) is the
+# exception: what it writes goes to the owner of NEWSROOM_CACHE_DIR (newsroom/file_cache.py).
 REDIS_URL = env_str("REDIS_URL").strip()
 if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
     # Otherwise every request would log the error and run without the cache. The URL may hold a password: not shown.
@@ -271,7 +272,8 @@ else:
             "OPTIONS": {"MAX_ENTRIES": env_int("NEWSROOM_PAGE_CACHE_ENTRIES", 1000, minimum=1)},
         },
         "generation": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            # Django's file cache, whose files stay the site user's when a command is run as root (sudo).
+            "BACKEND": "newsroom.file_cache.SharedFileBasedCache",
             "LOCATION": str(NEWSROOM_CACHE_DIR / "generation"),
             "TIMEOUT": None,
         },

@@ -528,6 +528,30 @@ def test_a_restore_run_as_root_leaves_the_media_to_the_owner_of_the_media_folder
     assert {(path.stat().st_uid, path.stat().st_gid) for path in restored} == {(site_user, site_user)}
 
 
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="only root may give files to another user")
+def test_a_restore_run_as_root_leaves_the_content_generation_readable_by_the_site(tmp_path):
+    """Without Redis the content generation is a file in NEWSROOM_CACHE_DIR, which the site's own user made. The
+    operator's `sudo make restore` (or `sudo manage.py retire_cached_pages`) starts a new generation: it must stay the
+    site's, or the site can no longer read it and renders every page without its page cache, logging a traceback
+    for each, until an editor's change replaces the file."""
+    source = Site(f"sqlite:///{tmp_path / 'source.sqlite3'}", tmp_path / "media")
+    source.manage("migrate", "--noinput")
+    source.manage("backup_site", "--output", str(tmp_path / "backups"))
+
+    site_user = 65534  # nobody: the site's own user on the server
+    target = Site(f"sqlite:///{tmp_path / 'target.sqlite3'}", tmp_path / "target-media")
+    cache_dir = tmp_path / "var-cache-newsroom"  # systemd's CacheDirectory=newsroom, made for the site's user
+    cache_dir.mkdir()
+    os.chown(cache_dir, site_user, site_user)
+    target.env["NEWSROOM_CACHE_DIR"] = str(cache_dir)
+
+    for argv in (["restore_site", str(next((tmp_path / "backups").glob("2*")))], ["retire_cached_pages"]):
+        target.manage(*argv)
+        written = list(cache_dir.rglob("*"))
+        assert written, "the generation is kept in the folder"
+        assert {(path.stat().st_uid, path.stat().st_gid) for path in written} == {(site_user, site_user)}, argv
+
+
 EARLIER_RELEASE = """
 from django.db import connection
 with connection.cursor() as cursor:
