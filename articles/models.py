@@ -403,8 +403,9 @@ class Photo(models.Model):
     )
 
     # The stored names of the files this photo had before its file was replaced (oldest first): a version of a
-    # story from before shows it by an old address, which a restore points at the current file.
-    former_names = models.JSONField(_("former files"), default=list, blank=True, editable=False)
+    # story from before shows it by an old address, which a restore points at the current file. The database's own
+    # default (migration 0034) is for the release before 0027, which stores photos without it during a rolling deploy.
+    former_names = models.JSONField(_("former files"), default=list, db_default=[], blank=True, editable=False)
     rendition_set = models.JSONField(
         _("renditions made"),
         default=list,
