@@ -4,7 +4,8 @@
 stores and returns a value. 503 ``{"status": "unavailable", ...}`` when the database fails, when migrations of this code
 are not applied to it yet, or when debug is off and this process found no collectstatic manifest (every page would be a
 500), so the load balancer sends traffic elsewhere. A failing cache (Redis away) gives 200 ``{"status": "degraded",
-...}``: pages are then rendered without it (articles/cache.py), and since every app server shares the one Redis, failing
+...}``, as does a content generation that cannot be read (the file of NEWSROOM_CACHE_DIR without Redis): pages are then
+rendered without the page cache (articles/cache.py), and since every app server shares the one Redis, failing
 the check would take every server out of the balancer at once. A read replica is checked and reported too, but its
 failure does not fail the check (public reads then go to the primary, see newsroom/routers.py); it is left alone for
 NEWSROOM_REPLICA_RETRY_SECONDS instead, by this check too (reported as "error: marked down, not checked"): a replica
@@ -53,6 +54,19 @@ def _check_cache():
     return "ok"
 
 
+def _check_generation():
+    """The content generation every process of the site shares (articles/cache.py: a file in NEWSROOM_CACHE_DIR
+    without Redis): when it cannot be read (a folder left to another user, a path that is no folder), every page
+    is rendered without the page cache, a failure logged for each."""
+    from articles.cache import generation_token
+
+    try:
+        generation_token()
+    except Exception as error:  # noqa: BLE001 - e.g. PermissionError, NotADirectoryError, a Redis error
+        return f"error: {type(error).__name__}"
+    return "ok"
+
+
 def pending_migrations(alias=DEFAULT_DB_ALIAS):
     """How many of this code's migrations the database lacks (also a restored backup of an earlier release)."""
     executor = MigrationExecutor(connections[alias])
@@ -84,14 +98,15 @@ def _check_static():
 @never_cache
 @require_safe
 def health(request):
-    checks = {"database": _check_database(DEFAULT_DB_ALIAS), "cache": _check_cache()}
+    checks = {"database": _check_database(DEFAULT_DB_ALIAS), "cache": _check_cache(), "generation": _check_generation()}
     if checks["database"] == "ok":
         checks["migrations"] = _check_migrations(DEFAULT_DB_ALIAS)
     static = _check_static()
     if static is not None:
         checks["static"] = static
     healthy = checks["database"] == "ok" and checks["migrations"] == "ok" and static in (None, "ok")
-    status = "unavailable" if not healthy else "ok" if checks["cache"] == "ok" else "degraded"
+    cached = checks["cache"] == checks["generation"] == "ok"
+    status = "unavailable" if not healthy else "ok" if cached else "degraded"
     replica = getattr(settings, "NEWSROOM_REPLICA_DATABASE", "")
     if replica and replica in settings.DATABASES:
         if replica_alias() is None:

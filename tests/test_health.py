@@ -21,7 +21,7 @@ def test_healthy_server_answers_ok_never_cached_and_without_a_session(client):
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
-    assert body == {"status": "ok", "checks": {"database": "ok", "cache": "ok", "migrations": "ok"}}
+    assert body == {"status": "ok", "checks": {"database": "ok", "cache": "ok", "generation": "ok", "migrations": "ok"}}
     assert "no-store" in response["Cache-Control"] and "max-age=0" in response["Cache-Control"]
     assert not response.cookies  # no session, no CSRF cookie
 
@@ -51,6 +51,26 @@ def test_unreachable_cache_reports_degraded_but_keeps_the_server_in_the_balancer
     assert body["checks"]["cache"].startswith("error: ")
 
 
+@pytest.mark.django_db
+def test_an_unreadable_content_generation_reports_degraded(client, settings, tmp_path):
+    """Without Redis, every process reads the content generation from a file in NEWSROOM_CACHE_DIR: when it cannot
+    (a folder another user made, a path that is not a folder), every page is rendered without the page cache and
+    each logs a failure, and the check must say so rather than "ok"."""
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    settings.CACHES = {
+        **settings.CACHES,
+        "generation": {"BACKEND": "newsroom.file_cache.SharedFileBasedCache", "LOCATION": str(blocker / "generation")},
+    }
+
+    response, body = health(client)
+
+    assert response.status_code == 200
+    assert body["status"] == "degraded"
+    assert body["checks"]["cache"] == "ok"
+    assert body["checks"]["generation"].startswith("error: ")
+
+
 @pytest.fixture
 def unreachable_database():
     connection = connections["default"]
@@ -70,7 +90,10 @@ def test_unreachable_database_fails_the_check(client, unreachable_database):
     response, body = health(client)
 
     assert response.status_code == 503
-    assert body == {"status": "unavailable", "checks": {"database": "error: OperationalError", "cache": "ok"}}
+    assert body == {
+        "status": "unavailable",
+        "checks": {"database": "error: OperationalError", "cache": "ok", "generation": "ok"},
+    }
 
 
 @pytest.mark.django_db
@@ -143,7 +166,10 @@ def test_a_server_without_collectstatic_fails_the_check(client, settings, tmp_pa
     settings.STATIC_ROOT = settings.STATIC_ROOT  # a new storage reads the manifest, as a restarted server does
     response, body = health(client)
     assert response.status_code == 200
-    assert body == {"status": "ok", "checks": {"database": "ok", "cache": "ok", "migrations": "ok", "static": "ok"}}
+    assert body == {
+        "status": "ok",
+        "checks": {"database": "ok", "cache": "ok", "generation": "ok", "migrations": "ok", "static": "ok"},
+    }
 
 
 @pytest.mark.django_db
