@@ -256,6 +256,13 @@ def read_manifest(folder):
     folder = Path(folder)
     path = folder / MANIFEST
     if not path.is_file():
+        if not folder.is_dir():
+            raise BackupError(f"{folder} does not exist (or is not a folder): give the folder of one backup")
+        backups = sorted(child for child in folder.iterdir() if (child / MANIFEST).is_file())
+        if backups:  # the folder the backups are written into (BACKUP_DIR), not one of them
+            raise BackupError(
+                f"{folder} holds {len(backups)} backups, not one: give one of them, e.g. the latest, {backups[-1]}"
+            )
         raise BackupError(f"{folder} is not a backup (no {MANIFEST})")
     damaged = BackupError(f"{path} is damaged: it is not the manifest a backup writes")
     try:

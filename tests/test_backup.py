@@ -221,6 +221,24 @@ def test_restore_refuses_a_damaged_backup(source, empty_target, tmp_path):
     assert not empty_target.media_root.exists()
 
 
+def test_restore_given_the_backups_folder_or_a_missing_one_says_what_to_give_it(source, empty_target, tmp_path):
+    """`make restore BACKUP=backups` (the folder of backups, not one of them) or a path mistyped: the operator is
+    told which it is and, for the folder of backups, which backups it holds."""
+    parent = tmp_path / "backups"
+    for name in ("20261128T020000Z", "20261129T020000Z"):
+        shutil.copytree(source["backup"], parent / name)
+
+    refused = empty_target.manage("restore_site", str(parent), check=False)
+    assert refused.returncode != 0
+    assert "holds 2 backups" in refused.stderr
+    assert str(parent / "20261129T020000Z") in refused.stderr  # the latest, to copy
+
+    missing = empty_target.manage("restore_site", str(tmp_path / "bakups"), check=False)
+    assert missing.returncode != 0
+    assert "does not exist" in missing.stderr
+    assert not empty_target.media_root.exists()
+
+
 def tarinfo(name, kind=tarfile.REGTYPE, linkname=""):
     info = tarfile.TarInfo(name)
     info.type, info.linkname = kind, linkname
