@@ -301,3 +301,37 @@ def test_part_instances_do_not_share_a_default_list():
     first, second = _part("Photo", "default", id=1), _part("Photo", "default", id=2)
     first.rendition_set.append({"width": 320})
     assert second.rendition_set == []
+
+
+@pytest.mark.django_db
+def test_a_filter_through_an_articles_topics_reads_only_its_own_links():
+    """``article.topics.filter(articles__...)`` is about this article's own link to each topic (Django keeps the
+    relation's join for the next filter: ``_next_is_sticky``), loaded with its parts or not: another article
+    sharing the topic does not make it match."""
+    from tests.factories import TopicFactory
+
+    article, other = ArticleFactory(published=True, headline="甲"), ArticleFactory(published=True, headline="乙")
+    topic = TopicFactory(title="两会")
+    article.topics.add(topic)
+    other.topics.add(topic)
+
+    plain = Article.objects.get(pk=article.pk)
+    loaded = Article.objects.with_parts("topics_json").get(pk=article.pk)
+    assert list(plain.topics.filter(articles__headline="乙")) == []
+    assert list(loaded.topics.filter(articles__headline="乙")) == []
+    assert list(loaded.topics.filter(articles__headline="甲")) == [topic]
+
+
+@pytest.mark.django_db
+def test_rows_queried_from_an_articles_parts_point_back_to_it(django_assert_num_queries):
+    """A byline (correction, photo, entry) read by a query asked of the article's parts has the article itself as
+    its ``article``, as the relation's manager gives it: no query to read it again, and what the caller changed on
+    the article is what the part sees."""
+    article = ArticleFactory(published=True)
+    BylineFactory(article=article, order=1)
+
+    loaded = Article.objects.with_parts("bylines_json").get(pk=article.pk)
+    loaded.headline = "改过的标题"
+    with django_assert_num_queries(1):
+        byline = loaded.bylines.filter(order=1).get()
+        assert byline.article is loaded
