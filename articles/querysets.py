@@ -560,7 +560,14 @@ def attach_json_parts(articles, names):
             # builds it. Building it for each part was half the cost of turning the row into the page's parts.
             manager = getattr(article, cache_name)
             queryset = super(type(manager), manager).get_queryset()
+            queryset._add_hints(instance=article)
             queryset._deferred_filter = (False, (), manager.core_filters)
+            # What the managers' _apply_rel_filters add: a filter through the topics reuses the join to this
+            # article's links (not any article's), and rows read by a further query have this article as theirs.
+            if _model_name == "Topic":
+                queryset._query.filter_is_sticky = True
+            else:
+                queryset._known_related_objects = {manager.field: {article.pk: article}}
             queryset._result_cache = objects
             queryset._prefetch_done = True
             cache[cache_name] = queryset
