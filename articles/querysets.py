@@ -553,7 +553,7 @@ def attach_json_parts(articles, names):
     for article in articles:
         cache = article.__dict__.setdefault("_prefetched_objects_cache", {})
         for name in names:
-            cache_name, _model_name, _fields, build = JSON_PARTS[name]
+            cache_name, model_name, _fields, build = JSON_PARTS[name]
             objects = build(_nested(article.__dict__.pop(name, None)) or [], article._state.db)
             # What the relation's manager would give (its model's queryset, filtered on this article), with the
             # filter deferred as Django defers it (QuerySet.query applies it): only a query asked of these rows
@@ -564,7 +564,7 @@ def attach_json_parts(articles, names):
             queryset._deferred_filter = (False, (), manager.core_filters)
             # What the managers' _apply_rel_filters add: a filter through the topics reuses the join to this
             # article's links (not any article's), and rows read by a further query have this article as theirs.
-            if _model_name == "Topic":
+            if model_name == "Topic":
                 queryset._query.filter_is_sticky = True
             else:
                 queryset._known_related_objects = {manager.field: {article.pk: article}}
