@@ -1873,6 +1873,27 @@ class ReporterAdminForm(MadeSlugFormMixin, CheckedImageFormMixin, forms.ModelFor
         # 8000 × 6000 and 17 MB, was sent to every reader of the page.
         return self._clean_image_field("portrait", max_side=services.PORTRAIT_MAX_SIDE)
 
+    saved_by = None  # set by ReporterAdmin.get_form: whoever saves, who may or may not end the profile's login
+    ends_login = None  # set by clean(): the login this save deactivates, its reporter marked as departed
+
+    def clean(self):
+        """Unticking 在职 on a profile with a login (or linking a login to a departed one) deactivates the login:
+        refused, saying why, for anyone but a chief editor or the administrator, for one's own login and, to a
+        chief editor, for the administrator's (``services.check_may_end_login``). The form keeps what was typed."""
+        cleaned = super().clean()
+        login = cleaned.get("user")
+        active = cleaned.get("is_active", True) if "is_active" in self.fields else self.instance.is_active
+        departs = {"is_active", "user"} & set(self.changed_data)
+        if login is None or not login.is_active or active or not departs:
+            return cleaned
+        try:
+            services.check_may_end_login(self.saved_by, login)
+        except forms.ValidationError as error:
+            self.add_error("is_active" if "is_active" in self.changed_data else "user", error)
+        else:
+            self.ends_login = login
+        return cleaned
+
 
 def held_link(obj):
     """ "单位: <a>name</a>", to the object's page in the admin (its name alone when the admin has no page for it)."""
@@ -1931,12 +1952,47 @@ class ReporterAdmin(StoriesKeepItMixin, admin.ModelAdmin):
 
     actions = ["merge_reporters"]
 
+    def get_readonly_fields(self, request, obj=None):
+        """在职 of a profile with a login is the chief editor's: unticking it deactivates the login, and an editor
+        must not lock a colleague out."""
+        readonly = super().get_readonly_fields(request, obj)
+        if obj is not None and obj.user_id is not None and not request.user.has_perm("articles.end_reporter_login"):
+            return [*readonly, "is_active"]
+        return readonly
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.saved_by = request.user  # a new class per call
+        return form
+
     def save_model(self, request, obj, form, change):
         old_portrait = Reporter.objects.filter(pk=obj.pk).values_list("portrait", flat=True).first() if change else ""
         super().save_model(request, obj, form, change)
         services.replace_portrait(obj, old_portrait)  # a portrait replaced or cleared leaves no copy
         if change and "name" in form.changed_data:  # bylines are searched by name: reindexed in the background
             tasks.enqueue_on_commit(tasks.reindex_reporter_articles, obj.pk)
+        names = {"name": obj.name, "username": obj.user.get_username() if obj.user_id else ""}
+        if form.ends_login is not None:
+            services.end_login(form.ends_login)  # her next request goes to the login page
+            self.message_user(
+                request,
+                _(
+                    "%(name)s's login (%(username)s) is deactivated and signed out everywhere; her stories and page "
+                    "stay. Ticking “active” again does not restore the login: the site's administrator does that."
+                )
+                % names,
+                messages.SUCCESS,
+            )
+        elif change and obj.is_active and "is_active" in form.changed_data and obj.user_id and not obj.user.is_active:
+            self.message_user(
+                request,
+                _(
+                    "%(name)s is active again, but her login (%(username)s) stays deactivated: the site's "
+                    "administrator enables it."
+                )
+                % names,
+                messages.WARNING,
+            )
 
     def get_search_results(self, request, queryset, search_term):
         """The byline box offers the people at work (在职) only: someone who has left was offered unmarked, next to

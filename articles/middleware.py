@@ -10,6 +10,7 @@ from csp.constants import HEADER, HEADER_REPORT_ONLY
 from csp.middleware import CheckableLazyObject, CSPMiddleware
 from csp.utils import build_policy
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
 from django.core.exceptions import FieldDoesNotExist
 from django.core.signals import setting_changed
@@ -89,6 +90,11 @@ class SessionActivityMiddleware:
             return response
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:  # a stale cookie must not become a session
+            if user is not None and SESSION_KEY in session:
+                # Its login has ended since (deactivated: a reporter marked as departed; or deleted) and Django no
+                # longer lets it in: the session ends with it, and its cookie on the way out. Sessions kept in the
+                # cache alone could not be listed when the login was deactivated (services.end_sessions).
+                session.flush()
             return response
         now = int(time.time())
         if now - session.get(SESSION_RENEWED_KEY, 0) >= SESSION_RENEWAL_SECONDS:

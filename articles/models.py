@@ -174,7 +174,15 @@ class Reporter(models.Model):
         related_name="reporter",
         help_text=_("Correspondents usually have no login."),
     )
-    is_active = models.BooleanField(pgettext_lazy("reporter", "active"), default=True)  # 在职; a login's is 有效
+    is_active = models.BooleanField(
+        pgettext_lazy("reporter", "active"),
+        default=True,
+        help_text=_(
+            "Untick when the reporter leaves: she is no longer offered for new bylines, her stories and page stay, "
+            "and her login, if she has one, is deactivated at once. Ticking it again does not restore the login: "
+            "the site's administrator does that."
+        ),
+    )  # 在职; a login's is 有效
 
     objects = ReporterQuerySet.as_manager()
 
@@ -182,6 +190,7 @@ class Reporter(models.Model):
         ordering = ["name", "id"]
         verbose_name = _("reporter")
         verbose_name_plural = _("reporters")
+        permissions = [("end_reporter_login", _("Can mark a reporter with a login as departed, ending the login"))]
 
     def __str__(self):
         return self.name

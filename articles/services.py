@@ -1258,6 +1258,8 @@ _CHIEF_EDITOR_PERMISSIONS = _EDITOR_PERMISSIONS + [
     "override_checks", "purge_article", "delete_trashedarticle",
     "delete_reporter", "delete_section", "delete_topic", "delete_organization", "delete_bylinerole",
     "delete_frontpageslot", "delete_sharelink",
+    # Marking a colleague who has left as departed, which deactivates her login (editors could lock colleagues out).
+    "end_reporter_login",
     # Lifting a colleague's login lock (django-axes) by deleting its attempt; reading the logins and failures.
     "axes.view_accessattempt", "axes.delete_accessattempt", "axes.view_accesslog", "axes.view_accessfailurelog",
     # Finding a new colleague's login (made by the site's administrator) to link to her reporter's profile: the
@@ -1275,19 +1277,21 @@ def ensure_newsroom_groups(apps=None):
     """Create (or complete) the reporter, editor and chief-editor groups with their permissions.
 
     Called by data migrations (with the historical ``apps``) and by the demo content; returns the groups in
-    that order. A permission is the newsroom's own codename or another app's ``app_label.codename``; another app's
-    are granted once its models are in ``apps``: on a new database migration 0006 may run before django-axes' own
-    migrations, and 0023 (which follows them) grants its permissions.
+    that order. A permission is the newsroom's own codename or another app's ``app_label.codename``; each is
+    granted once the models in ``apps`` define it: on a new database migration 0006 may run before django-axes' own
+    migrations, and 0023 (which follows them) grants its permissions; a permission a later migration adds to one of
+    ours (0035's ``end_reporter_login``) is granted by that migration.
     """
-    if apps is None:
+    live = apps is None  # the models as they are now define every permission: a misspelt one is an error
+    if live:
         from django.apps import apps
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
-    known_apps = {app_config.label for app_config in apps.get_app_configs()}
+    defined = None if live else _defined_permissions(apps)
 
     groups = []
     for name, permissions in ROLE_PERMISSIONS.items():
-        wanted = {pair for pair in map(_app_and_codename, permissions) if pair[0] in known_apps}
+        wanted = {pair for pair in map(_app_and_codename, permissions) if defined is None or pair in defined}
         candidates = Permission.objects.filter(
             content_type__app_label__in={app_label for app_label, _codename in wanted},
             codename__in={codename for _app_label, codename in wanted},
@@ -1302,10 +1306,86 @@ def ensure_newsroom_groups(apps=None):
     return tuple(groups)
 
 
+def _defined_permissions(apps):
+    """The (app_label, codename) of every permission the models in ``apps`` define, their own and Django's."""
+    defined = set()
+    for model in apps.get_models():
+        opts = model._meta
+        defined.update((opts.app_label, f"{action}_{opts.model_name}") for action in opts.default_permissions)
+        defined.update((opts.app_label, codename) for codename, _name in opts.permissions)
+    return defined
+
+
 def _app_and_codename(permission):
     """("axes", "view_accessattempt") for "axes.view_accessattempt"; ("articles", codename) for a bare codename."""
     app_label, _dot, codename = permission.rpartition(".")
     return app_label or "articles", codename
+
+
+# --- Reporters who have left ---------------------------------------------------------------------
+# A reporter marked as departed (在职 unticked) loses her login at once: before, only the site's administrator
+# could deactivate it, and she went on logging in and editing her drafts. Her stories and page stay.
+
+
+def check_may_end_login(user, login):
+    """Raise a ValidationError saying why, unless ``user`` may deactivate ``login`` by marking its reporter as
+    departed: a chief editor or the site's administrator may, but nobody ends her own login this way, and a chief
+    editor never ends the administrator's (either would lock out the one who can undo it)."""
+    if login.pk == user.pk:
+        raise ValidationError(
+            _(
+                "This is your own login: marking yourself as departed would lock you out at once. "
+                "Ask the site's administrator."
+            ),
+            code="own_login",
+        )
+    if not user.has_perm("articles.end_reporter_login"):
+        raise ValidationError(
+            _(
+                "Only a chief editor may mark a reporter with a login as departed: it deactivates her login "
+                "(%(username)s)."
+            )
+            % {"username": login.get_username()},
+            code="chief_editors_only",
+        )
+    if login.is_superuser and not user.is_superuser:
+        raise ValidationError(
+            _("%(username)s is the site administrator's login: only the administrator may deactivate it.")
+            % {"username": login.get_username()},
+            code="administrator_login",
+        )
+
+
+def end_login(login):
+    """Deactivate ``login`` (Django's ``is_active``) and end its sessions now; returns how many were ended. Making
+    it active again is left to the site's administrator, deliberately."""
+    login.is_active = False
+    login.save(update_fields=["is_active"])
+    return end_sessions(login)
+
+
+def end_sessions(login):
+    """End every session of ``login`` in the store the settings use (DJANGO_SESSION_STORE): each is deleted, from the
+    database and, for ``cached_db``, from the cache as well. Sessions kept in the cache alone cannot be listed: their
+    login is refused at the next request all the same (Django does not let an inactive user in), and the session is
+    flushed there (``articles.middleware.SessionActivityMiddleware``)."""
+    from importlib import import_module
+
+    from django.contrib.auth import SESSION_KEY
+
+    store_class = import_module(settings.SESSION_ENGINE).SessionStore
+    if not hasattr(store_class, "get_model_class"):
+        return 0
+    login_id = login._meta.pk.value_to_string(login)
+    ended = 0
+    # Only staff have sessions (readers never log in): the newsroom's, not one per reader.
+    sessions = store_class.get_model_class().objects.filter(expire_date__gt=timezone.now())
+    for key, data in sessions.values_list("session_key", "session_data").iterator():
+        store = store_class(key)
+        if store.decode(data).get(SESSION_KEY) == login_id:
+            store.delete()
+            ended += 1
+    return ended
 
 
 # --- History ------------------------------------------------------------------------------------
