@@ -1996,13 +1996,14 @@ class ReporterAdmin(StoriesKeepItMixin, admin.ModelAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         """The byline box offers the people at work (在职) only: someone who has left was offered unmarked, next to
-        a colleague of the same name. Their bylines on earlier stories stay as they are; the reporters' list
-        shows everyone."""
+        a colleague of the same name; so was someone whose login the administrator deactivated, 在职 left ticked.
+        Their bylines on earlier stories stay as they are; the reporters' list shows everyone."""
         results, duplicates = super().get_search_results(request, queryset, search_term)
         match = getattr(request, "resolver_match", None)
         byline_box = request.GET.get("model_name") == "byline" and request.GET.get("field_name") == "reporter"
         if match is not None and match.url_name == "autocomplete" and byline_box:
-            results = results.filter(is_active=True)  # a photo's photographer may have left since: still offered
+            # A photo's photographer may have left since: still offered there.
+            results = results.filter(Q(user=None) | Q(user__is_active=True), is_active=True)
         return results, duplicates
 
     def delete_model(self, request, obj):

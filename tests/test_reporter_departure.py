@@ -200,3 +200,15 @@ def test_a_reporter_cannot_change_her_own_profile(client, leaving):
 
     assert client.post(change_url(leaving["reporter"]), data).status_code == 403
     assert Reporter.objects.get(pk=leaving["reporter"].pk).is_active
+
+
+def test_the_byline_box_leaves_out_a_reporter_whose_login_was_deactivated(editor_client):
+    """The administrator deactivated 潘丽's login and 在职 was left ticked: she was offered for new bylines."""
+    ReporterFactory(name="潘丽", user=get_user_model().objects.create_user("panli", is_staff=True, is_active=False))
+    ReporterFactory(name="潘小雨", user=get_user_model().objects.create_user("panxiaoyu", is_staff=True))
+    ReporterFactory(name="潘通讯员")  # a correspondent without a login
+    url = reverse("admin:autocomplete") + "?app_label=articles&model_name=byline&field_name=reporter&term=潘"
+
+    results = [result["text"] for result in editor_client.get(url).json()["results"]]
+
+    assert sorted(results) == sorted(["潘小雨", "潘通讯员"])
