@@ -1946,7 +1946,8 @@ class ReporterAdmin(StoriesKeepItMixin, admin.ModelAdmin):
     form = ReporterAdminForm
     list_display = ["name", "title", "affiliation", "has_login", "active"]
     list_filter = ["is_active", "affiliation"]
-    search_fields = ["name", "slug", "affiliation"]
+    # A colleague is found by her login's user name too (xiaowang), as the administrator and she know her.
+    search_fields = ["name", "slug", "affiliation", "user__username"]
     prepopulated_fields = {"slug": ["name"]}
     raw_id_fields = ["user"]
 

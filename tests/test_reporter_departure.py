@@ -212,3 +212,13 @@ def test_the_byline_box_leaves_out_a_reporter_whose_login_was_deactivated(editor
     results = [result["text"] for result in editor_client.get(url).json()["results"]]
 
     assert sorted(results) == sorted(["潘小雨", "潘通讯员"])
+
+
+def test_the_reporters_list_finds_a_reporter_by_her_user_name(editor_client):
+    ReporterFactory(name="王小雅", user=get_user_model().objects.create_user("xiaowang", is_staff=True))
+    ReporterFactory(name="王芳")
+
+    html = editor_client.get(reverse("admin:articles_reporter_changelist"), {"q": "xiaowang"}).content.decode()
+
+    assert "王小雅" in html
+    assert "王芳" not in html
