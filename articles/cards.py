@@ -360,6 +360,11 @@ def article_cards(rows, **options):
 
 
 def headline_cards(rows):
+    """The headline cards of ``rows`` (``headline_card``), what they share read once; none read for no rows (an
+    article page's package is most often empty)."""
+    rows = list(rows)
+    if not rows:
+        return []
     shared = Shared()
     return [headline_card(row, shared) for row in rows]
 
