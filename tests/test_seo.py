@@ -610,3 +610,21 @@ def test_each_kind_of_list_page_describes_itself(client):
     assert len({texts[0] for texts in described.values()}) == len(urls)
     assert "郴州市妇联" in described[entry.organization.get_absolute_url()][0]
     assert described["/print/2026-11-20/"] == [f"{SITE}2026年11月20日数字报：各版面及其稿件。"]
+
+
+def test_descriptions_shared_are_one_line_whatever_the_text_typed(client):
+    """A reporter's biography, a section's description or an article's summary typed over several lines is shared
+    as one line: the line breaks and runs of spaces in a description are one space (shown as they were typed, in a
+    link preview they are a gap or a stray character)."""
+    reporter = ReporterFactory(bio="省妇联首席记者。\n\n长期关注基层妇联改革，\r\n  著有多篇调查报道。")
+    article = ArticleFactory(published=True, headline="一条消息", summary="第一句。\n第二句，\t接着写。")
+    BylineFactory(article=article, reporter=reporter)
+
+    for url, text in (
+        (reporter.get_absolute_url(), "省妇联首席记者。 长期关注基层妇联改革， 著有多篇调查报道。"),
+        (article.get_absolute_url(), "第一句。 第二句， 接着写。"),
+    ):
+        parsed = parse(client.get(url))
+        assert meta(parsed, "description") == [text], url
+        assert meta(parsed, "og:description") == [text], url
+        assert meta(parsed, "twitter:description") == [text], url

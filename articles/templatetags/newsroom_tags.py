@@ -35,29 +35,43 @@ def json_for_script(data):
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
+# Line breaks, tabs and runs of spaces: in a one-line text (a description shared in a link preview) they are one
+# space. Not the ideographic space (U+3000), which Chinese text uses as a character.
+_LINE_BREAKS_AND_SPACES = re.compile(r"[ \t\r\n\f\v\u2028\u2029]+")
+
+
+def one_line(text):
+    """``text`` with its line breaks and runs of spaces made one space (markup stays markup: only spaces change)."""
+    return _LINE_BREAKS_AND_SPACES.sub(" ", text).strip()
+
+
 class CaptureNode(template.Node):
     child_nodelists = ("nodelist",)  # so that {% block %} tags inside stay blocks a child template can fill
 
-    def __init__(self, nodelist, name):
+    def __init__(self, nodelist, name, single_line=False):
         self.nodelist = nodelist
         self.name = name
+        self.single_line = single_line
 
     def render(self, context):
-        # What a nodelist renders is already escaped for HTML.
-        context[self.name] = mark_safe(self.nodelist.render(context).strip())  # noqa: S308  # nosec B308, B703
+        # What a nodelist renders is already escaped for HTML; making it one line changes only spaces.
+        text = self.nodelist.render(context)
+        text = one_line(text) if self.single_line else text.strip()
+        context[self.name] = mark_safe(text)  # noqa: S308  # nosec B308, B703
         return ""
 
 
 @register.tag
 def capture(parser, token):
     """``{% capture as name %}...{% endcapture %}``: renders its content once into the variable ``name`` instead of
-    the page, e.g. a page's title for both <title> and og:title."""
+    the page, e.g. a page's title for both <title> and og:title. ``{% capture as name one_line %}`` makes it one
+    line (``one_line``), e.g. a description typed over several lines."""
     bits = token.split_contents()
-    if len(bits) != 3 or bits[1] != "as":
-        raise template.TemplateSyntaxError("Usage: {% capture as name %}...{% endcapture %}")
+    if len(bits) not in (3, 4) or bits[1] != "as" or bits[3:] not in ([], ["one_line"]):
+        raise template.TemplateSyntaxError("Usage: {% capture as name [one_line] %}...{% endcapture %}")
     nodelist = parser.parse(("endcapture",))
     parser.delete_first_token()
-    return CaptureNode(nodelist, bits[2])
+    return CaptureNode(nodelist, bits[2], single_line=len(bits) == 4)
 
 
 # The column rich-text images are shown in (the article's measure), for the browser to pick a rendition.
@@ -449,7 +463,7 @@ def article_head(article, request):
     photo = shared_photo(article)
     image = absolute_share_image(photo, absolute)
     headline = escape(article.headline)
-    description = escape(article.summary or article.headline)
+    description = escape(one_line(article.summary or article.headline))
     if image:
         image_values = {"image": escape(image[0]), "alt": escape(photo.alt_text)}
         og_image = ARTICLE_HEAD_OG_IMAGE_HTML.format(width=image[1], height=image[2], **image_values)
