@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 from django.core.cache.backends.filebased import FileBasedCache
+from django.core.exceptions import ImproperlyConfigured
 
 
 class SharedFileBasedCache(FileBasedCache):
@@ -23,7 +24,15 @@ class SharedFileBasedCache(FileBasedCache):
         return None if status.st_uid == 0 else (status.st_uid, status.st_gid)
 
     def _createdir(self):
-        super()._createdir()
+        try:
+            super()._createdir()
+        except OSError as error:  # at startup (gunicorn, and `manage.py check`, which opens every cache) or later
+            raise ImproperlyConfigured(
+                f"The content-generation folder {error.filename or self._dir} cannot be created or written "
+                f"({error.strerror}): set NEWSROOM_CACHE_DIR to a folder the user the site runs as can write "
+                "(gunicorn, the task worker and manage.py alike), or create it and give it to that user; or set "
+                "REDIS_URL."
+            ) from error
         owner = self._site_owner()
         if owner and (os.stat(self._dir).st_uid, os.stat(self._dir).st_gid) != owner:
             os.chown(self._dir, *owner)

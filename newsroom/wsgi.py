@@ -11,7 +11,6 @@ import gc
 import os
 
 from django.core.cache import caches
-from django.core.exceptions import ImproperlyConfigured
 from django.core.wsgi import get_wsgi_application
 from django.urls import get_resolver
 
@@ -24,14 +23,7 @@ def open_generation_cache():
     """Open the content-generation cache now. Without Redis it is a folder under NEWSROOM_CACHE_DIR that Django
     creates on opening: one this process cannot create or write would otherwise leave the page cache off in every
     worker and log each content change as an error. The worker stops here instead, saying what to change."""
-    try:
-        caches["generation"]  # noqa: B018 - opening it is the check
-    except OSError as error:
-        raise ImproperlyConfigured(
-            f"The content-generation folder {error.filename} cannot be created or written ({error.strerror}): set "
-            "NEWSROOM_CACHE_DIR to a folder the user the site runs as can write (gunicorn, the task worker and "
-            "manage.py alike), or create it and give it to that user; or set REDIS_URL."
-        ) from error
+    caches["generation"]  # noqa: B018 - opening it is the check (newsroom/file_cache.py says what to change)
 
 
 open_generation_cache()

@@ -126,10 +126,16 @@ def test_the_wsgi_application_leaves_its_startup_objects_out_of_the_garbage_coll
     assert views_loaded == admin_loaded == "True"
 
 
-def test_an_app_server_that_cannot_create_its_generation_folder_stops_and_says_what_to_set(tmp_path):
+@pytest.mark.parametrize(
+    "command",
+    [["-c", "import newsroom.wsgi"], ["manage.py", "check"]],
+    ids=["app server", "manage.py check"],
+)
+def test_an_app_server_that_cannot_create_its_generation_folder_stops_and_says_what_to_set(tmp_path, command):
     """Without Redis the content generation is a file under NEWSROOM_CACHE_DIR: a worker that cannot create it
     stops at startup with the folder and the setting named (it used to serve with the page cache off and log a
-    traceback at every change)."""
+    traceback at every change); so does `manage.py check`, which opens every cache (it stopped on a bare
+    FileNotFoundError from Django's file cache)."""
     in_the_way = tmp_path / "cache"
     in_the_way.write_text("a file where the folder should be")
     env = {
@@ -139,7 +145,7 @@ def test_an_app_server_that_cannot_create_its_generation_folder_stops_and_says_w
         "NEWSROOM_CACHE_DIR": str(in_the_way),
     }
     result = subprocess.run(  # noqa: S603 - fixed argv
-        [sys.executable, "-c", "import newsroom.wsgi"],
+        [sys.executable, *command],
         cwd=BASE_DIR,
         env=env,
         capture_output=True,
