@@ -2965,11 +2965,23 @@ def merge_reporters(sources, target):
     ids = {source.pk for source in sources}
     if target.pk in ids:
         raise ValidationError(_("A reporter cannot be merged into itself."))
-    logins = [reporter for reporter in [target, *sources] if reporter.user_id is not None]
+    # A login ended (its reporter marked as departed, or deactivated by the administrator) is not passed on: the one
+    # kept would hold a deactivated login and drop out of the byline box. It stays, deactivated, without a profile.
+    carried = [source for source in sources if source.user_id is not None and source.user.is_active]
+    logins = [target, *carried] if target.user_id is not None else carried
     if len(logins) > 1:
         raise ValidationError(
             _("%(names)s each have a login: only one of them may be merged, or give up the others' logins first.")
             % {"names": "、".join(reporter.name for reporter in logins)}
+        )
+    if carried and not target.is_active:
+        # A departed reporter has no active login (end_login): merged into her, a login would stay in use.
+        raise ValidationError(
+            _(
+                "%(target)s has left (“active” unticked) and %(name)s's login (%(username)s) is active: merged, it "
+                "would stay in use. Merge into a reporter at work, or tick “active” on %(target)s first."
+            )
+            % {"target": target.name, "name": carried[0].name, "username": carried[0].user.get_username()}
         )
     moved = 0
     with transaction.atomic():
@@ -2987,7 +2999,7 @@ def merge_reporters(sources, target):
                 slug=source.slug,
                 defaults={"object_id": target.pk, "former_object_id": source.pk},
             )
-        login = next((reporter.user_id for reporter in sources if reporter.user_id is not None), None)
+        login = carried[0].user_id if carried else None
         delete_reporters(sources)
         if login is not None:  # her stories stay hers to edit: the bylines that let her are the target's now
             Reporter.objects.filter(pk=target.pk).update(user_id=login)

@@ -122,3 +122,46 @@ def test_a_version_naming_a_merged_reporter_is_restored_with_the_one_kept(twice,
 
     assert [(b.reporter, b.shown_name) for b in story.bylines.all()] == [(kept, "刘 敏")]
     assert "未恢复" not in story.transitions.get().comment
+
+
+def byline_box(client, term):
+    url = reverse("admin:autocomplete")
+    query = {"app_label": "articles", "model_name": "byline", "field_name": "reporter", "term": term}
+    return [result["text"] for result in client.get(url, query).json()["results"]]
+
+
+def test_a_departed_duplicate_s_ended_login_does_not_go_to_the_one_kept(twice, make_reporter_user):
+    """刘 敏 left (在职 unticked, her login ended with it): merged into 刘敏, a correspondent at work, the ended login
+    became 刘敏's, and 刘敏 dropped out of the byline box (it leaves out reporters whose login is deactivated)."""
+    client, kept, duplicate = twice["client"], twice["kept"], twice["duplicate"]
+    user = make_reporter_user(username="liumin", name="刘敏临时")
+    Reporter.objects.filter(user=user).delete()
+    duplicate.user, duplicate.is_active = user, False
+    duplicate.save()
+    services.end_login(user)
+
+    assert merge(client, [duplicate], target=kept).status_code == 302
+
+    kept.refresh_from_db()
+    assert kept.user is None and kept.is_active
+    assert byline_box(client, "刘") == ["刘敏"]
+
+
+def test_an_active_login_is_not_merged_into_a_departed_reporter(twice, make_reporter_user):
+    """刘敏 left (在职 unticked): merging 刘 敏, who has an active login, into her gave a departed reporter a login
+    in use, which marking her as departed is meant to end."""
+    client, kept, duplicate = twice["client"], twice["kept"], twice["duplicate"]
+    kept.is_active = False
+    kept.save()
+    user = make_reporter_user(username="liumin", name="刘敏临时")
+    Reporter.objects.filter(user=user).delete()
+    duplicate.user = user
+    duplicate.save()
+
+    response = merge(client, [duplicate], target=kept)
+
+    assert response.status_code == 200
+    assert "刘敏已离职（未勾选“在职”），而刘 敏的登录账号（liumin）仍有效" in response.content.decode()
+    assert Reporter.objects.filter(pk=duplicate.pk).exists()
+    kept.refresh_from_db()
+    assert kept.user is None
