@@ -1285,8 +1285,13 @@ def remember_former_slug(sender, instance, raw=False, **kwargs):
         old = sender._default_manager.filter(pk=instance.pk).values_list("slug", flat=True).first()
         if old == instance.slug:
             return
-    # The slug is this object's now, a new one's included: its address no longer leads to a former holder.
-    FormerSlug.objects.filter(model=name, slug=instance.slug).delete()
+    # The slug is this object's now, a new one's included: its address no longer leads to a former holder. A record
+    # of one merged into this object (``former_object_id``) stays: a version naming the merged one is restored with
+    # this one by it (services._existing_targets_only), and its page is found by the slug before any record.
+    taken = FormerSlug.objects.filter(model=name, slug=instance.slug)
+    if instance.pk is not None:
+        taken = taken.exclude(object_id=instance.pk, former_object_id__isnull=False)
+    taken.delete()
     if old is not None:
         FormerSlug.objects.update_or_create(model=name, slug=old, defaults={"object_id": instance.pk})
 

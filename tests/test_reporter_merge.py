@@ -165,3 +165,24 @@ def test_an_active_login_is_not_merged_into_a_departed_reporter(twice, make_repo
     assert Reporter.objects.filter(pk=duplicate.pk).exists()
     kept.refresh_from_db()
     assert kept.user is None
+
+
+def test_a_version_is_restored_with_the_one_kept_after_it_takes_the_merged_one_s_address(twice, editor_user):
+    """The one kept (made by an import, reporter-…) takes the nicer address of the duplicate merged into it: the
+    address's record, which also says whom it belonged to, was deleted, and a version naming the duplicate then lost
+    its byline on restore ("未恢复")."""
+    from tests.test_history import save_version
+
+    client, kept, duplicate = twice["client"], twice["duplicate"], twice["kept"]  # 刘 敏 kept, 刘敏 merged
+    story = Article.objects.get(headline="巾帼家政进万家")
+    save_version(story, *story.bylines.all(), comment="as printed")
+    merge(client, [duplicate], target=kept)
+    kept.refresh_from_db()
+    kept.slug = "liu-min"  # the merged one's address, now the kept one's
+    kept.save()
+
+    services.restore_version(story, services.article_versions(story).first(), editor_user)
+
+    assert [(b.reporter, b.shown_name) for b in story.bylines.all()] == [(kept, "刘敏")]
+    assert "未恢复" not in story.transitions.get().comment
+    assert client.get("/reporters/liu-min/").status_code == 200
