@@ -2045,6 +2045,7 @@ class ReporterAdmin(StoriesKeepItMixin, admin.ModelAdmin):
             "sources": [(source, counts.get(source.pk, 0)) for source in sources],
             "form": form,
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "action_name": "merge_reporters",
         }
         return TemplateResponse(request, "admin/articles/reporter/merge.html", context)
 
@@ -2153,6 +2154,7 @@ class OrganizationAdmin(StoriesKeepItMixin, admin.ModelAdmin):
             "sources": [(source, counts.get(source.pk, 0)) for source in sources],
             "form": form,
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "action_name": "merge_organizations",
         }
         return TemplateResponse(request, "admin/articles/organization/merge.html", context)
 

@@ -41,6 +41,9 @@ def test_merging_moves_the_entries_members_and_address_to_the_one_kept(twice):
     confirm = merge(client, [duplicate])
     assert confirm.status_code == 200
     assert "白沙县妇联：2 条经验交流" in confirm.content.decode()
+    # The page's own form merges them: it names the action and the organisations chosen.
+    assert '<input type="hidden" name="action" value="merge_organizations">' in confirm.content.decode()
+    assert f'name="{ACTION_CHECKBOX_NAME}" value="{duplicate.pk}"' in confirm.content.decode()
     assert Organization.objects.filter(pk=duplicate.pk).exists()  # nothing merged before the choice
 
     response = merge(client, [duplicate], target=county)

@@ -51,6 +51,9 @@ def test_merging_moves_the_bylines_and_address_to_the_one_kept(twice):
     assert confirm.status_code == 200
     assert "刘 敏：3 条署名" in confirm.content.decode()
     assert "刘敏（白沙县妇联）" in confirm.content.decode()  # the choice tells namesakes apart
+    # The page's own form merges them: it names the action and the reporters chosen.
+    assert '<input type="hidden" name="action" value="merge_reporters">' in confirm.content.decode()
+    assert f'name="{ACTION_CHECKBOX_NAME}" value="{duplicate.pk}"' in confirm.content.decode()
     assert Reporter.objects.filter(pk=duplicate.pk).exists()  # nothing merged before the choice
 
     response = merge(client, [duplicate], target=kept)
