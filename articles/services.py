@@ -1003,9 +1003,12 @@ SHARE_IMAGE_WIDTH = 1200
 def share_image(photo):
     """(URL, width, height) of ``photo`` for og:image and the JSON-LD: its whole-photo JPEG rendition 1,200 pixels
     wide (or the widest one, for a narrower photo), read from the renditions kept on it; the original when it has
-    none. No query."""
+    none. No query. A portrait photo is shared as its card crop (3:2 around the focal point): the platforms show a
+    shared link's picture in a wide frame and cut a tall one around its middle."""
     rows = photo.__dict__.get("rendition_set") or []  # sorted by kind, format and width
     jpegs = [row for row in rows if row[0] == "full" and row[3] == "jpeg"]
+    if (photo.height or 0) > (photo.width or 0):
+        jpegs = [row for row in rows if row[0] == "card" and row[3] == "jpeg"] or jpegs
     if not jpegs:
         return photo.image.url, photo.width, photo.height
     row = next((row for row in jpegs if row[1] >= SHARE_IMAGE_WIDTH), jpegs[-1])

@@ -303,6 +303,24 @@ def test_a_shared_article_shows_its_photo_1200_pixels_wide_not_the_camera_origin
     assert (node["url"], node["width"], node["height"]) == (image, 1200, 800)
 
 
+def test_a_portrait_photo_is_shared_as_its_landscape_crop_around_its_focal_point(client):
+    """WeChat, Weibo, X and Facebook show a shared link's picture in a wide frame and cut a tall photo around its
+    middle (a face at the top lost its head): a portrait photo is shared as the 3:2 crop the site makes for cards,
+    around the focal point the editor set."""
+    portrait = PhotoFactory(
+        image=ContentFile(image_bytes("JPEG", size=(1600, 2400)), name="p.jpg"), renditions=True, alt_text="发言人"
+    )
+    article = ArticleFactory(published=True, lead_photo=portrait)
+    response = client.get(article.get_absolute_url())
+    parsed = parse(response)
+
+    [image] = meta(parsed, "og:image")
+    assert re.fullmatch(rf"{HOST}/media/renditions/.+/card-1200\.jpg", image)
+    assert meta(parsed, "og:image:width") == ["1200"] and meta(parsed, "og:image:height") == ["800"]
+    node = json_ld(response)["NewsArticle"]["image"]
+    assert (node["url"], node["width"], node["height"]) == (image, 1200, 800)
+
+
 def test_a_story_without_a_lead_photo_shares_its_first_captioned_photo(client):
     """A roundup whose photos are all captioned ones had no og:image, a small card and no image in its JSON-LD."""
     article = ArticleFactory(published=True)
