@@ -1823,6 +1823,42 @@ class TopicAdminForm(MadeSlugFormMixin, forms.ModelForm):
         fields = ["title", "slug", "summary", "place", "starts_on", "ends_on", "is_featured"]
 
 
+def merge_action(model_admin, request, *, action, sources, form_class, merge, reindex, done, parts, title):
+    """A list's "merge" action ``action`` (reporters, organisations): the confirmation page (admin/<app>/<model>/merge.html, on
+    admin/merge_confirmation.html) naming ``sources`` with how many ``parts`` (model, its foreign key to them) each
+    holds, until the one they become is chosen; then ``merge(sources, target)`` (a refusal is shown on the page), the
+    target's stories reindexed by the task ``reindex`` and ``done`` said (names, target, count moved)."""
+    form = form_class(request.POST if request.POST.get("post") else None, exclude=sources)
+    if form.is_bound and form.is_valid():
+        target = form.cleaned_data["target"]
+        try:
+            moved = merge(sources, target)
+        except forms.ValidationError as error:
+            form.add_error("target", error)
+        else:
+            tasks.enqueue_on_commit(reindex, target.pk)
+            names = "、".join(source.name for source in sources)
+            model_admin.message_user(
+                request, done % {"names": names, "target": target.name, "count": moved}, messages.SUCCESS
+            )
+            return None
+    part_model, key = parts
+    counts = dict(
+        part_model.objects.filter(**{f"{key}__in": sources}).values_list(key).annotate(count=Count("pk")).order_by()
+    )
+    opts = model_admin.opts
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": title,
+        "opts": opts,
+        "sources": [(source, counts.get(source.pk, 0)) for source in sources],
+        "form": form,
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        "action_name": action,
+    }
+    return TemplateResponse(request, f"admin/{opts.app_label}/{opts.model_name}/merge.html", context)
+
+
 class OrganizationMergeForm(forms.Form):
     target = forms.ModelChoiceField(
         label=_("Merge into"),
@@ -2018,36 +2054,18 @@ class ReporterAdmin(StoriesKeepItMixin, admin.ModelAdmin):
         """A correspondent entered twice (by hand and by a manuscript's import, or with a typo): a page to choose the
         one they become, then their bylines, photo credits, login and addresses go to it (``services.merge_reporters``).
         Before, each of the duplicate's stories had to be opened and its byline changed by hand."""
-        sources = list(queryset.order_by("name", "pk"))
-        form = ReporterMergeForm(request.POST if request.POST.get("post") else None, exclude=sources)
-        if form.is_bound and form.is_valid():
-            target = form.cleaned_data["target"]
-            try:
-                moved = services.merge_reporters(sources, target)
-            except forms.ValidationError as error:
-                form.add_error("target", error)
-            else:
-                tasks.enqueue_on_commit(tasks.reindex_reporter_articles, target.pk)
-                self.message_user(
-                    request,
-                    _("%(names)s merged into %(target)s: %(count)d bylines are now theirs.")
-                    % {"names": "、".join(source.name for source in sources), "target": target.name, "count": moved},
-                    messages.SUCCESS,
-                )
-                return None
-        counts = dict(
-            Byline.objects.filter(reporter__in=sources).values_list("reporter").annotate(count=Count("pk")).order_by()
+        return merge_action(
+            self,
+            request,
+            action="merge_reporters",
+            sources=list(queryset.order_by("name", "pk")),
+            form_class=ReporterMergeForm,
+            merge=services.merge_reporters,
+            reindex=tasks.reindex_reporter_articles,
+            done=_("%(names)s merged into %(target)s: %(count)d bylines are now theirs."),
+            parts=(Byline, "reporter"),
+            title=_("Merge reporters"),
         )
-        context = {
-            **self.admin_site.each_context(request),
-            "title": _("Merge reporters"),
-            "opts": self.opts,
-            "sources": [(source, counts.get(source.pk, 0)) for source in sources],
-            "form": form,
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            "action_name": "merge_reporters",
-        }
-        return TemplateResponse(request, "admin/articles/reporter/merge.html", context)
 
     @admin.display(description=_("has login"), ordering="user")
     def has_login(self, obj):
@@ -2124,39 +2142,18 @@ class OrganizationAdmin(StoriesKeepItMixin, admin.ModelAdmin):
     def merge_organizations(self, request, queryset):
         """Federations merged, or one organisation entered twice: a page to choose the one they become, then their
         entries, member organisations and addresses go to it (``services.merge_organizations``)."""
-        sources = list(queryset.order_by("name"))
-        form = OrganizationMergeForm(request.POST if request.POST.get("post") else None, exclude=sources)
-        if form.is_bound and form.is_valid():
-            target = form.cleaned_data["target"]
-            try:
-                moved = services.merge_organizations(sources, target)
-            except forms.ValidationError as error:
-                form.add_error("target", error)
-            else:
-                tasks.enqueue_on_commit(tasks.reindex_organization_articles, target.pk)
-                self.message_user(
-                    request,
-                    _("%(names)s merged into %(target)s: %(count)d entries are now its.")
-                    % {"names": "、".join(source.name for source in sources), "target": target.name, "count": moved},
-                    messages.SUCCESS,
-                )
-                return None
-        counts = dict(
-            ExperienceEntry.objects.filter(organization__in=sources)
-            .values_list("organization")
-            .annotate(count=Count("pk"))
-            .order_by()
+        return merge_action(
+            self,
+            request,
+            action="merge_organizations",
+            sources=list(queryset.order_by("name")),
+            form_class=OrganizationMergeForm,
+            merge=services.merge_organizations,
+            reindex=tasks.reindex_organization_articles,
+            done=_("%(names)s merged into %(target)s: %(count)d entries are now its."),
+            parts=(ExperienceEntry, "organization"),
+            title=_("Merge organisations"),
         )
-        context = {
-            **self.admin_site.each_context(request),
-            "title": _("Merge organisations"),
-            "opts": self.opts,
-            "sources": [(source, counts.get(source.pk, 0)) for source in sources],
-            "form": form,
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            "action_name": "merge_organizations",
-        }
-        return TemplateResponse(request, "admin/articles/organization/merge.html", context)
 
 
 class PhotoAdminForm(CheckedImageFormMixin, forms.ModelForm):
