@@ -1276,6 +1276,19 @@ ROLE_PERMISSIONS = {
 }
 
 
+def grant_newsroom_permissions(apps, schema_editor=None):
+    """A data migration's step (``RunPython(services.grant_newsroom_permissions)``): the permissions of the models as
+    that migration knows them are created now (Django creates them only after all migrations), then the newsroom's
+    groups get theirs (``ensure_newsroom_groups``)."""
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+    ensure_newsroom_groups(apps)
+
+
 def ensure_newsroom_groups(apps=None):
     """Create (or complete) the reporter, editor and chief-editor groups with their permissions.
 

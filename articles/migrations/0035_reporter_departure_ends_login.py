@@ -5,16 +5,9 @@ from django.db import migrations, models
 
 
 def grant_permissions(apps, schema_editor):
-    from django.contrib.auth.management import create_permissions
+    from articles.services import grant_newsroom_permissions
 
-    from articles.services import ensure_newsroom_groups
-
-    # Permissions are normally created after all migrations; the groups need them now.
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
-    ensure_newsroom_groups(apps)
+    grant_newsroom_permissions(apps)
 
 
 class Migration(migrations.Migration):
