@@ -157,11 +157,11 @@ class Server:
 # The worker class and threads per worker deploy/systemd/newsroom.service runs (newsroom/gunicorn_worker.py);
 # BENCH_WORKER_CLASS=gthread or sync and BENCH_THREADS to compare.
 WORKER_CLASS = "newsroom.gunicorn_worker.BalancedThreadWorker"
-THREADS = 4
+THREADS = 2
 
 
 def gunicorn_layout(worker_class, workers, threads):
-    """How a benchmark names its gunicorn layout: "BalancedThreadWorker × 2 workers × 4 threads"."""
+    """How a benchmark names its gunicorn layout: "BalancedThreadWorker × 2 workers × 2 threads"."""
     threaded = f" × {threads} threads" if worker_class != "sync" else ""
     return f"{worker_class.rsplit('.', 1)[-1]} × {workers} workers{threaded}"
 

@@ -16,7 +16,7 @@ Two modes, each at 16 and 64 connections (BENCH_CONNECTIONS) for BENCH_SECONDS (
                cookie changes nothing else: reads go to the one database either way. A probe checks that nginx
                reports BYPASS for these requests.
 
-The app servers are identical whatever their number (--workers per server, default one per core, 4 threads):
+The app servers are identical whatever their number (--workers per server, default one per core, 2 threads):
 adding a server is how the layout scales out. On one machine they share its cores, so the ratio "2 servers /
 1 server" shows that balancing loses nothing (0 errors) and what crowding two servers onto the same cores costs, not
 what a second machine would add.

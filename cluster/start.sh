@@ -11,7 +11,7 @@
 #   --app-servers N    1 or more gunicorn servers behind nginx (default 2); the benchmark uses 1 and 2
 #   --no-replica       no streaming replica (DATABASE_REPLICA_URL unset)
 #   --workers W        gunicorn workers per app server (default 2), each of the deployed kind: the balanced gthread
-#                      worker with 4 threads (deploy/systemd/newsroom.service; GUNICORN_CMD_ARGS overrides both)
+#                      worker with 2 threads (deploy/systemd/newsroom.service; GUNICORN_CMD_ARGS overrides both)
 #   --seed             run manage.py seed_demo_content (demo logins, photos in the bucket)
 #
 # DIR/cluster.env then holds every address (NGINX_URL, APP_URLS, DATABASE_URL, ...) and DIR/app.env the
@@ -177,7 +177,7 @@ for i in $(seq 1 "$APP_SERVERS"); do
     (
         cd "$DIR/$name/cwd"
         export DJANGO_MEDIA_ROOT="$DIR/$name/media"
-        export GUNICORN_CMD_ARGS="${GUNICORN_CMD_ARGS:---worker-class newsroom.gunicorn_worker.BalancedThreadWorker --threads 4}"
+        export GUNICORN_CMD_ARGS="${GUNICORN_CMD_ARGS:---worker-class newsroom.gunicorn_worker.BalancedThreadWorker --threads 2}"
         exec setsid "$ROOT/.venv/bin/gunicorn" --pythonpath "$ROOT" newsroom.wsgi:application \
             --bind "127.0.0.1:$port" --workers "$WORKERS" --graceful-timeout 20 --timeout 60 \
             --access-logfile "$DIR/$name/access.log" --error-logfile "$DIR/$name/gunicorn.log" \

@@ -1,7 +1,7 @@
 """The gunicorn worker class the site is served with: gunicorn's gthread worker, sharing connections out fairly
 and sending each response's header with its body (``OneWriteResponse``, below).
 
-    gunicorn newsroom.wsgi --worker-class newsroom.gunicorn_worker.BalancedThreadWorker --workers 2 --threads 4
+    gunicorn newsroom.wsgi --worker-class newsroom.gunicorn_worker.BalancedThreadWorker --workers 2 --threads 2
 
 gunicorn's workers all wait on the one listening socket, and a gthread worker takes every connection it is offered
 (up to ``--worker-connections``, 1,000) whether or not a thread of its own is free to serve it. Clients that keep

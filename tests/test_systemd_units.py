@@ -50,7 +50,7 @@ def test_gunicorn_runs_as_the_readme_says():
     readme = (BASE_DIR / "README.md").read_text()
     for option in (
         "--worker-class newsroom.gunicorn_worker.BalancedThreadWorker",
-        "--threads 4",
+        "--threads 2",
         "--timeout 60",
         "--graceful-timeout 20",
     ):
