@@ -417,7 +417,12 @@ ARTICLE_HEAD_HTML = """<link rel="canonical" href="{url}">
 <meta name="twitter:card" content="{twitter_card}">
 <meta name="twitter:title" content="{headline}">
 <meta name="twitter:description" content="{description}">
-{twitter_image}{json_ld}"""
+{twitter_image}{feeds}{json_ld}"""
+# A feed of the article's section or of one of its topics, as their own pages announce them
+# (includes/_feed_alternates.html).
+ARTICLE_HEAD_FEEDS_HTML = """<link rel="alternate" type="application/rss+xml" title="{rss_title}" href="{rss}">
+<link rel="alternate" type="application/atom+xml" title="{atom_title}" href="{atom}">
+"""
 ARTICLE_HEAD_OG_IMAGE_HTML = """<meta property="og:image" content="{image}">
 <meta property="og:image:width" content="{width}">
 <meta property="og:image:height" content="{height}">
@@ -453,10 +458,29 @@ def absolute_share_image(photo, absolute):
     return absolute(path), width, height
 
 
+def article_feeds(article, is_preview=False):
+    """The links to the feeds of the article's section and topics (RSS and Atom), for a feed reader given the
+    article. Not the topics' in a preview: a topic with no published story has no feed yet."""
+    escape = cards.escape
+    owners = [("section", article.section.slug, article.section.name)]
+    if not is_preview:
+        owners += [("topic", topic.slug, topic.title) for topic in article.topics.all()]  # read with the article
+    return "".join(
+        ARTICLE_HEAD_FEEDS_HTML.format(
+            rss=escape(cards.slug_url(f"feeds:{kind}_rss", slug)),
+            atom=escape(cards.slug_url(f"feeds:{kind}_atom", slug)),
+            rss_title=escape(gettext("%(title)s (RSS)") % {"title": title}),
+            atom_title=escape(gettext("%(title)s (Atom)") % {"title": title}),
+        )
+        for kind, slug, title in owners
+    )
+
+
 @register.simple_tag
-def article_head(article, request):
-    """``{% article_head article request %}``: the article page's canonical link, sharing metadata (Open Graph,
-    Twitter card) and JSON-LD (``ARTICLE_HEAD_HTML``), each value read or made once."""
+def article_head(article, request, is_preview=False):
+    """``{% article_head article request is_preview %}``: the article page's canonical link, sharing metadata (Open
+    Graph, Twitter card), its section's and topics' feeds (``article_feeds``) and JSON-LD (``ARTICLE_HEAD_HTML``),
+    each value read or made once."""
     escape = cards.escape
     absolute = AbsoluteURLs(request)
     url = absolute(page_url(article))
@@ -483,6 +507,7 @@ def article_head(article, request):
             section=escape(article.section.name),
             twitter_card="summary_large_image" if image else "summary",
             twitter_image=twitter_image,
+            feeds=article_feeds(article, is_preview),
             json_ld=article_json_ld(article, request, absolute=absolute, url=url, image=image),
         )
     )

@@ -544,3 +544,44 @@ def test_the_topics_line_and_the_times_read_as_chinese_and_valid_html(client):
     for html in (page, home):
         times = re.findall(r'<time datetime="([^"]+)"', html)
         assert times and all(re.fullmatch(r"\d{4}-\d\d-\d\d(T\d\d:\d\d:\d\d\+08:00)?", value) for value in times), times
+
+
+def _feed_links(response):
+    """(type, title, href) of the page's feed links, in the page's order."""
+    html = response.content.decode()
+    return re.findall(
+        r'<link rel="alternate" type="(application/(?:rss|atom)\+xml)" title="([^"]*)" href="([^"]*)">', html
+    )
+
+
+def test_the_article_page_announces_the_feeds_of_its_section_and_topics(client):
+    """A feed reader given an article finds its section's and its topics' feeds, as their own pages announce
+    them, beside the site's; each of them answers."""
+    section = SectionFactory(name="要闻", slug="yaowen")
+    topic = TopicFactory(title="两会", slug="lianghui")
+    article = ArticleFactory(published=True, section=section, headline="代表委员谈妇女发展")
+    article.topics.add(topic)
+
+    links = _feed_links(client.get(article.get_absolute_url()))
+
+    hrefs = [href for _type, _title, href in links]
+    for feed in ("/feeds/sections/yaowen.rss", "/feeds/sections/yaowen.atom", "/feeds/topics/lianghui.rss"):
+        assert feed in hrefs
+    assert ("application/rss+xml", "要闻（RSS）", "/feeds/sections/yaowen.rss") in links
+    assert ("application/atom+xml", "两会（Atom）", "/feeds/topics/lianghui.atom") in links
+    assert any(href.endswith("/feeds/latest.rss") for href in hrefs)  # the site's, still
+    for href in hrefs:
+        assert client.get(href).status_code == 200, href
+
+
+def test_a_preview_does_not_announce_the_feed_of_a_topic_with_nothing_out(client, editor_user):
+    """A draft's topic may have no published story yet: its feed is a 404, so the preview does not name it."""
+    topic = TopicFactory(title="筹备中的专题", slug="choubei")
+    draft = ArticleFactory(headline="草稿")
+    draft.topics.add(topic)
+    client.force_login(editor_user)
+
+    hrefs = [href for _type, _title, href in _feed_links(client.get(draft.get_absolute_url()))]
+
+    assert not [href for href in hrefs if "choubei" in href]
+    assert client.get("/feeds/topics/choubei.rss").status_code == 404

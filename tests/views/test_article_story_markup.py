@@ -34,7 +34,7 @@ pytestmark = pytest.mark.django_db
 OLD_ARTICLE_DETAIL = """{% extends "base.html" %}{% load i18n newsroom_tags %}
 {% block page_title %}{{ article.headline }}{% endblock %}
 {% block meta_description %}{{ article.summary|default:article.headline }}{% endblock %}
-{% block og_meta %}{% article_head article request %}{% endblock %}
+{% block og_meta %}{% article_head article request is_preview %}{% endblock %}
 {% block content %}
 <article class="article" aria-labelledby="headline">
   {% block preview_banner %}{% if is_preview %}<p class="preview-banner" role="status">{% translate "Not published: only staff who may edit this story can see this page." %}</p>{% endif %}{% endblock %}
