@@ -6,14 +6,17 @@ are not applied to it yet, or when debug is off and this process found no collec
 500), so the load balancer sends traffic elsewhere. A failing cache (Redis away) gives 200 ``{"status": "degraded",
 ...}``, as does a content generation that cannot be read (the file of NEWSROOM_CACHE_DIR without Redis): pages are then
 rendered without the page cache (articles/cache.py), and since every app server shares the one Redis, failing
-the check would take every server out of the balancer at once. A read replica is checked and reported too, but its
+the check would take every server out of the balancer at once. So does a MEDIA_ROOT this process cannot write to:
+uploads fail, readers are still served. A read replica is checked and reported too, but its
 failure does not fail the check (public reads then go to the primary, see newsroom/routers.py); it is left alone for
 NEWSROOM_REPLICA_RETRY_SECONDS instead, by this check too (reported as "error: marked down, not checked"): a replica
 that does not answer would otherwise cost every poll its connect timeout.
 """
 
 import contextlib
+import os
 import uuid
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib.staticfiles.storage import ManifestFilesMixin, staticfiles_storage
@@ -67,6 +70,24 @@ def _check_generation():
     return "ok"
 
 
+def _check_media():
+    """Photos and the editor's images are written under MEDIA_ROOT (a folder Django makes when missing): one this
+    process cannot write to (left to root, a path through a file) fails every upload, which would otherwise be
+    found only at the first one. None when the media go to object storage (checked by the uploads themselves: a
+    request to the bucket on every poll would cost too much)."""
+    from django.core.files.storage import FileSystemStorage, default_storage
+
+    if not isinstance(default_storage, FileSystemStorage):
+        return None
+    folder = Path(default_storage.location)
+    existing = next((path for path in (folder, *folder.parents) if path.exists()), None)
+    if existing is None or not existing.is_dir():
+        return f"error: MEDIA_ROOT {folder} is not a folder"
+    if not os.access(existing, os.W_OK | os.X_OK):
+        return f"error: MEDIA_ROOT {folder} cannot be written by this process"
+    return "ok"
+
+
 def pending_migrations(alias=DEFAULT_DB_ALIAS):
     """How many of this code's migrations the database lacks (also a restored backup of an earlier release)."""
     executor = MigrationExecutor(connections[alias])
@@ -104,9 +125,13 @@ def health(request):
     static = _check_static()
     if static is not None:
         checks["static"] = static
+    media = _check_media()
+    if media is not None:
+        checks["media"] = media
     healthy = checks["database"] == "ok" and checks["migrations"] == "ok" and static in (None, "ok")
-    cached = checks["cache"] == checks["generation"] == "ok"
-    status = "unavailable" if not healthy else "ok" if cached else "degraded"
+    # Readers are still served without the cache or the uploads: the server stays in the balancer.
+    whole = checks["cache"] == checks["generation"] == "ok" and media in (None, "ok")
+    status = "unavailable" if not healthy else "ok" if whole else "degraded"
     replica = getattr(settings, "NEWSROOM_REPLICA_DATABASE", "")
     if replica and replica in settings.DATABASES:
         if replica_alias() is None:

@@ -21,7 +21,10 @@ def test_healthy_server_answers_ok_never_cached_and_without_a_session(client):
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
-    assert body == {"status": "ok", "checks": {"database": "ok", "cache": "ok", "generation": "ok", "migrations": "ok"}}
+    assert body == {
+        "status": "ok",
+        "checks": {"database": "ok", "cache": "ok", "generation": "ok", "migrations": "ok", "media": "ok"},
+    }
     assert "no-store" in response["Cache-Control"] and "max-age=0" in response["Cache-Control"]
     assert not response.cookies  # no session, no CSRF cookie
 
@@ -168,7 +171,14 @@ def test_a_server_without_collectstatic_fails_the_check(client, settings, tmp_pa
     assert response.status_code == 200
     assert body == {
         "status": "ok",
-        "checks": {"database": "ok", "cache": "ok", "generation": "ok", "migrations": "ok", "static": "ok"},
+        "checks": {
+            "database": "ok",
+            "cache": "ok",
+            "generation": "ok",
+            "migrations": "ok",
+            "static": "ok",
+            "media": "ok",
+        },
     }
 
 
@@ -189,3 +199,29 @@ def test_a_server_whose_code_is_ahead_of_the_database_fails_the_check(client):
     MigrationRecorder.Migration.objects.create(app=latest.app, name=latest.name)
     response, body = health(client)
     assert response.status_code == 200 and body["checks"]["migrations"] == "ok"
+
+
+@pytest.mark.django_db
+def test_a_media_folder_that_cannot_be_written_reports_degraded(client, settings, tmp_path):
+    """A MEDIA_ROOT through a file (a typo in DJANGO_MEDIA_ROOT) fails every upload: the check says so before the
+    first reporter finds it, and keeps the server in the balancer (readers are served)."""
+    blocker = tmp_path / "media-file"
+    blocker.write_text("not a folder")
+    settings.MEDIA_ROOT = str(blocker / "media")
+
+    response, body = health(client)
+
+    assert response.status_code == 200
+    assert body["status"] == "degraded"
+    assert body["checks"]["media"] == f"error: MEDIA_ROOT {blocker / 'media'} is not a folder"
+
+
+@pytest.mark.django_db
+def test_a_media_folder_not_made_yet_is_fine(client, settings, tmp_path):
+    """Django makes MEDIA_ROOT at the first upload: a folder that does not exist yet, under one that can be written
+    to, is no fault."""
+    settings.MEDIA_ROOT = str(tmp_path / "not-yet" / "media")
+
+    response, body = health(client)
+
+    assert body["checks"]["media"] == "ok" and body["status"] == "ok"
