@@ -95,7 +95,7 @@ def test_unreachable_database_fails_the_check(client, unreachable_database):
     assert response.status_code == 503
     assert body == {
         "status": "unavailable",
-        "checks": {"database": "error: OperationalError", "cache": "ok", "generation": "ok"},
+        "checks": {"database": "error: OperationalError", "cache": "ok", "generation": "ok", "media": "ok"},
     }
 
 
