@@ -1828,7 +1828,9 @@ def merge_action(model_admin, request, *, action, sources, form_class, merge, re
     admin/merge_confirmation.html) naming ``sources`` with how many ``parts`` (model, its foreign key to them) each
     holds, until the one they become is chosen; then ``merge(sources, target)`` (a refusal is shown on the page), the
     target's stories reindexed by the task ``reindex`` and ``done`` said (names, target, count moved)."""
-    form = form_class(request.POST if request.POST.get("post") else None, exclude=sources)
+    form = form_class(
+        request.POST if request.POST.get("post") else None, exclude=sources, admin_site=model_admin.admin_site
+    )
     if form.is_bound and form.is_valid():
         target = form.cleaned_data["target"]
         try:
@@ -1866,9 +1868,12 @@ class OrganizationMergeForm(forms.Form):
         help_text=_("The organisation they become: it keeps its name and address; theirs lead to it."),
     )
 
-    def __init__(self, *args, exclude=(), **kwargs):
+    def __init__(self, *args, exclude=(), admin_site=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["target"].queryset = Organization.objects.exclude(pk__in=[o.pk for o in exclude]).order_by("name")
+        target = self.fields["target"]
+        if admin_site is not None:  # found by typing (3,000 organisations), as a parent organisation is
+            target.widget = AutocompleteSelect(Organization._meta.get_field("parent"), admin_site)
+        target.queryset = Organization.objects.exclude(pk__in=[o.pk for o in exclude]).order_by("name")
 
 
 class OrganizationAdminForm(MadeSlugFormMixin, forms.ModelForm):
@@ -1879,6 +1884,12 @@ class OrganizationAdminForm(MadeSlugFormMixin, forms.ModelForm):
         fields = ["name", "short_name", "level", "parent", "slug"]
 
 
+def reporter_label(reporter):
+    """A reporter where one is chosen among many (the merge's choice, the autocomplete boxes): two people of one name
+    (or a duplicate and the one it repeats) are told apart by where they work."""
+    return f"{reporter.name}（{reporter.affiliation}）" if reporter.affiliation else reporter.name
+
+
 class ReporterMergeForm(forms.Form):
     target = forms.ModelChoiceField(
         label=_("Merge into"),
@@ -1886,13 +1897,13 @@ class ReporterMergeForm(forms.Form):
         help_text=_("The reporter they become: it keeps its name, page and details; their pages lead to it."),
     )
 
-    def __init__(self, *args, exclude=(), **kwargs):
+    def __init__(self, *args, exclude=(), admin_site=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["target"].queryset = Reporter.objects.exclude(pk__in=[r.pk for r in exclude]).order_by("name")
-        # Two people of one name (or a duplicate and the one it repeats) are told apart by where they work.
-        self.fields["target"].label_from_instance = lambda reporter: (
-            f"{reporter.name}（{reporter.affiliation}）" if reporter.affiliation else reporter.name
-        )
+        target = self.fields["target"]
+        if admin_site is not None:  # found by typing (2,000 reporters), as a photo's photographer is
+            target.widget = AutocompleteSelect(Photo._meta.get_field("credit_reporter"), admin_site)
+        target.queryset = Reporter.objects.exclude(pk__in=[r.pk for r in exclude]).order_by("name")
+        target.label_from_instance = reporter_label
 
 
 class ReporterAdminForm(MadeSlugFormMixin, CheckedImageFormMixin, forms.ModelForm):
@@ -1986,6 +1997,7 @@ class ReporterAdmin(StoriesKeepItMixin, admin.ModelAdmin):
     search_fields = ["name", "slug", "affiliation", "user__username"]
     prepopulated_fields = {"slug": ["name"]}
     raw_id_fields = ["user"]
+    autocomplete_label = staticmethod(reporter_label)  # the boxes' results (NewsroomAutocompleteView)
 
     actions = ["merge_reporters"]
 

@@ -44,6 +44,8 @@ def test_merging_moves_the_entries_members_and_address_to_the_one_kept(twice):
     # The page's own form merges them: it names the action and the organisations chosen.
     assert '<input type="hidden" name="action" value="merge_organizations">' in confirm.content.decode()
     assert f'name="{ACTION_CHECKBOX_NAME}" value="{duplicate.pk}"' in confirm.content.decode()
+    # The one kept is found by typing, as a parent organisation is (3,000 organisations made a drop-down of 3,000).
+    assert 'data-model-name="organization" data-field-name="parent"' in confirm.content.decode()
     assert Organization.objects.filter(pk=duplicate.pk).exists()  # nothing merged before the choice
 
     response = merge(client, [duplicate], target=county)
