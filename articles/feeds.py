@@ -20,8 +20,8 @@ from django.utils.translation import gettext as _
 
 from articles import cards
 from articles.models import Article, Byline, ExperienceEntry, Organization, Reporter, Section, Topic
-from articles.services import clean_text, share_image
-from articles.templatetags.newsroom_tags import AbsoluteURLs
+from articles.services import clean_text
+from articles.templatetags.newsroom_tags import AbsoluteURLs, absolute_share_image, shared_photo
 
 FEED_ITEMS = 30
 DUBLIN_CORE = "http://purl.org/dc/elements/1.1/"
@@ -69,7 +69,7 @@ class ArticleFeed(Feed):
         return Article.objects.published()
 
     def items(self, obj):
-        return self.articles(obj).for_listing()[:FEED_ITEMS]
+        return self.articles(obj).for_feed()[:FEED_ITEMS]
 
     def title(self, obj):
         return plain(_("%(site)s: latest articles") % {"site": settings.NEWSROOM_SITE_NAME})
@@ -121,14 +121,16 @@ class ArticleFeed(Feed):
             _absolute_urls.reset(token)
 
     def item_enclosures(self, article):
-        """The story's lead photo as the pages share it (the 1,200-pixel rendition), for feed readers that show a
-        picture with each item. Its size in bytes is not stored: 0, as RSS practice asks when it is unknown."""
-        photo = article.lead_photo
-        if photo is None or not photo.image:
+        """The photo the story's shared link shows (``shared_photo``: its lead photo, else its first captioned photo,
+        else its entries' first), as the pages share it (the 1,200-pixel rendition), for feed readers that show a
+        picture with each item; read from the row (``for_feed``). Its size in bytes is not stored: 0, as RSS
+        practice asks when it is unknown."""
+        image = absolute_share_image(shared_photo(article), _absolute_urls.get())
+        if image is None:
             return []
-        url = share_image(photo)[0]
+        url = image[0]
         mime_type = mimetypes.guess_type(url)[0] or "image/jpeg"
-        return [feedgenerator.Enclosure(_absolute_urls.get()(url), "0", mime_type)]
+        return [feedgenerator.Enclosure(url, "0", mime_type)]
 
     def item_extra_kwargs(self, article):
         # The bylines were prefetched in byline order by for_listing(); .all() runs no query.

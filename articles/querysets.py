@@ -482,6 +482,25 @@ def _build_entries(rows, db):
     return entries
 
 
+def _build_entry_photos(rows, db):
+    """Experience entries with their form, order and photo only (``entry_photos_json``: what
+    newsroom_tags.shared_photo reads of them), in the page's order as ``_build_entries`` puts them."""
+    oral = model("ExperienceEntry").Form.ORAL
+    return [
+        _part(
+            "ExperienceEntry",
+            db,
+            {"photo": _photo_from_row(row, db)},
+            id=row["id"],
+            article_id=row["article_id"],
+            photo_id=row["photo_id"],
+            form=row["form"],
+            order=row["order"],
+        )
+        for row in sorted(rows, key=lambda r: (r["form"] != oral, r["order"], r["id"]))
+    ]
+
+
 PHOTO_FIELDS = {
     "photo_id": "photo_id",
     "photo_image": "photo__image",
@@ -559,6 +578,13 @@ JSON_PARTS = {
         _build_article_photos,
     ),
     "entries_json": ("experience_entries", "ExperienceEntry", ENTRY_FIELDS, _build_entries),
+    # The entries' photos alone, without their text (the feeds' shared photo: ArticleQuerySet.for_feed).
+    "entry_photos_json": (
+        "experience_entries",
+        "ExperienceEntry",
+        {"id": "id", "article_id": "article_id", "form": "form", "order": "order", **PHOTO_FIELDS},
+        _build_entry_photos,
+    ),
 }
 
 
@@ -812,9 +838,16 @@ class ArticleQuerySet(PublishableQuerySet):
         if fresh and self._json_parts and self._result_cache and isinstance(self._result_cache[0], models.Model):
             attach_json_parts(self._result_cache, self._json_parts)
 
-    def with_parts(self, *names):
-        """Annotate the parts ``names`` (keys of JSON_PARTS) as JSON, read into the prefetch cache on fetch."""
-        clone = self.annotate(**{name: JSONPart(name) for name in names})
+    def with_parts(self, *names, when=None):
+        """Annotate the parts ``names`` (keys of JSON_PARTS) as JSON, read into the prefetch cache on fetch.
+        ``when`` (a condition on the article): only the articles meeting it read them; the others' are empty."""
+
+        def part(name):
+            if when is None:
+                return JSONPart(name)
+            return Case(When(when, then=JSONPart(name)), output_field=models.JSONField())
+
+        clone = self.annotate(**{name: part(name) for name in names})
         clone._json_parts = tuple(dict.fromkeys((*self._json_parts, *names)))
         return clone
 
@@ -1015,6 +1048,12 @@ class ArticleQuerySet(PublishableQuerySet):
             .defer("body")
             .order_by("-published_at", "-id")
         )
+
+    def for_feed(self):
+        """Feed items: ``for_listing()``, and what newsroom_tags.shared_photo picks from when a story has no lead
+        photo: its captioned photos and its entries' photos (not their text), as JSON in its row. The parts of a
+        story with a lead photo are left empty (not read): the lead photo is the one shared."""
+        return self.for_listing().with_parts("photos_json", "entry_photos_json", when=Q(lead_photo__isnull=True))
 
     def for_cards(self):
         """Rows for the cards of list pages (articles/cards.py): plain dicts, no model instance; the section's

@@ -13,9 +13,12 @@ from articles.feeds import FEED_ITEMS, ArticleFeed, AtomArticleFeed
 from articles.models import Article, Reporter, Section
 from tests.factories import (
     ArticleFactory,
+    ArticlePhotoFactory,
     BylineFactory,
     BylineRoleFactory,
     CorrectionFactory,
+    ExperienceEntryFactory,
+    PhotoFactory,
     ReporterFactory,
     SectionFactory,
     TopicFactory,
@@ -23,8 +26,8 @@ from tests.factories import (
 
 FORMATS = ["rss", "atom"]
 KINDS = ["latest", "section", "reporter", "topic"]
-# Queries per feed, whatever the number of items: the articles (their bylines as JSON in their rows),
-# and for a section, reporter or topic feed the object itself first.
+# Queries per feed, whatever the number of items: the articles (their bylines, and the photos their shared links
+# show, as JSON in their rows), and for a section, reporter or topic feed the object itself first.
 FEED_QUERIES = {"latest": 1, "section": 2, "reporter": 2, "topic": 2}
 
 
@@ -327,12 +330,17 @@ def test_feed_queries_do_not_grow_with_items(client, django_assert_num_queries, 
         article.topics.add(topic)
         BylineFactory(article=article, reporter=reporter, order=0)
         BylineFactory(article=article, order=1)
+        # No lead photo: the enclosure is the photo its shared link shows, a captioned one or an entry's.
+        ExperienceEntryFactory(article=article, photo=PhotoFactory())
+        if _ % 2:
+            ArticlePhotoFactory(article=article)
     url = feed_url(kind, fmt, section=section, reporter=reporter, topic=topic)
 
     with django_assert_num_queries(FEED_QUERIES[kind]):
         response = client.get(url)
 
-    assert len(feedparser.parse(response.content).entries) == n
+    entries = feedparser.parse(response.content).entries
+    assert len(entries) == n and all(len(entry.enclosures) == 1 for entry in entries)
     assert Reporter.objects.count() == n + 1
 
 
@@ -441,6 +449,52 @@ def test_an_item_carries_its_lead_photo_for_feed_readers(client, fmt):
     assert enclosure.href.startswith("http://testserver/media/renditions/")
     assert enclosure.href.endswith("/full-1200.jpg") and enclosure.type == "image/jpeg"
     assert by_title["无图稿件"].enclosures == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("kind", KINDS)
+def test_an_item_carries_the_photo_its_shared_link_shows(client, fmt, kind):
+    """A story without a lead photo shares its first captioned photo, a roundup whose photos are all in its entries
+    the first one its page shows (the oral entries first): their feed items had no enclosure, a bare line in a feed
+    reader beside the same link shared with a picture. Each item now carries its page's og:image."""
+    from django.core.files.base import ContentFile
+
+    from tests.factories import image_bytes
+
+    def photo(alt_text):
+        image = ContentFile(image_bytes("JPEG", size=(2400, 1600)), name="a.jpg")
+        return PhotoFactory(image=image, alt_text=alt_text, renditions=True)
+
+    section, topic, reporter = SectionFactory(), TopicFactory(), ReporterFactory()
+    lead = ArticleFactory(published=True, section=section, headline="有题图", lead_photo=photo("题图"))
+    ArticlePhotoFactory(article=lead, order=0, photo=photo("不是题图"))
+    captioned = ArticleFactory(published=True, section=section, headline="只有图说照片")
+    ArticlePhotoFactory(article=captioned, order=2, photo=photo("第二张"))
+    ArticlePhotoFactory(article=captioned, order=1, photo=photo("第一张"))
+    roundup = ArticleFactory(published=True, section=section, headline="经验交流综述")
+    ExperienceEntryFactory(article=roundup, written=True, order=1, photo=photo("书面交流"))
+    ExperienceEntryFactory(article=roundup, oral=True, order=2, photo=photo("大会交流发言"))
+    ExperienceEntryFactory(article=roundup, oral=True, order=1)  # no photo
+    bare = ArticleFactory(published=True, section=section, headline="无图稿件")
+    for article in (lead, captioned, roundup, bare):
+        article.topics.add(topic)
+        BylineFactory(article=article, reporter=reporter)
+
+    parsed = parse(client, feed_url(kind, fmt, section=section, reporter=reporter, topic=topic))
+
+    enclosures = {text(entry, "title"): [enclosure.href for enclosure in entry.enclosures] for entry in parsed.entries}
+    shared = {}
+    for article in (lead, captioned, roundup):
+        page = client.get(article.get_absolute_url()).content.decode()
+        image, alt = (
+            html.unescape(re.search(rf'<meta property="og:{name}" content="([^"]+)">', page).group(1))
+            for name in ("image", "image:alt")
+        )
+        shared[article.headline] = alt
+        assert enclosures[article.headline] == [image], article.headline
+    assert shared == {"有题图": "题图", "只有图说照片": "第一张", "经验交流综述": "大会交流发言"}
+    assert enclosures["无图稿件"] == []
 
 
 @pytest.mark.django_db

@@ -438,7 +438,8 @@ ARTICLE_HEAD_TWITTER_IMAGE_HTML = """<meta name="twitter:image" content="{image}
 def shared_photo(article):
     """The photo a shared link of the article shows: its lead photo (题图), else its first captioned photo, else the
     first photo of its experience entries in the page's order, the oral ones first (a roundup's photos are often
-    all in its entries). Read from what the page loaded: no query. None for a story without any."""
+    all in its entries). Read from what the page loaded (``for_detail``; a feed's ``for_feed``): no query. None for a
+    story without any."""
     if article.lead_photo:
         return article.lead_photo
     photo = next((item.photo for item in article.article_photos.all() if item.photo_id), None)
