@@ -8,7 +8,7 @@ from django import forms
 from django.utils.choices import BaseChoiceIterator
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from articles.models import ExperienceEntry, Organization, SearchDocument
@@ -26,6 +26,7 @@ class LongChoices(BaseChoiceIterator):
     def __init__(self, choices):
         self.choices = tuple((str(value), str(label)) for value, label in choices)
         self.values = {value for value, _label in self.choices}
+        self.labels = dict(self.choices)
         self.positions = {}  # value: (start, end) of its option in ``body``, and the option selected
         pieces, at = [], 0
         for value, label in self.choices:
@@ -155,6 +156,15 @@ class ExperienceEntryFilterForm(FilterForm):
         self.fields["form"].choices = LongChoices.of(anything, FORMS)
         self.fields["year"].choices = LongChoices.of(anything, years, year_choice)
         self.fields["organization"].choices = LongChoices.of(anything, organizations)
+
+    def applied_labels(self):
+        """What the applied filters pick, as a reader names it, in the form's order: 市州级, 书面交流, 2026年,
+        the organisation's name."""
+        labels = []
+        for name, value in self.filters().items():
+            label = self.fields[name].choices.labels[str(value)]
+            labels.append(gettext("Year %(year)s") % {"year": label} if name == "year" else label)
+        return labels
 
 
 class PrintIssueForm(forms.Form):

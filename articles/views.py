@@ -687,6 +687,10 @@ class ExperienceEntryListView(ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(form=self.form, **kwargs)
         context["entries"] = cards.entry_cards(context["entries"])
+        # A filtered page is named by its filters, and its canonical address keeps them, in the form's order
+        # (articles/templatetags canonical_url).
+        context["filters_text"] = " · ".join(self.form.applied_labels())
+        context["canonical_params"] = self.filters
         return context
 
 

@@ -2,6 +2,7 @@
 
 import re
 from datetime import datetime
+from html import unescape
 
 import pytest
 from django.db import connection
@@ -145,6 +146,50 @@ def test_pages_show_the_whole_count_and_refuse_pages_past_the_end(client):
     empty = client.get(f"{URL}?form=written")
     assert empty.status_code == 200 and titles(empty) == []
     assert client.get(f"{URL}?form=written&page=2").status_code == 404
+
+
+def head_of(response):
+    """The page's title, description, og:title and canonical links, as a browser reads them."""
+    html = response.content.decode()
+    return (
+        unescape(re.search(r"<title>(.*?)</title>", html).group(1)),
+        unescape(re.search(r'<meta name="description" content="([^"]*)">', html).group(1)),
+        unescape(re.search(r'<meta property="og:title" content="([^"]*)">', html).group(1)),
+        [unescape(url) for url in re.findall(r'<link rel="canonical" href="([^"]+)">', html)],
+    )
+
+
+def test_a_filtered_page_names_its_filters_in_its_title_description_and_canonical(client, entries, settings):
+    """Every filtered index had the plain index's title, description and canonical link: browser tabs and search
+    results all read 经验交流, and the canonical told search engines each was a copy of /experience/. A filtered page
+    is named by its filters (in the form's order), and its canonical keeps them in that order, without any other
+    parameter or a filter the form did not apply."""
+    site = settings.NEWSROOM_SITE_NAME
+    plain_title, plain_description, _og, plain_canonical = head_of(client.get(URL))
+    assert (plain_title, plain_canonical) == (f"经验交流 - {site}", [f"http://testserver{URL}"])
+
+    title, description, og_title, canonical = head_of(
+        client.get(f"{URL}?utm_source=wechat&year=2026&form=&organization=nobody&level=city")
+    )
+    assert title == f"经验交流：市州级 · 2026年 - {site}"
+    assert og_title == "经验交流：市州级 · 2026年"
+    assert "市州级 · 2026年" in description and description != plain_description
+    assert canonical == [f"http://testserver{URL}?level=city&year=2026"]
+
+    title, _description, _og, canonical = head_of(client.get(f"{URL}?organization=baisha&form=written"))
+    assert title == f"经验交流：书面交流 · 白沙县妇联 - {site}"
+    assert canonical == [f"http://testserver{URL}?form=written&organization=baisha"]
+    assert titles(client.get(canonical[0].removeprefix("http://testserver"))) == ["县级书面"]
+
+
+def test_a_later_filtered_page_keeps_its_filters_and_number(client, settings):
+    organization = OrganizationFactory(level="county")
+    ExperienceEntryFactory.create_batch(21, organization=organization, article=ArticleFactory(published=True))
+
+    title, _description, _og, canonical = head_of(client.get(f"{URL}?page=2&x=1&level=county"))
+
+    assert title == f"经验交流：县市区级（第2页） - {settings.NEWSROOM_SITE_NAME}"
+    assert canonical == [f"http://testserver{URL}?level=county&page=2"]
 
 
 @pytest.mark.parametrize("state", UNPUBLISHED.values(), ids=UNPUBLISHED.keys())
