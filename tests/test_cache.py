@@ -269,6 +269,11 @@ def _rename_reporter(editor_user, article, reporter, **_):
     reporter.save()
 
 
+def _depart(editor_user, article, reporter, **_):
+    reporter.is_active = False  # 在职 unticked: she has left the paper
+    reporter.save()
+
+
 def _add_byline(editor_user, article, **_):
     BylineFactory(article=article, reporter=ReporterFactory(name="新增署名"))
 
@@ -313,6 +318,8 @@ CHANGES = {
     "correction": (_correct, "article", "原稿人数有误，现已更正。", True),
     # The reporter's own page: a story that came out keeps the name its byline was printed under.
     "reporter rename": (_rename_reporter, "reporter", "改名记者", True),
+    # Her page says she has left, and keeps her stories.
+    "reporter departure": (_depart, "reporter", "已离开本报", True),
     "byline": (_add_byline, "article", "新增署名", True),
     # The organisation's own page: a story that came out keeps the name its entry was printed under.
     "organisation rename": (_rename_organization, "organization", "改名后的妇联", True),

@@ -12,6 +12,7 @@ from django.urls import reverse
 from articles.models import Byline, Reporter
 from tests.factories import ArticleFactory, BylineFactory, ReporterFactory
 from tests.test_admin import errors_of, form_data
+from tests.views.pages import main_of, text_of
 
 pytestmark = pytest.mark.django_db
 
@@ -92,6 +93,22 @@ def test_marking_a_reporter_as_departed_ends_her_login_at_once(
     assert page.status_code == 200
     assert "巾帼创业故事" in page.content.decode()
     assert Client().get(leaving["published"].get_absolute_url()).status_code == 200
+
+
+def test_her_page_says_she_has_left_and_keeps_her_stories(client, editor_user):
+    """Her page read as if she still wrote for the paper: nothing on it said she had left."""
+    departing, colleague = ReporterFactory(name="刘敏", slug="liu-min"), ReporterFactory(name="陈静", slug="chen-jing")
+    for reporter, headline in [(departing, "巾帼创业故事"), (colleague, "乡村振兴女能手")]:
+        BylineFactory(article=ArticleFactory(headline=headline, published=True), reporter=reporter)
+    client.force_login(editor_user)
+    assert save_profile(client, departing, is_active=False).redirect_chain
+
+    reader = Client()
+    page = text_of(main_of(reader.get(departing.get_absolute_url())))
+    assert "已离开本报" in page
+    assert "巾帼创业故事" in page
+    # A colleague at work: no such note.
+    assert "已离开本报" not in text_of(main_of(reader.get(colleague.get_absolute_url())))
 
 
 def test_she_cannot_log_in_again(client, leaving, chief_editor_user):
