@@ -16,6 +16,7 @@ HISTORY_FIELD_LABELS = [
     gettext_noop("Created at"),
     gettext_noop("Created by"),
     gettext_noop("Credit"),
+    gettext_noop("Credits as printed"),
     gettext_noop("Dateline date"),
     gettext_noop("Dateline place"),
     gettext_noop("Default title"),

@@ -415,6 +415,10 @@ class Photo(models.Model):
     # story from before shows it by an old address, which a restore points at the current file. The database's own
     # default (migration 0034) is for the release before 0027, which stores photos without it during a rolling deploy.
     former_names = models.JSONField(_("former files"), default=list, db_default=[], blank=True, editable=False)
+    # The credited reporter's name as each story that had come out printed it ({"<article id>": name}), kept when
+    # she is renamed (or merged into another) since: that story shows what was printed, the same photo in a later
+    # story her name of then. Cleared when the photo is credited to someone else (a mistake corrected).
+    printed_credits = models.JSONField(_("credits as printed"), default=dict, db_default={}, blank=True, editable=False)
     rendition_set = models.JSONField(
         _("renditions made"),
         default=list,
@@ -440,12 +444,25 @@ class Photo(models.Model):
     def __str__(self):
         return self.alt_text
 
+    def save(self, *args, **kwargs):
+        # Credited to someone else (a mistake corrected): the names printed were the other one's, not this one's.
+        if self.printed_credits and self.pk is not None:
+            credited = Photo.objects.filter(pk=self.pk).values_list("credit_reporter_id", flat=True).first()
+            if credited != self.credit_reporter_id:
+                self.printed_credits = {}
+        super().save(*args, **kwargs)
+
     @property
     def credit(self):
         """The printed credit. Uses only the reporter loaded with the photo (select_related it)."""
         if self.credit_reporter_id:
             return self.credit_reporter.name
         return self.credit_text
+
+    def credit_name_in(self, article_id):
+        """The credited reporter's name in the story ``article_id``: as printed when it came out, else her name now.
+        Uses only the reporter loaded with the photo."""
+        return self.printed_credits.get(str(article_id)) or self.credit_reporter.name
 
     @property
     def full_picture(self):
@@ -1322,6 +1339,7 @@ def keep_printed_reporter_names(sender, instance, raw=False, **kwargs):
     if old is None or old == instance.name:
         return
     keep_printed_byline_names(instance.pk, old)
+    keep_printed_credits(instance.pk, old)
 
 
 def keep_printed_byline_names(reporter_id, name):
@@ -1330,6 +1348,33 @@ def keep_printed_byline_names(reporter_id, name):
     now = timezone.now()
     out = Q(article__first_published_at__lte=now) | Q(article__status=Status.PUBLISHED, article__published_at__lte=now)
     Byline.objects.filter(out, reporter_id=reporter_id, printed_name="").update(printed_name=name)
+
+
+def keep_printed_credits(reporter_id, name):
+    """Give the photos credited to the reporter, for each story that has come out (live, or out once) showing them
+    (lead photo, photos, entries), the name ``name`` they were printed under, where they hold none yet for that story:
+    before a rename or a merge changes the credit they would show."""
+    now = timezone.now()
+    out = Article._base_manager.filter(  # the trash's stories included: one restored shows what was printed
+        Q(first_published_at__lte=now) | Q(status=Status.PUBLISHED, published_at__lte=now)
+    )
+    uses = {}
+    for rows in [
+        out.filter(lead_photo__credit_reporter_id=reporter_id).values_list("lead_photo_id", "pk"),
+        ArticlePhoto.objects.filter(photo__credit_reporter_id=reporter_id, article__in=out).values_list(
+            "photo_id", "article_id"
+        ),
+        ExperienceEntry.objects.filter(photo__credit_reporter_id=reporter_id, article__in=out).values_list(
+            "photo_id", "article_id"
+        ),
+    ]:
+        for photo_id, article_id in rows:
+            uses.setdefault(photo_id, set()).add(article_id)
+    photos = list(Photo.objects.filter(pk__in=list(uses)).only("pk", "printed_credits"))
+    for photo in photos:
+        for article_id in uses[photo.pk]:
+            photo.printed_credits.setdefault(str(article_id), name)
+    Photo.objects.bulk_update(photos, ["printed_credits"], batch_size=500)
 
 
 def keep_printed_names(organization_id, name):

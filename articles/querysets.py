@@ -443,6 +443,7 @@ def _photo_from_row(row, db, prefix="photo_", id_key=None):
         alt_text=row[f"{prefix}alt_text"],
         credit_text=row[f"{prefix}credit_text"],
         credit_reporter_id=credit_reporter_id,
+        printed_credits=_nested(row[f"{prefix}printed_credits"]) or {},
         rendition_set=_nested(row[f"{prefix}rendition_set"]) or [],
     )
 
@@ -510,6 +511,7 @@ PHOTO_FIELDS = {
     "photo_credit_text": "photo__credit_text",
     "photo_credit_reporter_id": "photo__credit_reporter_id",
     "photo_credit_name": "photo__credit_reporter__name",
+    "photo_printed_credits": "photo__printed_credits",
     "photo_rendition_set": "photo__rendition_set",
 }
 ENTRY_FIELDS = {
@@ -573,6 +575,7 @@ JSON_PARTS = {
             "credit_text": "photo__credit_text",
             "credit_reporter_id": "photo__credit_reporter_id",
             "credit_name": "photo__credit_reporter__name",
+            "printed_credits": "photo__printed_credits",
             "rendition_set": "photo__rendition_set",
         },
         _build_article_photos,

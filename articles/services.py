@@ -2970,12 +2970,12 @@ def merge_organizations(sources, target):
 def merge_reporters(sources, target):
     """Merge the reporters ``sources`` into ``target`` (a correspondent entered twice: by hand and by a manuscript's
     import, or with a typo such as 刘 敏 for 刘敏): their bylines and photo credits go to ``target``, their addresses
-    lead to its page (``FormerSlug``), a login of theirs becomes the target's, and they are deleted. The bylines of
-    stories that have come out keep the name they were printed under; a byline that would repeat one of the
+    lead to its page (``FormerSlug``), a login of theirs becomes the target's, and they are deleted. The bylines and
+    photo credits of stories that have come out keep the name they were printed under; a byline that would repeat one of the
     target's (the same story and role) is dropped. Refused (ValidationError) when ``target`` is among them, or when
     they would bring together two logins. Returns the number of bylines moved; the caller has the target's stories
     reindexed (bylines are searched by name)."""
-    from articles.models import Byline, FormerSlug, Photo, Reporter, keep_printed_byline_names
+    from articles.models import Byline, FormerSlug, Photo, Reporter, keep_printed_byline_names, keep_printed_credits
 
     sources = list(sources)
     ids = {source.pk for source in sources}
@@ -3003,6 +3003,7 @@ def merge_reporters(sources, target):
     with transaction.atomic():
         for source in sources:
             keep_printed_byline_names(source.pk, source.name)
+            keep_printed_credits(source.pk, source.name)
             # One byline per story and role: the target's (or one moved before) stays, the repeat goes.
             repeats = Byline.objects.filter(reporter=target, article=OuterRef("article"), role=OuterRef("role"))
             Byline.objects.filter(Exists(repeats), reporter=source).delete()

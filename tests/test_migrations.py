@@ -48,3 +48,13 @@ def test_the_release_before_printed_bylines_still_stores_bylines():
     byline = Byline.objects.create(article_id=article.pk, reporter_id=reporter.pk, role_id=role.pk, order=0)
 
     assert article.bylines.get(pk=byline.pk).printed_name == ""
+
+
+def test_the_release_before_printed_credits_still_stores_uploaded_photos():
+    """0036 added Photo.printed_credits, with a database default ({})."""
+    Photo = previous_release_model("0035_reporter_departure_ends_login", "Photo")
+    photo = Photo.objects.create(image="photos/2026/12/upload.jpg", width=800, height=600, alt_text="会场")
+
+    from articles.models import Photo as CurrentPhoto
+
+    assert CurrentPhoto.objects.get(pk=photo.pk).printed_credits == {}

@@ -4,11 +4,12 @@ reporters' list in the admin."""
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.urls import reverse
+from django.utils import timezone
 
 from articles import services
 from articles.models import Article, Byline, Reporter
 from tests.factories import ArticleFactory, BylineFactory, BylineRoleFactory, PhotoFactory, ReporterFactory
-from tests.views.pages import headlines_in, text_of
+from tests.views.pages import headlines_in, main_of, text_of
 
 pytestmark = pytest.mark.django_db
 
@@ -75,6 +76,24 @@ def test_merging_moves_the_bylines_and_address_to_the_one_kept(twice):
     assert sorted(headlines_in(page)) == sorted(["巾帼家政进万家", "家门口就业", "两个刘敏"])
     story = Article.objects.get(headline="家门口就业")
     assert "通讯员&nbsp;刘 敏" in text_of(client.get(story.get_absolute_url()).content.decode())
+
+
+def test_a_story_that_came_out_keeps_the_photo_credit_it_was_printed_under(twice):
+    """The credit under the duplicate's photo, in a story that had come out, took the kept one's name at the merge
+    while its byline kept the name printed; a story out later credits the one kept."""
+    client, kept, duplicate, photo = twice["client"], twice["kept"], twice["duplicate"], twice["photo"]
+    story = Article.objects.get(headline="家门口就业")
+    story.lead_photo = photo
+    story.save()
+    later = ArticleFactory(headline="合并之后", lead_photo=photo)
+
+    merge(client, [duplicate], target=kept)
+    client.logout()
+    later.status, later.published_at = "published", timezone.now()
+    later.save()
+
+    assert "摄影：刘 敏" in text_of(main_of(client.get(story.get_absolute_url())))
+    assert "摄影：刘敏" in text_of(main_of(client.get(later.get_absolute_url())))
 
 
 def test_the_duplicate_s_login_goes_to_the_one_kept(twice, make_reporter_user):

@@ -128,15 +128,17 @@ def local_iso(value):
 PHOTO_SIZES = "(max-width: 40em) 100vw, 36em"
 
 
-def photo_figure_html(photo, caption, eager=False):
-    """A captioned photo of the article page: ``<figure class="photo">`` with its ``<picture>`` and a caption and
-    credit line when there is one (the credited reporter's name, else the credit text in brackets)."""
+def photo_figure_html(photo, caption, eager=False, article_id=None):
+    """A captioned photo of the article ``article_id``'s page: ``<figure class="photo">`` with its ``<picture>`` and
+    a caption and credit line when there is one (the credited reporter's name as that story printed it, else the
+    credit text in brackets)."""
     picture = photo_picture(photo, PHOTO_SIZES, eager)
     figcaption = ""
     if caption or photo.credit:
         if photo.credit_reporter_id:
             # As {% blocktranslate %} does: the name escaped, the translated text as it is.
-            credit = markup(gettext("Photo: %(credit)s") % {"credit": cards.escape(photo.credit_reporter.name)})
+            name = photo.credit_name_in(article_id)
+            credit = markup(gettext("Photo: %(credit)s") % {"credit": cards.escape(name)})
             credit = format_markup(' <span class="credit">{}</span>', credit)
         elif photo.credit_text:
             credit = format_markup(' <span class="credit">（{}）</span>', photo.credit_text)
@@ -151,10 +153,11 @@ def photo_figure_html(photo, caption, eager=False):
 
 
 @register.simple_tag
-def photo_figure(photo, caption, eager=False):
-    """``{% photo_figure photo caption eager=True %}``: a photo with its caption and credit (``photo_figure_html``);
-    ``eager`` for the first photo on the page (loaded at once, with high priority)."""
-    return photo_figure_html(photo, caption, eager)
+def photo_figure(photo, caption, eager=False, article_id=None):
+    """``{% photo_figure photo caption eager=True article_id=article.pk %}``: a photo with its caption and credit in
+    the story ``article_id`` (``photo_figure_html``); ``eager`` for the first photo on the page (loaded at once, with
+    high priority)."""
+    return photo_figure_html(photo, caption, eager, article_id)
 
 
 @register.simple_tag
@@ -193,7 +196,7 @@ def experience_entry(entry, body_photos, is_preview=False):
         entry.title,
         format_markup('<p class="entry-highlight">{}</p>', entry.highlight) if entry.highlight else "",
         responsive_images(entry.body, body_photos),
-        photo_figure_html(entry.photo, entry.caption) if entry.photo else "",
+        photo_figure_html(entry.photo, entry.caption, article_id=entry.article_id) if entry.photo else "",
     )
 
 
@@ -702,7 +705,9 @@ def article_story(article, is_preview, body_photos, oral_entries, written_entrie
         # A caption still waiting for its photo is left out, as is the lead photo (shown above already); the first
         # photo of a story without a lead photo is loaded at once.
         if item.photo_id and item.photo_id != article.lead_photo_id:
-            photos.append(photo_figure_html(item.photo, item.caption, eager=index == 0 and not lead_photo))
+            photos.append(
+                photo_figure_html(item.photo, item.caption, eager=index == 0 and not lead_photo, article_id=article.pk)
+            )
     return markup(
         ARTICLE_STORY_HTML.format(
             kicker=format_markup('<p class="kicker">{}</p>', article.kicker) if article.kicker else "",
@@ -713,7 +718,9 @@ def article_story(article, is_preview, body_photos, oral_entries, written_entrie
             section=escape(article.section.name),
             published=published,
             print_reference=print_reference,
-            lead_photo=photo_figure_html(lead_photo, article.lead_photo_caption, eager=True) if lead_photo else "",
+            lead_photo=photo_figure_html(lead_photo, article.lead_photo_caption, eager=True, article_id=article.pk)
+            if lead_photo
+            else "",
             dateline=dateline,
             pull_quote=format_markup('<blockquote class="pull-quote"><p>{}</p></blockquote>', article.pull_quote)
             if article.pull_quote
