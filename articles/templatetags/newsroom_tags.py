@@ -469,12 +469,13 @@ def article_feeds(article, is_preview=False):
     owners = [("section", article.section.slug, article.section.name)]
     if not is_preview:
         owners += [("topic", topic.slug, topic.title) for topic in article.topics.all()]  # read with the article
+    rss_title, atom_title = gettext("%(title)s (RSS)"), gettext("%(title)s (Atom)")  # looked up once a page
     return "".join(
         ARTICLE_HEAD_FEEDS_HTML.format(
             rss=escape(cards.slug_url(f"feeds:{kind}_rss", slug)),
             atom=escape(cards.slug_url(f"feeds:{kind}_atom", slug)),
-            rss_title=escape(gettext("%(title)s (RSS)") % {"title": title}),
-            atom_title=escape(gettext("%(title)s (Atom)") % {"title": title}),
+            rss_title=escape(rss_title % {"title": title}),
+            atom_title=escape(atom_title % {"title": title}),
         )
         for kind, slug, title in owners
     )
