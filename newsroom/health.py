@@ -80,7 +80,10 @@ def _check_media():
     if not isinstance(default_storage, FileSystemStorage):
         return None
     folder = Path(default_storage.location)
-    existing = next((path for path in (folder, *folder.parents) if path.exists()), None)
+    # The nearest of the folder and its parents that is there, a symbolic link counted even when it names nothing
+    # (the photos' disk not mounted): Django cannot make a folder through a broken link, however writable the
+    # link's own folder is.
+    existing = next((path for path in (folder, *folder.parents) if os.path.lexists(path)), None)
     if existing is None or not existing.is_dir():
         return f"error: MEDIA_ROOT {folder} is not a folder"
     if not os.access(existing, os.W_OK | os.X_OK):

@@ -225,3 +225,43 @@ def test_a_media_folder_not_made_yet_is_fine(client, settings, tmp_path):
     response, body = health(client)
 
     assert body["checks"]["media"] == "ok" and body["status"] == "ok"
+
+
+@pytest.mark.django_db
+def test_a_media_folder_through_a_broken_link_reports_degraded(client, settings, tmp_path):
+    """MEDIA_ROOT a symbolic link to the photos' disk (articles/backups.py restores through one), that disk not
+    mounted: the link names nothing, Django cannot make the folder and every upload fails. The link's own folder
+    can be written to, which is no sign that the uploads can."""
+    link = tmp_path / "media"
+    link.symlink_to(tmp_path / "photos-disk" / "media")  # not there: the disk is not mounted
+    settings.MEDIA_ROOT = str(link)
+
+    response, body = health(client)
+
+    assert response.status_code == 200
+    assert body["status"] == "degraded"
+    assert body["checks"]["media"].startswith(f"error: MEDIA_ROOT {link} ")
+
+
+@pytest.mark.django_db
+def test_a_media_folder_under_a_broken_link_reports_degraded(client, settings, tmp_path):
+    """The same with the link higher up the path (MEDIA_ROOT made under a linked folder)."""
+    link = tmp_path / "srv"
+    link.symlink_to(tmp_path / "unmounted")
+    settings.MEDIA_ROOT = str(link / "newsroom" / "media")
+
+    response, body = health(client)
+
+    assert body["status"] == "degraded" and body["checks"]["media"].startswith("error: MEDIA_ROOT ")
+
+
+@pytest.mark.django_db
+def test_a_media_folder_through_a_link_to_a_folder_is_fine(client, settings, tmp_path):
+    (tmp_path / "photos-disk").mkdir()
+    link = tmp_path / "media"
+    link.symlink_to(tmp_path / "photos-disk")
+    settings.MEDIA_ROOT = str(link)
+
+    response, body = health(client)
+
+    assert body["checks"]["media"] == "ok" and body["status"] == "ok"
