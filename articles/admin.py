@@ -1861,19 +1861,38 @@ def merge_action(model_admin, request, *, action, sources, form_class, merge, re
     return TemplateResponse(request, f"admin/{opts.app_label}/{opts.model_name}/merge.html", context)
 
 
-class OrganizationMergeForm(forms.Form):
+class MergeTargetForm(forms.Form):
+    """The choice of the one merged ones become (``target``), among all of them: the autocomplete box offers those
+    being merged too (it knows nothing of this page), so one of them chosen is refused by name (``merged_itself``)
+    and stays shown in the box, rather than as Django's "not one of the available choices"."""
+
+    merged_itself = ""
+
+    def __init__(self, *args, exclude=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.merged = {source.pk for source in exclude}
+
+    def clean_target(self):
+        target = self.cleaned_data["target"]
+        if target.pk in self.merged:
+            raise forms.ValidationError(self.merged_itself % {"name": target.name}, code="merged_itself")
+        return target
+
+
+class OrganizationMergeForm(MergeTargetForm):
     target = forms.ModelChoiceField(
         label=_("Merge into"),
         queryset=Organization.objects.none(),
         help_text=_("The organisation they become: it keeps its name and address; theirs lead to it."),
     )
+    merged_itself = _("%(name)s is one of the organisations being merged: choose the one they become.")
 
     def __init__(self, *args, exclude=(), admin_site=None, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, exclude=exclude, **kwargs)
         target = self.fields["target"]
         if admin_site is not None:  # found by typing (3,000 organisations), as a parent organisation is
             target.widget = AutocompleteSelect(Organization._meta.get_field("parent"), admin_site)
-        target.queryset = Organization.objects.exclude(pk__in=[o.pk for o in exclude]).order_by("name")
+        target.queryset = Organization.objects.order_by("name")
 
 
 class OrganizationAdminForm(MadeSlugFormMixin, forms.ModelForm):
@@ -1890,19 +1909,20 @@ def reporter_label(reporter):
     return f"{reporter.name}（{reporter.affiliation}）" if reporter.affiliation else reporter.name
 
 
-class ReporterMergeForm(forms.Form):
+class ReporterMergeForm(MergeTargetForm):
     target = forms.ModelChoiceField(
         label=_("Merge into"),
         queryset=Reporter.objects.none(),
         help_text=_("The reporter they become: it keeps its name, page and details; their pages lead to it."),
     )
+    merged_itself = _("%(name)s is one of the reporters being merged: choose the one they become.")
 
     def __init__(self, *args, exclude=(), admin_site=None, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, exclude=exclude, **kwargs)
         target = self.fields["target"]
         if admin_site is not None:  # found by typing (2,000 reporters), as a photo's photographer is
             target.widget = AutocompleteSelect(Photo._meta.get_field("credit_reporter"), admin_site)
-        target.queryset = Reporter.objects.exclude(pk__in=[r.pk for r in exclude]).order_by("name")
+        target.queryset = Reporter.objects.order_by("name")
         target.label_from_instance = reporter_label
 
 

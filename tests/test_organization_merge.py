@@ -96,3 +96,16 @@ def test_a_version_naming_a_merged_organisation_is_restored_with_the_one_kept(tw
     entries = {entry.title: entry.organization for entry in story.experience_entries.all()}
     assert entries == {"巾帼家政": county, "家门口就业": county}
     assert "未恢复" not in story.transitions.get().comment
+
+
+def test_choosing_one_of_those_merged_is_refused_by_name(twice):
+    """The box offers every organisation, those being merged too: one of them chosen, the page says so by name and
+    merges nothing."""
+    client, duplicate = twice["client"], twice["duplicate"]
+
+    response = merge(client, [duplicate], target=duplicate)
+
+    assert response.status_code == 200
+    assert "白沙县妇联是要合并的组织之一，请选择合并后保留的那一个。" in response.content.decode()
+    assert Organization.objects.filter(pk=duplicate.pk).exists()
+    assert ExperienceEntry.objects.filter(organization=duplicate).count() == 2

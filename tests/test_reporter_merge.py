@@ -216,3 +216,18 @@ def test_a_version_is_restored_with_the_one_kept_after_it_takes_the_merged_one_s
     assert [(b.reporter, b.shown_name) for b in story.bylines.all()] == [(kept, "刘敏")]
     assert "未恢复" not in story.transitions.get().comment
     assert client.get("/reporters/liu-min/").status_code == 200
+
+
+def test_choosing_one_of_those_merged_is_refused_by_name(twice):
+    """The box offers every reporter, those being merged too (the drop-down left them out): one of them chosen, the
+    page says that it is merged itself, keeps it in the box, and merges nothing; Django's "not one of the available
+    choices" named no reason and emptied the box."""
+    client, duplicate = twice["client"], twice["duplicate"]
+
+    response = merge(client, [duplicate], target=duplicate)
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "刘 敏是要合并的记者之一，请选择合并后保留的那一位。" in page
+    assert f'<option value="{duplicate.pk}" selected>刘 敏</option>' in page
+    assert Byline.objects.filter(reporter=duplicate).count() == 3 and Reporter.objects.filter(pk=duplicate.pk).exists()
