@@ -285,10 +285,10 @@ def share_choices(rows, name, field):
     if isinstance(widget, PreloadedAutocompleteSelect):
         chosen = {str(row[name].value()) for row in rows} - {str(value) for value in field.empty_values}
         key = field.to_field_name or "pk"
-        labels = {
-            str(getattr(item, key)): field.label_from_instance(item)
-            for item in field.queryset.filter(**{f"{key}__in": chosen})
-        }
+        # As the box's answers label them (NewsroomAutocompleteView): a reporter with where she works.
+        model_admin = widget.admin_site._registry.get(field.queryset.model)
+        label = getattr(model_admin, "autocomplete_label", None) or field.label_from_instance
+        labels = {str(getattr(item, key)): label(item) for item in field.queryset.filter(**{f"{key}__in": chosen})}
         for row in rows:
             row_field = row.fields[name]
             getattr(row_field.widget, "widget", row_field.widget).preloaded_labels = labels

@@ -187,6 +187,18 @@ def test_admin_opens_changelist_add_and_change_pages(admin_client, model):
     assert str(obj) in response.content.decode()
 
 
+def test_a_byline_box_names_the_reporter_chosen_as_its_answers_do(admin_client):
+    """The byline box's answers tell namesakes apart by where they work (刘敏（白沙县妇联）); once saved, the story's
+    page showed the chosen one as a bare 刘敏 again, as if another might have been meant."""
+    article = ArticleFactory()
+    kept = ReporterFactory(name="刘敏", affiliation="白沙县妇联")
+    BylineFactory(article=article, reporter=kept)
+
+    html = admin_client.get(admin_url(article, "change", article.pk)).content.decode()
+
+    assert f'<option value="{kept.pk}" selected>刘敏（白沙县妇联）</option>' in html
+
+
 def test_article_change_page_shows_its_inlines_and_the_rich_text_editor(admin_client):
     article = ArticleFactory(body="<p>正文</p>")
     BylineFactory(article=article, reporter=ReporterFactory(name="李晓萌"))
