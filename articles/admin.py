@@ -1867,10 +1867,16 @@ class MergeTargetForm(forms.Form):
     and stays shown in the box, rather than as Django's "not one of the available choices"."""
 
     merged_itself = ""
+    found_as = None  # (model, foreign key) whose autocomplete box finds the one kept: the same answers
 
-    def __init__(self, *args, exclude=(), **kwargs):
+    def __init__(self, *args, exclude=(), admin_site=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.merged = {source.pk for source in exclude}
+        target = self.fields["target"]
+        if admin_site is not None:  # found by typing (thousands of them), not in a drop-down of every one
+            model, field_name = self.found_as
+            target.widget = AutocompleteSelect(model._meta.get_field(field_name), admin_site)
+        target.queryset = target.queryset.model.objects.order_by("name")
 
     def clean_target(self):
         target = self.cleaned_data["target"]
@@ -1886,13 +1892,7 @@ class OrganizationMergeForm(MergeTargetForm):
         help_text=_("The organisation they become: it keeps its name and address; theirs lead to it."),
     )
     merged_itself = _("%(name)s is one of the organisations being merged: choose the one they become.")
-
-    def __init__(self, *args, exclude=(), admin_site=None, **kwargs):
-        super().__init__(*args, exclude=exclude, **kwargs)
-        target = self.fields["target"]
-        if admin_site is not None:  # found by typing (3,000 organisations), as a parent organisation is
-            target.widget = AutocompleteSelect(Organization._meta.get_field("parent"), admin_site)
-        target.queryset = Organization.objects.order_by("name")
+    found_as = (Organization, "parent")
 
 
 class OrganizationAdminForm(MadeSlugFormMixin, forms.ModelForm):
@@ -1916,14 +1916,11 @@ class ReporterMergeForm(MergeTargetForm):
         help_text=_("The reporter they become: it keeps its name, page and details; their pages lead to it."),
     )
     merged_itself = _("%(name)s is one of the reporters being merged: choose the one they become.")
+    found_as = (Photo, "credit_reporter")
 
-    def __init__(self, *args, exclude=(), admin_site=None, **kwargs):
-        super().__init__(*args, exclude=exclude, **kwargs)
-        target = self.fields["target"]
-        if admin_site is not None:  # found by typing (2,000 reporters), as a photo's photographer is
-            target.widget = AutocompleteSelect(Photo._meta.get_field("credit_reporter"), admin_site)
-        target.queryset = Reporter.objects.order_by("name")
-        target.label_from_instance = reporter_label
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["target"].label_from_instance = reporter_label
 
 
 class ReporterAdminForm(MadeSlugFormMixin, CheckedImageFormMixin, forms.ModelForm):
