@@ -57,6 +57,17 @@ class AtomWithAuthors(feedgenerator.Atom1Feed):
             handler.endElement("author")
 
 
+def photo_enclosures(photo):
+    """The enclosure of ``photo`` as the pages share it (``absolute_share_image``), [] without one: read from the photo
+    loaded with the item, no query."""
+    image = absolute_share_image(photo, _absolute_urls.get())
+    if image is None:
+        return []
+    url = image[0]
+    mime_type = mimetypes.guess_type(url)[0] or "image/jpeg"
+    return [feedgenerator.Enclosure(url, "0", mime_type)]
+
+
 class ArticleFeed(Feed):
     """The latest published articles. Subclasses narrow the articles to one object's."""
 
@@ -125,12 +136,7 @@ class ArticleFeed(Feed):
         else its entries' first), as the pages share it (the 1,200-pixel rendition), for feed readers that show a
         picture with each item; read from the row (``for_feed``). Its size in bytes is not stored: 0, as RSS
         practice asks when it is unknown."""
-        image = absolute_share_image(shared_photo(article), _absolute_urls.get())
-        if image is None:
-            return []
-        url = image[0]
-        mime_type = mimetypes.guess_type(url)[0] or "image/jpeg"
-        return [feedgenerator.Enclosure(url, "0", mime_type)]
+        return photo_enclosures(shared_photo(article))
 
     def item_extra_kwargs(self, article):
         # The bylines were prefetched in byline order by for_listing(); .all() runs no query.
@@ -217,7 +223,8 @@ class OrganizationFeed(ArticleFeed):
         return get_object_or_404(Organization.objects.with_published_entries(), slug=slug)  # as its page
 
     def items(self, organization):
-        return ExperienceEntry.objects.listed().of_organization(organization).for_listing()[:FEED_ITEMS]
+        entries = ExperienceEntry.objects.listed().of_organization(organization).for_listing()
+        return entries.select_related("photo")[:FEED_ITEMS]  # the photo with its renditions, for the enclosure
 
     def title(self, organization):
         return plain(
@@ -250,7 +257,8 @@ class OrganizationFeed(ArticleFeed):
         return [plain(entry.get_form_display())]
 
     def item_enclosures(self, entry):
-        return []
+        """The entry's own photo, as an article's item carries its shared photo (the 1,200-pixel rendition)."""
+        return photo_enclosures(entry.photo)
 
     def item_extra_kwargs(self, entry):
         return {"authors": []}

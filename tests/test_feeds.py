@@ -1,6 +1,7 @@
 """RSS and Atom feeds: what they list, every author, exact times, nothing unpublished, no broken XML."""
 
 import html
+import io
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -542,8 +543,40 @@ def test_organisation_feed_queries_do_not_grow_with_entries(client, django_asser
 
     organization = OrganizationFactory()
     for _ in range(n):
-        ExperienceEntryFactory(article=ArticleFactory(published=True), organization=organization)
+        ExperienceEntryFactory(article=ArticleFactory(published=True), organization=organization, photo=PhotoFactory())
 
-    with django_assert_num_queries(2):  # the organisation, then its entries with their stories
+    with django_assert_num_queries(2):  # the organisation, then its entries with their stories and photos
         response = client.get(reverse(f"feeds:organization_{fmt}", args=[organization.slug]))
-    assert len(feedparser.parse(response.content).entries) == n
+    entries = feedparser.parse(response.content).entries
+    assert len(entries) == n and all(len(entry.enclosures) == 1 for entry in entries)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_an_organisation_feed_item_carries_its_entrys_photo(client, rf, settings, fmt):
+    """An organisation's feed gave no item an enclosure, even for an entry printed with a photo: a bare line in a
+    feed reader where the article feeds show a picture. An entry's item now carries its photo as the pages share
+    one (the 1,200-pixel rendition); an entry without a photo still has none."""
+    from django.core.files.base import ContentFile
+    from django.views.static import serve
+    from PIL import Image
+
+    from tests.factories import OrganizationFactory, image_bytes
+
+    county = OrganizationFactory(short_name="白沙县妇联")
+    photo = PhotoFactory(image=ContentFile(image_bytes("JPEG", size=(2400, 1600)), name="a.jpg"), renditions=True)
+    article = ArticleFactory(published=True)
+    ExperienceEntryFactory(article=article, organization=county, title="有图经验", photo=photo, order=1)
+    ExperienceEntryFactory(article=article, organization=county, title="无图经验", order=2)
+
+    parsed = parse(client, reverse(f"feeds:organization_{fmt}", args=[county.slug]))
+
+    by_title = {text(entry, "title"): entry for entry in parsed.entries}
+    assert by_title["白沙县妇联：无图经验"].enclosures == []
+    [enclosure] = by_title["白沙县妇联：有图经验"].enclosures
+    assert enclosure.type == "image/jpeg" and enclosure.href.endswith("/full-1200.jpg")
+    path = enclosure.href.removeprefix(f"http://testserver{settings.MEDIA_URL}")
+    response = serve(rf.get(enclosure.href), path, document_root=settings.MEDIA_ROOT)  # as the media server does
+    assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
+    with Image.open(io.BytesIO(b"".join(response.streaming_content))) as image:
+        assert image.format == "JPEG" and image.width == 1200
