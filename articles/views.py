@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.core.validators import slug_re
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Count, DateTimeField, F, Func, IntegerField, Max, Min, OuterRef, Subquery
 from django.db.models.functions import Trunc
@@ -645,9 +646,31 @@ class ExperienceEntryListView(ListView):
     paginate_by = 20
     paginator_class = SeekPaginator
 
-    def get_queryset(self):
+    def get(self, request, *args, **kwargs):
         organizations, years, _next = experience_filter_choices()
-        self.form = ExperienceEntryFilterForm(self.request.GET, organizations=organizations, years=years)
+        self.form = ExperienceEntryFilterForm(request.GET, organizations=organizations, years=years)
+        moved_to = self.renamed_organization()
+        if moved_to is not None:
+            # An old link to an organisation whose slug has changed since: to the same filters at its new slug, as
+            # its page's old address leads to its page (follows_former_slugs); the other parameters are kept.
+            params = request.GET.copy()
+            params["organization"] = moved_to
+            return HttpResponsePermanentRedirect(f"{request.path}?{params.urlencode()}")
+        return super().get(request, *args, **kwargs)
+
+    def renamed_organization(self):
+        """The current slug of the organisation the filter names by a former slug (``FormerSlug``), when it is one
+        of the filter's choices; else None. Looked up only for a value the form refused that is a slug at all: one
+        query, and no stray string (a NUL byte) reaches the database."""
+        if "organization" not in self.form.errors:
+            return None
+        slug = self.request.GET.get("organization", "")
+        if len(slug) > FormerSlug._meta.get_field("slug").max_length or not slug_re.fullmatch(slug):
+            return None
+        current = FormerSlug.current_slug(Organization, slug)
+        return current if current in self.form.fields["organization"].choices.values else None
+
+    def get_queryset(self):
         filters = self.filters = self.form.filters()
         # Every filter's value is one of the form's choices: safe in a cache key.
         self.count_key = "experience:" + "&".join(f"{name}={value}" for name, value in sorted(filters.items()))

@@ -9,6 +9,7 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
+from articles.models import Organization
 from tests.factories import ArticleFactory, ExperienceEntryFactory, OrganizationFactory
 from tests.views.pages import MENU_QUERIES, UNPUBLISHED, entry_titles_in, main_of, text_of
 
@@ -237,3 +238,34 @@ def test_a_postgresql_without_the_pinyin_collation_fails_the_database_check(monk
     assert checks.pinyin_collation(databases=["default"]) == []
     monkeypatch.setattr(checks, "PINYIN_COLLATION", "zh-x-no-such-collation")
     assert [error.id for error in checks.pinyin_collation(databases=["default"])] == ["articles.E001"]
+
+
+def test_an_old_link_to_a_renamed_organisation_leads_to_its_entries(client, entries):
+    """An organisation's slug changed (its page's old address leads to the new one), but an old link to the index
+    filtered by it, ?organization=<old slug>, said the filter could not be applied (未按其筛选：单位) and showed every
+    entry. It now leads for good (301) to the same filters at the new slug."""
+    county = Organization.objects.get(slug="baisha")
+    county.slug = "baisha-xian"
+    county.save()
+
+    response = client.get(f"{URL}?form=written&organization=baisha&page=1")
+
+    assert response.status_code == 301
+    assert response["Location"] == f"{URL}?form=written&organization=baisha-xian&page=1"
+    followed = client.get(response["Location"])
+    assert titles(followed) == ["县级书面"]
+    assert "未按其筛选" not in followed.content.decode()
+
+
+def test_an_old_link_to_a_renamed_organisation_with_nothing_published_is_not_redirected(client, entries):
+    """Its new slug is no filter's choice (and would give away the address of an organisation not public yet)."""
+    hidden = OrganizationFactory(slug="qingshan")
+    ExperienceEntryFactory(article=ArticleFactory(), organization=hidden)  # a draft only
+    hidden.slug = "qingshan-zhen"
+    hidden.save()
+
+    response = client.get(f"{URL}?organization=qingshan&form=oral")
+
+    assert response.status_code == 200
+    assert titles(response) == ["市级口头", "镇级口头"]
+    assert "未按其筛选：单位。" in response.content.decode()
