@@ -277,6 +277,133 @@ def _read_upload(uploaded):
     return data
 
 
+# A JPEG cut short in transfer (a camera's card, a phone's upload cut off) that still ends with an end-of-image
+# marker decodes without an error: libjpeg fills what is missing with grey, and the page shows a photo half grey.
+# Its structure shows some of it: a progressive JPEG then lacks the scans that would have followed. A sequential one
+# (one scan: what cameras and phones write) is decoded from its scan with the end marker replaced by
+# _JPEG_FILLER: a whole scan is decoded before the filler is reached, one cut short takes the filler as image data
+# and runs out before its last row, which Pillow refuses (LOAD_TRUNCATED_IMAGES stays False). A cut within the last
+# few hundred bytes (the filler completes it) or within a progressive JPEG's last scan (a refinement only) passes.
+_JPEG_MARKER_AFTER_SCAN = re.compile(rb"\xff[\x01-\xcf\xd8-\xfe]")  # not a stuffed 0xFF, a restart marker or fill
+_JPEG_FILLER = bytes(64)
+_JPEG_PROGRESSIVE_FRAMES = {0xC2, 0xC6, 0xCA, 0xCE}
+
+
+def _jpeg_layout(data):
+    """Follow a JPEG's markers to the end of its first picture: (the offset of the end-of-image marker, the frame
+    marker, the frame's component ids, the scans as (component ids, first and last coefficient, last bit)), or None
+    when the data ends before that marker or its structure cannot be followed (the decoder then decides)."""
+    position, frame, components, scans = 2, None, [], []
+    try:
+        while position + 2 <= len(data):
+            if data[position] != 0xFF:
+                return None
+            marker = data[position + 1]
+            if marker == 0xFF:  # a fill byte
+                position += 1
+            elif marker == 0xD9:
+                return position, frame, components, scans
+            elif 0xD0 <= marker <= 0xD7 or marker == 0x01:  # markers without a length
+                position += 2
+            else:
+                length = int.from_bytes(data[position + 2 : position + 4], "big")
+                segment = data[position + 4 : position + 2 + length]
+                if length < 2 or len(segment) != length - 2:
+                    return None
+                position += 2 + length
+                if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):  # a frame, not DHT, JPG or DAC
+                    frame, components = marker, [segment[6 + 3 * index] for index in range(segment[5])]
+                elif marker == 0xDA:
+                    count = segment[0]
+                    first, last, bits = segment[1 + 2 * count : 4 + 2 * count]
+                    scans.append(([segment[1 + 2 * index] for index in range(count)], first, last, bits & 0x0F))
+                    found = _JPEG_MARKER_AFTER_SCAN.search(data, position)
+                    if found is None:
+                        return None
+                    position = found.start()
+    except (IndexError, ValueError):
+        return None
+    return None
+
+
+def _jpeg_scans_missing(frame, components, scans):
+    """Whether the picture's scans leave a component (or, progressive, a coefficient's last bits) without data."""
+    if frame not in _JPEG_PROGRESSIVE_FRAMES:
+        return not set(components) <= {component for ids, *_ in scans for component in ids}
+    finished = {
+        (component, coefficient)
+        for ids, first, last, bit in scans
+        if bit == 0
+        for component in ids
+        for coefficient in range(first, last + 1)
+    }
+    return any((component, coefficient) not in finished for component in components for coefficient in range(64))
+
+
+class _JpegSource(io.RawIOBase):
+    """The bytes of a JPEG up to ``end``, then ``filler``, read as a file without copying the upload; ``ran_out``
+    tells whether the decoder asked for more than there is."""
+
+    def __init__(self, data, end, filler=b""):
+        super().__init__()
+        self._head, self._filler = memoryview(data)[:end], filler
+        self._size = end + len(filler)
+        self._position = 0
+        self.ran_out = False
+
+    def readable(self):
+        return True
+
+    def seekable(self):
+        return True
+
+    def tell(self):
+        return self._position
+
+    def seek(self, offset, whence=io.SEEK_SET):
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._position, io.SEEK_END: self._size}[whence]
+        self._position = max(0, base + offset)
+        return self._position
+
+    def readinto(self, buffer):
+        count = max(0, min(len(buffer), self._size - self._position))
+        if not count:
+            self.ran_out = self.ran_out or len(buffer) > 0
+            return 0
+        start, head = self._position, len(self._head)
+        from_head = max(0, min(count, head - start))
+        buffer[:from_head] = self._head[start : start + from_head]
+        skip = max(0, start - head)
+        buffer[from_head:count] = self._filler[skip : skip + count - from_head]
+        self._position += count
+        return count
+
+
+def _truncated_refusal():
+    return _refused(
+        _(
+            "The photo file is incomplete: it was cut short while it was copied or sent, and part of the picture "
+            "would show grey. Copy or export it again from the camera or phone and upload that."
+        ),
+        "truncated",
+    )
+
+
+def _jpeg_source(data):
+    """What the decoder reads of a JPEG (see _JPEG_FILLER), or a refusal when scans are missing."""
+    layout = _jpeg_layout(data)
+    if layout is None:
+        return _JpegSource(data, len(data))
+    end, frame, components, scans = layout
+    if _jpeg_scans_missing(frame, components, scans):
+        raise _truncated_refusal()
+    if len(scans) != 1 or frame in _JPEG_PROGRESSIVE_FRAMES:
+        return _JpegSource(data, len(data))
+    while data[end - 1] == 0xFF:  # fill bytes before the marker: the filler must not follow them as a marker
+        end -= 1
+    return _JpegSource(data, end, _JPEG_FILLER)
+
+
 def _decode_upload(data):
     """Open and fully decode image bytes, or raise ValidationError; returns the loaded Pillow image (close it)."""
     max_pixels = settings.NEWSROOM_MAX_IMAGE_PIXELS
@@ -315,12 +442,15 @@ def _decode_upload(data):
                 _check_metadata(header.info)
                 if image_format == "PNG":
                     header.verify()  # every chunk's checksum, the ones after the image data included
-            image = Image.open(io.BytesIO(data), formats=[image_format if image_format != "MPO" else "JPEG"])
+            source = _jpeg_source(data) if image_format in ("JPEG", "MPO") else io.BytesIO(data)
+            image = Image.open(source, formats=[image_format if image_format != "MPO" else "JPEG"])
             try:
                 image.load()
                 _check_metadata(image.info)
             except BaseException:
                 image.close()
+                if getattr(source, "ran_out", False):  # the data ended before the picture did
+                    raise _truncated_refusal() from None
                 raise
     except ValidationError:
         raise
@@ -360,7 +490,7 @@ def check_image_upload(uploaded):
 
     The format is decided by decoding the content, not by the file's name. Oversized and empty files, other
     formats (SVG, HTML, PDF, GIF, TIFF, BMP...), decompression bombs, truncated and corrupt images (a PNG chunk
-    with a wrong checksum) and metadata bombs are refused with a message for the person uploading.
+    with a wrong checksum, a JPEG cut short though it ends with an end marker) and metadata bombs are refused with a message for the person uploading.
     """
     data = _read_upload(uploaded)
     with full_size_image_slot(), _decode_upload(data) as image:

@@ -16,7 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError
 from django.urls import reverse
 from django.utils import timezone, translation
-from PIL import Image, ImageCms, PngImagePlugin
+from PIL import Image, ImageCms, ImageFilter, PngImagePlugin
 
 from articles import services
 from articles.models import Photo, Rendition
@@ -99,6 +99,37 @@ def encoded(image, image_format, **options):
     return buffer.getvalue()
 
 
+def camera_photo(size=(320, 240)):
+    """A picture with a photo's detail (noise, a gradient, a blur): its JPEG scan data is most of the file."""
+    grain = Image.effect_noise(size, 60).convert("L")
+    light = Image.linear_gradient("L").resize(size)
+    return Image.merge("RGB", (grain, light, grain.point(lambda value: 255 - value))).filter(
+        ImageFilter.GaussianBlur(1)
+    )
+
+
+def camera_exif():
+    exif = Image.Exif()
+    exif[0x010F], exif[0x0112] = "Canon", 6  # the camera's maker, and "turn it to be upright"
+    return exif.tobytes()
+
+
+# Good JPEGs as cameras, phones and editing software write them.
+GOOD_JPEGS = {
+    "baseline": {},
+    "progressive": {"progressive": True},
+    "with exif": {"exif": camera_exif()},
+    "optimized tables, 4:4:4": {"optimize": True, "subsampling": 0, "quality": 95},
+    "restart markers": {"restart_marker_rows": 1},
+    "progressive with exif": {"progressive": True, "exif": camera_exif()},
+}
+
+
+def cut_short(data, fraction=0.5):
+    """A JPEG cut off in transfer, ended with an end-of-image marker (FF D9) as some tools and cameras leave it."""
+    return data[: int(len(data) * fraction)] + b"\xff\xd9"
+
+
 def animated_webp():
     frames = [Image.new("RGB", (20, 20), color) for color in ("red", "blue")]
     return encoded(frames[0], "WEBP", save_all=True, append_images=frames[1:])
@@ -106,6 +137,10 @@ def animated_webp():
 
 FORMAT = "%(kind)s files are not accepted. Upload a photo in JPEG, PNG or WebP format."
 DAMAGED = "The photo is damaged or incomplete. Export or copy it again."
+TRUNCATED = (
+    "The photo file is incomplete: it was cut short while it was copied or sent, and part of the picture would show "
+    "grey. Copy or export it again from the camera or phone and upload that."
+)
 NOT_A_PHOTO = (
     "The file is not a readable photo. It may be damaged or not an image at all: open it in an image viewer to check, "
     "or save it again as JPEG and upload that."
@@ -134,6 +169,30 @@ def heic_header():
 REFUSED = {
     "bomb: header claims 100k x 100k": ("大图.png", png_claiming(100_000, 100_000), "image/png", (BOMB, {"limit": 60})),
     "truncated jpeg": ("a.jpg", truncated_jpeg(), "image/jpeg", (DAMAGED, {})),
+    "jpeg cut short, an end marker appended": (
+        "会场.jpg",
+        cut_short(encoded(camera_photo(), "JPEG")),
+        "image/jpeg",
+        (TRUNCATED, {}),
+    ),
+    "jpeg cut short near its end, an end marker appended": (
+        "会场.jpg",
+        cut_short(encoded(camera_photo(), "JPEG", exif=camera_exif()), 0.95),
+        "image/jpeg",
+        (TRUNCATED, {}),
+    ),
+    "jpeg cut short in its picture data": (
+        "会场.jpg",
+        cut_short(encoded(camera_photo(), "JPEG"))[:-2],
+        "image/jpeg",
+        (TRUNCATED, {}),
+    ),
+    "progressive jpeg cut short, an end marker appended": (
+        "会场.jpg",
+        cut_short(encoded(camera_photo(), "JPEG", progressive=True)),
+        "image/jpeg",
+        (TRUNCATED, {}),
+    ),
     "png with a wrong checksum": ("a.png", png_with_bad_checksum(), "image/png", (DAMAGED, {})),
     "png text-chunk bomb": ("a.png", png_with_text_bomb(), "image/png", (METADATA, {"block": "text"})),
     "jpeg with a 2 MB colour profile": (
@@ -215,6 +274,38 @@ def test_bad_file_is_refused_with_its_message_and_leaves_nothing(
     assert text == message(expected[0], **expected[1])
     assert not Photo.objects.exists() and not Rendition.objects.exists()
     assert stored_files(media_root) == []
+
+
+def test_a_jpeg_cut_short_is_refused_in_the_admin_keeping_what_was_typed(admin_client, media_root):
+    """Pillow decodes a JPEG cut off in transfer but ended with FF D9 without an error (libjpeg fills the rest with
+    grey): it was stored, and the page showed a photo half grey."""
+    response = admin_client.post(
+        PHOTO_ADD_URL,
+        {
+            "image": SimpleUploadedFile("会场.jpg", cut_short(encoded(camera_photo(), "JPEG")), "image/jpeg"),
+            "alt_text": "郴州会场全景",
+            "credit_text": "刘敏",
+        },
+    )
+
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    assert form.errors["image"] == [message(TRUNCATED)]
+    assert "灰色" in form.errors["image"][0]
+    assert (form["alt_text"].value(), form["credit_text"].value()) == ("郴州会场全景", "刘敏")
+    assert not Photo.objects.exists() and stored_files(media_root) == []
+
+
+@pytest.mark.parametrize("options", GOOD_JPEGS.values(), ids=GOOD_JPEGS.keys())
+def test_good_jpegs_are_accepted_whole(way_in, options):
+    """The check for a JPEG cut short refuses none written whole, and the picture stored is the one sent."""
+    sent = camera_photo()
+    accepted, text = way_in("会场.jpg", encoded(sent, "JPEG", **options), "image/jpeg")
+
+    assert (accepted, text) == (True, "")
+    photo = Photo.objects.get()
+    upright = (240, 320) if "exif" in options else (320, 240)
+    assert (photo.width, photo.height) == upright
 
 
 def test_refusal_messages_are_in_chinese(admin_client):
