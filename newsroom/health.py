@@ -6,9 +6,9 @@ are not applied to it yet, or when debug is off and this process found no collec
 500), so the load balancer sends traffic elsewhere. A failing cache (Redis away) gives 200 ``{"status": "degraded",
 ...}``, as does a content generation that cannot be read (the file of NEWSROOM_CACHE_DIR without Redis): pages are then
 rendered without the page cache (articles/cache.py), and since every app server shares the one Redis, failing
-the check would take every server out of the balancer at once. So does a MEDIA_ROOT this process cannot write to:
-uploads fail, readers are still served. A read replica is checked and reported too, but its
-failure does not fail the check (public reads then go to the primary, see newsroom/routers.py); it is left alone for
+the check would take every server out of the balancer at once. So does a MEDIA_ROOT this process cannot write to,
+or a folder of this month's uploads in it (photos/YYYY/MM...): uploads fail, readers are still served. A read
+replica is checked and reported too, but its failure does not fail the check (public reads then go to the primary, see newsroom/routers.py); it is left alone for
 NEWSROOM_REPLICA_RETRY_SECONDS instead, by this check too (reported as "error: marked down, not checked"): a replica
 that does not answer would otherwise cost every poll its connect timeout.
 """
@@ -71,10 +71,10 @@ def _check_generation():
 
 
 def _check_media():
-    """Photos and the editor's images are written under MEDIA_ROOT (a folder Django makes when missing): one this
-    process cannot write to (left to root, a path through a file) fails every upload, which would otherwise be
-    found only at the first one. None when the media go to object storage (checked by the uploads themselves: a
-    request to the bucket on every poll would cost too much)."""
+    """Photos and the editor's images are written under MEDIA_ROOT (a folder Django makes when missing), in folders
+    by kind and month: one this process cannot write to (left to root, a path through a file) fails every upload,
+    which would otherwise be found only at the first one. None when the media go to object storage (checked by the
+    uploads themselves: a request to the bucket on every poll would cost too much)."""
     from django.core.files.storage import FileSystemStorage, default_storage
 
     if not isinstance(default_storage, FileSystemStorage):
@@ -88,7 +88,28 @@ def _check_media():
         return f"error: MEDIA_ROOT {folder} is not a folder"
     if not os.access(existing, os.W_OK | os.X_OK):
         return f"error: MEDIA_ROOT {folder} cannot be written by this process"
+    # The folders this month's uploads go to, where they are there already: one left to root (a command run as
+    # root made it), or a file in its place, fails every upload however writable MEDIA_ROOT is. The nearest of
+    # each folder and its parents below MEDIA_ROOT is looked at, as above: a few calls, no walk through the files.
+    for upload_folder in _upload_folders():
+        below = [folder / path for path in (upload_folder, *upload_folder.parents[:-1])]
+        existing = next((path for path in below if os.path.lexists(path)), None)
+        if existing is None:  # made by the first upload, in MEDIA_ROOT checked above
+            continue
+        if not existing.is_dir():
+            return f"error: upload folder {existing} is not a folder"
+        if not os.access(existing, os.W_OK | os.X_OK):
+            return f"error: upload folder {existing} cannot be written by this process"
     return "ok"
+
+
+def _upload_folders():
+    """The folders below MEDIA_ROOT this month's photos, portraits and renditions are written to (articles/models.py:
+    ``photos/YYYY/MM``, ``portraits/YYYY/MM``, and ``renditions/YYYY/MM`` holding a folder per photo)."""
+    from articles.models import photo_upload_to, portrait_upload_to
+
+    photos = Path(photo_upload_to(None, "check.jpg")).parent
+    return [photos, Path(portrait_upload_to(None, "check.jpg")).parent, "renditions" / photos.relative_to("photos")]
 
 
 def pending_migrations(alias=DEFAULT_DB_ALIAS):

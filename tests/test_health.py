@@ -4,10 +4,14 @@ import json
 
 import pytest
 from django.core.cache import caches
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connections
 from django.urls import reverse
+from django.utils import timezone
 
+from articles import services
 from newsroom import health as health_module
+from tests.factories import image_bytes
 
 
 def health(client):
@@ -261,6 +265,46 @@ def test_a_media_folder_through_a_link_to_a_folder_is_fine(client, settings, tmp
     link = tmp_path / "media"
     link.symlink_to(tmp_path / "photos-disk")
     settings.MEDIA_ROOT = str(link)
+
+    response, body = health(client)
+
+    assert body["checks"]["media"] == "ok" and body["status"] == "ok"
+
+
+def this_month():
+    return timezone.now().strftime("%Y/%m")  # the month in the uploads' folder names (articles/models.py)
+
+
+def upload_a_photo():
+    upload = SimpleUploadedFile("会场.png", image_bytes("PNG", size=(30, 20)), content_type="image/png")
+    return services.create_photo(upload, alt_text="会场")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("blocked", ["photos", "photos/{month}", "renditions/{month}", "portraits"])
+def test_an_upload_folder_that_is_no_folder_reports_degraded_naming_it(client, media_root, blocked):
+    """MEDIA_ROOT can be written to, but a folder the uploads go to cannot (left to root by a command run as root;
+    here a file in its place): every upload failed while /healthz said ok."""
+    path = media_root / blocked.format(month=this_month())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("not a folder")
+    if blocked.startswith("photos"):
+        with pytest.raises(services.MediaWriteError):
+            upload_a_photo()
+
+    response, body = health(client)
+
+    assert response.status_code == 200
+    assert body["status"] == "degraded"
+    assert body["checks"]["media"] == f"error: upload folder {path} is not a folder"
+
+
+@pytest.mark.django_db
+def test_upload_folders_made_by_earlier_uploads_are_fine(client, media_root):
+    upload_a_photo()
+    (media_root / "portraits" / this_month()).mkdir(parents=True)
+    (media_root / "photos" / "2019" / "01").mkdir(parents=True)  # an old month's folder, written no more
+    (media_root / "photos" / "2019" / "01").chmod(0o500)
 
     response, body = health(client)
 
