@@ -490,7 +490,8 @@ def check_image_upload(uploaded):
 
     The format is decided by decoding the content, not by the file's name. Oversized and empty files, other
     formats (SVG, HTML, PDF, GIF, TIFF, BMP...), decompression bombs, truncated and corrupt images (a PNG chunk
-    with a wrong checksum, a JPEG cut short though it ends with an end marker) and metadata bombs are refused with a message for the person uploading.
+    with a wrong checksum, a JPEG cut short though it ends with an end marker) and metadata bombs are refused with
+    a message for the person uploading.
     """
     data = _read_upload(uploaded)
     with full_size_image_slot(), _decode_upload(data) as image:

@@ -8,9 +8,9 @@ are not applied to it yet, or when debug is off and this process found no collec
 rendered without the page cache (articles/cache.py), and since every app server shares the one Redis, failing
 the check would take every server out of the balancer at once. So does a MEDIA_ROOT this process cannot write to,
 or a folder of this month's uploads in it (photos/YYYY/MM...): uploads fail, readers are still served. A read
-replica is checked and reported too, but its failure does not fail the check (public reads then go to the primary, see newsroom/routers.py); it is left alone for
-NEWSROOM_REPLICA_RETRY_SECONDS instead, by this check too (reported as "error: marked down, not checked"): a replica
-that does not answer would otherwise cost every poll its connect timeout.
+replica is checked and reported too, but its failure does not fail the check (public reads then go to the primary,
+see newsroom/routers.py); it is left alone for NEWSROOM_REPLICA_RETRY_SECONDS instead, by this check too (reported as
+"error: marked down, not checked"): a replica that does not answer would otherwise cost every poll its connect timeout.
 """
 
 import contextlib
