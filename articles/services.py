@@ -1612,13 +1612,11 @@ def _readable_parts(snapshot):
     )
 
     fields, bylines, photos, entries = (snapshot[key] for key in ("fields", "bylines", "photos", "entries"))
-    reporters = dict(Reporter.objects.filter(pk__in=[b["reporter_id"] for b in bylines]).values_list("pk", "name"))
+    reporters = _names_with_merged(Reporter, [b["reporter_id"] for b in bylines])
     roles = dict(BylineRole.objects.filter(pk__in=[b["role_id"] for b in bylines]).values_list("pk", "name"))
     photo_ids = [p["photo_id"] for p in photos] + [e["photo_id"] for e in entries if e["photo_id"]]
     alt_texts = dict(Photo.objects.filter(pk__in=photo_ids).values_list("pk", "alt_text"))
-    organizations = dict(
-        Organization.objects.filter(pk__in=[e["organization_id"] for e in entries]).values_list("pk", "name")
-    )
+    organizations = _names_with_merged(Organization, [e["organization_id"] for e in entries])
     section = Section.objects.filter(pk=fields.get("section_id")).values_list("name", flat=True).first() or ""
 
     def label(model, name=None):
@@ -1713,6 +1711,25 @@ def _character_diff_html(old, new):
         if b_end > b_start:
             pieces.append(f"<ins>{escape(new[b_start:b_end])}</ins>")
     return "".join(pieces)
+
+
+def _names_with_merged(model, ids):
+    """{id: name} of the reporters or organisations ``ids``, one merged since into another (``FormerSlug``) named as
+    the one kept, as a restore brings it back (``_existing_targets_only``): a version from before a merge compared
+    with one after it showed its byline or entry changed from （已删除） to the one kept, though nobody changed it."""
+    from articles.models import FormerSlug
+
+    names = dict(model.objects.filter(pk__in=ids).values_list("pk", "name"))
+    gone = set(ids) - set(names)
+    if gone:
+        merged = dict(
+            FormerSlug.objects.filter(model=model._meta.model_name, former_object_id__in=gone).values_list(
+                "former_object_id", "object_id"
+            )
+        )
+        kept = dict(model.objects.filter(pk__in=merged.values()).values_list("pk", "name"))
+        names.update({old: kept[new] for old, new in merged.items() if new in kept})
+    return names
 
 
 def compare_versions(old_version, new_version):

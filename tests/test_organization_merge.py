@@ -98,6 +98,26 @@ def test_a_version_naming_a_merged_organisation_is_restored_with_the_one_kept(tw
     assert "未恢复" not in story.transitions.get().comment
 
 
+def test_comparing_a_version_from_before_a_merge_shows_no_change_of_entry(twice):
+    """A version saved before the merge names the duplicate, deleted by it: compared with one saved after, the entry
+    seemed to move from （已删除） to the one kept. It reads the duplicate as the one kept."""
+    from articles import services
+    from articles.models import Article
+    from tests.test_history import save_version
+
+    client, county, duplicate = twice["client"], twice["county"], twice["duplicate"]
+    story = Article.objects.get(headline="经验交流会")
+    save_version(story, *story.experience_entries.all(), comment="as printed")
+    merge(client, [duplicate], target=county)
+    story.refresh_from_db()
+    story.headline = "经验交流会（更新）"
+    save_version(story, *story.experience_entries.all(), comment="headline")
+
+    newest, older = services.article_versions(story)[:2]
+
+    assert list(dict(services.compare_versions(older, newest))) == ["标题"]
+
+
 def test_choosing_one_of_those_merged_is_refused_by_name(twice):
     """The box offers every organisation, those being merged too: one of them chosen, the page says so by name and
     merges nothing."""

@@ -149,6 +149,25 @@ def test_a_version_naming_a_merged_reporter_is_restored_with_the_one_kept(twice,
     assert "未恢复" not in story.transitions.get().comment
 
 
+def test_comparing_a_version_from_before_a_merge_shows_no_change_of_byline(twice):
+    """A version saved before the merge names the duplicate, deleted by it: the comparison with a version saved after
+    showed the byline changed from （已删除） to 刘敏, though nobody touched it. It reads the duplicate as the one kept."""
+    from tests.test_history import save_version
+
+    client, kept, duplicate = twice["client"], twice["kept"], twice["duplicate"]
+    story = Article.objects.get(headline="家门口就业")
+    save_version(story, *story.bylines.all(), comment="as printed")
+    merge(client, [duplicate], target=kept)
+    story.refresh_from_db()
+    story.headline = "家门口就业（更新）"
+    save_version(story, *story.bylines.all(), comment="headline")
+
+    newest, older = services.article_versions(story)[:2]
+    changes = dict(services.compare_versions(older, newest))
+
+    assert list(changes) == ["标题"]
+
+
 def autocomplete(client, term, model_name, field_name):
     """The labels an admin autocomplete box offers for ``term``."""
     url = reverse("admin:autocomplete")
