@@ -80,27 +80,34 @@ def _check_media():
     if not isinstance(default_storage, FileSystemStorage):
         return None
     folder = Path(default_storage.location)
-    # The nearest of the folder and its parents that is there, a symbolic link counted even when it names nothing
-    # (the photos' disk not mounted): Django cannot make a folder through a broken link, however writable the
-    # link's own folder is.
-    existing = next((path for path in (folder, *folder.parents) if os.path.lexists(path)), None)
-    if existing is None or not existing.is_dir():
-        return f"error: MEDIA_ROOT {folder} is not a folder"
-    if not os.access(existing, os.W_OK | os.X_OK):
-        return f"error: MEDIA_ROOT {folder} cannot be written by this process"
+    fault = _unwritable((folder, *folder.parents), lambda found: f"MEDIA_ROOT {folder}")
+    if fault:
+        return fault
     # The folders this month's uploads go to, where they are there already: one left to root (a command run as
-    # root made it), or a file in its place, fails every upload however writable MEDIA_ROOT is. The nearest of
-    # each folder and its parents below MEDIA_ROOT is looked at, as above: a few calls, no walk through the files.
+    # root made it), or a file in its place, fails every upload however writable MEDIA_ROOT is.
     for upload_folder in _upload_folders():
         below = [folder / path for path in (upload_folder, *upload_folder.parents[:-1])]
-        existing = next((path for path in below if os.path.lexists(path)), None)
-        if existing is None:  # made by the first upload, in MEDIA_ROOT checked above
-            continue
-        if not existing.is_dir():
-            return f"error: upload folder {existing} is not a folder"
-        if not os.access(existing, os.W_OK | os.X_OK):
-            return f"error: upload folder {existing} cannot be written by this process"
+        fault = _unwritable(below, lambda found: f"upload folder {found}", missing_is_fine=True)
+        if fault:
+            return fault
     return "ok"
+
+
+def _unwritable(paths, name, missing_is_fine=False):
+    """What is wrong with the nearest of ``paths`` (a folder, then its parents) that is there, as an error for the
+    check, or None: not a folder, or one this process cannot write to. A symbolic link counts even when it names
+    nothing (the photos' disk not mounted): no folder can be made through a broken link, however writable the link's
+    own folder is. A few calls, no walk through the files. ``name(found)`` names the folder in the error (``found``:
+    the path that is there); none there is an error unless ``missing_is_fine`` (a folder the first upload makes)."""
+    existing = next((path for path in paths if os.path.lexists(path)), None)
+    if existing is None and missing_is_fine:
+        return None
+    named = name(existing)
+    if existing is None or not existing.is_dir():
+        return f"error: {named} is not a folder"
+    if not os.access(existing, os.W_OK | os.X_OK):
+        return f"error: {named} cannot be written by this process"
+    return None
 
 
 def _upload_folders():
