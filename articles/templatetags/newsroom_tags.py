@@ -421,8 +421,8 @@ ARTICLE_HEAD_HTML = """<link rel="canonical" href="{url}">
 <meta name="twitter:title" content="{headline}">
 <meta name="twitter:description" content="{description}">
 {twitter_image}{feeds}{json_ld}"""
-# A feed of the article's section or of one of its topics, as their own pages announce them
-# (includes/_feed_alternates.html).
+# A feed of a section, reporter, topic or organisation, for feed readers (feed_links_html): on its own page and on
+# the pages of the articles in it.
 ARTICLE_HEAD_FEEDS_HTML = """<link rel="alternate" type="application/rss+xml" title="{rss_title}" href="{rss}">
 <link rel="alternate" type="application/atom+xml" title="{atom_title}" href="{atom}">
 """
@@ -462,23 +462,37 @@ def absolute_share_image(photo, absolute):
     return absolute(path), width, height
 
 
+def feed_links_html(owners):
+    """``<link rel="alternate">`` to the RSS and Atom feeds of ``owners`` ((kind, slug, title): a section, reporter,
+    topic or organisation, the kind as the feeds' URL names go), titled as feed readers list them: 要闻（RSS）."""
+    escape = cards.escape
+    rss_title, atom_title = gettext("%(title)s (RSS)"), gettext("%(title)s (Atom)")  # looked up once a page
+    return markup(
+        "".join(
+            ARTICLE_HEAD_FEEDS_HTML.format(
+                rss=escape(cards.slug_url(f"feeds:{kind}_rss", slug)),
+                atom=escape(cards.slug_url(f"feeds:{kind}_atom", slug)),
+                rss_title=escape(rss_title % {"title": title}),
+                atom_title=escape(atom_title % {"title": title}),
+            )
+            for kind, slug, title in owners
+        )
+    )
+
+
+@register.simple_tag
+def feed_links(kind, slug, title):
+    """``{% feed_links "section" section.slug section.name %}``: a page's own feeds, for feed readers (<head>)."""
+    return feed_links_html([(kind, slug, title)])
+
+
 def article_feeds(article, is_preview=False):
     """The links to the feeds of the article's section and topics (RSS and Atom), for a feed reader given the
     article. Not the topics' in a preview: a topic with no published story has no feed yet."""
-    escape = cards.escape
     owners = [("section", article.section.slug, article.section.name)]
     if not is_preview:
         owners += [("topic", topic.slug, topic.title) for topic in article.topics.all()]  # read with the article
-    rss_title, atom_title = gettext("%(title)s (RSS)"), gettext("%(title)s (Atom)")  # looked up once a page
-    return "".join(
-        ARTICLE_HEAD_FEEDS_HTML.format(
-            rss=escape(cards.slug_url(f"feeds:{kind}_rss", slug)),
-            atom=escape(cards.slug_url(f"feeds:{kind}_atom", slug)),
-            rss_title=escape(rss_title % {"title": title}),
-            atom_title=escape(atom_title % {"title": title}),
-        )
-        for kind, slug, title in owners
-    )
+    return feed_links_html(owners)
 
 
 @register.simple_tag
