@@ -423,7 +423,7 @@ ARTICLE_HEAD_HTML = """<link rel="canonical" href="{url}">
 {twitter_image}{feeds}{json_ld}"""
 # A feed of a section, reporter, topic or organisation, for feed readers (feed_links_html): on its own page and on
 # the pages of the articles in it.
-ARTICLE_HEAD_FEEDS_HTML = """<link rel="alternate" type="application/rss+xml" title="{rss_title}" href="{rss}">
+FEED_LINKS_HTML = """<link rel="alternate" type="application/rss+xml" title="{rss_title}" href="{rss}">
 <link rel="alternate" type="application/atom+xml" title="{atom_title}" href="{atom}">
 """
 ARTICLE_HEAD_OG_IMAGE_HTML = """<meta property="og:image" content="{image}">
@@ -469,7 +469,7 @@ def feed_links_html(owners):
     rss_title, atom_title = gettext("%(title)s (RSS)"), gettext("%(title)s (Atom)")  # looked up once a page
     return markup(
         "".join(
-            ARTICLE_HEAD_FEEDS_HTML.format(
+            FEED_LINKS_HTML.format(
                 rss=escape(cards.slug_url(f"feeds:{kind}_rss", slug)),
                 atom=escape(cards.slug_url(f"feeds:{kind}_atom", slug)),
                 rss_title=escape(rss_title % {"title": title}),
